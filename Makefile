@@ -1,0 +1,26 @@
+# Two entry points for a fresh machine: `make repro` (the default experiment) and `make test`.
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+# Stage commands in dvc.yaml call `python`; the venv must come first on PATH for dvc and its queue workers.
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: install repro test clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+repro: install
+	$(BIN)/seqpipe validate
+	$(BIN)/dvc repro
+
+test: install
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV)

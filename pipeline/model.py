@@ -1,0 +1,89 @@
+"""Assemble a trainable model: input, token embedding and masking (core), encoder (plugin),
+head, loss and optimizer (core). The only module that calls a plugin's `build`."""
+from __future__ import annotations
+
+from typing import Any
+
+from pipeline import tasks
+from pipeline.errors import PluginError, one_line
+from pipeline.experiment import ArchitectureChoice
+from pipeline.params import TrainParams
+from pipeline.specs import InputSpec
+
+
+def check_supported(choice: ArchitectureChoice, spec: dict) -> None:
+    arch = choice.architecture
+    if spec["task"] not in arch.tasks:
+        raise PluginError(
+            f"architecture '{choice.name}' does not support task '{spec['task']}'; it supports: {', '.join(arch.tasks)}"
+        )
+    if spec["input_kind"] not in arch.input_kinds:
+        raise PluginError(
+            f"architecture '{choice.name}' does not accept {spec['input_kind']} inputs; "
+            f"it accepts: {', '.join(arch.input_kinds)}"
+        )
+
+
+def build_model(choice: ArchitectureChoice, spec: dict, train: TrainParams) -> Any:
+    """A compiled keras.Model for the prepared data described by `spec`."""
+    import keras
+    from keras import layers
+
+    check_supported(choice, spec)
+    arch = choice.architecture
+    timesteps = spec["timesteps"]
+    padded = bool(spec["padding"]["padded"])
+    masked = arch.supports_masking and padded
+    if spec["input_kind"] == "tokens":
+        inputs = keras.Input(shape=(timesteps,), dtype="int32", name="tokens")
+        x = layers.Embedding(
+            spec["vocab_size"], train.embedding_dim, mask_zero=masked, name="embedding"
+        )(inputs)
+        features = train.embedding_dim
+    else:
+        inputs = keras.Input(shape=(timesteps, spec["features"]), dtype="float32", name="series")
+        # prepare keeps padded steps at exactly 0.0, also after scaling.
+        x = layers.Masking(mask_value=0.0, name="masking")(inputs) if masked else inputs
+        features = spec["features"]
+
+    input_spec = InputSpec(timesteps=timesteps, features=features, masked=masked)
+    try:
+        encoder = arch.build(input_spec, choice.hp)
+    except Exception as exc:
+        raise PluginError(f"plugin '{choice.name}': build() raised {type(exc).__name__}: {one_line(str(exc))}") from None
+    if not callable(encoder):
+        raise PluginError(
+            f"plugin '{choice.name}': build() returned {type(encoder).__name__}, expected a keras Layer "
+            "or a callable on keras tensors"
+        )
+    try:
+        encoded = encoder(x)
+    except Exception as exc:
+        raise PluginError(
+            f"plugin '{choice.name}': the encoder failed on input (batch, {timesteps}, {features}): "
+            f"{type(exc).__name__}: {one_line(str(exc))}"
+        ) from None
+    if not isinstance(encoded, keras.KerasTensor):
+        raise PluginError(
+            f"plugin '{choice.name}': the encoder returned {type(encoded).__name__}, expected a keras tensor"
+        )
+    if len(encoded.shape) != 2:
+        raise PluginError(
+            f"plugin '{choice.name}': the encoder must return (batch, units), got shape {tuple(encoded.shape)}"
+        )
+    task = tasks.get(spec["task"])
+    outputs = task.head(encoded, spec)
+    model = keras.Model(inputs, outputs, name=choice.name)
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=train.learning_rate),
+        loss=task.loss,
+        metrics=list(task.keras_metrics),
+    )
+    return model
+
+
+def load_model(path: str, custom_objects: dict | None = None) -> Any:
+    """Load a saved model in Keras safe mode (no arbitrary code from the file)."""
+    import keras
+
+    return keras.saving.load_model(path, custom_objects=custom_objects, safe_mode=True, compile=False)

@@ -1,0 +1,109 @@
+"""params.yaml: one pydantic schema per section, validated before any work.
+
+Errors name the dotted key, the value and what is allowed, in one line.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from pipeline.errors import ParamsError
+
+PARAMS_FILE = "params.yaml"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SplitParams(Strict):
+    val: float = Field(0.15, gt=0.0, lt=0.5, description="fraction of sequences held out for validation")
+    test: float = Field(0.15, gt=0.0, lt=0.5, description="fraction of sequences held out for the test")
+
+
+class DataParams(Strict):
+    source: str = Field("adding", description="registered dataset name (`seqpipe list`)")
+    options: dict[str, Any] = Field(default_factory=dict, description="the dataset's own options")
+    split: SplitParams = Field(default_factory=SplitParams)
+    scale: bool = Field(True, description="standardise numeric features with train-split statistics")
+    maxlen: int | None = Field(None, ge=1, description="pad/truncate to this length; null = longest")
+    padding: Literal["pre", "post"] = "pre"
+    truncating: Literal["pre", "post"] = "pre"
+
+
+class TrainParams(Strict):
+    epochs: int = Field(20, ge=1, le=10_000)
+    batch_size: int = Field(64, ge=1)
+    learning_rate: float = Field(1e-3, gt=0.0, le=10.0)
+    patience: int = Field(5, ge=0, description="early-stopping patience in epochs; 0 disables")
+    embedding_dim: int = Field(32, ge=1, description="width of the token embedding (token inputs)")
+
+
+class Params(Strict):
+    seed: int = Field(42, ge=0, lt=2**32)
+    architectures: list[str] = Field(min_length=1)
+    data: DataParams = Field(default_factory=DataParams)
+    train: TrainParams = Field(default_factory=TrainParams)
+    models: dict[str, dict[str, Any] | None] = Field(default_factory=dict)
+
+    @field_validator("architectures")
+    @classmethod
+    def _unique(cls, names: list[str]) -> list[str]:
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"names must be unique, repeated: {', '.join(duplicates)}")
+        return names
+
+
+def read_yaml(path: str | Path = PARAMS_FILE) -> dict[str, Any]:
+    """The raw params mapping; a ParamsError for a missing or malformed file."""
+    path = Path(path)
+    if not path.is_file():
+        raise ParamsError(f"{path}: file not found (run from the project root)")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ParamsError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+    if not isinstance(raw, dict):
+        raise ParamsError(f"{path}: must be a mapping of sections, got {type(raw).__name__}")
+    return raw
+
+
+def validate(schema: type[BaseModel], raw: Any, prefix: str = "", source: str = PARAMS_FILE) -> Any:
+    """`schema(**raw)`, turning the first validation error into a one-line ParamsError."""
+    try:
+        return schema.model_validate(raw if raw is not None else {})
+    except ValidationError as exc:
+        raise ParamsError(describe(exc, schema, prefix, source)) from None
+
+
+def describe(exc: ValidationError, schema: type[BaseModel], prefix: str, source: str) -> str:
+    err = exc.errors()[0]
+    loc = [str(p) for p in err["loc"]]
+    key = ".".join([p for p in [prefix, *loc] if p]) or prefix or "(top level)"
+    if err["type"] == "extra_forbidden":
+        allowed = _allowed_keys(schema, loc[:-1])
+        return f"{source}: {key}: unknown key; allowed: {', '.join(allowed)}"
+    value = err.get("input")
+    shown = "missing" if err["type"] == "missing" else f"got {value!r}"
+    return f"{source}: {key}: {err['msg'][0].lower()}{err['msg'][1:]}, {shown}"
+
+
+def _allowed_keys(schema: type[BaseModel], path: list[str]) -> list[str]:
+    model: Any = schema
+    for part in path:
+        field = getattr(model, "model_fields", {}).get(part)
+        if field is None or not (isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)):
+            return sorted(getattr(model, "model_fields", {}))
+        model = field.annotation
+    return sorted(getattr(model, "model_fields", {}))
+
+
+def load(path: str | Path = PARAMS_FILE) -> Params:
+    """Read and validate the core sections of params.yaml."""
+    return validate(Params, read_yaml(path), source=str(path))

@@ -1,0 +1,119 @@
+"""Transformer encoder - multi-head self-attention blocks with positions, then average pooling.
+
+Source: Vaswani, A. et al. (2017). Attention is all you need. NeurIPS. Pre-norm blocks
+(`norm_first`, default) follow Xiong, R. et al. (2020). On layer normalization in the
+Transformer architecture. ICML. Each block: self-attention and a position-wise feed-forward
+network, each with a residual connection and layer normalisation. Positions are learned per
+step or fixed sinusoids (`positions`). Supports masking: padded tokens are excluded from
+attention and from the pooled average.
+"""
+from __future__ import annotations
+
+import functools
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from pipeline import Architecture, InputSpec, hookimpl
+
+
+class TransformerParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    d_model: int = Field(32, ge=2, le=4096, description="width of the token representations")
+    num_heads: int = Field(4, ge=1, le=64, description="attention heads; must divide d_model")
+    ff_dim: int = Field(64, ge=1, le=16384, description="hidden width of the feed-forward network")
+    num_blocks: int = Field(2, ge=1, le=24, description="stacked encoder blocks")
+    dropout: float = Field(0.1, ge=0.0, lt=1.0, description="dropout on attention and feed-forward outputs")
+    positions: Literal["learned", "sinusoidal"] = Field("learned", description="positional information")
+    norm_first: bool = Field(True, description="pre-norm blocks (stabler) instead of post-norm")
+
+    @model_validator(mode="after")
+    def _heads_divide_width(self) -> "TransformerParams":
+        if self.d_model % self.num_heads:
+            raise ValueError(f"d_model ({self.d_model}) must be divisible by num_heads ({self.num_heads})")
+        return self
+
+
+@functools.cache
+def custom_objects() -> dict:
+    """The custom layer, defined on first use so that listing plugins does not import keras."""
+    import keras
+    from keras import layers, ops
+
+    @keras.saving.register_keras_serializable(package="seqpipe.transformer")
+    class PositionEmbedding(layers.Layer):
+        """Adds a learned or sinusoidal vector per position to (batch, steps, width) inputs."""
+
+        def __init__(self, max_length: int, kind: str = "learned", **kwargs):
+            super().__init__(**kwargs)
+            self.max_length = max_length
+            self.kind = kind
+            self.supports_masking = True
+
+        def build(self, input_shape):
+            if self.kind == "learned":
+                self.table = self.add_weight(
+                    shape=(self.max_length, input_shape[-1]), initializer="glorot_uniform", name="table"
+                )
+
+        def call(self, x):
+            steps, width = ops.shape(x)[1], x.shape[-1]
+            if self.kind == "learned":
+                table = self.table[:steps]
+            else:
+                position = ops.cast(ops.arange(steps), "float32")[:, None]
+                half = (width + 1) // 2
+                rate = ops.exp(ops.cast(ops.arange(half), "float32") * (-ops.log(10000.0) / half))
+                angles = position * rate[None, :]
+                table = ops.concatenate([ops.sin(angles), ops.cos(angles)], axis=-1)[:, :width]
+            return x + ops.cast(table, x.dtype)[None, :, :]
+
+        def get_config(self):
+            return {**super().get_config(), "max_length": self.max_length, "kind": self.kind}
+
+    return {"PositionEmbedding": PositionEmbedding}
+
+
+def build(spec: InputSpec, hp: TransformerParams):
+    """(batch, steps, features) -> (batch, d_model)."""
+    from keras import layers
+
+    position_embedding = custom_objects()["PositionEmbedding"]
+
+    def sublayer(x, transform):
+        """Residual connection around `transform`, normalised before (pre-norm) or after."""
+        if hp.norm_first:
+            return layers.Add()([x, transform(layers.LayerNormalization(epsilon=1e-6)(x))])
+        return layers.LayerNormalization(epsilon=1e-6)(layers.Add()([x, transform(x)]))
+
+    def attention(x):
+        mha = layers.MultiHeadAttention(hp.num_heads, key_dim=hp.d_model // hp.num_heads, dropout=hp.dropout)
+        return layers.Dropout(hp.dropout)(mha(x, x))
+
+    def feed_forward(x):
+        x = layers.Dense(hp.ff_dim, activation="gelu")(x)
+        return layers.Dropout(hp.dropout)(layers.Dense(hp.d_model)(x))
+
+    def encoder(x):
+        x = layers.Dense(hp.d_model)(x)
+        x = position_embedding(spec.timesteps, hp.positions)(x)
+        x = layers.Dropout(hp.dropout)(x)
+        for _ in range(hp.num_blocks):
+            x = sublayer(x, attention)
+            x = sublayer(x, feed_forward)
+        if hp.norm_first:
+            x = layers.LayerNormalization(epsilon=1e-6)(x)
+        return layers.GlobalAveragePooling1D()(x)
+
+    return encoder
+
+
+@hookimpl
+def register_architectures(register):
+    register(
+        Architecture(
+            "transformer", build, TransformerParams, description=__doc__,
+            supports_masking=True, custom_objects=custom_objects,
+        )
+    )
