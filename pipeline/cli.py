@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> None:
             print_list(payload)
     elif args.command == "validate":
         params = params_mod.load(args.params)
-        dataset, choices = validate_experiment(params, build_registry())
+        dataset, choices = validate_experiment(params, build_registry(), args.params)
         names = ", ".join(c.name for c in choices)
         print(f"{args.params}: ok (data: {dataset.name}; architectures: {names})")
 

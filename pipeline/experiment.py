@@ -25,44 +25,48 @@ class DatasetChoice:
     options: Any
 
 
-def choose_architecture(params: Params, registry: Registry, name: str) -> ArchitectureChoice:
+def choose_architecture(
+    params: Params, registry: Registry, name: str, source: str = params_mod.PARAMS_FILE
+) -> ArchitectureChoice:
     """The architecture `name` with `models.<name>` validated against its own schema."""
     architecture = registry.architecture(name)
     if name not in params.models:
         # DVC tracks `models.<name>` per matrix item and refuses to run when the key is absent.
         raise ParamsError(
-            f"params.yaml: models.{name}: missing; add `{name}: {{}}` under `models:` "
+            f"{source}: models.{name}: missing; add `{name}: {{}}` under `models:` "
             f"(an empty mapping uses the plugin's defaults, see `seqpipe list`)"
         )
-    hp = params_mod.validate(architecture.params, params.models[name], prefix=f"models.{name}")
+    hp = params_mod.validate(architecture.params, params.models[name], prefix=f"models.{name}", source=source)
     return ArchitectureChoice(name, architecture, hp)
 
 
-def choose_dataset(params: Params, registry: Registry) -> DatasetChoice:
+def choose_dataset(params: Params, registry: Registry, source: str = params_mod.PARAMS_FILE) -> DatasetChoice:
     """The data source named by `data.source`, with `data.options` validated against its schema."""
     try:
         dataset = registry.dataset(params.data.source)
     except Exception as exc:
-        raise ParamsError(f"params.yaml: data.source: {exc}") from None
-    options = params_mod.validate(dataset.params, params.data.options, prefix="data.options")
+        raise ParamsError(f"{source}: data.source: {exc}") from None
+    options = params_mod.validate(dataset.params, params.data.options, prefix="data.options", source=source)
     return DatasetChoice(params.data.source, dataset, options)
 
 
-def validate_experiment(params: Params, registry: Registry) -> tuple[DatasetChoice, list[ArchitectureChoice]]:
+def validate_experiment(
+    params: Params, registry: Registry, source: str = params_mod.PARAMS_FILE
+) -> tuple[DatasetChoice, list[ArchitectureChoice]]:
     """Everything params.yaml names, checked before any data or training work."""
-    dataset = choose_dataset(params, registry)
+    dataset = choose_dataset(params, registry, source)
     choices = []
     for name in params.architectures:
         try:
-            choices.append(choose_architecture(params, registry, name))
+            choices.append(choose_architecture(params, registry, name, source))
         except ParamsError:
             raise
         except Exception as exc:
-            raise ParamsError(f"params.yaml: architectures: {exc}") from None
+            raise ParamsError(f"{source}: architectures: {exc}") from None
     unused = sorted(set(params.models) - set(params.architectures) - set(registry.architectures))
     if unused:
         raise ParamsError(
-            f"params.yaml: models.{unused[0]}: no architecture of that name is registered; "
+            f"{source}: models.{unused[0]}: no architecture of that name is registered; "
             f"available: {', '.join(sorted(registry.architectures))}"
         )
     return dataset, choices

@@ -170,7 +170,7 @@ def _collect(
 ) -> None:
     """Call one hook plugin by plugin, so every registration is attributed to its plugin."""
     hook = getattr(registry.manager.hook, hook_name)
-    for impl in reversed(hook.get_hookimpls()):  # pluggy keeps LIFO order; restore discovery order
+    for impl in hook.get_hookimpls():  # registration (= discovery) order
         plugin = impl.plugin_name
         if plugin in registry.broken:
             continue

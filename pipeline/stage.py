@@ -25,7 +25,7 @@ def context(params_file: str = params_mod.PARAMS_FILE) -> Context:
     """Validated params and plugins; fails with one line before any data or training work."""
     params = params_mod.load(params_file)
     registry = build_registry()
-    dataset, choices = validate_experiment(params, registry)
+    dataset, choices = validate_experiment(params, registry, str(params_file))
     return Context(params, registry, dataset, {c.name: c for c in choices})
 
 
@@ -39,4 +39,4 @@ def parser(description: str, with_arch: bool = False) -> argparse.ArgumentParser
 
 def quiet_tensorflow() -> None:
     """Keep TensorFlow's C++ start-up chatter out of stage logs (set before importing it)."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")

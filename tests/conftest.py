@@ -1,0 +1,95 @@
+"""Shared fixtures: fresh plugin registries, and throw-away copies of the project for e2e tests."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = str(Path(sys.executable).parent)
+
+# Tiny settings: every architecture trains for one epoch on a few hundred short sequences.
+TINY_PARAMS = {
+    "data": {"options": {"n_samples": 240, "timesteps": 12}},
+    "train": {"epochs": 1, "batch_size": 32, "patience": 0},
+    "models": {
+        "rnn": {"units": 4},
+        "lstm": {"units": 4},
+        "gru": {"units": 4},
+        "transformer": {"d_model": 4, "num_heads": 1, "ff_dim": 4, "num_blocks": 1},
+        "cnn": {"filters": 4, "kernel_size": 3, "num_layers": 1},
+    },
+}
+
+
+def merge(base: dict, update: dict) -> dict:
+    out = dict(base)
+    for key, value in update.items():
+        out[key] = merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def env() -> dict[str, str]:
+    e = dict(os.environ)
+    e["PATH"] = BIN + os.pathsep + e.get("PATH", "")
+    e["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    e.pop("PYTHONPATH", None)
+    return e
+
+
+class Project:
+    """A copy of the repository in its own git repo, with helpers to edit params and run commands."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def run(self, *cmd: str, check: bool = True) -> subprocess.CompletedProcess:
+        result = subprocess.run(cmd, cwd=self.path, env=env(), capture_output=True, text=True)
+        if check and result.returncode != 0:
+            raise AssertionError(f"{' '.join(cmd)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+        return result
+
+    def params(self) -> dict:
+        return yaml.safe_load((self.path / "params.yaml").read_text())
+
+    def set_params(self, update: dict) -> None:
+        (self.path / "params.yaml").write_text(yaml.safe_dump(merge(self.params(), update), sort_keys=False))
+
+    def repro(self, *args: str) -> list[str]:
+        """Run `dvc repro` and return the names of the stages that actually ran."""
+        out = self.run("dvc", "repro", *args).stdout
+        return [line.split("'")[1] for line in out.splitlines() if line.startswith("Running stage")]
+
+
+def make_project(dest: Path) -> Project:
+    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    for name in files:
+        src = ROOT / name
+        if src.is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / name)
+    (dest / "dvc.lock").unlink(missing_ok=True)
+    project = Project(dest)
+    for cmd in (["git", "init", "-q"], ["git", "add", "-A"],
+                ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "copy"]):
+        project.run(*cmd)
+    return project
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    """A tiny-settings copy of the project, ready for `dvc repro`."""
+    p = make_project(tmp_path / "proj")
+    p.set_params(TINY_PARAMS)
+    return p
+
+
+@pytest.fixture
+def in_tmp_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return tmp_path

@@ -1,0 +1,45 @@
+"""The `seqpipe` command answers quickly, without TensorFlow, and fails with one line."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from tests.conftest import ROOT, env
+
+
+def _seqpipe(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], cwd=cwd, env=env(), capture_output=True, text=True)
+
+
+def test_list_shows_every_architecture_with_source_and_defaults():
+    result = _seqpipe("list", "--json")
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    by_name = {a["name"]: a for a in payload["architectures"]}
+    assert {"rnn", "lstm", "gru", "transformer", "cnn"} <= set(by_name)
+    assert by_name["gru"]["source"] == "plugins/gru.py"
+    assert by_name["cnn"]["defaults"]["kernel_size"] == 5
+    assert {d["name"] for d in payload["datasets"]} >= {"adding", "tokens"}
+
+
+def test_list_and_validate_do_not_import_tensorflow():
+    code = (
+        "import sys; from pipeline.cli import main\n"
+        "for cmd in (['list'], ['validate']):\n"
+        "    main(cmd)\n"
+        "bad = sorted(m for m in ('tensorflow', 'keras', 'dvclive') if m in sys.modules)\n"
+        "assert not bad, bad\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env(), capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_validate_reports_a_bad_value_in_one_line(tmp_path):
+    params = (ROOT / "params.yaml").read_text().replace("lstm: {units: 32}", "lstm: {units: -4}")
+    (tmp_path / "params.yaml").write_text(params)
+    result = _seqpipe("validate", "--params", str(tmp_path / "params.yaml"))
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"seqpipe: error: {tmp_path / 'params.yaml'}: models.lstm.units: input should be greater than or equal to 1, got -4"
+    ]

@@ -1,0 +1,95 @@
+"""Every registered architecture trains on every task it claims; plugin mistakes are one line."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from pydantic import BaseModel
+
+from pipeline import Architecture, PluginError, data
+from pipeline.experiment import ArchitectureChoice
+from pipeline.model import build_model, load_model
+from pipeline.params import TrainParams
+from pipeline.registry import build_registry
+from pipeline.training import fit, seed_everything
+
+REGISTRY = build_registry()
+TINY_HP = {
+    "rnn": {"units": 3}, "lstm": {"units": 3}, "gru": {"units": 3},
+    "transformer": {"d_model": 4, "num_heads": 2, "ff_dim": 4, "num_blocks": 1},
+    "cnn": {"filters": 3, "kernel_size": 3},
+}
+TRAIN = TrainParams(epochs=1, batch_size=16, patience=0, embedding_dim=4)
+
+
+def _prepared(task: str):
+    if task == "regression":
+        ds = REGISTRY.dataset("adding")
+        raw = ds.load(ds.params(n_samples=80, timesteps=10), 0)
+    else:
+        ds = REGISTRY.dataset("tokens")
+        raw = ds.load(ds.params(n_samples=80, n_classes=2 if task == "binary" else 3, max_length=14), 0)
+    return data.prepare(raw, val=0.2, test=0.2, seed=0)
+
+
+PREPARED = {task: _prepared(task) for task in ("regression", "binary", "multiclass")}
+
+
+def _choice(name: str) -> ArchitectureChoice:
+    arch = REGISTRY.architecture(name)
+    return ArchitectureChoice(name, arch, arch.params(**TINY_HP.get(name, {})))
+
+
+@pytest.mark.parametrize("task", sorted(PREPARED))
+@pytest.mark.parametrize("name", sorted(REGISTRY.architectures))
+def test_every_architecture_trains_saves_and_reloads_on_every_task(name, task, tmp_path):
+    prepared = PREPARED[task]
+    choice = _choice(name)
+    seed_everything(0)
+    model = build_model(choice, prepared.spec, TRAIN)
+    summary = fit(model, prepared.xy("train"), prepared.xy("val"), TRAIN, verbose=0)
+    assert summary.epochs_run == 1
+    x_test = prepared.arrays["X_test"]
+    out = model.predict(x_test, verbose=0)
+    width = {"regression": 1, "binary": 1, "multiclass": 3}[task]
+    assert out.shape == (len(x_test), width)
+    assert np.isfinite(out).all()
+    path = tmp_path / f"{name}.keras"
+    model.save(path)
+    custom = choice.architecture.custom_objects() if choice.architecture.custom_objects else None
+    again = load_model(str(path), custom_objects=custom)
+    np.testing.assert_allclose(again.predict(x_test, verbose=0), out, rtol=1e-5, atol=1e-6)
+
+
+def test_builds_are_deterministic_under_a_seed():
+    spec = PREPARED["regression"].spec
+    weights = []
+    for _ in range(2):
+        seed_everything(7)
+        weights.append(build_model(_choice("lstm"), spec, TRAIN).get_weights())
+    assert all(np.array_equal(a, b) for a, b in zip(*weights))
+
+
+class _NoParams(BaseModel, extra="forbid"):
+    pass
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda spec, hp: "not a layer", "build() returned str, expected a keras Layer"),
+        (lambda spec, hp: 1 / 0, "build() raised ZeroDivisionError"),
+        (lambda spec, hp: (lambda x: x), "the encoder must return (batch, units), got shape (None, 10, 2)"),
+    ],
+)
+def test_a_plugin_that_builds_something_unusable_is_named(build, message):
+    choice = ArchitectureChoice("oops", Architecture("oops", build, _NoParams), _NoParams())
+    with pytest.raises(PluginError) as err:
+        build_model(choice, PREPARED["regression"].spec, TRAIN)
+    assert str(err.value).startswith("plugin 'oops': ")
+    assert message in str(err.value)
+
+
+def test_an_architecture_is_refused_for_a_task_it_does_not_claim():
+    arch = Architecture("regr_only", lambda s, h: None, _NoParams, tasks=("regression",))
+    with pytest.raises(PluginError, match="does not support task 'binary'; it supports: regression"):
+        build_model(ArchitectureChoice("regr_only", arch, _NoParams()), PREPARED["binary"].spec, TRAIN)

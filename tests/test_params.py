@@ -1,0 +1,77 @@
+"""params.yaml validation: every mistake is one line naming the dotted key and what is allowed."""
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from pipeline import params as params_mod
+from pipeline.errors import ParamsError
+from pipeline.experiment import validate_experiment
+from pipeline.registry import build_registry
+from tests.conftest import ROOT
+
+
+def _params(**changes) -> dict:
+    raw = yaml.safe_load((ROOT / "params.yaml").read_text())
+    for dotted, value in changes.items():
+        *path, last = dotted.split("__")
+        node = raw
+        for key in path:
+            node = node.setdefault(key, {})
+        node[last] = value
+    return raw
+
+
+def _check(raw: dict):
+    params = params_mod.validate(params_mod.Params, raw)
+    return validate_experiment(params, build_registry())
+
+
+def test_the_committed_params_are_valid():
+    dataset, choices = _check(_params())
+    assert dataset.name == "adding"
+    assert [c.name for c in choices] == ["rnn", "lstm", "gru", "transformer", "cnn"]
+    assert choices[1].hp.units == 32
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"models__lstm": {"units": 0}}, "params.yaml: models.lstm.units: input should be greater than or equal to 1, got 0"),
+        ({"models__lstm": {"units": "many"}}, "models.lstm.units: input should be a valid integer"),
+        ({"models__lstm": {"unitz": 3}}, "models.lstm.unitz: unknown key; allowed: activation, bidirectional, dropout, num_layers, units"),
+        ({"models__transformer": {"d_model": 30, "num_heads": 4}}, "must be divisible by num_heads"),
+        ({"train__epochs": 0}, "params.yaml: train.epochs: input should be greater than or equal to 1, got 0"),
+        ({"train__learning_rate": "fast"}, "train.learning_rate: input should be a valid number"),
+        ({"trian": {}}, "params.yaml: trian: unknown key; allowed: architectures, data, models, seed, train"),
+        ({"data__split": {"val": 0.7}}, "data.split.val: input should be less than 0.5, got 0.7"),
+        ({"data__padding": "middle"}, "data.padding: input should be 'pre' or 'post'"),
+        ({"data__source": "nope"}, "data.source: unknown dataset 'nope'; available: adding, tokens"),
+        ({"data__options": {"timesteps": 1}}, "data.options.timesteps: input should be greater than or equal to 2"),
+        ({"architectures": ["lstm", "nope"]}, "unknown architecture 'nope'; available: cnn, gru, lstm, rnn, transformer"),
+        ({"architectures": ["lstm", "lstm"]}, "architectures: value error, names must be unique, repeated: lstm"),
+        ({"architectures": []}, "architectures: list should have at least 1 item"),
+    ],
+)
+def test_bad_params_fail_with_one_line_naming_the_key(changes, message):
+    with pytest.raises(ParamsError) as err:
+        _check(_params(**changes))
+    text = str(err.value)
+    assert message in text
+    assert "\n" not in text
+
+
+def test_a_missing_models_entry_tells_the_one_line_fix():
+    raw = _params()
+    del raw["models"]["gru"]
+    with pytest.raises(ParamsError, match=r"models\.gru: missing; add `gru: \{\}` under `models:`"):
+        _check(raw)
+
+
+def test_unreadable_params_files_are_named(tmp_path):
+    bad = tmp_path / "params.yaml"
+    bad.write_text("seed: [1,\n")
+    with pytest.raises(ParamsError, match=r"params.yaml: not valid YAML at line"):
+        params_mod.load(bad)
+    with pytest.raises(ParamsError, match="file not found"):
+        params_mod.load(tmp_path / "absent.yaml")
