@@ -1,0 +1,110 @@
+"""End to end: `dvc repro` in a temporary git repository, as a user would run it."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+ALL = ["rnn", "lstm", "gru", "transformer", "cnn"]
+MYMODEL = '''"""MyModel - a GRU followed by a dense projection (written by a test)."""
+from pydantic import BaseModel, ConfigDict, Field
+
+from pipeline import Architecture, hookimpl
+
+
+class MyParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    units: int = Field(3, ge=1)
+
+
+def build(spec, hp):
+    from keras import layers
+
+    def encoder(x):
+        return layers.Dense(hp.units)(layers.GRU(hp.units)(x))
+
+    return encoder
+
+
+@hookimpl
+def register_architectures(register):
+    register(Architecture("mymodel", build, MyParams, description=__doc__))
+'''
+
+
+def _metric_bytes(project) -> dict[str, bytes]:
+    return {a: (project.path / "metrics" / f"{a}.json").read_bytes() for a in ALL}
+
+
+def test_repro_trains_evaluates_ranks_and_caches_precisely(project):
+    assert set(project.repro()) == {"prepare", "report", *(f"{s}@{a}" for s in ("train", "evaluate") for a in ALL)}
+
+    for arch in ALL:
+        metrics = json.loads((project.path / "metrics" / f"{arch}.json").read_text())
+        assert set(metrics) == {"mse", "rmse", "mae", "r2", "params"}
+        timings = json.loads((project.path / "timings" / f"{arch}.json").read_text())
+        assert timings["epochs_run"] == 1 and timings["inference_ms_per_sample"] > 0
+    report = (project.path / "reports" / "report.md").read_text()
+    assert "## Leaderboard" in report and all(f"| {a} " in report for a in ALL)
+    assert (project.path / "reports" / "learning_curves.png").stat().st_size > 10_000
+    summary = json.loads((project.path / "reports" / "summary.json").read_text())
+    assert sorted(summary["ranking"]) == sorted(ALL)
+    shown = project.run("dvc", "metrics", "show", "--json").stdout
+    assert all(f"metrics/{a}.json" in shown for a in ALL)
+    first = _metric_bytes(project)
+
+    # A second repro does nothing.
+    assert project.repro() == []
+
+    # One architecture's hyperparameters rerun only that architecture and the report.
+    project.set_params({"models": {"lstm": {"units": 5}}})
+    assert set(project.repro()) == {"train@lstm", "evaluate@lstm", "report"}
+    diff = project.run("dvc", "metrics", "diff", "--json").stdout
+    assert "metrics/lstm.json" in diff
+
+    # Editing one in-tree plugin file reruns only that architecture.
+    cnn_file = project.path / "plugins" / "cnn.py"
+    original_cnn = cnn_file.read_text()
+    cnn_file.write_text(original_cnn + "\n# a harmless edit\n")
+    assert set(project.repro()) == {"train@cnn", "evaluate@cnn", "report"}
+
+    # Changing the data params invalidates everything downstream of prepare.
+    project.set_params({"data": {"options": {"n_samples": 260}}})
+    assert project.repro("prepare") == ["prepare"]
+    stale = set(json.loads(project.run("dvc", "status", "--json").stdout))
+    assert stale == {"report", *(f"{s}@{a}" for s in ("train", "evaluate") for a in ALL)}
+
+    # Back to the first params: a forced rerun reproduces the metrics byte for byte.
+    project.set_params({"data": {"options": {"n_samples": 240}}, "models": {"lstm": {"units": 4}}})
+    cnn_file.write_text(original_cnn)
+    project.repro("-f")
+    assert _metric_bytes(project) == first
+
+
+def test_a_new_plugin_file_and_its_name_are_enough(project):
+    (project.path / "plugins" / "mymodel.py").write_text(MYMODEL)
+    project.set_params({"architectures": ["mymodel"]})
+
+    # Without a models entry, the first error is seqpipe's one-line fix, not a traceback.
+    failed = project.run("dvc", "repro", check=False)
+    assert failed.returncode != 0
+    assert "seqpipe: error: params.yaml: models.mymodel: missing; add `mymodel: {}` under `models:`" in failed.stderr
+    assert "Traceback" not in failed.stderr
+    listed = project.run("seqpipe", "list").stdout
+    assert "mymodel" in listed and "plugins/mymodel.py" in listed
+
+    project.set_params({"models": {"mymodel": {}}})
+    ran = project.repro()
+    assert {"train@mymodel", "evaluate@mymodel", "report"} <= set(ran)
+    assert json.loads((project.path / "reports" / "summary.json").read_text())["ranking"] == ["mymodel"]
+
+
+def test_an_unknown_architecture_stops_before_any_output(project):
+    project.set_params({"architectures": ["lstm", "lstmm"], "models": {"lstmm": {}}})
+    failed = project.run("dvc", "repro", check=False)
+    assert failed.returncode != 0
+    assert "unknown architecture 'lstmm'; available: cnn, gru, lstm, rnn, transformer" in failed.stderr
+    assert "Traceback" not in failed.stderr
+    assert not (project.path / "data" / "prepared").exists()
