@@ -448,6 +448,7 @@ def _pad_and_pack(
 
     if raw.task in CLASSIFICATION:
         classes = int(max(int(targets_by_split[s].max()) for s in SPLITS if len(targets_by_split[s]))) + 1
+        classes = max(classes, len(raw.class_names or []))  # a class may vanish after nan_policy drop
     elif raw.task == "next_token":
         classes = int(vocab_size)
     else:
