@@ -9,9 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pandas as pd
-
-from pipeline import atomic, data, evaluation, stage, tasks
+from pipeline import atomic, data, evaluation, stage
 from pipeline.errors import ParamsError, user_errors_exit
 from pipeline.model import load_model
 from pipeline.train import fit_summary_path, model_path
@@ -19,6 +17,7 @@ from pipeline.train import fit_summary_path, model_path
 METRICS_DIR = Path("metrics")
 TIMINGS_DIR = Path("timings")
 PREDICTIONS_DIR = Path("predictions")
+CONFUSION_DIR = Path("plots")  # plots/<arch>/confusion.csv: dvc plots' confusion template
 
 
 @user_errors_exit
@@ -37,18 +36,21 @@ def main(argv: list[str] | None = None) -> None:
     model = load_model(str(model_path(args.arch)), custom_objects=custom)
     batch = ctx.params.train.batch_size
     raw_output = evaluation.predict(model, x_test, batch)
-    metrics = {**evaluation.score(task_name, y_test, raw_output), "params": int(model.count_params())}
+    metrics = {**evaluation.score(task_name, y_test, raw_output, prepared.spec), "params": int(model.count_params())}
     fit_summary = json.loads(fit_summary_path(args.arch).read_text(encoding="utf-8"))
     timings = {
         **fit_summary,
         "inference_ms_per_sample": evaluation.latency_ms_per_sample(model, x_test, batch),
     }
-    predictions = pd.DataFrame({"y_true": y_test, "y_pred": tasks.get(task_name).predict(raw_output)})
+    predictions = evaluation.predictions_frame(task_name, y_test, raw_output)
+    confusion = evaluation.confusion_rows(task_name, prepared.spec, y_test, raw_output)
 
     atomic.write_json(METRICS_DIR / f"{args.arch}.json", metrics)
     atomic.write_json(TIMINGS_DIR / f"{args.arch}.json", timings)
     with atomic.atomic_path(PREDICTIONS_DIR / f"{args.arch}.csv") as tmp:
         predictions.to_csv(tmp, index=False, float_format="%.6g")
+    with atomic.atomic_path(CONFUSION_DIR / args.arch / "confusion.csv") as tmp:
+        confusion.to_csv(tmp, index=False)
     shown = ", ".join(f"{k}={v}" for k, v in metrics.items())
     print(f"evaluated {args.arch}: {shown}")
 

@@ -46,7 +46,12 @@ def choose_dataset(params: Params, registry: Registry, source: str = params_mod.
         dataset = registry.dataset(params.data.source)
     except Exception as exc:
         raise ParamsError(f"{source}: data.source: {exc}") from None
-    options = params_mod.validate(dataset.params, params.data.options, prefix="data.options", source=source)
+    raw_options = dict(params.data.options or {})
+    if dataset.reads_path:
+        if "path" in raw_options:
+            raise ParamsError(f"{source}: data.options.path: set the input file as data.path (a DVC dependency of prepare)")
+        raw_options["path"] = params.data.path
+    options = params_mod.validate(dataset.params, raw_options, prefix="data.options", source=source)
     return DatasetChoice(params.data.source, dataset, options)
 
 

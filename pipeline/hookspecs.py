@@ -41,5 +41,7 @@ def register_datasets(register: Callable[..., None]) -> None:
     Call `register(Dataset(...))` once per source. A `Dataset` carries a unique `name`, a
     one-line `description`, the `tasks` it can serve, a pydantic model of its options, and
     `load(options, seed)` which returns `RawData` (sequences and targets in memory). The core
-    pads, splits and scales. Returns nothing; the return value is ignored.
+    pads, splits, scales, tokenizes text and cuts forecast windows. A file source sets
+    `reads_path=True` and gets params.yaml's `data.path` as its option `path` (the plugin knows
+    nothing of DVC). Returns nothing; the return value is ignored.
     """

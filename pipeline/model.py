@@ -42,8 +42,9 @@ def build_model(choice: ArchitectureChoice, spec: dict, train: TrainParams) -> A
         features = train.embedding_dim
     else:
         inputs = keras.Input(shape=(timesteps, spec["features"]), dtype="float32", name="series")
-        # prepare keeps padded steps at exactly 0.0, also after scaling.
-        x = layers.Masking(mask_value=0.0, name="masking")(inputs) if masked else inputs
+        # prepare keeps padded steps at exactly the padding value, also after scaling.
+        pad_value = float(spec["padding"].get("value", 0.0))
+        x = layers.Masking(mask_value=pad_value, name="masking")(inputs) if masked else inputs
         features = spec["features"]
 
     input_spec = InputSpec(timesteps=timesteps, features=features, masked=masked)

@@ -24,14 +24,48 @@ class SplitParams(Strict):
     test: float = Field(0.15, gt=0.0, lt=0.5, description="fraction of sequences held out for the test")
 
 
+class WindowParams(Strict):
+    """Sliding windows for the forecast task."""
+
+    lookback: int = Field(24, ge=1, description="past steps the model sees")
+    horizon: int = Field(1, ge=1, description="future steps it predicts")
+    stride: int = Field(1, ge=1, description="steps between consecutive windows")
+    season: int = Field(1, ge=1, description="season length of the naive baseline and MASE (1 = last value)")
+
+
+class TextParams(Strict):
+    """Keras TextVectorization settings, fit on the training split only."""
+
+    vocab_size: int = Field(5000, ge=3, description="largest vocabulary, including padding and OOV")
+    standardize: Literal["lower_and_strip_punctuation", "lower", "strip_punctuation", "none"] = Field(
+        "lower_and_strip_punctuation", description="text standardisation before splitting"
+    )
+    split: Literal["whitespace", "character"] = Field("whitespace", description="how text is cut into tokens")
+    stride: int = Field(1, ge=1, description="next_token on text: positions between consecutive contexts")
+
+
 class DataParams(Strict):
     source: str = Field("adding", description="registered dataset name (`seqpipe list`)")
+    path: str = Field(
+        "plugins/adding.py",
+        description="the input file of file sources; a DVC dependency of prepare (synthetic sources ignore it)",
+    )
     options: dict[str, Any] = Field(default_factory=dict, description="the dataset's own options")
     split: SplitParams = Field(default_factory=SplitParams)
     scale: bool = Field(True, description="standardise numeric features with train-split statistics")
-    maxlen: int | None = Field(None, ge=1, description="pad/truncate to this length; null = longest")
+    maxlen: int | None = Field(None, ge=1, description="pad/truncate to this length; null = see maxlen_percentile")
+    maxlen_percentile: float = Field(
+        100.0, gt=0.0, le=100.0, description="with maxlen null: this percentile of train-split lengths"
+    )
     padding: Literal["pre", "post"] = "pre"
     truncating: Literal["pre", "post"] = "pre"
+    pad_value: float = Field(0.0, description="value of padded steps of numeric series (token padding is id 0)")
+    nan_policy: Literal["error", "drop", "fill"] = Field(
+        "error", description="NaN/inf in numeric data: stop, drop the sequence, or replace by fill_value"
+    )
+    fill_value: float = Field(0.0, description="replacement for NaN/inf with nan_policy fill")
+    window: WindowParams = Field(default_factory=WindowParams)
+    text: TextParams = Field(default_factory=TextParams)
 
 
 class TrainParams(Strict):

@@ -34,14 +34,21 @@ def main(argv: list[str] | None = None) -> None:
         seed=ctx.params.seed,
         scale=p.scale,
         maxlen=p.maxlen,
+        maxlen_percentile=p.maxlen_percentile,
         padding=p.padding,
         truncating=p.truncating,
+        pad_value=p.pad_value,
+        nan_policy=p.nan_policy,
+        fill_value=p.fill_value,
+        window=p.window,
+        text=p.text,
     )
     data.save(prepared, stage.PREPARED_DIR)
     sizes = prepared.spec["sizes"]
     print(
         f"prepared {ctx.dataset.name}: task={prepared.spec['task']} "
-        f"train/val/test={sizes['train']}/{sizes['val']}/{sizes['test']} timesteps={prepared.spec['timesteps']}"
+        f"train/val/test={sizes['train']}/{sizes['val']}/{sizes['test']} timesteps={prepared.spec['timesteps']} "
+        f"coverage={prepared.spec['coverage']:.1%}"
     )
 
 

@@ -29,7 +29,10 @@ def main(argv: list[str] | None = None) -> None:
     timings = {a: _read(TIMINGS_DIR / f"{a}.json") for a in names}
 
     table = reporting.leaderboard(metrics, timings, spec["task"])
-    base = reporting.baseline(spec["task"], prepared.arrays["y_train"], prepared.arrays["y_test"])
+    if spec["task"] == "forecast":
+        base = reporting.forecast_baseline(spec, prepared.arrays["X_test"], prepared.arrays["y_test"])
+    else:
+        base = reporting.baseline(spec["task"], prepared.arrays["y_train"], prepared.arrays["y_test"])
     primary = tasks.get(spec["task"]).primary_metric
     with atomic.atomic_path(REPORTS_DIR) as out:
         out.mkdir(parents=True)
@@ -38,7 +41,8 @@ def main(argv: list[str] | None = None) -> None:
         reporting.plot_score_vs_cost(table, primary, out / "score_vs_cost.png")
         table.to_csv(out / "leaderboard.csv", index=False)
         raw_params = ctx.params.model_dump(mode="json")
-        text = reporting.markdown(table, base, spec, raw_params, ["learning_curves.png", "score_vs_cost.png"])
+        shown = reporting.with_baseline_row(table, base) if spec["task"] == "forecast" else table
+        text = reporting.markdown(shown, base, spec, raw_params, ["learning_curves.png", "score_vs_cost.png"])
         (out / "report.md").write_text(text, encoding="utf-8")
         summary = {
             "task": spec["task"],

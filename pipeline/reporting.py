@@ -51,6 +51,25 @@ def baseline(task_name: str, y_train: np.ndarray, y_test: np.ndarray) -> dict[st
     return {"baseline": name, **{k: round(v, 6) for k, v in scores.items()}}
 
 
+def forecast_baseline(spec: dict, x_test: np.ndarray, y_test: np.ndarray) -> dict[str, float]:
+    """The seasonal naive forecast on the test windows (season 1: repeat the last value), scored
+    like the models; MASE is 1 for it on the training range by construction."""
+    from pipeline.data import forecast_history, seasonal_naive
+
+    f = spec["forecast"]
+    naive = seasonal_naive(forecast_history(spec, x_test), f["horizon"], f["season"])
+    scores = tasks.forecast_scores(y_test, naive, f["mase_scale"])
+    name = f"seasonal naive (season {f['season']})" if f["season"] > 1 else "naive (last value)"
+    return {"baseline": name, **{k: round(v, 6) for k, v in scores.items()}}
+
+
+def with_baseline_row(table: pd.DataFrame, base: dict) -> pd.DataFrame:
+    """The leaderboard plus one unranked row for the baseline's scores."""
+    row = {"rank": "-", "architecture": f"baseline: {base['baseline']}"}
+    row.update({k: v for k, v in base.items() if k in table.columns and k not in row})
+    return pd.concat([table.astype({"rank": object}), pd.DataFrame([row])], ignore_index=True)
+
+
 def read_curves(live_dir: Path, arch: str) -> pd.DataFrame:
     """Per-epoch train/validation loss that dvclive logged for one architecture."""
     frames = {}
@@ -140,8 +159,21 @@ def markdown(
         "",
         f"- padding: maxlen {spec['padding']['maxlen']}, {spec['padding']['padding']}-padding, "
         f"{spec['padding']['truncating']}-truncation; truncated sequences per split: {spec['truncated']}",
+        coverage_line(spec),
     ]
     if spec.get("class_balance"):
         lines.append(f"- class balance (train/val/test): {spec['class_balance']}")
     lines += ["", "## Params", "", "```json", json.dumps(params, indent=2), "```", ""]
     return "\n".join(lines)
+
+
+def coverage_line(spec: dict) -> str:
+    """How many sequences fit in maxlen without truncation, and where maxlen came from."""
+    sizes, cut = spec["sizes"], spec["truncated"]
+    total, n_cut = sum(sizes.values()), sum(cut.values())
+    coverage = spec.get("coverage", 1.0 - n_cut / total if total else 1.0)
+    source = spec["padding"].get("maxlen_from", "")
+    return (
+        f"- coverage: {total - n_cut} of {total} sequences ({coverage:.1%}) fit in {spec['padding']['maxlen']} "
+        f"steps without truncation" + (f" (maxlen from {source})" if source else "")
+    )

@@ -8,9 +8,10 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel
 
-TaskName = Literal["regression", "binary", "multiclass"]
-InputKind = Literal["numeric", "tokens"]
-TASKS: tuple[str, ...] = ("regression", "binary", "multiclass")
+TaskName = Literal["regression", "binary", "multiclass", "forecast", "next_token"]
+InputKind = Literal["numeric", "tokens", "text"]
+TASKS: tuple[str, ...] = ("regression", "binary", "multiclass", "forecast", "next_token")
+# What an encoder can receive: "text" is tokenized by the core, so architectures see "tokens".
 INPUT_KINDS: tuple[str, ...] = ("numeric", "tokens")
 
 
@@ -60,6 +61,18 @@ class RawData:
     `sequences` is either a float array `(n, timesteps, features)` or, for token inputs or
     variable-length series, a list of 1-D int arrays / 2-D float arrays. Token id 0 is reserved
     for padding. `targets` is `(n,)`: floats for regression, integer class ids otherwise.
+
+    - `input_kind="text"`: `sequences` is a list of strings; the core fits a Keras
+      `TextVectorization` on the training split only and turns them into token ids.
+    - `task="forecast"`: `sequences` are whole series `(T_i, features)` (or `(T_i,)`), `targets`
+      is ignored; the core cuts sliding windows (lookback, horizon, stride) and splits by time.
+      `forecast_feature` is the column being forecast.
+    - `task="next_token"`: `sequences` are token contexts and `targets` the next token id
+      (`vocab_size` classes); with `input_kind="text"` the core cuts the contexts itself.
+
+    `split` (optional, one entry per sequence: "train" or "test") is an official split that the
+    core respects (validation is carved out of "train"). `origin` names the file the data came
+    from and `ids` the sequence ids, so data errors can say where the problem is.
     """
 
     sequences: np.ndarray | list[np.ndarray]
@@ -69,6 +82,11 @@ class RawData:
     vocab_size: int | None = None
     class_names: list[str] | None = None
     description: dict[str, Any] = field(default_factory=dict)
+    split: np.ndarray | None = None
+    origin: str | None = None
+    ids: list[Any] | None = None
+    feature_names: list[str] | None = None
+    forecast_feature: int = 0
 
 
 @dataclass(frozen=True)
@@ -80,6 +98,9 @@ class Dataset:
     params: type[BaseModel]
     description: str = ""
     tasks: Sequence[str] = TASKS
+    # True for file sources: the core passes params.yaml's `data.path` as the option `path`
+    # (a DVC dependency of prepare). The plugin itself knows nothing of DVC.
+    reads_path: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "description", first_line(self.description))

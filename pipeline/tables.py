@@ -1,0 +1,302 @@
+"""Tables to RawData: the shared logic of the csv/parquet/text/npz dataset plugins.
+
+Functions take values (a DataFrame or arrays, plus `origin`, the file name used in messages),
+never paths; the plugins read the file and call them. Every problem is a DataError of one
+line that names the file. Nothing here writes anything.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from pipeline.errors import DataError
+from pipeline.specs import RawData
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def check_file(path: str | Path) -> Path:
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: file not found (set data.path to your data file)")
+    return path
+
+
+def read_table(path: str | Path, kind: str) -> pd.DataFrame:
+    """Read a CSV or Parquet file read-only; parse failures become one line naming the file."""
+    import pandas as pd
+
+    path = check_file(path)
+    try:
+        if kind == "parquet":
+            return pd.read_parquet(path)
+        return pd.read_csv(path, sep=None if path.suffix in (".tsv", ".txt") else ",", engine="python"
+                           if path.suffix in (".tsv", ".txt") else "c")
+    except Exception as exc:  # pandas/pyarrow raise many types for unreadable files
+        first = " ".join(str(exc).split())[:200]
+        raise DataError(f"{path}: cannot read as {kind}: {type(exc).__name__}: {first}") from None
+
+
+def require_columns(df: pd.DataFrame, columns: list[str | None], origin: str) -> None:
+    """A one-line error for the first missing column, listing the columns that exist."""
+    for col in columns:
+        if col is not None and col not in df.columns:
+            found = ", ".join(map(str, df.columns))
+            raise DataError(f"{origin}: column '{col}' not found; columns found: {found}")
+
+
+def encode_labels(values: pd.Series, origin: str, column: str) -> tuple[np.ndarray, list[str]]:
+    """Class labels (any type) -> ids 0..k-1 in sorted order of their text, plus the names."""
+    missing = values.isna().to_numpy()
+    if missing.any():
+        raise DataError(f"{origin}: missing label in column '{column}' at row {int(np.argmax(missing))}")
+    text = values.astype(str)
+    names = sorted(text.unique().tolist())
+    if len(names) < 2:
+        raise DataError(f"{origin}: column '{column}' has only one class ({names}); classification needs two or more")
+    index = {n: i for i, n in enumerate(names)}
+    return text.map(index).to_numpy(np.int32), names
+
+
+def _numeric(df: pd.DataFrame, columns: list[str], origin: str) -> np.ndarray:
+    import pandas as pd
+
+    for col in columns:
+        if not pd.api.types.is_numeric_dtype(df[col]):
+            bad = df[col][pd.to_numeric(df[col], errors="coerce").isna() & df[col].notna()]
+            example = bad.iloc[0] if len(bad) else "?"
+            raise DataError(f"{origin}: column '{col}' is not numeric (e.g. {example!r} at row {bad.index[0] if len(bad) else '?'})")
+    return df[columns].to_numpy(np.float32)
+
+
+def _targets(values: pd.Series, task: str, origin: str, column: str) -> tuple[np.ndarray, str, list[str] | None]:
+    """(targets, concrete task, class names) for regression or classification."""
+    import pandas as pd
+
+    if task == "regression":
+        if not pd.api.types.is_numeric_dtype(values):
+            raise DataError(f"{origin}: target column '{column}' is not numeric; use task: classification for labels")
+        return values.to_numpy(np.float32), "regression", None
+    ids, names = encode_labels(values, origin, column)
+    return ids, "binary" if len(names) == 2 else "multiclass", names
+
+
+def _split(values: pd.Series | None, origin: str, column: str | None) -> np.ndarray | None:
+    if values is None:
+        return None
+    text = values.astype(str).str.strip().str.lower().to_numpy()
+    unknown = sorted(set(text.tolist()) - {"train", "test"})
+    if unknown:
+        raise DataError(f"{origin}: split column '{column}' must hold 'train' or 'test', found {unknown[:5]}")
+    return text
+
+
+def from_long(
+    df: pd.DataFrame,
+    *,
+    origin: str,
+    task: str,
+    id_column: str,
+    time_column: str | None,
+    feature_columns: list[str] | None,
+    target_column: str,
+    split_column: str | None = None,
+) -> RawData:
+    """Long form: one row per (sequence, step). Rows are grouped by `id_column` and ordered by
+    `time_column`; sequences may differ in length. The target is the value on a sequence's last
+    row (it should be constant per sequence). For `forecast`, each id is one series and
+    `target_column` is the feature being forecast."""
+    import pandas as pd
+
+    if df.empty:
+        raise DataError(f"{origin}: no rows")
+    require_columns(df, [id_column, time_column, target_column, split_column, *(feature_columns or [])], origin)
+    reserved = {id_column, time_column, split_column} | ({target_column} if task != "forecast" else set())
+    features = feature_columns or [c for c in df.columns if c not in reserved]
+    if task == "forecast" and target_column not in features:
+        features = [target_column, *features]
+    if not features:
+        raise DataError(f"{origin}: no feature columns; columns found: {', '.join(map(str, df.columns))}")
+    # stable sort: without a time column, rows keep the file's order within each sequence
+    df = df.sort_values([id_column] + ([time_column] if time_column else []), kind="stable")
+    values = _numeric(df, features, origin)
+    codes, uniques = pd.factorize(df[id_column], sort=True)
+    bounds = np.flatnonzero(np.diff(codes)) + 1
+    starts = np.concatenate([[0], bounds])
+    ends = np.concatenate([bounds, [len(df)]])
+    sequences = [values[s:e] for s, e in zip(starts, ends)]
+    ids = [_plain(u) for u in uniques]
+    split = None
+    if split_column:
+        split = _split(df[split_column].iloc[ends - 1].reset_index(drop=True), origin, split_column)
+    description = {"file": origin, "format": "long", "sequences": len(sequences), "features": features}
+    if task == "forecast":
+        return RawData(sequences, np.zeros(0, np.float32), "forecast", "numeric", origin=origin, ids=ids,
+                       feature_names=features, forecast_feature=features.index(target_column),
+                       description=description)
+    last = df[target_column].iloc[ends - 1].reset_index(drop=True)
+    targets, concrete, names = _targets(last, task, origin, target_column)
+    return RawData(sequences, targets, concrete, "numeric", class_names=names, split=split, origin=origin,
+                   ids=ids, feature_names=features, description={**description, "classes": names})
+
+
+def from_wide(
+    df: pd.DataFrame,
+    *,
+    origin: str,
+    task: str,
+    id_column: str | None,
+    step_columns: list[str] | None,
+    target_column: str | None,
+    split_column: str | None = None,
+) -> RawData:
+    """Wide form: one row per sequence, one column per step (a single feature). Empty cells at
+    the end of a row make that sequence shorter; an empty cell between values is a NaN. For
+    `forecast` each row is one series and `target_column` is not used."""
+    if df.empty:
+        raise DataError(f"{origin}: no rows")
+    if task != "forecast" and target_column is None:
+        raise DataError(f"{origin}: wide form needs a target_column for task {task}")
+    require_columns(df, [id_column, split_column, *( [target_column] if task != "forecast" else []),
+                         *(step_columns or [])], origin)
+    reserved = {id_column, split_column, target_column}
+    steps = step_columns or [c for c in df.columns if c not in reserved]
+    if not steps:
+        raise DataError(f"{origin}: no step columns; columns found: {', '.join(map(str, df.columns))}")
+    values = _numeric(df, steps, origin)
+    # trailing empty cells end a shorter sequence
+    present = ~np.isnan(values)
+    lengths = np.where(present.any(axis=1), values.shape[1] - np.argmax(present[:, ::-1], axis=1), 0)
+    ids = [_plain(v) for v in df[id_column]] if id_column else [int(i) for i in range(len(df))]
+    if (lengths == 0).any():
+        row = int(np.argmax(lengths == 0))
+        raise DataError(f"{origin}: sequence {ids[row]!r} (row {row}) has no values")
+    ragged = bool((lengths != values.shape[1]).any())
+    sequences: Any = [values[i, : lengths[i], None] for i in range(len(values))] if ragged else values[..., None]
+    split = _split(df[split_column], origin, split_column) if split_column else None
+    description = {"file": origin, "format": "wide", "sequences": len(df), "steps": len(steps)}
+    if task == "forecast":
+        seqs = list(sequences) if not ragged else sequences
+        return RawData(seqs, np.zeros(0, np.float32), "forecast", "numeric", origin=origin, ids=ids,
+                       feature_names=["value"], description=description)
+    targets, concrete, names = _targets(df[target_column], task, origin, target_column)
+    return RawData(sequences, targets, concrete, "numeric", class_names=names, split=split, origin=origin,
+                   ids=ids, feature_names=["value"], description={**description, "classes": names})
+
+
+def from_text(
+    df: pd.DataFrame,
+    *,
+    origin: str,
+    task: str,
+    text_column: str,
+    label_column: str | None,
+    split_column: str | None = None,
+) -> RawData:
+    """Text rows; the core tokenizes them (TextVectorization fit on the training split)."""
+    if df.empty:
+        raise DataError(f"{origin}: no rows")
+    require_columns(df, [text_column, split_column, label_column if task != "next_token" else None], origin)
+    texts = df[text_column]
+    empty = texts.isna().to_numpy() | (texts.astype(str).str.strip() == "").to_numpy()
+    if empty.any():
+        row = int(np.argmax(empty))
+        raise DataError(f"{origin}: empty text in column '{text_column}' at row {row}")
+    split = _split(df[split_column], origin, split_column) if split_column else None
+    description = {"file": origin, "format": "text", "rows": len(df)}
+    sequences = texts.astype(str).tolist()
+    ids = [f"row {i}" for i in range(len(df))]
+    if task == "next_token":
+        return RawData(sequences, np.zeros(len(df), np.int32), "next_token", "text", split=split, origin=origin,
+                       ids=ids, description=description)
+    targets, names = encode_labels(df[label_column], origin, label_column)
+    concrete = "binary" if len(names) == 2 else "multiclass"
+    return RawData(sequences, targets, concrete, "text", class_names=names, split=split, origin=origin, ids=ids,
+                   description={**description, "classes": names})
+
+
+def from_arrays(
+    arrays: dict[str, np.ndarray], *, origin: str, task: str, x_key: str = "X", y_key: str = "y"
+) -> RawData:
+    """NPZ contents: `X` (n, timesteps[, features]) and `y`, or official `X_train`/`y_train`/
+    `X_test`/`y_test`. A regression/classification target per sequence."""
+    import pandas as pd
+
+    keys = sorted(arrays)
+    if f"{x_key}_train" in arrays and f"{x_key}_test" in arrays:
+        parts = ["train", "test"]
+        pairs = [(f"{x_key}_{p}", f"{y_key}_{p}") for p in parts]
+    else:
+        parts = [None]
+        pairs = [(x_key, y_key)]
+    xs, ys, split = [], [], []
+    for part, (xk, yk) in zip(parts, pairs):
+        for k in (xk, yk):
+            if k not in arrays:
+                raise DataError(f"{origin}: array '{k}' not found; arrays found: {', '.join(keys)}")
+        x, y = arrays[xk], np.asarray(arrays[yk])
+        if x.dtype == object:
+            raise DataError(
+                f"{origin}: '{xk}' is ragged (sequences of different lengths); store a padded "
+                "(n, timesteps[, features]) array, or use the csv long form for variable lengths"
+            )
+        if x.ndim not in (2, 3):
+            raise DataError(f"{origin}: '{xk}' must be (n, timesteps) or (n, timesteps, features), got shape {x.shape}")
+        if y.ndim != 1 or len(y) != len(x):
+            raise DataError(f"{origin}: '{yk}' must be 1-D with one target per sequence: shape {y.shape} for {len(x)} sequences")
+        xs.append(x)
+        ys.append(y)
+        split += [part] * len(x)
+    if len(xs) == 2 and xs[0].shape[1:] != xs[1].shape[1:]:
+        raise DataError(f"{origin}: train and test sequences differ in shape: {xs[0].shape[1:]} vs {xs[1].shape[1:]}")
+    x = np.concatenate(xs) if len(xs) > 1 else xs[0]
+    if not np.issubdtype(x.dtype, np.number):
+        raise DataError(f"{origin}: '{x_key}' must be numeric, got dtype {x.dtype}")
+    x = x.astype(np.float32, copy=False)
+    y_all = np.concatenate(ys) if len(ys) > 1 else ys[0]
+    targets, concrete, names = _targets(pd.Series(y_all), task, origin, y_key)
+    return RawData(
+        x, targets, concrete, "numeric", class_names=names,
+        split=np.asarray(split) if parts[0] is not None else None, origin=origin,
+        description={"file": origin, "format": "npz", "sequences": int(len(x)), "official_split": parts[0] is not None},
+    )
+
+
+class TableOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    path: str = Field(description="the file (set as data.path)")
+    format: Literal["long", "wide"] = Field("long", description="long: one row per step; wide: one row per sequence")
+    task: Literal["regression", "classification", "forecast"] = Field(
+        "regression", description="classification becomes binary or multiclass by the number of labels"
+    )
+    id_column: str | None = Field("id", description="sequence id (required in long form, optional in wide)")
+    time_column: str | None = Field("time", description="long form: orders the rows of a sequence (null: file order)")
+    feature_columns: list[str] | None = Field(None, description="long form: feature columns (null: all others)")
+    step_columns: list[str] | None = Field(None, description="wide form: step columns in order (null: all others)")
+    target_column: str | None = Field("target", description="target or label column; forecast: the column to forecast")
+    split_column: str | None = Field(None, description="optional column of train/test: an official split")
+
+
+def from_table(df: pd.DataFrame, options: TableOptions) -> RawData:
+    """A csv/parquet table in long or wide form, as `options` describe it."""
+    if options.format == "long":
+        if options.id_column is None or options.target_column is None:
+            raise DataError(f"{options.path}: long form needs id_column and target_column")
+        return from_long(
+            df, origin=options.path, task=options.task, id_column=options.id_column,
+            time_column=options.time_column, feature_columns=options.feature_columns,
+            target_column=options.target_column, split_column=options.split_column,
+        )
+    return from_wide(
+        df, origin=options.path, task=options.task, id_column=options.id_column,
+        step_columns=options.step_columns, target_column=options.target_column, split_column=options.split_column,
+    )
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if hasattr(value, "item") else value
