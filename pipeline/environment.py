@@ -13,8 +13,12 @@ from importlib import metadata
 from typing import Any
 
 PACKAGES = ("tensorflow-cpu", "tensorflow", "keras", "dvc", "dvclive", "numpy", "scikit-learn", "pandas")
-# Keys whose difference changes results; hostnames and thread counts only change speed.
-RESULT_KEYS = ("python", "tensorflow", "keras", "numpy", "scikit-learn", "keras_backend", "accelerator")
+# Keys compared between runs: versions and backend can change scores, hardware and threads timings.
+# (The interpreter path and kernel release are recorded but not compared.)
+COMPARED_KEYS = (
+    "python", "tensorflow", "keras", "dvc", "dvclive", "numpy", "scikit-learn", "pandas", "keras_backend",
+    "cpu", "cpu_count", "accelerator", "tf_threads_intra_op", "tf_threads_inter_op",
+)
 
 
 def _version(package: str) -> str | None:
@@ -75,7 +79,7 @@ def fingerprint(with_devices: bool = True) -> dict[str, Any]:
     }
 
 
-def differences(fingerprints: dict[str, dict[str, Any]], keys: tuple[str, ...] = RESULT_KEYS) -> dict[str, dict]:
+def differences(fingerprints: dict[str, dict[str, Any]], keys: tuple[str, ...] = COMPARED_KEYS) -> dict[str, dict]:
     """For each key in `keys` whose value differs between runs: {run name: value}."""
     out: dict[str, dict] = {}
     for key in keys:
