@@ -2,7 +2,8 @@
 
 Inputs are padded, truncated and scaled exactly as `prepare` did, from data/prepared/spec.json
 (maxlen, padding side, scaler statistics), so training and inference cannot disagree. Loaders are
-picked by file suffix from LOADERS; a new input format is one function added there.
+picked by file suffix from LOADERS; a new input format is one function added there. Output goes
+to inference/ by default, not predictions/ (a dependency of the report stage).
 """
 from __future__ import annotations
 
@@ -168,7 +169,7 @@ def main(args) -> None:
     model = load_model(str(path), custom_objects=custom)
     raw = predict_batches(model, x, ctx.params.train.batch_size, progress=True if args.progress else None)
     frame = predictions_frame(spec["task"], raw, spec, y_true)
-    output = Path(args.output or f"predictions/{args.arch}.{Path(args.input).stem if args.input else args.split}.csv")
+    output = Path(args.output or f"inference/{args.arch}.{Path(args.input).stem if args.input else args.split}.csv")
     with atomic.atomic_path(output) as tmp:
         frame.to_csv(tmp, index=False, float_format="%.6g")
     print(f"wrote {len(frame)} predictions of {args.arch} to {output}")
@@ -181,7 +182,7 @@ def add_parser(sub) -> None:
     source.add_argument("--input", help=f"sequences to predict ({', '.join(sorted(LOADERS))})")
     source.add_argument("--split", default="test", choices=("train", "val", "test"),
                         help="a prepared split instead of --input (default: test)")
-    pr.add_argument("--output", "-o", help="CSV to write (default: predictions/<arch>.<input>.csv)")
+    pr.add_argument("--output", "-o", help="CSV to write (default: inference/<arch>.<input or split>.csv)")
     pr.add_argument("--params", default="params.yaml")
     pr.add_argument("--prepared", default=str(PREPARED_DIR), help="prepared data directory (spec.json)")
     pr.add_argument("--progress", action="store_true", help="always show the progress bar")
