@@ -58,7 +58,8 @@ def main(argv: list[str] | None = None) -> None:
             (f"Learning curves: training and validation loss per epoch, all architectures{first_seed}",
              "learning_curves.png"),
             (f"Score against cost: test {primary} against parameters and training time", "score_vs_cost.png"),
-            *reporting.task_figures(spec["task"], predictions, spec, out),
+            *reporting.task_figures(spec["task"], {a: predictions[a] for a in table["architecture"] if a in predictions},
+                                    spec, out),
         ]
         table.to_csv(out / "leaderboard.csv", index=False)
         raw_params = ctx.params.model_dump(mode="json")
