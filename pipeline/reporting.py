@@ -76,6 +76,16 @@ def read_curves(live_dir: Path, arch: str) -> pd.DataFrame:
     return curves
 
 
+def _scale(ax, which: str, values) -> bool:
+    """Log scale only when the values span more than a decade; plain-number ticks either way."""
+    v = np.asarray([x for x in np.ravel(values) if x is not None and np.isfinite(x) and x > 0], float)
+    use_log = len(v) > 0 and v.max() / v.min() > 10
+    if use_log:
+        (ax.set_xscale if which == "x" else ax.set_yscale)("log")
+        _plain_log_ticks(ax.xaxis if which == "x" else ax.yaxis)
+    return use_log
+
+
 def _plain_log_ticks(axis) -> None:
     """Log-scale ticks as plain numbers (0.2, 0.5, 1) instead of 2x10^-1."""
     from matplotlib.ticker import FuncFormatter
@@ -95,6 +105,8 @@ def plot_learning_curves(curves: dict[str, pd.DataFrame], path: Path) -> None:
     from matplotlib.ticker import MaxNLocator
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
+    losses = [f[c].to_numpy() for f in curves.values() for c in ("train_loss", "val_loss") if c in f]
+    log_y = _scale(axes[0], "y", np.concatenate(losses) if losses else [])
     for ax, column, title in zip(axes, ("train_loss", "val_loss"), ("training loss", "validation loss")):
         for arch, frame in curves.items():
             if column in frame:
@@ -106,10 +118,8 @@ def plot_learning_curves(curves: dict[str, pd.DataFrame], path: Path) -> None:
             ax.set_xticks(range(1, epochs + 1))
         else:
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_yscale("log")
-        _plain_log_ticks(ax.yaxis)
         ax.grid(alpha=0.3)
-    axes[0].set_ylabel("loss (log scale)")
+    axes[0].set_ylabel("loss (log scale)" if log_y else "loss")
     axes[1].legend()
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -129,10 +139,9 @@ def plot_score_vs_cost(table: pd.DataFrame, metric: str, path: Path, greater_is_
         ax.errorbar(table[column], table[metric], yerr=std, fmt="o", capsize=3)
         for _, row in table.iterrows():
             ax.annotate(row["architecture"], (row[column], row[metric]), textcoords="offset points", xytext=(5, 5))
-        ax.set_xscale("log")
-        _plain_log_ticks(ax.xaxis)
+        log_x = _scale(ax, "x", table[column].to_numpy(dtype=float))
         ax.margins(x=0.15, y=0.12)
-        ax.set_xlabel(f"{label} (log scale)")
+        ax.set_xlabel(f"{label} (log scale)" if log_x else label)
         ax.grid(alpha=0.3)
     better = "" if greater_is_better is None else (" (higher is better)" if greater_is_better else " (lower is better)")
     axes[0].set_ylabel(f"test {metric}{better}")
@@ -266,7 +275,7 @@ def plot_confusion_matrices(predictions: dict[str, pd.DataFrame], spec: dict, pa
 
 def _classification_figures(predictions: dict[str, pd.DataFrame], spec: dict, out_dir: Path) -> list[tuple[str, str]]:
     plot_confusion_matrices(predictions, spec, out_dir / "confusion_matrices.png")
-    return [("Confusion matrices", "confusion_matrices.png")]
+    return [("Confusion matrices on the test split, best architecture first", "confusion_matrices.png")]
 
 
 # task name -> (predictions per architecture, spec, report dir) -> [(caption, png file name)].

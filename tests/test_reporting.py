@@ -150,10 +150,10 @@ def classification_report(tmp_path):
 
 def test_classification_report_has_confusion_matrices_data_summary_and_environment_warning(classification_report):
     out, figures, blocks = classification_report
-    assert figures == [("Confusion matrices", "confusion_matrices.png")]
+    assert figures == [("Confusion matrices on the test split, best architecture first", "confusion_matrices.png")]
     assert (out / "confusion_matrices.png").stat().st_size > 5_000
     text = reporting.render_markdown(blocks)
-    assert "![Confusion matrices](confusion_matrices.png)" in text
+    assert "![Confusion matrices on the test split, best architecture first](confusion_matrices.png)" in text
     assert "> **Warning:** the architectures were trained in different environments (numpy:" in text
     assert "| padded steps in train" in text and "33.3%" in text
     assert "class balance train" in text and "a: 4 (33%)" in text
