@@ -17,6 +17,7 @@ from pipeline.errors import DataError, SeqpipeError
 
 METRICS_FILE = re.compile(r"^metrics/(?P<arch>[^/]+)\.json$")
 TIMINGS_FILE = re.compile(r"^timings/(?P<arch>[^/]+)\.json$")
+ENV_FILE = re.compile(r"^environment/(?P<arch>[^/]+)\.json$")
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -77,6 +78,11 @@ def rows(payload: list[dict]) -> list[dict[str, Any]]:
             continue
         metrics = _file_data(data.get("metrics"), METRICS_FILE)
         timings = _file_data(data.get("metrics"), TIMINGS_FILE)
+        envs = {}
+        for path, output in (data.get("outs") or {}).items():
+            match = ENV_FILE.match(path.replace("\\", "/"))
+            if match and isinstance(output, dict) and output.get("hash"):
+                envs[match["arch"]] = output["hash"][:8]
         for arch, scores in metrics.items():
             timing = timings.get(arch, {})
             out.append({
@@ -87,6 +93,7 @@ def rows(payload: list[dict]) -> list[dict[str, Any]]:
                 **{k: v for k, v in scores.items() if isinstance(v, (int, float)) and not isinstance(v, bool)},
                 "train_s": timing.get("train_seconds"),
                 "latency_ms": timing.get("inference_ms_per_sample"),
+                "env": envs.get(arch),
             })
     return out
 
@@ -105,7 +112,7 @@ def primary_metric(table: pd.DataFrame, metric: str | None = None) -> tuple[str,
 
 
 def _metric_columns(table: pd.DataFrame) -> list[str]:
-    fixed = {"rank", "architecture", "experiment", "kind", "rev", "train_s", "latency_ms", "params", "repeats"}
+    fixed = {"rank", "architecture", "experiment", "kind", "rev", "train_s", "latency_ms", "params", "repeats", "env"}
     return [c for c in table.columns if c not in fixed]
 
 
@@ -127,14 +134,21 @@ def build(payload: list[dict], metric: str | None = None) -> tuple[pd.DataFrame,
     if f"{name}_std" in table:
         first.append(f"{name}_std")
     rest = [c for c in _metric_columns(table) if c not in first and not c.endswith("_std")]
-    cost = [c for c in ("params", "train_s", "latency_ms") if c in table]
+    cost = [c for c in ("params", "train_s", "latency_ms", "env") if c in table]
     return table[first + rest + cost], name
+
+
+def environments(table: "pd.DataFrame") -> set[str]:
+    """Distinct environment fingerprints (hash of environment/<arch>.json) among the rows."""
+    return set(table["env"].dropna()) if "env" in table else set()
 
 
 def render(table: pd.DataFrame, fmt: str) -> str:
     if fmt == "csv":
         return table.to_csv(index=False)
     shown = table.drop(columns=["rev"])
+    if "env" in shown and len(environments(table)) <= 1:
+        shown = shown.drop(columns=["env"])
     if fmt == "md":
         return shown.to_markdown(index=False, floatfmt=".4g") + "\n"
     return shown.to_string(index=False, float_format=lambda v: f"{v:.4g}", na_rep="") + "\n"
@@ -150,6 +164,12 @@ def main(args) -> None:
     table, name = build(payload, args.metric)
     fmt = "csv" if args.csv else "md" if args.md else "text"
     sys.stdout.write(render(table, fmt))
+    if len(environments(table)) > 1:
+        print(
+            "seqpipe: warning: these runs were trained in different environments (column env); "
+            "compare their environment/<arch>.json, e.g. `dvc diff <rev-a> <rev-b>`, `dvc exp apply`",
+            file=sys.stderr,
+        )
 
 
 def add_parser(sub) -> None:

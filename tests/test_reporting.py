@@ -16,7 +16,7 @@ from tests.conftest import ROOT, env
 def _exp_show_payload() -> list[dict]:
     """The shape of `dvc exp show --json` (DVC 3): workspace, a baseline commit and its experiments."""
 
-    def state(rev, name, lstm_mse, cnn_mse, units):
+    def state(rev, name, lstm_mse, cnn_mse, units, env_hash="e"):
         return {
             "rev": rev,
             "name": name,
@@ -29,6 +29,7 @@ def _exp_show_payload() -> list[dict]:
                     "timings/lstm.json": {"data": {"train_seconds": 3.0, "inference_ms_per_sample": 0.1}},
                     "dvclive/lstm/metrics.json": {"data": {"loss": 1.0}},
                 },
+                "outs": {"environment/lstm.json": {"hash": env_hash * 32, "size": 400}},
             },
             "error": None,
             "experiments": None,
@@ -36,7 +37,7 @@ def _exp_show_payload() -> list[dict]:
 
     base = state("a" * 40, "main", 0.30, 0.20, 32)
     base["experiments"] = [
-        {"revs": [state("b" * 40, "wide-lstm", 0.10, 0.20, 64)], "executor": None, "name": "wide-lstm"},
+        {"revs": [state("b" * 40, "wide-lstm", 0.10, 0.20, 64, env_hash="f")], "executor": None, "name": "wide-lstm"},
         {"revs": [{"rev": "c" * 40, "name": "broken", "data": None, "error": {"msg": "failed"}, "experiments": None}],
          "executor": None, "name": "broken"},
     ]
@@ -52,6 +53,8 @@ def test_leaderboard_ranks_architecture_by_experiment_and_marks_workspace_and_ba
     assert "main (aaaaaaa)" in set(table["experiment"])
     assert len(table) == 6  # 3 revisions with metrics x 2 architectures; the failed one is skipped
     assert table.loc[table["architecture"] == "lstm", "train_s"].notna().all()
+    assert leaderboard.environments(table) == {"e" * 8, "f" * 8}
+    assert "env" in leaderboard.render(table, "text").splitlines()[0]
     assert "| lstm " in leaderboard.render(table, "md")
     assert leaderboard.render(table, "csv").splitlines()[0].startswith("rank,architecture,experiment,kind,rev,mse")
 
@@ -63,6 +66,7 @@ def test_leaderboard_cli_reads_saved_json_and_fails_in_one_line(tmp_path):
     result = subprocess.run([*run, "--metric", "r2"], cwd=ROOT, env=env(), capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[1].split()[1] == "lstm"  # r2: higher is better
+    assert "trained in different environments" in result.stderr
     bad = subprocess.run([*run, "--metric", "nope"], cwd=ROOT, env=env(), capture_output=True, text=True)
     assert bad.returncode == 1
     assert len(bad.stderr.strip().splitlines()) == 1 and bad.stderr.startswith("seqpipe: error: --metric nope")
