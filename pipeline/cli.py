@@ -1,10 +1,12 @@
-"""The `seqpipe` command: list plugins and validate params without importing TensorFlow."""
+"""The `seqpipe` command: list plugins and validate params without importing TensorFlow;
+`leaderboard` and `predict` live in their own modules (predict imports TensorFlow when it runs)."""
 from __future__ import annotations
 
 import argparse
 import json
 import sys
 
+from pipeline import leaderboard, predict
 from pipeline import params as params_mod
 from pipeline.errors import user_errors_exit
 from pipeline.experiment import validate_experiment
@@ -60,6 +62,8 @@ def main(argv: list[str] | None = None) -> None:
     ls.add_argument("--json", action="store_true", help="machine-readable output")
     val = sub.add_parser("validate", help="check params.yaml and the plugins it names, without training")
     val.add_argument("--params", default=params_mod.PARAMS_FILE)
+    leaderboard.add_parser(sub)
+    predict.add_parser(sub)
     args = ap.parse_args(argv)
 
     if args.command == "list":
@@ -74,6 +78,10 @@ def main(argv: list[str] | None = None) -> None:
         dataset, choices = validate_experiment(params, build_registry(), args.params)
         names = ", ".join(c.name for c in choices)
         print(f"{args.params}: ok (data: {dataset.name}; architectures: {names})")
+    elif args.command == "leaderboard":
+        leaderboard.main(args)
+    elif args.command == "predict":
+        predict.main(args)
 
 
 if __name__ == "__main__":

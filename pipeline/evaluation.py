@@ -53,3 +53,14 @@ def latency_ms_per_sample(model: Any, x: np.ndarray, batch_size: int, repeats: i
         model.predict(sample, batch_size=batch_size, verbose=0)
         runs.append((time.perf_counter() - start) / len(sample))
     return round(float(np.median(runs)) * 1000.0, 4)
+
+
+def summarize_seeds(per_seed: list[dict[str, float]]) -> dict[str, float]:
+    """One run: its scores. Several seeds: the mean of each score, then each score's std (ddof=1)."""
+    names = [k for k in per_seed[0] if k != "seed"]
+    if len(per_seed) == 1:
+        return {k: per_seed[0][k] for k in names}
+    values = {k: np.array([run[k] for run in per_seed], dtype=float) for k in names}
+    means = {k: round(float(v.mean()), 6) for k, v in values.items()}
+    stds = {f"{k}_std": round(float(v.std(ddof=1)), 6) for k, v in values.items()}
+    return {**means, **stds}

@@ -74,6 +74,9 @@ class TrainParams(Strict):
     learning_rate: float = Field(1e-3, gt=0.0, le=10.0)
     patience: int = Field(5, ge=0, description="early-stopping patience in epochs; 0 disables")
     embedding_dim: int = Field(32, ge=1, description="width of the token embedding (token inputs)")
+    repeats: int = Field(
+        1, ge=1, le=100, description="train each architecture with seeds seed, seed+1, ...; >1 adds mean/std and tests"
+    )
 
 
 class Params(Strict):

@@ -1,15 +1,22 @@
-"""Stage `train@<arch>`: build the architecture through the plugin manager, fit it, save it."""
+"""Stage `train@<arch>`: build the architecture through the plugin manager, fit it, save it.
+
+With `train.repeats: N` it fits N models with seeds seed, seed+1, ...: the first is
+models/<arch>.keras (its curves are in dvclive/<arch>/), the others go to models/<arch>.repeats/.
+Each run also records its environment fingerprint in environment/<arch>.json.
+"""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from pipeline import atomic, data, stage
+from pipeline import atomic, data, environment, stage
 from pipeline.errors import user_errors_exit
 from pipeline.model import build_model
 from pipeline.training import fit, seed_everything
 
 MODELS_DIR = Path("models")
 LIVE_DIR = Path("dvclive")
+ENV_DIR = Path("environment")
 
 
 def model_path(arch: str) -> Path:
@@ -18,6 +25,18 @@ def model_path(arch: str) -> Path:
 
 def fit_summary_path(arch: str) -> Path:
     return MODELS_DIR / f"{arch}.fit.json"
+
+
+def repeats_dir(arch: str) -> Path:
+    """The models of seeds 2..N of `train.repeats` (and seeds.json, also for N = 1)."""
+    return MODELS_DIR / f"{arch}.repeats"
+
+
+def seed_models(arch: str) -> list[tuple[int, Path]]:
+    """(seed, model file) for every repeat the train stage saved, the main model first."""
+    listing = json.loads((repeats_dir(arch) / "seeds.json").read_text(encoding="utf-8"))
+    return [(int(s), model_path(arch) if i == 0 else repeats_dir(arch) / f"seed{s}.keras")
+            for i, s in enumerate(listing["seeds"])]
 
 
 @user_errors_exit
@@ -32,25 +51,38 @@ def main(argv: list[str] | None = None) -> None:
         raise ParamsError(f"--arch {args.arch}: not in params.yaml architectures ({', '.join(ctx.architectures)})")
     prepared = data.load(stage.PREPARED_DIR, splits=("train", "val"))
 
-    seed_everything(ctx.params.seed)
-    model = build_model(choice, prepared.spec, ctx.params.train)  # plugin errors surface before any output
-
+    train = ctx.params.train
+    seeds = [ctx.params.seed + i for i in range(train.repeats)]
     from dvclive import Live
     from dvclive.keras import DVCLiveCallback
 
-    print(f"training {args.arch}: {model.count_params():,} parameters")
-    with Live(dir=str(LIVE_DIR / args.arch), dvcyaml=None, save_dvc_exp=False, report=None) as live:
-        summary = fit(
-            model,
-            prepared.xy("train"),
-            prepared.xy("val"),
-            ctx.params.train,
-            extra_callbacks=[DVCLiveCallback(live=live)],
-        )
-    with atomic.atomic_path(model_path(args.arch)) as tmp:
-        model.save(tmp)
-    atomic.write_json(fit_summary_path(args.arch), summary.as_dict())
-    print(f"trained {args.arch}: {summary.epochs_run} epochs in {summary.train_seconds:.1f}s (best epoch {summary.best_epoch})")
+    summaries = []
+    with atomic.atomic_path(repeats_dir(args.arch)) as extra:
+        extra.mkdir(parents=True)
+        for i, seed in enumerate(seeds):
+            seed_everything(seed)
+            model = build_model(choice, prepared.spec, train)  # plugin errors surface before any output
+            run = f" (seed {seed}, repeat {i + 1}/{len(seeds)})" if len(seeds) > 1 else ""
+            print(f"training {args.arch}{run}: {model.count_params():,} parameters", flush=True)
+            if i == 0:
+                with Live(dir=str(LIVE_DIR / args.arch), dvcyaml=None, save_dvc_exp=False, report=None) as live:
+                    summary = fit(model, prepared.xy("train"), prepared.xy("val"), train,
+                                  extra_callbacks=[DVCLiveCallback(live=live)])
+                with atomic.atomic_path(model_path(args.arch)) as tmp:
+                    model.save(tmp)
+            else:
+                summary = fit(model, prepared.xy("train"), prepared.xy("val"), train)
+                model.save(extra / f"seed{seed}.keras")
+            summaries.append(summary)
+            print(f"trained {args.arch}{run}: {summary.epochs_run} epochs in {summary.train_seconds:.1f}s "
+                  f"(best epoch {summary.best_epoch})", flush=True)
+        (extra / "seeds.json").write_text(json.dumps({"seeds": seeds}) + "\n", encoding="utf-8")
+    fit_summary = summaries[0].as_dict()
+    if len(seeds) > 1:
+        fit_summary["repeats"] = len(seeds)
+        fit_summary["train_seconds_all_repeats"] = round(sum(s.train_seconds for s in summaries), 3)
+    atomic.write_json(fit_summary_path(args.arch), fit_summary)
+    atomic.write_json(ENV_DIR / f"{args.arch}.json", environment.fingerprint())
 
 
 if __name__ == "__main__":

@@ -86,7 +86,7 @@ def test_example_runs_end_to_end(name, tmp_path, monkeypatch):
         assert set(metrics) == METRICS[spec["task"]] | {"params"}
         assert Path(f"plots/{arch}/confusion.csv").is_file()
     text = Path("reports/report.md").read_text()
-    assert "## Leaderboard" in text and "- coverage:" in text
+    assert "## Leaderboard" in text and "| coverage " in text and "without truncation" in text
     if spec["task"] == "forecast":
         assert "| baseline: " in text
     assert _digest(tmp_path / "examples") == before  # input files are never modified

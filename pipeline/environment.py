@@ -1,0 +1,89 @@
+"""Environment fingerprint: the software and hardware that produced a run.
+
+Written by each train stage to `environment/<arch>.json` (a DVC-tracked output, not a metric, so
+`dvc metrics diff` never tries to subtract version strings). The report lists it and warns when the
+compared architectures were trained in different environments.
+"""
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from importlib import metadata
+from typing import Any
+
+PACKAGES = ("tensorflow-cpu", "tensorflow", "keras", "dvc", "dvclive", "numpy", "scikit-learn", "pandas")
+# Keys compared between runs: versions and backend can change scores, hardware and threads timings.
+# (The interpreter path and kernel release are recorded but not compared.)
+COMPARED_KEYS = (
+    "python", "tensorflow", "keras", "dvc", "dvclive", "numpy", "scikit-learn", "pandas", "keras_backend",
+    "cpu", "cpu_count", "accelerator", "tf_threads_intra_op", "tf_threads_inter_op",
+)
+
+
+def _version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def cpu_model() -> str:
+    """The CPU model name (Linux /proc/cpuinfo; platform.processor() elsewhere)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.lower().startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def fingerprint(with_devices: bool = True) -> dict[str, Any]:
+    """Versions, Keras backend, CPU/GPU model and thread counts, with stable key order.
+
+    `with_devices=False` skips asking TensorFlow for GPUs (no TensorFlow import).
+    """
+    versions = {name: _version(name) for name in PACKAGES}
+    tensorflow = versions.pop("tensorflow-cpu") or versions.pop("tensorflow")
+    versions.pop("tensorflow", None)
+    gpus: list[str] = []
+    threads = {"intra_op": None, "inter_op": None}
+    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+    if with_devices:
+        import keras
+        import tensorflow as tf
+
+        backend = keras.backend.backend()
+
+        for device in tf.config.list_physical_devices("GPU"):
+            details = tf.config.experimental.get_device_details(device)
+            gpus.append(details.get("device_name", device.name))
+        threads = {
+            "intra_op": tf.config.threading.get_intra_op_parallelism_threads(),
+            "inter_op": tf.config.threading.get_inter_op_parallelism_threads(),
+        }
+    return {
+        "python": platform.python_version(),
+        "tensorflow": tensorflow,
+        **versions,
+        "keras_backend": backend,
+        "platform": f"{platform.system()} {platform.release()} {platform.machine()}",
+        "cpu": cpu_model(),
+        "cpu_count": os.cpu_count(),
+        "accelerator": ", ".join(gpus) if gpus else "cpu",
+        "tf_threads_intra_op": threads["intra_op"],  # 0 = TensorFlow picks (all cores)
+        "tf_threads_inter_op": threads["inter_op"],
+        "executable": sys.executable,
+    }
+
+
+def differences(fingerprints: dict[str, dict[str, Any]], keys: tuple[str, ...] = COMPARED_KEYS) -> dict[str, dict]:
+    """For each key in `keys` whose value differs between runs: {run name: value}."""
+    out: dict[str, dict] = {}
+    for key in keys:
+        values = {name: fp.get(key) for name, fp in fingerprints.items()}
+        if len({str(v) for v in values.values()}) > 1:
+            out[key] = values
+    return out

@@ -1,0 +1,172 @@
+"""Report pieces without training: leaderboards, statistics over seeds, figures, HTML, environments."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline import environment, evaluation, leaderboard, reporting
+from tests.conftest import ROOT, env
+
+
+def _exp_show_payload() -> list[dict]:
+    """The shape of `dvc exp show --json` (DVC 3): workspace, a baseline commit and its experiments."""
+
+    def state(rev, name, lstm_mse, cnn_mse, units, env_hash="e"):
+        return {
+            "rev": rev,
+            "name": name,
+            "data": {
+                "rev": rev,
+                "params": {"params.yaml": {"data": {"models": {"lstm": {"units": units}}}}},
+                "metrics": {
+                    "metrics/lstm.json": {"data": {"mse": lstm_mse, "r2": 0.5, "params": 100}},
+                    "metrics/cnn.json": {"data": {"mse": cnn_mse, "r2": 0.4, "params": 50}},
+                    "timings/lstm.json": {"data": {"train_seconds": 3.0, "inference_ms_per_sample": 0.1}},
+                    "dvclive/lstm/metrics.json": {"data": {"loss": 1.0}},
+                },
+                "outs": {"environment/lstm.json": {"hash": env_hash * 32, "size": 400}},
+            },
+            "error": None,
+            "experiments": None,
+        }
+
+    base = state("a" * 40, "main", 0.30, 0.20, 32)
+    base["experiments"] = [
+        {"revs": [state("b" * 40, "wide-lstm", 0.10, 0.20, 64, env_hash="f")], "executor": None, "name": "wide-lstm"},
+        {"revs": [{"rev": "c" * 40, "name": "broken", "data": None, "error": {"msg": "failed"}, "experiments": None}],
+         "executor": None, "name": "broken"},
+    ]
+    return [state("workspace", None, 0.30, 0.20, 32), base]
+
+
+def test_leaderboard_ranks_architecture_by_experiment_and_marks_workspace_and_baseline():
+    table, metric = leaderboard.build(_exp_show_payload())
+    assert metric == "mse"
+    assert list(table["mse"]) == sorted(table["mse"])
+    assert table.iloc[0][["architecture", "experiment", "kind"]].tolist() == ["lstm", "wide-lstm", "experiment"]
+    assert set(table["kind"]) == {"workspace", "baseline", "experiment"}
+    assert "main (aaaaaaa)" in set(table["experiment"])
+    assert len(table) == 6  # 3 revisions with metrics x 2 architectures; the failed one is skipped
+    assert table.loc[table["architecture"] == "lstm", "train_s"].notna().all()
+    assert leaderboard.environments(table) == {"e" * 8, "f" * 8}
+    assert "env" in leaderboard.render(table, "text").splitlines()[0]
+    assert "| lstm " in leaderboard.render(table, "md")
+    assert leaderboard.render(table, "csv").splitlines()[0].startswith("rank,architecture,experiment,kind,rev,mse")
+
+
+def test_leaderboard_cli_reads_saved_json_and_fails_in_one_line(tmp_path):
+    saved = tmp_path / "exp.json"
+    saved.write_text(json.dumps(_exp_show_payload()))
+    run = [sys.executable, "-m", "pipeline.cli", "leaderboard", "--input", str(saved)]
+    result = subprocess.run([*run, "--metric", "r2"], cwd=ROOT, env=env(), capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[1].split()[1] == "lstm"  # r2: higher is better
+    assert "trained in different environments" in result.stderr
+    bad = subprocess.run([*run, "--metric", "nope"], cwd=ROOT, env=env(), capture_output=True, text=True)
+    assert bad.returncode == 1
+    assert len(bad.stderr.strip().splitlines()) == 1 and bad.stderr.startswith("seqpipe: error: --metric nope")
+
+
+def test_several_seeds_give_mean_and_std_and_one_seed_stays_unchanged():
+    one = evaluation.summarize_seeds([{"seed": 1, "mse": 0.5, "r2": 0.1}])
+    assert one == {"mse": 0.5, "r2": 0.1}
+    three = evaluation.summarize_seeds([{"seed": s, "mse": m, "r2": 0.0} for s, m in ((1, 0.1), (2, 0.2), (3, 0.3))])
+    assert three == {"mse": 0.2, "r2": 0.0, "mse_std": 0.1, "r2_std": 0.0}
+
+
+def _table(metrics):
+    return reporting.leaderboard(metrics, {a: {} for a in metrics}, "regression")
+
+
+def test_paired_t_test_across_seeds_flags_a_real_gap_only():
+    seeds = [1, 2, 3, 4]
+    scores = {
+        "good": pd.DataFrame({"seed": seeds, "mse": [0.10, 0.12, 0.11, 0.13]}),
+        "bad": pd.DataFrame({"seed": seeds, "mse": [0.30, 0.33, 0.31, 0.35]}),
+        "same": pd.DataFrame({"seed": seeds, "mse": [0.12, 0.10, 0.14, 0.11]}),
+    }
+    metrics = {a: {"mse": float(f["mse"].mean()), "mse_std": float(f["mse"].std()), "params": 1, "repeats": 4}
+               for a, f in scores.items()}
+    table = _table(metrics)
+    assert table.columns[:4].tolist() == ["rank", "architecture", "mse", "mse_std"]
+    tests = reporting.significance(table, "regression", scores, {}).set_index("architecture")
+    assert tests.loc["bad", "significant"] == "yes" and tests.loc["bad", "p_value"] < 0.01
+    assert tests.loc["same", "significant"] == "no"
+    assert "±" in reporting.display_table(table, "mse").iloc[0, 2]
+
+
+def test_one_seed_uses_a_paired_bootstrap_over_test_sequences():
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=400)
+    predictions = {
+        "good": pd.DataFrame({"y_true": y, "y_pred": y + rng.normal(scale=0.1, size=400)}),
+        "bad": pd.DataFrame({"y_true": y, "y_pred": y + rng.normal(scale=1.0, size=400)}),
+        "twin": pd.DataFrame({"y_true": y, "y_pred": y + rng.normal(scale=0.1, size=400)}),
+    }
+    metrics = {a: {"mse": float(((f.y_true - f.y_pred) ** 2).mean()), "params": 1} for a, f in predictions.items()}
+    table = _table(metrics)
+    scores = {a: pd.DataFrame({"seed": [42], "mse": [m["mse"]]}) for a, m in metrics.items()}
+    tests = reporting.significance(table, "regression", scores, predictions).set_index("architecture")
+    assert tests.loc["bad", "significant"] == "yes"
+    assert tests.loc["twin", "significant"] == "no"
+    assert tests.loc["bad", "test"] == "paired bootstrap over test sequences"
+
+
+def test_environment_fingerprint_and_differences():
+    fp = environment.fingerprint(with_devices=False)
+    assert {"python", "tensorflow", "keras", "dvc", "numpy", "keras_backend", "cpu", "cpu_count", "accelerator"} <= set(fp)
+    assert environment.differences({"a": fp, "b": dict(fp)}) == {}
+    changed = dict(fp, keras="0.0.1")
+    assert environment.differences({"a": fp, "b": changed}) == {"keras": {"a": fp["keras"], "b": "0.0.1"}}
+
+
+@pytest.fixture
+def classification_report(tmp_path):
+    spec = {
+        "task": "multiclass", "input_kind": "tokens", "timesteps": 6, "features": 1, "vocab_size": 9,
+        "n_classes": 3, "class_names": ["a", "b", "c"], "sizes": {"train": 12, "val": 3, "test": 6},
+        "padding": {"maxlen": 6, "padding": "post", "truncating": "post", "padded": True},
+        "truncated": {"train": 0, "val": 0, "test": 1},
+        "class_balance": {"train": [4, 4, 4], "val": [1, 1, 1], "test": [2, 2, 2]}, "scaler": None,
+    }
+    y = np.array([0, 0, 1, 1, 2, 2])
+    predictions = {"lstm": pd.DataFrame({"y_true": y, "y_pred": y}),
+                   "cnn": pd.DataFrame({"y_true": y, "y_pred": np.array([0, 1, 1, 1, 2, 0])})}
+    metrics = {"lstm": {"accuracy": 1.0, "macro_f1": 1.0, "params": 10},
+               "cnn": {"accuracy": 0.667, "macro_f1": 0.6, "params": 5}}
+    table = reporting.leaderboard(metrics, {a: {"train_seconds": 1.0} for a in metrics}, "multiclass")
+    figures = reporting.task_figures("multiclass", predictions, spec, tmp_path)
+    x_train = np.array([[1, 2, 0, 0, 0, 0], [3, 4, 5, 6, 7, 8]])
+    fp = environment.fingerprint(with_devices=False)
+    blocks = reporting.report_blocks(
+        table, {"baseline": "class frequencies", "accuracy": 0.33}, spec, {"data": {"source": "tokens"}},
+        figures, reporting.data_summary(spec, x_train),
+        reporting.significance(table, "multiclass", {}, predictions),
+        {"lstm": fp, "cnn": dict(fp, numpy="0.0.0")}, {"lstm": "plugins/lstm.py", "cnn": "plugins/cnn.py"},
+    )
+    return tmp_path, figures, blocks
+
+
+def test_classification_report_has_confusion_matrices_data_summary_and_environment_warning(classification_report):
+    out, figures, blocks = classification_report
+    assert figures == [("Confusion matrices on the test split, best architecture first", "confusion_matrices.png")]
+    assert (out / "confusion_matrices.png").stat().st_size > 5_000
+    text = reporting.render_markdown(blocks)
+    assert "![Confusion matrices on the test split, best architecture first](confusion_matrices.png)" in text
+    assert "> **Warning:** the architectures were trained in different environments (numpy:" in text
+    assert "| padded steps in train" in text and "33.3%" in text
+    assert "class balance train" in text and "a: 4 (33%)" in text
+    assert "plugins/lstm.py" in text
+
+
+def test_html_report_is_self_contained(classification_report):
+    out, _, blocks = classification_report
+    page = reporting.render_html(blocks, out)
+    assert page.count("src='data:image/png;base64,") == 1
+    assert "confusion_matrices.png'" not in page  # embedded, not linked
+    assert "<table>" in page and "class='warn'" in page
