@@ -29,7 +29,7 @@ def register_architectures(register: Callable[..., None]) -> None:
     Call `register(Architecture(...))` once per architecture the plugin provides. An
     `Architecture` carries:
 
-    - `name`: unique across all plugins (a clash marks the later plugin broken, naming both);
+    - `name`: unique across all plugins (a clash marks both plugins broken and the name unusable);
     - `build(spec, hp)`: returns an encoder, a keras Layer or a callable on keras tensors, that
       maps the embedded input `(batch, spec.timesteps, spec.features)` to a vector
       `(batch, units)`. `spec` is an `InputSpec`; `hp` is a validated instance of `params`.

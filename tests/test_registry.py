@@ -44,7 +44,11 @@ def test_duplicate_names_are_reported_with_both_sources():
     plugin = types.SimpleNamespace(register_architectures=hookimpl(lambda register: register(_arch("lstm"))))
     registry = build_registry(extra_plugins=[("copycat", plugin)])
     assert "already registered by plugins/lstm.py" in registry.broken["copycat"]
-    assert registry.architectures["lstm"].source == "plugins/lstm.py"
+    assert registry.broken["lstm"] == "architecture 'lstm' is also registered by <copycat>"
+    assert "lstm" not in registry.architectures  # neither wins: the outcome must not depend on order
+    with pytest.raises(PluginError, match=r"^architecture 'lstm' is registered by both plugins/lstm.py and <copycat>; remove or rename one$"):
+        registry.architecture("lstm")
+    assert registry.architecture("gru").name == "gru"
 
 
 def test_a_misspelt_hook_is_an_error_not_silence():
