@@ -1,4 +1,4 @@
-"""Stage `fingerprint@<arch>`: a content hash of the code that builds one architecture.
+"""Stages `fingerprint@<arch>` and `fingerprint_data`: a content hash of a plugin's code.
 
 DVC can only depend on files it can name in dvc.yaml, and an architecture from an installed
 package has no file in this project (`plugins/<arch>.py` exists only for in-tree plugins). So
@@ -7,6 +7,7 @@ second), writes `sources/<arch>.json`: where the plugin comes from and a SHA-256
 files. `train@<arch>` depends on that file instead of the plugin file: DVC reruns the training
 only when the hash changes, so editing `plugins/cnn.py` or upgrading a plugin package reruns
 exactly the architectures it provides, and an unchanged plugin reruns nothing.
+`fingerprint_data` does the same for the data source (`sources/data-source.json`, a prepare dep).
 """
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from pipeline.errors import ParamsError, user_errors_exit
 from pipeline.registry import Registry
 
 SOURCES_DIR = Path("sources")
+# Not a possible architecture file name ("-" is not allowed in a plugin module name).
+DATA_FINGERPRINT = SOURCES_DIR / "data-source.json"
 
 
 def fingerprint_path(arch: str) -> Path:
@@ -38,22 +41,29 @@ def source_files(plugin: object) -> list[Path]:
     return [file]
 
 
-def fingerprint(registry: Registry, arch: str) -> dict[str, str]:
-    """Where architecture `arch` comes from and a SHA-256 over its source files."""
-    entry = registry.architectures[arch]
+def fingerprint(registry: Registry, name: str, kind: str = "architecture") -> dict[str, str]:
+    """Where architecture (or dataset) `name` comes from and a SHA-256 over its source files."""
+    entry = (registry.architectures if kind == "architecture" else registry.datasets)[name]
     plugin = registry.manager.get_plugin(entry.plugin) if registry.manager else None
     files = source_files(plugin)
     digest = hashlib.sha256()
     for path in files:
         root = files[0].parent
         digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
-    return {"architecture": arch, "plugin": entry.plugin, "source": entry.source, "sha256": digest.hexdigest()}
+    return {kind: name, "plugin": entry.plugin, "source": entry.source, "sha256": digest.hexdigest()}
 
 
 @user_errors_exit
 def main(argv: list[str] | None = None) -> None:
-    args = stage.parser(__doc__, with_arch=True).parse_args(argv)
+    ap = stage.parser(__doc__)
+    which = ap.add_mutually_exclusive_group(required=True)
+    which.add_argument("--arch", help="architecture name from params.yaml")
+    which.add_argument("--data", action="store_true", help="the data source named by data.source")
+    args = ap.parse_args(argv)
     ctx = stage.context(args.params)
+    if args.data:
+        atomic.write_json(DATA_FINGERPRINT, fingerprint(ctx.registry, ctx.dataset.name, kind="dataset"))
+        return
     if args.arch not in ctx.architectures:
         raise ParamsError(f"--arch {args.arch}: not in params.yaml architectures ({', '.join(ctx.architectures)})")
     atomic.write_json(fingerprint_path(args.arch), fingerprint(ctx.registry, args.arch))

@@ -65,17 +65,17 @@ class Project:
     def repro(self, *args: str, fingerprints: bool = False) -> list[str]:
         """Run `dvc repro` and return the names of the stages that actually ran.
 
-        `fingerprint@<arch>` stages run on every repro by design (they hash plugin sources, see
-        pipeline/fingerprint.py) and are left out unless `fingerprints` is true.
+        `fingerprint@<arch>` and `fingerprint_data` run on every repro by design (they hash plugin
+        sources, see pipeline/fingerprint.py) and are left out unless `fingerprints` is true.
         """
         out = self.run("dvc", "repro", *args).stdout
         ran = [line.split("'")[1] for line in out.splitlines() if line.startswith("Running stage")]
-        return [s for s in ran if fingerprints or not s.startswith("fingerprint@")]
+        return [s for s in ran if fingerprints or not s.startswith("fingerprint")]
 
     def stale(self) -> set[str]:
         """Stages `dvc status` reports as changed, leaving out the always-changed fingerprints."""
         status = json.loads(self.run("dvc", "status", "--json").stdout)
-        return {s for s in status if not s.startswith("fingerprint@")}
+        return {s for s in status if not s.startswith("fingerprint")}
 
 
 def make_project(dest: Path) -> Project:

@@ -38,3 +38,9 @@ def test_an_in_tree_fingerprint_changes_with_its_own_file_only(tmp_path, monkeyp
 def test_the_built_in_fingerprints_are_stable(monkeypatch):
     monkeypatch.chdir(ROOT)
     assert fingerprint(build_registry(), "lstm") == fingerprint(build_registry(), "lstm")
+
+
+def test_the_data_source_has_a_fingerprint_too(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    data = fingerprint(build_registry(), "adding", kind="dataset")
+    assert data["dataset"] == "adding" and data["source"] == "plugins/adding.py" and len(data["sha256"]) == 64
