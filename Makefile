@@ -17,6 +17,8 @@ $(VENV)/.installed: pyproject.toml
 
 repro: install
 	$(BIN)/seqpipe validate
+	# Re-hash plugin sources so upgraded plugin packages are noticed (in-tree files are deps anyway).
+	$(BIN)/dvc repro -f fingerprint
 	$(BIN)/dvc repro
 
 test: install

@@ -1,10 +1,15 @@
-"""The `seqpipe` command: list plugins and validate params without importing TensorFlow;
-`leaderboard` and `predict` live in their own modules (predict imports TensorFlow when it runs)."""
+"""The `seqpipe` command: list, show, scaffold and check plugins, validate params, rank
+experiments (`leaderboard`) and predict with a trained model (`predict`, in its own module).
+
+Only `check` and `predict` import TensorFlow; the other commands answer in well under a second.
+"""
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+import typing
+from pathlib import Path
 
 from pipeline import leaderboard, predict
 from pipeline import params as params_mod
@@ -54,6 +59,126 @@ def print_list(payload: dict) -> None:
             print(f"  {b['plugin']:<14} {b['reason']}")
 
 
+# --- plugin authors: `seqpipe show`, `seqpipe new`, `seqpipe check` ----------------------------
+
+
+def _type_name(annotation: object) -> str:
+    if typing.get_origin(annotation) is typing.Literal:
+        return "one of " + ", ".join(repr(a) for a in typing.get_args(annotation))
+    return getattr(annotation, "__name__", None) or str(annotation).replace("typing.", "")
+
+
+def _bounds(field) -> str:
+    symbols = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
+    parts = []
+    for meta in field.metadata:
+        for attr, symbol in symbols.items():
+            if hasattr(meta, attr):
+                parts.append(f"{symbol} {getattr(meta, attr)}")
+    return ", ".join(parts)
+
+
+def schema_payload(registry: Registry, name: str) -> dict:
+    """One architecture's hyperparameter schema: names, types, defaults, bounds and meaning."""
+    entry = registry.architectures.get(name)
+    arch = registry.architecture(name)  # raises the one-line error for unknown or broken names
+    return {
+        "name": name,
+        "source": entry.source,
+        "description": arch.description,
+        "tasks": list(arch.tasks),
+        "inputs": list(arch.input_kinds),
+        "masking": arch.supports_masking,
+        "hyperparameters": [
+            {
+                "name": key,
+                "type": _type_name(field.annotation),
+                "default": field.default,
+                "bounds": _bounds(field),
+                "description": field.description or "",
+            }
+            for key, field in arch.params.model_fields.items()
+        ],
+    }
+
+
+def print_schema(payload: dict) -> None:
+    from tabulate import tabulate
+
+    print(f"{payload['name']} ({payload['source']}): {payload['description']}")
+    print(f"tasks: {', '.join(payload['tasks'])}; inputs: {', '.join(payload['inputs'])}; "
+          f"masking: {'yes' if payload['masking'] else 'no'}")
+    rows = [[h["name"], h["type"], h["default"], h["bounds"], h["description"]] for h in payload["hyperparameters"]]
+    if rows:
+        print(tabulate(rows, headers=["hyperparameter", "type", "default", "bounds", "meaning"]))
+    else:
+        print("no hyperparameters")
+    print(f"set them under `models: {payload['name']}:` in params.yaml")
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    payload = schema_payload(build_registry(), args.name)
+    if args.json:
+        json.dump(payload, sys.stdout, indent=2, default=str)
+        print()
+    else:
+        print_schema(payload)
+    return 0
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from pipeline.scaffold import new_plugin
+
+    root = Path.cwd()
+    written = new_plugin(args.name, build_registry(), root)
+    for path in written:
+        print(f"wrote {path.relative_to(root)}")
+    print(f"next: edit {written[0].relative_to(root)}, run `seqpipe check {args.name}`, "
+          f"then add `{args.name}` to `architectures` and `{args.name}: {{}}` under `models:` in params.yaml")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from pipeline import params as params_mod
+    from pipeline.conformance import run_checks
+
+    registry = build_registry()
+    arch = registry.architecture(args.name)
+    hp = None
+    if args.params:
+        raw = params_mod.read_yaml(args.params).get("models", {}) or {}
+        hp = params_mod.validate(arch.params, raw.get(args.name), prefix=f"models.{args.name}", source=args.params)
+    print(f"checking {args.name} ({registry.source_of(args.name)})", flush=True)
+    failed = 0
+    for result in run_checks(arch, hp):
+        failed += not result.passed
+        print(f"  {'PASS' if result.passed else 'FAIL'}  {result.name:<24} {result.reason}", flush=True)
+    if failed:
+        print(f"{args.name}: {failed} check(s) failed")
+        return 1
+    print(f"{args.name}: all checks passed")
+    return 0
+
+
+def add_plugin_author_commands(sub) -> None:
+    show = sub.add_parser("show", help="one architecture's hyperparameters: types, defaults, bounds, meaning")
+    show.add_argument("name", help="architecture name (see `seqpipe list`)")
+    show.add_argument("--json", action="store_true", help="machine-readable output")
+    show.set_defaults(handler=cmd_show)
+    new = sub.add_parser("new", help="write plugins/NAME.py and tests/test_plugin_NAME.py from a template")
+    new.add_argument("name", help="the new architecture's name: a lowercase Python identifier")
+    new.set_defaults(handler=cmd_new)
+    check = sub.add_parser("check", help="run the conformance kit on one architecture (imports TensorFlow)")
+    check.add_argument("name", help="architecture name (see `seqpipe list`)")
+    check.add_argument(
+        "--params", metavar="FILE", help="check with the hyperparameters under models.NAME in FILE (default: the plugin's defaults)"
+    )
+    check.set_defaults(handler=cmd_check)
+
+
+# --- entry point ------------------------------------------------------------------------------
+
+
 @user_errors_exit
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="seqpipe", description=__doc__)
@@ -64,7 +189,11 @@ def main(argv: list[str] | None = None) -> None:
     val.add_argument("--params", default=params_mod.PARAMS_FILE)
     leaderboard.add_parser(sub)
     predict.add_parser(sub)
+    add_plugin_author_commands(sub)
     args = ap.parse_args(argv)
+
+    if getattr(args, "handler", None):
+        sys.exit(args.handler(args))
 
     if args.command == "list":
         payload = list_payload(build_registry())

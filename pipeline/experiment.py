@@ -68,7 +68,9 @@ def validate_experiment(
             raise
         except Exception as exc:
             raise ParamsError(f"{source}: architectures: {exc}") from None
-    unused = sorted(set(params.models) - set(params.architectures) - set(registry.architectures))
+    # An entry for a broken or ambiguous plugin is not a typo: it only fails once selected.
+    known = set(registry.architectures) | set(registry.broken) | set(registry.ambiguous)
+    unused = sorted(set(params.models) - set(params.architectures) - known)
     if unused:
         raise ParamsError(
             f"{source}: models.{unused[0]}: no architecture of that name is registered; "

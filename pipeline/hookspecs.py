@@ -1,7 +1,9 @@
 """The seqpipe hook specifications: the whole contract between the core and its plugins.
 
 A plugin is a module (a file in `plugins/`, or a module named by an entry point in the
-group `seqpipe`) with functions marked `@hookimpl` whose names match the specs below.
+group `seqpipe`, whose name is the plugin's name) with functions marked `@hookimpl` whose
+names match the specs below; a misspelt name marks the plugin broken instead of being ignored.
+`seqpipe new NAME` writes a working plugin to start from.
 The host owns the registries: each hook receives a `register` callback, so name clashes and
 invalid registrations are caught by the host and reported with the plugin's name.
 
@@ -25,11 +27,23 @@ def register_architectures(register: Callable[..., None]) -> None:
     """Register sequence architectures; called once when the plugin manager is built.
 
     Call `register(Architecture(...))` once per architecture the plugin provides. An
-    `Architecture` carries a unique `name`, a one-line `description`, a pydantic model of its
-    hyperparameters (defaults and bounds; `extra="forbid"`), and `build(spec, hp)` which returns
-    an encoder: a keras Layer, or a callable on keras tensors, mapping the embedded input
-    `(batch, spec.timesteps, spec.features)` to a vector `(batch, units)`. The core adds the
-    input layer, token embedding, masking, the task head, loss, metrics and optimizer.
+    `Architecture` carries:
+
+    - `name`: unique across all plugins (a clash marks both plugins broken and the name unusable);
+    - `build(spec, hp)`: returns an encoder, a keras Layer or a callable on keras tensors, that
+      maps the embedded input `(batch, spec.timesteps, spec.features)` to a vector
+      `(batch, units)`. `spec` is an `InputSpec`; `hp` is a validated instance of `params`.
+      Import keras inside `build` and use only `keras.layers` / `keras.ops`;
+    - `params`: a pydantic model of the hyperparameters, each with a default, bounds and a
+      `description` (`model_config = ConfigDict(extra="forbid")`); `models.<name>` in
+      params.yaml is validated against it and `seqpipe show <name>` prints it;
+    - `description`: the docstring; its first line is what `seqpipe list` shows;
+    - `tasks`, `input_kinds`: what it supports (default: every task, numeric and token inputs);
+    - `supports_masking`: true only if padded (masked) steps cannot change the output;
+    - `custom_objects`: a function returning the custom keras classes a saved model needs.
+
+    The core adds the input layer, token embedding, masking, the task head, loss, metrics and
+    optimizer. `seqpipe check <name>` verifies all of the above on tiny inputs.
     Returns nothing; the return value is ignored.
     """
 

@@ -3,8 +3,9 @@
 Discovery order: modules of the `plugins` package (sorted by name, files starting with `_`
 skipped), then entry points of the group `seqpipe`. A plugin that fails to import, misspells a
 hook, raises while registering or registers something invalid is recorded in `broken` under its
-own name; the others stay usable. Asking for a name that a broken plugin would have provided
-raises that plugin's error.
+own name; the others stay usable. A name registered by two plugins marks both broken and is
+usable from neither, so the outcome never depends on discovery order. Asking for a name that a
+broken plugin would have provided raises that plugin's error.
 """
 from __future__ import annotations
 
@@ -45,6 +46,8 @@ class Registry:
     architectures: dict[str, Registered] = field(default_factory=dict)
     datasets: dict[str, Registered] = field(default_factory=dict)
     broken: dict[str, str] = field(default_factory=dict)  # plugin name -> one-line reason
+    # Names registered by more than one plugin: neither wins, whatever the discovery order.
+    ambiguous: dict[str, str] = field(default_factory=dict)  # architecture/dataset name -> reason
     manager: pluggy.PluginManager | None = None
 
     def architecture(self, name: str) -> Architecture:
@@ -62,6 +65,8 @@ class Registry:
     def _lookup(self, table: dict[str, Registered], name: str, kind: str) -> Registered:
         if name in table:
             return table[name]
+        if name in self.ambiguous:
+            raise PluginError(self.ambiguous[name])
         if name in self.broken:
             raise PluginError(f"plugin '{name}' is broken: {self.broken[name]}")
         known = ", ".join(sorted(table)) or "none"
@@ -192,9 +197,17 @@ def _collect(
             continue
         for entry in pending:
             name = entry.item.name
-            if name in table:
-                registry.broken[plugin] = (
-                    f"{kind.__name__.lower()} '{name}' is already registered by {table[name].source}"
+            label = f"{kind.__name__.lower()} '{name}'"
+            if name in registry.ambiguous:
+                registry.broken[plugin] = f"{label} is already registered by more than one plugin"
+            elif name in table:
+                # A clash is ambiguous: letting the first plugin (in file-name order) win would let
+                # a stray file shadow a built-in. Both plugins are reported and the name is unusable.
+                first = table.pop(name)
+                registry.broken[plugin] = f"{label} is already registered by {first.source}"
+                registry.broken.setdefault(first.plugin, f"{label} is also registered by {entry.source}")
+                registry.ambiguous[name] = (
+                    f"{label} is registered by both {first.source} and {entry.source}; remove or rename one"
                 )
-                continue
-            table[name] = entry
+            else:
+                table[name] = entry

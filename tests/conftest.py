@@ -1,6 +1,7 @@
 """Shared fixtures: fresh plugin registries, and throw-away copies of the project for e2e tests."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -47,9 +48,10 @@ class Project:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.extra_env: dict[str, str] = {}  # e.g. PYTHONPATH for a plugin package installed with --target
 
     def run(self, *cmd: str, check: bool = True) -> subprocess.CompletedProcess:
-        result = subprocess.run(cmd, cwd=self.path, env=env(), capture_output=True, text=True)
+        result = subprocess.run(cmd, cwd=self.path, env={**env(), **self.extra_env}, capture_output=True, text=True)
         if check and result.returncode != 0:
             raise AssertionError(f"{' '.join(cmd)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
         return result
@@ -64,6 +66,10 @@ class Project:
         """Run `dvc repro` and return the names of the stages that actually ran."""
         out = self.run("dvc", "repro", *args).stdout
         return [line.split("'")[1] for line in out.splitlines() if line.startswith("Running stage")]
+
+    def stale(self) -> set[str]:
+        """Stages `dvc status` reports as changed."""
+        return set(json.loads(self.run("dvc", "status", "--json").stdout))
 
 
 def make_project(dest: Path) -> Project:

@@ -99,7 +99,7 @@ def test_the_data_file_of_an_example_is_a_dependency_of_prepare(tmp_path):
     project = make_project(tmp_path / "proj")
     params = tiny(yaml.safe_load((ROOT / "examples/csv-wide-classification/params.yaml").read_text()), ["cnn"])
     (project.path / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    assert project.repro("prepare") == ["prepare"]
+    assert project.repro("prepare") == ["fingerprint", "prepare"]
     assert project.repro("prepare") == []
     data_file = project.path / "examples/csv-wide-classification/trends.csv"
     lines = data_file.read_text().splitlines()

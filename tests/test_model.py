@@ -17,6 +17,10 @@ TINY_HP = {
     "rnn": {"units": 3}, "lstm": {"units": 3}, "gru": {"units": 3},
     "transformer": {"d_model": 4, "num_heads": 2, "ff_dim": 4, "num_blocks": 1},
     "cnn": {"filters": 3, "kernel_size": 3},
+    "tcn": {"filters": 3, "num_blocks": 2},
+    "fcn": {"filters": 3},
+    "resnet": {"filters": 3, "num_blocks": 1},
+    "inceptiontime": {"filters": 2, "bottleneck": 2, "kernel_size": 8, "depth": 3},
 }
 TRAIN = TrainParams(epochs=1, batch_size=16, patience=0, embedding_dim=4)
 

@@ -36,7 +36,7 @@ def test_an_inline_plugin_registers_through_the_hook():
 
 
 def test_unknown_architecture_lists_the_available_ones():
-    with pytest.raises(PluginError, match=r"unknown architecture 'nope'; available: cnn, gru, lstm, rnn, transformer"):
+    with pytest.raises(PluginError, match=r"unknown architecture 'nope'; available: cnn, fcn, gru, inceptiontime, lstm, resnet, rnn, tcn, transformer"):
         build_registry().architecture("nope")
 
 
@@ -44,7 +44,11 @@ def test_duplicate_names_are_reported_with_both_sources():
     plugin = types.SimpleNamespace(register_architectures=hookimpl(lambda register: register(_arch("lstm"))))
     registry = build_registry(extra_plugins=[("copycat", plugin)])
     assert "already registered by plugins/lstm.py" in registry.broken["copycat"]
-    assert registry.architectures["lstm"].source == "plugins/lstm.py"
+    assert registry.broken["lstm"] == "architecture 'lstm' is also registered by <copycat>"
+    assert "lstm" not in registry.architectures  # neither wins: the outcome must not depend on order
+    with pytest.raises(PluginError, match=r"^architecture 'lstm' is registered by both plugins/lstm.py and <copycat>; remove or rename one$"):
+        registry.architecture("lstm")
+    assert registry.architecture("gru").name == "gru"
 
 
 def test_a_misspelt_hook_is_an_error_not_silence():

@@ -1,0 +1,52 @@
+"""ResNet - residual blocks of three Conv1D + batch-norm layers with shortcuts, global pooling.
+
+Source: Wang, Z., Yan, W. and Oates, T. (2017). Time series classification from scratch with deep
+neural networks: a strong baseline. IJCNN. Each block has convolutions with kernel sizes 8, 5 and
+3, batch normalisation and ReLU, and a shortcut (a 1x1 convolution + batch norm when the width
+changes). The paper uses three blocks of 64, 128 and 128 filters (`filters: 64`); block widths
+here are `filters`, then `2 * filters` for every later block. The default is smaller so that
+tests and the zoo stay fast. Padded steps are not masked (convolutions mix them in).
+"""
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pipeline import Architecture, InputSpec, hookimpl
+
+KERNEL_SIZES = (8, 5, 3)
+
+
+class ResNetParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    filters: int = Field(16, ge=1, le=4096, description="filters of the first block; later blocks use twice as many (paper: 64)")
+    num_blocks: int = Field(3, ge=1, le=12, description="residual blocks (paper: 3)")
+
+
+def build(spec: InputSpec, hp: ResNetParams):
+    """(batch, steps, features) -> (batch, filters or 2 * filters)."""
+    from keras import layers
+
+    def block(x, width: int):
+        y = x
+        for i, kernel in enumerate(KERNEL_SIZES):
+            y = layers.Conv1D(width, kernel, padding="same")(y)
+            y = layers.BatchNormalization()(y)
+            if i < len(KERNEL_SIZES) - 1:
+                y = layers.Activation("relu")(y)
+        shortcut = x
+        if x.shape[-1] != width:
+            shortcut = layers.BatchNormalization()(layers.Conv1D(width, 1, padding="same")(x))
+        return layers.Activation("relu")(layers.Add()([shortcut, y]))
+
+    def encoder(x):
+        for i in range(hp.num_blocks):
+            x = block(x, hp.filters if i == 0 else 2 * hp.filters)
+        return layers.GlobalAveragePooling1D()(x)
+
+    return encoder
+
+
+@hookimpl
+def register_architectures(register):
+    register(Architecture("resnet", build, ResNetParams, description=__doc__))
