@@ -26,7 +26,8 @@ from pipeline.specs import Architecture
 BATCH, STEPS, FEATURES, VOCAB, CLASSES, SEED = 16, 8, 2, 12, 3, 1234
 # Large enough that one Adam step makes a visible difference, small enough not to overshoot.
 TRAIN = TrainParams(epochs=1, batch_size=BATCH, learning_rate=1e-3, patience=0, embedding_dim=4)
-WIDTH = {"regression": 1, "binary": 1, "multiclass": CLASSES}
+HORIZON = 2
+WIDTH = {"regression": 1, "binary": 1, "multiclass": CLASSES, "forecast": HORIZON, "next_token": VOCAB}
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,12 @@ def toy_batch(task: str, input_kind: str, seed: int = SEED) -> tuple[np.ndarray,
         features = FEATURES
     if task == "regression":
         y = signal.astype(np.float32)
+    elif task == "forecast":
+        y = np.stack([signal * (h + 1) for h in range(HORIZON)], axis=1).astype(np.float32)
+    elif task == "next_token":
+        y = (x[:, -1] % (VOCAB - 1) + 1).astype(np.int32) if input_kind == "tokens" else np.digitize(
+            signal, np.quantile(signal, np.linspace(0, 1, VOCAB + 1)[1:-1])
+        ).astype(np.int32)
     elif task == "binary":
         y = (signal > np.median(signal)).astype(np.int32)
     else:
@@ -105,7 +112,8 @@ def toy_batch(task: str, input_kind: str, seed: int = SEED) -> tuple[np.ndarray,
         "timesteps": STEPS,
         "features": features,
         "vocab_size": VOCAB if input_kind == "tokens" else None,
-        "n_classes": None if task == "regression" else (2 if task == "binary" else CLASSES),
+        "n_classes": {"regression": None, "forecast": None, "binary": 2, "next_token": VOCAB}.get(task, CLASSES),
+        "forecast": {"horizon": HORIZON, "target_mean": 0.0, "target_std": 1.0, "mase_scale": 1.0, "season": 1},
         "padding": {"maxlen": STEPS, "padding": "pre", "truncating": "pre", "padded": input_kind == "tokens"},
     }
     return x, y, spec
@@ -243,8 +251,9 @@ def check_masking(arch: Architecture, hp: Any) -> str:
 
 
 def input_kind_for(arch: Architecture, task: str) -> str:
-    """Regression is checked on numeric series, classification on tokens, as the datasets serve them."""
-    preferred = "numeric" if task == "regression" else "tokens"
+    """Regression and forecasting are checked on numeric series, classification and next-token
+    prediction on tokens, as the datasets serve them."""
+    preferred = "numeric" if task in ("regression", "forecast") else "tokens"
     return preferred if preferred in arch.input_kinds else next(iter(arch.input_kinds))
 
 

@@ -50,8 +50,13 @@ def _choice(name: str) -> ArchitectureChoice:
     return ArchitectureChoice(name, arch, arch.params(**TINY_HP.get(name, {})))
 
 
+# The five seed architectures through the real training path on every task; every registered
+# architecture (the zoo included) also goes through `seqpipe check` in test_plugin_authors.py.
+SEED_ARCHITECTURES = ["cnn", "gru", "lstm", "rnn", "transformer"]
+
+
 @pytest.mark.parametrize("task", sorted(PREPARED))
-@pytest.mark.parametrize("name", sorted(REGISTRY.architectures))
+@pytest.mark.parametrize("name", SEED_ARCHITECTURES)
 def test_every_architecture_trains_saves_and_reloads_on_every_task(name, task, tmp_path):
     prepared = PREPARED[task]
     choice = _choice(name)
