@@ -22,7 +22,7 @@ repro: install
 	$(BIN)/dvc repro
 
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 clean:
 	rm -rf $(VENV)

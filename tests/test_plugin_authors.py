@@ -24,7 +24,7 @@ def test_list_shows_the_zoo_with_sources_tasks_and_defaults():
     by_name = {a["name"]: a for a in payload["architectures"]}
     assert ZOO <= set(by_name)
     assert by_name["tcn"]["source"] == "plugins/tcn.py"
-    assert by_name["resnet"]["tasks"] == ["regression", "binary", "multiclass"]
+    assert by_name["resnet"]["tasks"] == ["regression", "binary", "multiclass", "forecast", "next_token"]
     assert by_name["inceptiontime"]["defaults"]["kernel_size"] == 16
     text = seqpipe("list").stdout
     assert "fcn" in text and "plugins/fcn.py" in text and "FCN - fully convolutional network" in text
