@@ -163,7 +163,10 @@ def plot_score_vs_cost(table: pd.DataFrame, metric: str, path: Path, greater_is_
         ax.set_xlabel(f"{label} (log scale)" if log_x else label)
         ax.grid(alpha=0.3)
     better = "" if greater_is_better is None else (" (higher is better)" if greater_is_better else " (lower is better)")
-    axes[0].set_ylabel(f"test {metric}{better}")
+    # Scores spanning more than a decade (a baseline-level architecture next to good ones) would
+    # squash the good ones into one point on a linear axis.
+    log_y = _scale(axes[0], "y", table[metric].to_numpy(dtype=float))
+    axes[0].set_ylabel(f"test {metric}{better}" + (" (log scale)" if log_y else ""))
     if std is not None:
         fig.suptitle("error bars: standard deviation over seeds", fontsize=9)
     fig.tight_layout()
@@ -297,11 +300,58 @@ def _classification_figures(predictions: dict[str, pd.DataFrame], spec: dict, ou
     return [("Confusion matrices on the test split, best architecture first", "confusion_matrices.png")]
 
 
+def plot_forecasts(predictions: dict[str, pd.DataFrame], path: Path, max_windows: int = 300) -> None:
+    """Forecast against truth over the test windows (first horizon step, in time order), and
+    predicted against true for every horizon step."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (line_ax, scatter_ax) = plt.subplots(1, 2, figsize=(12, 4.2), gridspec_kw={"width_ratios": [2, 1]})
+    first = next(iter(predictions.values()))
+    truth_column = "y_true_h1" if "y_true_h1" in first else "y_true"
+    shown = first.head(max_windows)
+    line_ax.plot(shown.index, shown[truth_column], color="black", linewidth=2.2, label="truth")
+    lows, highs = [], []
+    for arch, frame in predictions.items():
+        pred_columns = [c for c in frame if c.startswith("y_pred")]
+        true_columns = [c for c in frame if c.startswith("y_true")]
+        line_ax.plot(frame.head(max_windows).index, frame.head(max_windows)[pred_columns[0]],
+                     linewidth=1.1, alpha=0.85, label=arch)
+        y_true = frame[true_columns].to_numpy(float).ravel()
+        y_pred = frame[pred_columns].to_numpy(float).ravel()
+        scatter_ax.scatter(y_true, y_pred, s=6, alpha=0.4, label=arch)
+        lows += [y_true.min(), y_pred.min()]
+        highs += [y_true.max(), y_pred.max()]
+    part = f" (first {max_windows} of {len(first)})" if len(first) > max_windows else ""
+    line_ax.set_title(f"next-step forecast on the test windows{part}")
+    line_ax.set_xlabel("test window (time order)")
+    line_ax.set_ylabel("value")
+    line_ax.legend(fontsize=8, ncol=2)
+    line_ax.grid(alpha=0.3)
+    lo, hi = min(lows), max(highs)
+    scatter_ax.plot([lo, hi], [lo, hi], color="grey", linestyle="--", linewidth=1)
+    scatter_ax.set_title("predicted against true, every horizon step")
+    scatter_ax.set_xlabel("true")
+    scatter_ax.set_ylabel("predicted")
+    scatter_ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _forecast_figures(predictions: dict[str, pd.DataFrame], spec: dict, out_dir: Path) -> list[tuple[str, str]]:
+    plot_forecasts(predictions, out_dir / "forecasts.png")
+    return [("Forecasts against truth on the test windows, best architecture first", "forecasts.png")]
+
+
 # task name -> (predictions per architecture, spec, report dir) -> [(caption, png file name)].
-# A task adds its own figures here (forecast: predictions against truth on test windows).
+# A task adds its own figures here.
 TASK_FIGURES: dict[str, Callable[[dict[str, pd.DataFrame], dict, Path], list[tuple[str, str]]]] = {
     "binary": _classification_figures,
     "multiclass": _classification_figures,
+    "forecast": _forecast_figures,
 }
 
 

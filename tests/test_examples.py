@@ -89,6 +89,7 @@ def test_example_runs_end_to_end(name, tmp_path, monkeypatch):
     assert "## Leaderboard" in text and "| coverage " in text and "without truncation" in text
     if spec["task"] == "forecast":
         assert "| baseline: " in text
+        assert "(forecasts.png)" in text and Path("reports/forecasts.png").is_file()
     assert _digest(tmp_path / "examples") == before  # input files are never modified
 
 

@@ -170,3 +170,25 @@ def test_html_report_is_self_contained(classification_report):
     assert page.count("src='data:image/png;base64,") == 1
     assert "confusion_matrices.png'" not in page  # embedded, not linked
     assert "<table>" in page and "class='warn'" in page
+
+
+def test_forecast_report_plots_predictions_against_truth(tmp_path):
+    t = np.arange(40, dtype=float)
+    frames = {arch: pd.DataFrame({"y_true_h1": np.sin(t), "y_pred_h1": np.sin(t) + noise,
+                                  "y_true_h2": np.sin(t + 1), "y_pred_h2": np.sin(t + 1) - noise})
+              for arch, noise in (("gru", 0.05), ("cnn", 0.3))}
+    figures = reporting.task_figures("forecast", frames, {"task": "forecast"}, tmp_path)
+    assert figures == [("Forecasts against truth on the test windows, best architecture first", "forecasts.png")]
+    assert (tmp_path / "forecasts.png").stat().st_size > 10_000
+
+
+def test_score_axis_is_logarithmic_when_scores_span_more_than_a_decade(tmp_path, monkeypatch):
+    table = pd.DataFrame({"architecture": ["gru", "rnn"], "mse": [0.0005, 0.17], "params": [3489, 1153],
+                          "train_s": [64.0, 16.0]})
+    scales = []
+    import matplotlib.axes
+
+    original = matplotlib.axes.Axes.set_yscale
+    monkeypatch.setattr(matplotlib.axes.Axes, "set_yscale", lambda ax, v, **kw: (scales.append(v), original(ax, v, **kw)))
+    reporting.plot_score_vs_cost(table, "mse", tmp_path / "cost.png", greater_is_better=False)
+    assert "log" in scales
