@@ -11,6 +11,7 @@ training split only.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,11 +21,14 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from pipeline import atomic
+from pipeline import progress as progress_module
 from pipeline.errors import DataError
 from pipeline.params import TextParams, WindowParams
 from pipeline.specs import RawData
 
 SPLITS = ("train", "val", "test")
+# The phases `prepare` reports progress for, in order (some are skipped for some data).
+PREPARE_PHASES = ("loading", "cleaning", "splitting", "tokenizing", "padding", "scaling", "saving")
 CLASSIFICATION = ("binary", "multiclass")
 VOCABULARY_FILE = "vocabulary.json"
 _CHUNK = 16384  # rows per chunk for in-place work on large arrays
@@ -325,14 +329,17 @@ def prepare(
     fill_value: float = 0.0,
     window: WindowParams | None = None,
     text: TextParams | None = None,
+    progress: Callable[[str], None] = progress_module.nothing,
 ) -> Prepared:
     """Split, pad and scale `raw`; every statistic (maxlen, scaler, vocabulary) comes from the
-    train split. Forecast series are cut into windows and split by time instead."""
+    train split. Forecast series are cut into windows and split by time instead. `progress` is
+    called with each phase's name (one of PREPARE_PHASES) as it starts."""
     window = window or WindowParams()
     text = text or TextParams()
+    progress("cleaning")
     raw = clean_values(raw, nan_policy, fill_value)
     if raw.task == "forecast":
-        return prepare_forecast(raw, window=window, val=val, test=test, scale=scale)
+        return prepare_forecast(raw, window=window, val=val, test=test, scale=scale, progress=progress)
 
     targets = np.asarray(raw.targets)
     n = len(raw.sequences)
@@ -348,6 +355,7 @@ def prepare(
             raise DataError(
                 f"{_where(raw)}task '{raw.task}' needs at least two classes, found {classes_found.tolist()}"
             )
+    progress("splitting")
     if raw.split is not None:
         parts = official_split_indices(raw.split, targets, raw.task, val, seed)
     else:
@@ -357,6 +365,7 @@ def prepare(
     input_kind = raw.input_kind
     vocab_size = raw.vocab_size
     if raw.input_kind == "text":
+        progress("tokenizing")
         texts = _check_texts(raw)
         vocabulary = fit_vocabulary([texts[i] for i in parts["train"]], text)
         tokens = vectorize(texts, vocabulary, text)
@@ -375,7 +384,7 @@ def prepare(
             return _pad_and_pack(
                 raw, seqs_by_split, targets_by_split, input_kind, vocab_size, vocabulary,
                 maxlen=maxlen, maxlen_percentile=maxlen_percentile, padding="pre", truncating="pre",
-                pad_value=0.0, scale=False, official=raw.split is not None,
+                pad_value=0.0, scale=False, official=raw.split is not None, progress=progress,
             )
         sequences: Any = tokens
     else:
@@ -389,7 +398,7 @@ def prepare(
     return _pad_and_pack(
         raw, seqs_by_split, targets_by_split, input_kind, vocab_size, vocabulary,
         maxlen=maxlen, maxlen_percentile=maxlen_percentile, padding=padding, truncating=truncating,
-        pad_value=pad_value, scale=scale, official=raw.split is not None,
+        pad_value=pad_value, scale=scale, official=raw.split is not None, progress=progress,
     )
 
 
@@ -408,7 +417,9 @@ def _pad_and_pack(
     pad_value: float,
     scale: bool,
     official: bool,
+    progress: Callable[[str], None] = progress_module.nothing,
 ) -> Prepared:
+    progress("padding")
     tokens = input_kind == "tokens"
     dtype = "int32" if tokens else "float32"
     lengths = {
@@ -436,6 +447,7 @@ def _pad_and_pack(
 
     scaler_stats = None
     if scale and not tokens:
+        progress("scaling")
         # Statistics from real (unpadded) train steps only; padding stays exactly `pad_value` so
         # the model's Masking layer can find it.
         pads = {s: padding_positions(lengths[s], maxlen, padding) if padded_any else None for s in SPLITS}
@@ -503,7 +515,10 @@ def seasonal_naive(history: np.ndarray, horizon: int, season: int) -> np.ndarray
     return np.tile(last, (1, reps))[:, :horizon]
 
 
-def prepare_forecast(raw: RawData, *, window: WindowParams, val: float, test: float, scale: bool) -> Prepared:
+def prepare_forecast(
+    raw: RawData, *, window: WindowParams, val: float, test: float, scale: bool,
+    progress: Callable[[str], None] = progress_module.nothing,
+) -> Prepared:
     """Sliding windows over each series, split by time: in every series the first
     `1 - val - test` of the steps give training windows, the next `val` validation and the last
     `test` test windows. A window belongs to a split only if its forecast steps all lie inside
@@ -529,6 +544,7 @@ def prepare_forecast(raw: RawData, *, window: WindowParams, val: float, test: fl
     if any(s.shape[1] != features for s in series):
         raise DataError(f"{_where(raw)}series have different numbers of features")
 
+    progress("splitting")  # windows, split by time
     bounds = []
     xs: dict[str, list[np.ndarray]] = {s: [] for s in SPLITS}
     ys: dict[str, list[np.ndarray]] = {s: [] for s in SPLITS}
@@ -559,6 +575,7 @@ def prepare_forecast(raw: RawData, *, window: WindowParams, val: float, test: fl
     mase_scale = float(diffs.mean()) if len(diffs) and diffs.mean() > 0 else 1.0
     scaler_stats = None
     if scale:
+        progress("scaling")
         scaler = StandardScaler().fit(train_steps)
         for split in SPLITS:
             arrays[f"X_{split}"] = apply_scaler(scaler, arrays[f"X_{split}"])

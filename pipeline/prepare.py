@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pipeline import data, stage
+from pipeline.progress import Phases
 from pipeline.errors import PluginError, SeqpipeError, one_line, user_errors_exit
 from pipeline.experiment import DatasetChoice
 from pipeline.specs import RawData
@@ -26,24 +27,28 @@ def main(argv: list[str] | None = None) -> None:
     stage.quiet_tensorflow()
     ctx = stage.context(args.params)
     p = ctx.params.data
-    raw = load_raw(ctx.dataset, ctx.params.seed)
-    prepared = data.prepare(
-        raw,
-        val=p.split.val,
-        test=p.split.test,
-        seed=ctx.params.seed,
-        scale=p.scale,
-        maxlen=p.maxlen,
-        maxlen_percentile=p.maxlen_percentile,
-        padding=p.padding,
-        truncating=p.truncating,
-        pad_value=p.pad_value,
-        nan_policy=p.nan_policy,
-        fill_value=p.fill_value,
-        window=p.window,
-        text=p.text,
-    )
-    data.save(prepared, stage.PREPARED_DIR)
+    with Phases("prepare", data.PREPARE_PHASES) as phase:
+        phase("loading")
+        raw = load_raw(ctx.dataset, ctx.params.seed)
+        prepared = data.prepare(
+            raw,
+            val=p.split.val,
+            test=p.split.test,
+            seed=ctx.params.seed,
+            scale=p.scale,
+            maxlen=p.maxlen,
+            maxlen_percentile=p.maxlen_percentile,
+            padding=p.padding,
+            truncating=p.truncating,
+            pad_value=p.pad_value,
+            nan_policy=p.nan_policy,
+            fill_value=p.fill_value,
+            window=p.window,
+            text=p.text,
+            progress=phase,
+        )
+        phase("saving")
+        data.save(prepared, stage.PREPARED_DIR)
     sizes = prepared.spec["sizes"]
     print(
         f"prepared {ctx.dataset.name}: task={prepared.spec['task']} "
