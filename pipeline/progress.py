@@ -1,7 +1,8 @@
 """Progress of a job made of named phases: a tqdm bar on a terminal, one line per phase in a log.
 
 DVC captures stage output into its log, where a redrawn bar would be a smear of carriage
-returns, so without a terminal each finished phase prints one line with its duration instead.
+returns, so without a terminal each finished phase prints one line with its duration instead, on
+stdout: stderr is kept for the one-line error a failed stage ends with.
 """
 from __future__ import annotations
 
@@ -16,11 +17,10 @@ class Phases:
 
     def __init__(self, job: str, names: Sequence[str], stream: IO[str] | None = None, bar: bool | None = None) -> None:
         self.job, self.names = job, list(names)
-        self.stream = stream or sys.stderr
+        use_bar = bar if bar is not None else sys.stderr.isatty()
+        self.stream = stream or (sys.stderr if use_bar else sys.stdout)
         self._current: str | None = None
         self._start = 0.0
-        self._started = time.perf_counter()
-        use_bar = bar if bar is not None else self.stream.isatty()
         self._bar = None
         if use_bar:
             from tqdm import tqdm
