@@ -3,9 +3,16 @@
 Functions take values (a DataFrame or arrays, plus `origin`, the file name used in messages),
 never paths; the plugins read the file and call them. Every problem is a DataError of one
 line that names the file. Nothing here writes anything.
+
+`seqpipe predict` reads new files with the training data source's own loader, inside
+`reading_for_prediction()`: there a missing target/label column is not an error (the RawData
+comes back with no targets, an empty `targets` array), and one class is enough.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -17,6 +24,28 @@ from pipeline.specs import RawData
 
 if TYPE_CHECKING:
     import pandas as pd
+
+
+_FOR_PREDICTION: ContextVar[bool] = ContextVar("for_prediction", default=False)
+
+
+@contextmanager
+def reading_for_prediction() -> Iterator[None]:
+    """While active, files without their target/label column load as unlabelled RawData."""
+    token = _FOR_PREDICTION.set(True)
+    try:
+        yield
+    finally:
+        _FOR_PREDICTION.reset(token)
+
+
+def _unlabelled(column: str | None, present: Any) -> bool:
+    """True when `column` (the target) is absent from `present` and that is allowed here."""
+    return column is not None and column not in present and _FOR_PREDICTION.get()
+
+
+def _no_targets(task: str) -> tuple[np.ndarray, str]:
+    return np.zeros(0, np.float32), "regression" if task == "regression" else "multiclass"
 
 
 def check_file(path: str | Path) -> Path:
@@ -56,7 +85,7 @@ def encode_labels(values: pd.Series, origin: str, column: str) -> tuple[np.ndarr
         raise DataError(f"{origin}: missing label in column '{column}' at row {int(np.argmax(missing))}")
     text = values.astype(str)
     names = sorted(text.unique().tolist())
-    if len(names) < 2:
+    if len(names) < 2 and not _FOR_PREDICTION.get():
         raise DataError(f"{origin}: column '{column}' has only one class ({names}); classification needs two or more")
     index = {n: i for i, n in enumerate(names)}
     return text.map(index).to_numpy(np.int32), names
@@ -114,7 +143,9 @@ def from_long(
 
     if df.empty:
         raise DataError(f"{origin}: no rows")
-    require_columns(df, [id_column, time_column, target_column, split_column, *(feature_columns or [])], origin)
+    unlabelled = task != "forecast" and _unlabelled(target_column, df.columns)
+    require_columns(df, [id_column, time_column, None if unlabelled else target_column, split_column,
+                         *(feature_columns or [])], origin)
     reserved = {id_column, time_column, split_column} | ({target_column} if task != "forecast" else set())
     features = feature_columns or [c for c in df.columns if c not in reserved]
     if task == "forecast" and target_column not in features:
@@ -137,6 +168,10 @@ def from_long(
     if task == "forecast":
         return RawData(sequences, np.zeros(0, np.float32), "forecast", "numeric", origin=origin, ids=ids,
                        feature_names=features, forecast_feature=features.index(target_column),
+                       description=description)
+    if unlabelled:
+        targets, concrete = _no_targets(task)
+        return RawData(sequences, targets, concrete, "numeric", origin=origin, ids=ids, feature_names=features,
                        description=description)
     last = df[target_column].iloc[ends - 1].reset_index(drop=True)
     targets, concrete, names = _targets(last, task, origin, target_column)
@@ -161,7 +196,8 @@ def from_wide(
         raise DataError(f"{origin}: no rows")
     if task != "forecast" and target_column is None:
         raise DataError(f"{origin}: wide form needs a target_column for task {task}")
-    require_columns(df, [id_column, split_column, *( [target_column] if task != "forecast" else []),
+    unlabelled = task != "forecast" and _unlabelled(target_column, df.columns)
+    require_columns(df, [id_column, split_column, *([target_column] if task != "forecast" and not unlabelled else []),
                          *(step_columns or [])], origin)
     reserved = {id_column, split_column, target_column}
     steps = step_columns or [c for c in df.columns if c not in reserved]
@@ -183,6 +219,10 @@ def from_wide(
         seqs = list(sequences) if not ragged else sequences
         return RawData(seqs, np.zeros(0, np.float32), "forecast", "numeric", origin=origin, ids=ids,
                        feature_names=["value"], description=description)
+    if unlabelled:
+        targets, concrete = _no_targets(task)
+        return RawData(sequences, targets, concrete, "numeric", origin=origin, ids=ids, feature_names=["value"],
+                       description=description)
     targets, concrete, names = _targets(df[target_column], task, origin, target_column)
     return RawData(sequences, targets, concrete, "numeric", class_names=names, split=split, origin=origin,
                    ids=ids, feature_names=["value"], description={**description, "classes": names})
@@ -200,7 +240,9 @@ def from_text(
     """Text rows; the core tokenizes them (TextVectorization fit on the training split)."""
     if df.empty:
         raise DataError(f"{origin}: no rows")
-    require_columns(df, [text_column, split_column, label_column if task != "next_token" else None], origin)
+    unlabelled = task != "next_token" and _unlabelled(label_column, df.columns)
+    require_columns(df, [text_column, split_column, label_column if task != "next_token" and not unlabelled else None],
+                    origin)
     texts = df[text_column]
     empty = texts.isna().to_numpy() | (texts.astype(str).str.strip() == "").to_numpy()
     if empty.any():
@@ -213,6 +255,9 @@ def from_text(
     if task == "next_token":
         return RawData(sequences, np.zeros(len(df), np.int32), "next_token", "text", split=split, origin=origin,
                        ids=ids, description=description)
+    if unlabelled:
+        return RawData(sequences, np.zeros(0, np.int32), "multiclass", "text", origin=origin, ids=ids,
+                       description=description)
     targets, names = encode_labels(df[label_column], origin, label_column)
     concrete = "binary" if len(names) == 2 else "multiclass"
     return RawData(sequences, targets, concrete, "text", class_names=names, split=split, origin=origin, ids=ids,
@@ -235,10 +280,12 @@ def from_arrays(
         pairs = [(x_key, y_key)]
     xs, ys, split = [], [], []
     for part, (xk, yk) in zip(parts, pairs):
-        for k in (xk, yk):
-            if k not in arrays:
+        unlabelled = _unlabelled(yk, arrays)
+        for k in (xk, None if unlabelled else yk):
+            if k is not None and k not in arrays:
                 raise DataError(f"{origin}: array '{k}' not found; arrays found: {', '.join(keys)}")
-        x, y = arrays[xk], np.asarray(arrays[yk])
+        x = arrays[xk]
+        y = np.full(len(x), np.nan) if unlabelled else np.asarray(arrays[yk])
         if x.dtype == object:
             raise DataError(
                 f"{origin}: '{xk}' is ragged (sequences of different lengths); store a padded "
@@ -258,6 +305,9 @@ def from_arrays(
         raise DataError(f"{origin}: '{x_key}' must be numeric, got dtype {x.dtype}")
     x = x.astype(np.float32, copy=False)
     y_all = np.concatenate(ys) if len(ys) > 1 else ys[0]
+    if _unlabelled(y_key if parts[0] is None else f"{y_key}_train", arrays):
+        targets, concrete = _no_targets(task)
+        return RawData(x, targets, concrete, "numeric", origin=origin, description={"file": origin, "format": "npz"})
     targets, concrete, names = _targets(pd.Series(y_all), task, origin, y_key)
     return RawData(
         x, targets, concrete, "numeric", class_names=names,

@@ -85,7 +85,8 @@ def test_predict_errors_are_one_line(trained):
     path = trained[0]
     (path / "notes.txt").write_text("x")
     for args, message in (
-        (["--arch", "lstm", "--input", "notes.txt"], "notes.txt: unsupported input format '.txt'"),
+        (["--arch", "lstm", "--input", "notes.txt"], "notes.txt: unsupported input format '.txt'; the training data "
+         "source 'adding' is not a file"),
         (["--arch", "lstm", "--input", "missing.npy"], "missing.npy: file not found"),
         (["--arch", "gru", "--split", "test"], "--arch gru: not in params.yaml architectures (lstm)"),
     ):
@@ -93,3 +94,104 @@ def test_predict_errors_are_one_line(trained):
         assert result.returncode == 1
         assert result.stderr.strip().splitlines() == [f"seqpipe: error: {result.stderr.split('error: ')[1].strip()}"]
         assert message in result.stderr
+
+
+# --- files in the training data's own format -----------------------------------------------------
+
+
+def _example(name: str, tmp_path, **data_overrides):
+    """params and prepared data of an example project, and its data source."""
+    from pipeline.experiment import choose_dataset
+    from pipeline.params import Params
+    from pipeline.prepare import load_raw
+
+    raw_params = yaml.safe_load((ROOT / f"examples/{name}/params.yaml").read_text())
+    raw_params["data"].update(data_overrides)
+    raw_params["data"]["path"] = str(ROOT / raw_params["data"]["path"])
+    params = Params.model_validate(raw_params)
+    source = choose_dataset(params, REGISTRY)
+    raw = load_raw(source, params.seed)
+    d = params.data
+    prepared = data.prepare(raw, val=d.split.val, test=d.split.test, seed=params.seed, scale=d.scale, maxlen=d.maxlen,
+                            maxlen_percentile=d.maxlen_percentile, padding=d.padding, truncating=d.truncating,
+                            window=d.window, text=d.text)
+    return params, source, raw, prepared
+
+
+def test_a_wide_csv_without_its_label_column_is_read_and_padded_like_the_test_split(tmp_path):
+    params, source, raw, prepared = _example("csv-wide-classification", tmp_path)
+    test_idx = data.split_indices(np.asarray(raw.targets), raw.task, 0.2, 0.2, params.seed)["test"]
+    table = pd.read_csv(ROOT / params.data.path).iloc[test_idx]
+    table.drop(columns="label").to_csv(tmp_path / "new.csv", index=False)
+    inputs = predict.read_input(tmp_path / "new.csv", source, params.data.path, prepared.spec, None, params.data.text)
+    np.testing.assert_allclose(inputs.x, prepared.arrays["X_test"], rtol=1e-6, atol=1e-6)
+    assert inputs.y_true is None and inputs.ids == table["id"].tolist()
+
+    table.to_csv(tmp_path / "labelled.csv", index=False)  # with labels: y_true in the training encoding
+    inputs = predict.read_input(tmp_path / "labelled.csv", source, params.data.path, prepared.spec, None,
+                                params.data.text)
+    np.testing.assert_array_equal(inputs.y_true, prepared.arrays["y_test"])
+
+
+def test_text_is_tokenized_with_the_saved_vocabulary(tmp_path):
+    params, source, raw, prepared = _example("text-classification", tmp_path)
+    test_idx = data.split_indices(np.asarray(raw.targets), raw.task, 0.2, 0.2, params.seed)["test"]
+    table = pd.read_csv(ROOT / params.data.path).iloc[test_idx]
+    table.to_csv(tmp_path / "new.csv", index=False)
+    inputs = predict.read_input(tmp_path / "new.csv", source, params.data.path, prepared.spec, prepared.vocabulary,
+                                params.data.text)
+    np.testing.assert_array_equal(inputs.x, prepared.arrays["X_test"])
+    np.testing.assert_array_equal(inputs.y_true, prepared.arrays["y_test"])
+
+
+def test_a_forecast_input_predicts_what_follows_each_series(tmp_path):
+    params, source, raw, prepared = _example("csv-forecast", tmp_path)
+    lookback = params.data.window.lookback
+    table = pd.read_csv(ROOT / params.data.path)
+    table.to_csv(tmp_path / "new.csv", index=False)
+    inputs = predict.read_input(tmp_path / "new.csv", source, params.data.path, prepared.spec, None, params.data.text)
+    stores = sorted(table["store"].unique())
+    assert inputs.ids == stores and inputs.x.shape == (len(stores), lookback, prepared.spec["features"])
+    last = table[table["store"] == stores[0]].sort_values("day").tail(lookback)[["sales", "temperature"]].to_numpy()
+    scaler = prepared.spec["scaler"]
+    np.testing.assert_allclose(inputs.x[0], (last - scaler["mean"]) / scaler["scale"], rtol=1e-5, atol=1e-5)
+
+    short = table[table["day"] < lookback - 1]
+    short.to_csv(tmp_path / "short.csv", index=False)
+    with pytest.raises(predict.DataError, match=f"series 'east' has {lookback - 1} steps; forecasting needs the last {lookback}"):
+        predict.read_input(tmp_path / "short.csv", source, params.data.path, prepared.spec, None, params.data.text)
+
+
+def test_labels_unseen_in_training_are_refused(tmp_path):
+    params, source, raw, prepared = _example("csv-wide-classification", tmp_path)
+    table = pd.read_csv(ROOT / params.data.path).head(3).assign(label="sideways")
+    table.to_csv(tmp_path / "odd.csv", index=False)
+    with pytest.raises(predict.DataError, match=r"labels \['sideways'\] were not seen in training; known: down, flat, up"):
+        predict.read_input(tmp_path / "odd.csv", source, params.data.path, prepared.spec, None, params.data.text)
+
+
+def test_predict_cli_on_an_unlabelled_csv_writes_ids_predictions_and_class_names(tmp_path):
+    from pipeline.experiment import choose_architecture
+    from pipeline.model import build_model
+    from pipeline.training import fit, seed_everything
+
+    params, source, raw, prepared = _example("csv-wide-classification", tmp_path)
+    raw_params = yaml.safe_load((ROOT / "examples/csv-wide-classification/params.yaml").read_text())
+    raw_params.update(architectures=["cnn"], models={"cnn": {"filters": 4, "num_layers": 1}})
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(raw_params))
+    (tmp_path / "examples").symlink_to(ROOT / "examples")
+    data.save(prepared, tmp_path / "data" / "prepared")
+    seed_everything(0)
+    model = build_model(choose_architecture(params, REGISTRY, "cnn"), prepared.spec, params.train)
+    (tmp_path / "models").mkdir()
+    model.save(tmp_path / "models" / "cnn.keras")
+    table = pd.read_csv(ROOT / params.data.path).head(5).drop(columns="label")
+    table.to_csv(tmp_path / "new.csv", index=False)
+
+    result = _seqpipe("predict", "--arch", "cnn", "--input", "new.csv", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    frame = pd.read_csv(tmp_path / "inference" / "cnn.new.csv")
+    assert list(frame.columns) == ["index", "id", "y_pred", "p_0", "p_1", "p_2", "label"]
+    assert frame["id"].tolist() == table["id"].tolist()
+    assert set(frame["label"]) <= {"down", "flat", "up"}
+    np.testing.assert_allclose(frame[["p_0", "p_1", "p_2"]].sum(axis=1), 1.0, atol=1e-4)
