@@ -59,6 +59,21 @@ def print_list(payload: dict) -> None:
             print(f"  {b['plugin']:<14} {b['reason']}")
 
 
+def add_build_problems(registry: Registry) -> None:
+    """Move every architecture that cannot be built into `registry.broken`, with the reason.
+
+    Plain `seqpipe list` only imports plugins (fast, no TensorFlow), so a build() that returns
+    the wrong thing is only seen when something builds it: `--build`, `seqpipe check` or training.
+    """
+    from pipeline.conformance import build_problem
+
+    for name, entry in sorted(registry.architectures.items()):
+        problem = build_problem(entry.item)
+        if problem is not None:
+            registry.broken[name] = f"build failed with its default hyperparameters: {problem}"
+            del registry.architectures[name]
+
+
 # --- plugin authors: `seqpipe show`, `seqpipe new`, `seqpipe check` ----------------------------
 
 
@@ -185,6 +200,9 @@ def main(argv: list[str] | None = None) -> None:
     sub = ap.add_subparsers(dest="command", required=True)
     ls = sub.add_parser("list", help="architectures and datasets, their source and default hyperparameters")
     ls.add_argument("--json", action="store_true", help="machine-readable output")
+    ls.add_argument("--build", action="store_true",
+                    help="also build every architecture on a toy batch (imports TensorFlow) and report the ones "
+                         "that fail, e.g. a build() that returns no layer")
     val = sub.add_parser("validate", help="check params.yaml and the plugins it names, without training")
     val.add_argument("--params", default=params_mod.PARAMS_FILE)
     leaderboard.add_parser(sub)
@@ -196,7 +214,10 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(args.handler(args))
 
     if args.command == "list":
-        payload = list_payload(build_registry())
+        registry = build_registry()
+        if args.build:
+            add_build_problems(registry)
+        payload = list_payload(registry)
         if args.json:
             json.dump(payload, sys.stdout, indent=2, default=str)
             print()

@@ -291,5 +291,26 @@ def run_checks(arch: Architecture, hp: BaseModel | None = None) -> Iterator[Chec
             yield CheckResult(name, False, message if len(message) <= 300 else message[:297] + "...")
 
 
+def build_problem(arch: Architecture) -> str | None:
+    """Why `arch` cannot be built with its default hyperparameters (the first task it claims, on
+    a toy batch), or None when it builds and gives the expected output shape. What
+    `seqpipe list --build` reports; much cheaper than the whole kit."""
+    from pipeline import stage
+
+    stage.quiet_tensorflow()
+    task = next(iter(arch.tasks))
+    try:
+        hp = arch.params()
+        model = _build(arch, hp, toy_batch(task, input_kind_for(arch, task))[2])
+    except ValidationError as exc:
+        return f"the default hyperparameters do not validate: {one_line(str(exc))}"
+    except Exception as exc:  # PluginError says which part of build failed; anything else is a plugin bug
+        message = str(exc) if type(exc).__name__ == "PluginError" else f"{type(exc).__name__}: {exc}"
+        return one_line(message.split(": ", 1)[1] if message.startswith("plugin '") else message)
+    if tuple(model.output_shape[1:]) != (WIDTH[task],):
+        return f"output shape {tuple(model.output_shape)} for task {task}, expected (None, {WIDTH[task]})"
+    return None
+
+
 def all_passed(results: list[CheckResult]) -> bool:
     return bool(results) and all(r.passed for r in results)

@@ -1,20 +1,22 @@
 """Environment fingerprint: the software and hardware that produced a run.
 
-Written by each train stage to `environment/<arch>.json` (a DVC-tracked output, not a metric, so
-`dvc metrics diff` never tries to subtract version strings). The report lists it and warns when the
-compared architectures were trained in different environments.
+Written by each train stage to `environment/<arch>.json`: a DVC-tracked output, not a metric, so
+`dvc metrics diff` never tries to subtract version strings. `evaluate@<arch>` declares the file as
+a params file, so drift between two runs shows in `dvc params diff` and as columns of
+`dvc exp show`. The report lists it and warns when the compared architectures were trained in
+different environments; `seqpipe leaderboard` warns across experiments.
 """
 from __future__ import annotations
 
 import os
 import platform
-import sys
 from importlib import metadata
 from typing import Any
 
 PACKAGES = ("tensorflow-cpu", "tensorflow", "keras", "dvc", "dvclive", "numpy", "scikit-learn", "pandas")
 # Keys compared between runs: versions and backend can change scores, hardware and threads timings.
-# (The interpreter path and kernel release are recorded but not compared.)
+# (The kernel release is recorded but not compared. The interpreter path is left out: it differs
+# between clones of one project and would make `dvc params diff` report noise.)
 COMPARED_KEYS = (
     "python", "tensorflow", "keras", "dvc", "dvclive", "numpy", "scikit-learn", "pandas", "keras_backend",
     "cpu", "cpu_count", "accelerator", "tf_threads_intra_op", "tf_threads_inter_op",
@@ -75,7 +77,6 @@ def fingerprint(with_devices: bool = True) -> dict[str, Any]:
         "accelerator": ", ".join(gpus) if gpus else "cpu",
         "tf_threads_intra_op": threads["intra_op"],  # 0 = TensorFlow picks (all cores)
         "tf_threads_inter_op": threads["inter_op"],
-        "executable": sys.executable,
     }
 
 

@@ -119,7 +119,17 @@ def test_broken_plugins_are_listed_by_name_and_break_only_themselves(project):
     text = seqpipe("list", cwd=project.path).stdout
     assert "broken plugins:" in text and "no_import" in text
 
-    # A build that returns something other than a layer is caught by the kit, by name.
+    # A build that returns something other than a layer: `list --build` builds every architecture
+    # on a toy batch and lists it as broken, by name; the others stay listed.
+    built = json.loads(seqpipe("list", "--json", "--build", cwd=project.path).stdout)
+    broken_after_build = {b["plugin"]: b["reason"] for b in built["broken"]}
+    assert broken_after_build["nonlayer"] == (
+        "build failed with its default hyperparameters: build() returned str, expected a keras Layer "
+        "or a callable on keras tensors")
+    assert set(broken_after_build) == set(broken) | {"nonlayer"}
+    assert {"gru", "rnn", "tcn", "transformer"} <= {a["name"] for a in built["architectures"]}
+
+    # The kit catches it too, check by check.
     checked = seqpipe("check", "nonlayer", cwd=project.path)
     assert checked.returncode == 1
     assert "FAIL  shape[regression]" in checked.stdout
