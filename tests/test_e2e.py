@@ -60,7 +60,7 @@ def test_repro_trains_evaluates_ranks_and_caches_precisely(project):
     shown = project.run("dvc", "metrics", "show", "--json").stdout
     assert all(f"metrics/{a}.json" in shown for a in ALL)
     # The environment is a params file of evaluate: drift shows in `dvc params diff` / `dvc exp show`.
-    params_shown = project.run("dvc", "params", "show").stdout
+    params_shown = project.run("dvc", "params", "diff", "--all").stdout
     assert "environment/lstm.json" in params_shown and "keras_backend" in params_shown
     first = _metric_bytes(project)
 
