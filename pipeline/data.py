@@ -330,6 +330,11 @@ def prepare(
     train split. Forecast series are cut into windows and split by time instead."""
     window = window or WindowParams()
     text = text or TextParams()
+    if raw.task == "next_token" and raw.input_kind == "numeric":
+        raise DataError(
+            f"{_where(raw)}task 'next_token' needs token or text inputs, got numeric series; "
+            "use task regression or forecast for numbers"
+        )
     raw = clean_values(raw, nan_policy, fill_value)
     if raw.task == "forecast":
         return prepare_forecast(raw, window=window, val=val, test=test, scale=scale)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pipeline import atomic, data, environment, resilience, stage
+from pipeline import atomic, checks, data, environment, resilience, stage
 from pipeline.errors import user_errors_exit
 from pipeline.model import build_model
 from pipeline.training import fit, seed_everything
@@ -54,6 +54,7 @@ def main(argv: list[str] | None = None) -> None:
 
         raise ParamsError(f"--arch {args.arch}: not in params.yaml architectures ({', '.join(ctx.architectures)})")
     prepared = data.load(stage.PREPARED_DIR, splits=("train", "val"))
+    checks.check_prepared(prepared.spec, ctx.params, [choice], args.params)
 
     train = ctx.params.train
     resilience.warn_nondeterministic(train)
