@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -57,7 +58,10 @@ def load_input(path: str | Path) -> Any:
     if loader is None:
         raise DataError(f"{path}: unsupported input format '{path.suffix}'; supported: {', '.join(sorted(LOADERS))} "
                         "or --split test")
-    return loader(path)
+    try:
+        return loader(path)
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:  # pickled, truncated or not an array file
+        raise DataError(f"{path}: cannot read: {' '.join(str(exc).split())}") from None
 
 
 # --- preprocessing from spec.json ----------------------------------------------------------------

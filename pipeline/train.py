@@ -11,6 +11,7 @@ backup is removed once every output is written. A NaN/inf loss stops with one li
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 from pipeline import atomic, checks, data, environment, resilience, stage
@@ -83,6 +84,8 @@ def main(argv: list[str] | None = None) -> None:
                     resilience.replay_history(live, resilience.saved_history(backup / f"seed{seed}"))
                     summary = fit(model, prepared.xy("train"), prepared.xy("val"), no_stopper,
                                   extra_callbacks=[*callbacks, DVCLiveCallback(live=live)])
+                if guard.failed:
+                    shutil.rmtree(LIVE_DIR / args.arch, ignore_errors=True)  # no curves ending in NaN
                 resilience.raise_if_diverged(guard)
                 resilience.save_model(model, model_path(args.arch))
             else:
