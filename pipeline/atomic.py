@@ -1,9 +1,11 @@
 """Outputs appear only when complete: write to a temporary name in the same directory, then rename."""
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import shutil
+import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,11 +25,20 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     _remove(tmp)
     try:
         yield tmp
+        _kill_point(path)
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path)
         os.replace(tmp, path)
     finally:
         _remove(tmp)
+
+
+def _kill_point(path: Path) -> None:
+    """Tests only: SEQPIPE_TEST_KILL_BEFORE_RENAME=<glob> makes the process SIGKILL itself when a
+    matching output is complete under its temporary name but not yet renamed (the worst moment)."""
+    pattern = os.environ.get("SEQPIPE_TEST_KILL_BEFORE_RENAME")
+    if pattern and fnmatch.fnmatch(path.as_posix(), pattern):
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _remove_leftovers(path: Path) -> None:
