@@ -188,8 +188,8 @@ def remove_backup(directory: Path) -> None:
 def checkpoint(directory: Path, stopper: Any = None, log: Any = print) -> Any:
     """A callback that saves a resumable state after every epoch and restores it at train begin.
 
-    The state (weights with optimizer variables, epoch count, per-epoch logs and the early-stopping
-    counters and best weights) is written to a temporary directory and renamed over
+    The state (weights with optimizer variables, the random layers' seed states, epoch count,
+    per-epoch logs, and the early-stopping counters and best weights) is written to a temporary directory and renamed over
     `directory/state`, so a kill at any moment leaves either the previous or the new state.
     """
     import keras
@@ -210,6 +210,9 @@ def checkpoint(directory: Path, stopper: Any = None, log: Any = print) -> Any:
             if self.model.optimizer is not None and not self.model.optimizer.built:
                 self.model.optimizer.build(self.model.trainable_variables)
             self.model.load_weights(self.state_dir / "latest.weights.h5")
+            with np.load(self.state_dir / "random_state.npz", allow_pickle=False) as npz:
+                for i, variable in enumerate(_random_state(self.model)):
+                    variable.assign(npz[f"arr_{i}"])
             self.resumed_from = int(state["epoch"])
             self.history = state["history"]
             self.model._initial_epoch = self.resumed_from
@@ -227,6 +230,7 @@ def checkpoint(directory: Path, stopper: Any = None, log: Any = print) -> Any:
             with atomic.atomic_path(self.state_dir) as tmp:
                 tmp.mkdir(parents=True)
                 self.model.save_weights(tmp / "latest.weights.h5")
+                np.savez(tmp / "random_state.npz", *[np.asarray(v) for v in _random_state(self.model)])
                 state = {"epoch": epoch + 1, "history": self.history}
                 if self.stopper is not None:
                     state["stopper"] = {
@@ -254,6 +258,13 @@ def checkpoint(directory: Path, stopper: Any = None, log: Any = print) -> Any:
                     self.stopper.best_weights = [npz[f"arr_{i}"] for i in range(len(npz.files))]
 
     return Checkpoint()
+
+
+def _random_state(model: Any) -> list[Any]:
+    """Variables that are not weights: the seed-generator states of dropout and other random
+    layers. Weights files leave them out, so a resumed run would draw different dropout masks."""
+    weights = {id(w) for w in model.weights}
+    return [v for v in model.variables if id(v) not in weights]
 
 
 def replay_history(live: Any, history: list[dict[str, float]]) -> None:
