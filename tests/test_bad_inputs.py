@@ -20,7 +20,7 @@ import pytest
 import yaml
 from pydantic import BaseModel, ConfigDict
 
-from pipeline import Architecture, Dataset, hookimpl
+from pipeline import Architecture, Dataset, RawData, hookimpl
 from tests.conftest import ROOT, TINY_PARAMS, env, merge
 
 BASE = merge(yaml.safe_load((ROOT / "params.yaml").read_text()), TINY_PARAMS)
@@ -116,6 +116,10 @@ def _loader_raises(options, seed):
     raise OSError("disk on fire")
 
 
+def _numeric_next_token(options, seed):
+    return RawData(np.zeros((20, 5, 1), np.float32), np.arange(20) % 3, "next_token", "numeric")
+
+
 # --- the cases ------------------------------------------------------------------------------
 # (id, params update or raw params text, files, command, culprit text, extra plugins)
 
@@ -189,6 +193,8 @@ CASES = [
      "dataset 'fragile': load() raised OSError: disk on fire", [_dataset_plugin("fragile", _loader_raises)]),
     ("dataset-wrong-return", {"data": {"source": "sloppy", "options": {}}}, {}, PREPARE,
      "dataset 'sloppy': load() returned list, expected RawData", [_dataset_plugin("sloppy", lambda o, s: [1, 2])]),
+    ("dataset-next-token-on-numeric", {"data": {"source": "numbers", "options": {}}}, {}, PREPARE,
+     "task 'next_token' needs token or text inputs, got numeric series", [_dataset_plugin("numbers", _numeric_next_token)]),
     ("build-raises", {"architectures": ["boom"], "models": {"boom": {}}}, {}, TRAIN + ["boom"],
      "plugin 'boom': build() raised RuntimeError: kernel too large", [_arch_plugin("boom", _raising_build)]),
     ("build-wrong-type", {"architectures": ["odd"], "models": {"odd": {}}}, {}, TRAIN + ["odd"],
