@@ -3,13 +3,13 @@ model files, and a warning for settings that break bit-identical reruns.
 
 - `nan_guard(arch)`: Keras `TerminateOnNaN` that remembers the epoch; `raise_if_diverged` turns it
   into one line naming the architecture, the epoch and the usual fixes (before anything is saved).
-- `Checkpoint`: after every completed epoch, the weights, optimizer state, the logs so far and the
-  early-stopping state go to `.seqpipe/backup/<arch>-<key>/seed<seed>/` (git-ignored, not a DVC
+- `checkpoint`: after every completed epoch, the weights, optimizer state, dropout seed states,
+  the logs so far and the early-stopping state go to `.seqpipe/backup/<arch>-<key>/seed<seed>/` (git-ignored, not a DVC
   output, so `dvc repro` neither deletes nor caches it). The next run with the same key resumes
   from the last completed epoch. `key` hashes everything the run depends on (params, prepared data,
   plugin source), so a changed run never resumes a stale backup.
 - `save_model`: `model.save` to a temporary name, normalise the `.keras` zip (fixed entry dates,
-  no `date_saved`), then rename: two runs give the same bytes.
+  no `date_saved`, shared-object ids numbered in order), then rename: two runs give the same bytes.
 """
 from __future__ import annotations
 
@@ -189,8 +189,9 @@ def checkpoint(directory: Path, stopper: Any = None, log: Any = print) -> Any:
     """A callback that saves a resumable state after every epoch and restores it at train begin.
 
     The state (weights with optimizer variables, the random layers' seed states, epoch count,
-    per-epoch logs, and the early-stopping counters and best weights) is written to a temporary directory and renamed over
-    `directory/state`, so a kill at any moment leaves either the previous or the new state.
+    per-epoch logs, and the early-stopping counters and best weights) is written to a temporary
+    directory and renamed over `directory/state`, so a kill never leaves a partial state (at worst,
+    in the instant between removing the old state and renaming the new one, none: a fresh start).
     """
     import keras
 
