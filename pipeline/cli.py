@@ -11,7 +11,7 @@ import sys
 import typing
 from pathlib import Path
 
-from pipeline import leaderboard, predict
+from pipeline import checks, leaderboard, predict
 from pipeline import params as params_mod
 from pipeline.errors import user_errors_exit
 from pipeline.experiment import validate_experiment
@@ -226,6 +226,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "validate":
         params = params_mod.load(args.params)
         dataset, choices = validate_experiment(params, build_registry(), args.params)
+        checks.check_experiment(params, dataset, choices, args.params)
         names = ", ".join(c.name for c in choices)
         print(f"{args.params}: ok (data: {dataset.name}; architectures: {names})")
     elif args.command == "leaderboard":

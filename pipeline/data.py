@@ -336,6 +336,11 @@ def prepare(
     called with each phase's name (one of PREPARE_PHASES) as it starts."""
     window = window or WindowParams()
     text = text or TextParams()
+    if raw.task == "next_token" and raw.input_kind == "numeric":
+        raise DataError(
+            f"{_where(raw)}task 'next_token' needs token or text inputs, got numeric series; "
+            "use task regression or forecast for numbers"
+        )
     progress("cleaning")
     raw = clean_values(raw, nan_policy, fill_value)
     if raw.task == "forecast":

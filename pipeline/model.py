@@ -2,10 +2,11 @@
 head, loss and optimizer (core). The only module that calls a plugin's `build`."""
 from __future__ import annotations
 
+import zipfile
 from typing import Any
 
 from pipeline import tasks
-from pipeline.errors import PluginError, one_line
+from pipeline.errors import DataError, PluginError, one_line
 from pipeline.experiment import ArchitectureChoice
 from pipeline.params import TrainParams
 from pipeline.specs import InputSpec
@@ -87,4 +88,7 @@ def load_model(path: str, custom_objects: dict | None = None) -> Any:
     """Load a saved model in Keras safe mode (no arbitrary code from the file)."""
     import keras
 
-    return keras.saving.load_model(path, custom_objects=custom_objects, safe_mode=True, compile=False)
+    try:
+        return keras.saving.load_model(path, custom_objects=custom_objects, safe_mode=True, compile=False)
+    except (ValueError, OSError, KeyError, zipfile.BadZipFile) as exc:  # not a .keras file, truncated, unsafe
+        raise DataError(f"{path}: cannot load as a Keras model: {one_line(str(exc))[:300]}") from None

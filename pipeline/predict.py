@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sys
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -73,7 +74,10 @@ def load_input(path: str | Path) -> Any:
     if loader is None:
         raise DataError(f"{path}: unsupported input format '{path.suffix}'; supported: {', '.join(sorted(LOADERS))} "
                         "or --split test")
-    return loader(path)
+    try:
+        return loader(path)
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:  # pickled, truncated or not an array file
+        raise DataError(f"{path}: cannot read: {' '.join(str(exc).split())}") from None
 
 
 def read_input(path: str | Path, source: Any, source_path: str, spec: dict, vocabulary: list[str] | None,

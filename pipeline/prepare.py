@@ -1,11 +1,11 @@
 """Stage `prepare`: load the configured data source, split, pad and scale; write data/prepared/."""
 from __future__ import annotations
 
-from pipeline import data, stage
+from pipeline import checks, data, stage
 from pipeline.progress import Phases
 from pipeline.errors import PluginError, SeqpipeError, one_line, user_errors_exit
 from pipeline.experiment import DatasetChoice
-from pipeline.specs import RawData
+from pipeline.specs import TASKS, RawData
 
 
 def load_raw(choice: DatasetChoice, seed: int) -> RawData:
@@ -18,6 +18,11 @@ def load_raw(choice: DatasetChoice, seed: int) -> RawData:
         raise PluginError(f"dataset '{choice.name}': load() raised {type(exc).__name__}: {one_line(str(exc))}") from None
     if not isinstance(raw, RawData):
         raise PluginError(f"dataset '{choice.name}': load() returned {type(raw).__name__}, expected RawData")
+    if raw.task not in TASKS or raw.input_kind not in ("numeric", "tokens", "text"):
+        raise PluginError(
+            f"dataset '{choice.name}': load() returned task {raw.task!r} with input_kind {raw.input_kind!r}; "
+            f"tasks: {', '.join(TASKS)}; input kinds: numeric, tokens, text"
+        )
     return raw
 
 
@@ -47,6 +52,7 @@ def main(argv: list[str] | None = None) -> None:
             text=p.text,
             progress=phase,
         )
+        checks.check_prepared(prepared.spec, ctx.params, list(ctx.architectures.values()), args.params)
         phase("saving")
         data.save(prepared, stage.PREPARED_DIR)
     sizes = prepared.spec["sizes"]

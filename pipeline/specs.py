@@ -49,6 +49,9 @@ class Architecture:
     supports_masking: bool = False
     # Keras classes the saved model needs to load (custom layers); called lazily.
     custom_objects: Callable[[], dict[str, Any]] | None = None
+    # The shortest input (timesteps) the encoder is built for, given its hyperparameters, e.g. a
+    # convolution's kernel span; params with a shorter data.maxlen or window are refused up front.
+    min_timesteps: Callable[[Any], int] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "description", first_line(self.description))

@@ -5,6 +5,7 @@ import argparse
 import os
 from dataclasses import dataclass
 
+from pipeline import checks
 from pipeline import params as params_mod
 from pipeline.experiment import ArchitectureChoice, DatasetChoice, validate_experiment
 from pipeline.params import Params
@@ -26,6 +27,7 @@ def context(params_file: str = params_mod.PARAMS_FILE) -> Context:
     params = params_mod.load(params_file)
     registry = build_registry()
     dataset, choices = validate_experiment(params, registry, str(params_file))
+    checks.check_experiment(params, dataset, choices, str(params_file))
     return Context(params, registry, dataset, {c.name: c for c in choices})
 
 

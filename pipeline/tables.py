@@ -154,6 +154,12 @@ def from_long(
         raise DataError(f"{origin}: no feature columns; columns found: {', '.join(map(str, df.columns))}")
     # stable sort: without a time column, rows keep the file's order within each sequence
     df = df.sort_values([id_column] + ([time_column] if time_column else []), kind="stable")
+    if time_column:
+        repeated = df.duplicated([id_column, time_column]).to_numpy()
+        if repeated.any():
+            row = df.iloc[int(np.argmax(repeated))]
+            raise DataError(f"{origin}: sequence {_plain(row[id_column])!r} has duplicate {time_column} "
+                            f"{_plain(row[time_column])!r}; each step must appear once")
     values = _numeric(df, features, origin)
     codes, uniques = pd.factorize(df[id_column], sort=True)
     bounds = np.flatnonzero(np.diff(codes)) + 1
@@ -208,6 +214,10 @@ def from_wide(
     present = ~np.isnan(values)
     lengths = np.where(present.any(axis=1), values.shape[1] - np.argmax(present[:, ::-1], axis=1), 0)
     ids = [_plain(v) for v in df[id_column]] if id_column else [int(i) for i in range(len(df))]
+    if id_column and df[id_column].duplicated().any():
+        row = int(np.argmax(df[id_column].duplicated().to_numpy()))
+        raise DataError(f"{origin}: duplicate id {ids[row]!r} in column '{id_column}' (row {row}); "
+                        "wide form has one row per sequence")
     if (lengths == 0).any():
         row = int(np.argmax(lengths == 0))
         raise DataError(f"{origin}: sequence {ids[row]!r} (row {row}) has no values")

@@ -3,13 +3,18 @@
 With `train.repeats: N` it fits N models with seeds seed, seed+1, ...: the first is
 models/<arch>.keras (its curves are in dvclive/<arch>/), the others go to models/<arch>.repeats/.
 Each run also records its environment fingerprint in environment/<arch>.json.
+
+Training is resumable: every completed epoch is checkpointed under .seqpipe/backup/ (see
+pipeline/resilience.py), a killed run continues from there on the next `dvc repro`, and the
+backup is removed once every output is written. A NaN/inf loss stops with one line, writing nothing.
 """
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
-from pipeline import atomic, data, environment, stage
+from pipeline import atomic, checks, data, environment, resilience, stage
 from pipeline.errors import user_errors_exit
 from pipeline.model import build_model
 from pipeline.training import fit, seed_everything
@@ -50,9 +55,13 @@ def main(argv: list[str] | None = None) -> None:
 
         raise ParamsError(f"--arch {args.arch}: not in params.yaml architectures ({', '.join(ctx.architectures)})")
     prepared = data.load(stage.PREPARED_DIR, splits=("train", "val"))
+    checks.check_prepared(prepared.spec, ctx.params, [choice], args.params)
 
     train = ctx.params.train
+    resilience.warn_nondeterministic(train)
     seeds = [ctx.params.seed + i for i in range(train.repeats)]
+    backup = resilience.backup_dir(args.arch, _run_key(ctx, args.arch))
+    resilience.forget_other_backups(args.arch, backup.name.removeprefix(f"{args.arch}-"))
     from dvclive import Live
     from dvclive.keras import DVCLiveCallback
 
@@ -64,15 +73,26 @@ def main(argv: list[str] | None = None) -> None:
             model = build_model(choice, prepared.spec, train)  # plugin errors surface before any output
             run = f" (seed {seed}, repeat {i + 1}/{len(seeds)})" if len(seeds) > 1 else ""
             print(f"training {args.arch}{run}: {model.count_params():,} parameters", flush=True)
+            # Early stopping lives next to the checkpoint (which saves its state), so fit's own is off.
+            stopper = resilience.early_stopping(train.patience)
+            guard = resilience.nan_guard(args.arch)
+            ckpt = resilience.checkpoint(backup / f"seed{seed}", stopper, log=lambda m: print(m, flush=True))
+            callbacks = [guard, *([stopper] if stopper else []), ckpt]
+            no_stopper = train.model_copy(update={"patience": 0})
             if i == 0:
                 with Live(dir=str(LIVE_DIR / args.arch), dvcyaml=None, save_dvc_exp=False, report=None) as live:
-                    summary = fit(model, prepared.xy("train"), prepared.xy("val"), train,
-                                  extra_callbacks=[DVCLiveCallback(live=live)])
-                with atomic.atomic_path(model_path(args.arch)) as tmp:
-                    model.save(tmp)
+                    resilience.replay_history(live, resilience.saved_history(backup / f"seed{seed}"))
+                    summary = fit(model, prepared.xy("train"), prepared.xy("val"), no_stopper,
+                                  extra_callbacks=[*callbacks, DVCLiveCallback(live=live)])
+                if guard.failed:
+                    shutil.rmtree(LIVE_DIR / args.arch, ignore_errors=True)  # no curves ending in NaN
+                resilience.raise_if_diverged(guard)
+                resilience.save_model(model, model_path(args.arch))
             else:
-                summary = fit(model, prepared.xy("train"), prepared.xy("val"), train)
-                model.save(extra / f"seed{seed}.keras")
+                summary = fit(model, prepared.xy("train"), prepared.xy("val"), no_stopper, extra_callbacks=callbacks)
+                resilience.raise_if_diverged(guard)
+                resilience.save_model(model, extra / f"seed{seed}.keras")
+            summary = _whole_run(summary, ckpt)
             summaries.append(summary)
             print(f"trained {args.arch}{run}: {summary.epochs_run} epochs in {summary.train_seconds:.1f}s "
                   f"(best epoch {summary.best_epoch})", flush=True)
@@ -83,6 +103,24 @@ def main(argv: list[str] | None = None) -> None:
         fit_summary["train_seconds_all_repeats"] = round(sum(s.train_seconds for s in summaries), 3)
     atomic.write_json(fit_summary_path(args.arch), fit_summary)
     atomic.write_json(ENV_DIR / f"{args.arch}.json", environment.fingerprint())
+    resilience.remove_backup(backup)
+
+
+def _run_key(ctx: stage.Context, arch: str) -> str:
+    """What a checkpoint depends on: seed, train params, hyperparameters, prepared data, plugin code."""
+    files = sorted(p for p in Path(stage.PREPARED_DIR).iterdir() if p.is_file())
+    return resilience.run_key(ctx.params.seed, ctx.params.train.model_dump(mode="json"),
+                              ctx.params.models.get(arch), arch, files=[*files, Path("sources") / f"{arch}.json"])
+
+
+def _whole_run(summary, ckpt):
+    """Epoch counts of a resumed run include the epochs done before the interruption."""
+    if not ckpt.resumed_from:
+        return summary
+    val = [h.get("val_loss", float("inf")) for h in ckpt.history]
+    summary.epochs_run += ckpt.resumed_from
+    summary.best_epoch = (val.index(min(val)) + 1) if val else summary.epochs_run
+    return summary
 
 
 if __name__ == "__main__":

@@ -44,6 +44,11 @@ def build(spec: InputSpec, hp: CNNParams):
     return encoder
 
 
+def receptive_field(hp: CNNParams) -> int:
+    """Steps one output of the stack sees: 1 + sum over layers of (kernel_size - 1) * dilation."""
+    return 1 + sum((hp.kernel_size - 1) * hp.dilation_growth**i for i in range(hp.num_layers))
+
+
 @hookimpl
 def register_architectures(register):
-    register(Architecture("cnn", build, CNNParams, description=__doc__))
+    register(Architecture("cnn", build, CNNParams, description=__doc__, min_timesteps=receptive_field))

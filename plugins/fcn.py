@@ -37,4 +37,4 @@ def build(spec: InputSpec, hp: FCNParams):
 
 @hookimpl
 def register_architectures(register):
-    register(Architecture("fcn", build, FCNParams, description=__doc__))
+    register(Architecture("fcn", build, FCNParams, description=__doc__, min_timesteps=lambda hp: max(KERNEL_SIZES)))

@@ -57,4 +57,5 @@ def build(spec: InputSpec, hp: InceptionTimeParams):
 
 @hookimpl
 def register_architectures(register):
-    register(Architecture("inceptiontime", build, InceptionTimeParams, description=__doc__))
+    register(Architecture("inceptiontime", build, InceptionTimeParams, description=__doc__,
+                         min_timesteps=lambda hp: hp.kernel_size))

@@ -49,4 +49,4 @@ def build(spec: InputSpec, hp: ResNetParams):
 
 @hookimpl
 def register_architectures(register):
-    register(Architecture("resnet", build, ResNetParams, description=__doc__))
+    register(Architecture("resnet", build, ResNetParams, description=__doc__, min_timesteps=lambda hp: max(KERNEL_SIZES)))

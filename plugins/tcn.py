@@ -47,6 +47,12 @@ def build(spec: InputSpec, hp: TCNParams):
     return encoder
 
 
+def widest_kernel(hp: TCNParams) -> int:
+    """Span of the most dilated convolution. The receptive field may exceed the sequence (causal
+    padding covers it), but a single kernel wider than the input sees only padding."""
+    return 1 + (hp.kernel_size - 1) * 2 ** (hp.num_blocks - 1)
+
+
 @hookimpl
 def register_architectures(register):
-    register(Architecture("tcn", build, TCNParams, description=__doc__))
+    register(Architecture("tcn", build, TCNParams, description=__doc__, min_timesteps=widest_kernel))

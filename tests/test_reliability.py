@@ -1,0 +1,151 @@
+"""Reliability promises, each proved the way a user would meet it: a stage killed mid-write leaves
+nothing DVC accepts, a training run killed mid-epoch resumes and ends bit-identical to an
+uninterrupted one, reruns are byte-identical for every built-in architecture, unsafe model files
+are refused, and settings that break determinism are flagged."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+from pipeline import resilience
+from tests.conftest import env
+
+pytestmark = pytest.mark.e2e
+
+
+def _bytes(root: Path, *patterns: str) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for pattern in patterns for p in sorted(root.glob(pattern))}
+
+
+def _leftovers(root: Path) -> list[str]:
+    return [str(p.relative_to(root)) for p in root.rglob(".*.tmp-*") if ".dvc" not in p.parts]
+
+
+OUTPUTS = ("data/prepared/*", "models/lstm.keras", "metrics/lstm.json", "reports/summary.json", "dvclive/lstm/metrics.json")
+
+
+def _kill_before_rename(project, stage_name: str, pattern: str) -> None:
+    """`dvc repro -f -s STAGE`, killed (SIGKILL) when its output matching `pattern` is complete
+    under a temporary name, just before the rename. (Forced: with unchanged inputs DVC would restore
+    the outputs from its cache instead of running the stage.)"""
+    killed = subprocess.run(["dvc", "repro", "-f", "-s", stage_name], cwd=project.path,
+                            capture_output=True, text=True, env={**env(), "SEQPIPE_TEST_KILL_BEFORE_RENAME": pattern})
+    assert killed.returncode != 0, stage_name
+
+
+def _kill_after_checkpoint(project, epoch: int) -> None:
+    """`dvc repro -f train@lstm` (upstream stages first), its whole process group killed right
+    after epoch `epoch`'s checkpoint."""
+    run = subprocess.Popen(["dvc", "repro", "-f", "train@lstm"], cwd=project.path, env=env(),
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    seen = []
+    for line in run.stdout:
+        seen.append(line)
+        if line.startswith(f"checkpoint: epoch {epoch} saved"):
+            os.killpg(run.pid, signal.SIGKILL)
+            break
+    run.wait()
+    assert any(line.startswith(f"checkpoint: epoch {epoch} saved") for line in seen), "".join(seen)
+
+
+def test_killed_stages_lose_nothing_and_training_resumes_bit_identical(project):
+    # dropout too: a resumed run must draw the same dropout masks as an uninterrupted one
+    project.set_params({"architectures": ["lstm"], "train": {"epochs": 4, "patience": 2},
+                        "models": {"lstm": {"units": 4, "dropout": 0.2}}})
+    project.repro()
+    first = _bytes(project.path, *OUTPUTS)
+
+    # Each stage killed (SIGKILL) with its output complete under a temporary name, just before the
+    # rename: DVC sees it as changed, and no (partial) file sits at an output path.
+    _kill_before_rename(project, "report", "*reports")
+    _kill_before_rename(project, "evaluate@lstm", "*metrics/lstm.json")
+    _kill_before_rename(project, "prepare", "*data/prepared")
+    assert {"prepare", "evaluate@lstm", "report"} <= project.stale()
+    for out in ("data/prepared", "metrics/lstm.json", "timings/lstm.json", "reports"):
+        assert not (project.path / out).exists(), out
+
+    # Preparing again gives the same bytes; training is killed mid-run, right after epoch 2.
+    _kill_after_checkpoint(project, epoch=2)
+    assert _bytes(project.path, "data/prepared/*") == _bytes_of(first, "data/prepared/")
+    assert "train@lstm" in project.stale() and not (project.path / "models" / "lstm.keras").exists()
+
+    # The next run resumes after epoch 2, and every output ends byte for byte as in the
+    # uninterrupted run (DVC restores evaluate and report from its cache: their inputs are unchanged).
+    out = project.run("dvc", "repro", "-f", "-s", "train@lstm").stdout
+    assert "resuming from epoch 2" in out
+    project.repro()
+    assert _bytes(project.path, *OUTPUTS) == first
+    assert json.loads((project.path / "models" / "lstm.fit.json").read_text())["epochs_run"] == 4
+    assert project.stale() == set()
+    assert _leftovers(project.path) == []  # temporaries of the killed writers are cleaned up
+    assert not any((project.path / ".seqpipe" / "backup").iterdir())  # the checkpoint is removed after success
+
+
+def _bytes_of(snapshot: dict[str, bytes], prefix: str) -> dict[str, bytes]:
+    return {k: v for k, v in snapshot.items() if k.startswith(prefix)}
+
+
+ZOO = {
+    "tcn": {"filters": 3, "num_blocks": 2},
+    "fcn": {"filters": 3},
+    "resnet": {"filters": 3, "num_blocks": 1},
+    "inceptiontime": {"filters": 2, "bottleneck": 2, "kernel_size": 8, "depth": 3},
+}
+TWICE = """
+import shutil, sys, keras
+from pipeline import evaluate, prepare, train
+from pipeline.registry import build_registry
+names = sorted(build_registry().architectures)
+prepare.main([])
+for run in ("a", "b"):
+    for name in names:
+        keras.backend.clear_session()  # fresh layer names, as in a new stage process
+        train.main(["--arch", name])
+        evaluate.main(["--arch", name])
+    for out in ("models", "metrics"):
+        shutil.copytree(out, f"run-{run}/{out}")
+print(",".join(names))
+"""
+
+
+def test_every_built_in_architecture_retrains_byte_identically(project):
+    from pipeline.registry import build_registry
+
+    names = sorted(build_registry().architectures)
+    project.set_params({"architectures": names, "models": ZOO})
+    project.run("python", "-m", "pipeline.fingerprint")
+    done = project.run(sys.executable, "-c", TWICE)
+    assert done.stdout.strip().splitlines()[-1] == ",".join(names)
+    for name in names:
+        for out in (f"models/{name}.keras", f"metrics/{name}.json"):
+            a, b = (project.path / f"run-{r}" / out for r in "ab")
+            assert a.read_bytes() == b.read_bytes(), out
+
+
+def test_nondeterministic_settings_are_flagged_on_stderr(capsys):
+    train = types.SimpleNamespace(precision="mixed_float16", jit_compile=True)
+    assert len(resilience.warn_nondeterministic(train)) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("seqpipe: warning: train.precision=mixed_float16") and err[0].endswith("reruns may not be bit-identical")
+    assert "train.jit_compile" in err[1]
+    assert resilience.warn_nondeterministic(types.SimpleNamespace(epochs=3)) == []  # defaults are deterministic
+
+
+def test_a_model_file_with_code_is_refused_by_safe_loading(tmp_path):
+    import keras
+
+    from pipeline.errors import DataError
+    from pipeline.model import load_model
+
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, keras.layers.Lambda(lambda x: x * 2)(inputs))
+    model.save(tmp_path / "lambda.keras")
+    with pytest.raises(DataError, match=r"lambda.keras: cannot load as a Keras model: .*Lambda"):
+        load_model(str(tmp_path / "lambda.keras"))
