@@ -49,6 +49,9 @@ class Architecture:
     supports_masking: bool = False
     # Keras classes the saved model needs to load (custom layers); called lazily.
     custom_objects: Callable[[], dict[str, Any]] | None = None
+    # Whether XLA (`jit_compile=True`) speeds this architecture up on CPU, as measured by
+    # bench/tuning_jit.py; `train.jit_compile: auto` follows it. None: no measurement, Keras decides.
+    jit_compile: bool | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "description", first_line(self.description))

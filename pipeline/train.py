@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pipeline import atomic, data, environment, stage
+from pipeline import acceleration, atomic, data, environment, stage
 from pipeline.errors import user_errors_exit
 from pipeline.model import build_model
 from pipeline.training import fit, seed_everything
@@ -49,10 +49,18 @@ def main(argv: list[str] | None = None) -> None:
         from pipeline.errors import ParamsError
 
         raise ParamsError(f"--arch {args.arch}: not in params.yaml architectures ({', '.join(ctx.architectures)})")
-    prepared = data.load(stage.PREPARED_DIR, splits=("train", "val"))
-
     train = ctx.params.train
+    acceleration.check_distribute(train.distribute)  # TF_CONFIG problems: one line, before any work
+    acceleration.configure_threads()  # before TensorFlow starts its runtime
+    acceleration.strategy(train.distribute)  # multi_worker must start before any other op
+    prepared = data.load(stage.PREPARED_DIR, splits=("train", "val"))
     seeds = [ctx.params.seed + i for i in range(train.repeats)]
+    if not acceleration.is_chief(train.distribute):
+        for seed in seeds:  # a worker of a multi-worker run: train in step with the chief, write nothing
+            seed_everything(seed)
+            summary = fit(build_model(choice, prepared.spec, train), prepared.xy("train"), prepared.xy("val"), train)
+            print(f"worker done {args.arch} (seed {seed}): {summary.epochs_run} epochs; the chief writes the outputs")
+        return
     from dvclive import Live
     from dvclive.keras import DVCLiveCallback
 
