@@ -17,9 +17,10 @@ from typing import Any
 
 from pipeline.errors import ParamsError, one_line
 
-# XLA compiles once per batch shape (a few seconds each on CPU); below this many training steps
-# (epochs x batches per epoch) the compile time is not repaid (bench/tuning_jit.py).
-JIT_MIN_STEPS = 400
+# XLA compiles once per batch shape: 8-15 s per model on 2 CPU cores. bench/tuning_jit.py measured
+# the break-even at 205 (lstm), 320 (gru), 756 (rnn) and 830 (cnn) training steps (epochs x
+# batches per epoch); shorter runs train without XLA under `jit_compile: auto`.
+JIT_MIN_STEPS = 800
 
 
 def warn(message: str) -> None:

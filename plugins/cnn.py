@@ -46,4 +46,5 @@ def build(spec: InputSpec, hp: CNNParams):
 
 @hookimpl
 def register_architectures(register):
-    register(Architecture("cnn", build, CNNParams, description=__doc__))
+    # XLA: 0.58x the epoch time on 2 CPU cores, ~11 s compiling (bench/tuning_jit.py)
+    register(Architecture("cnn", build, CNNParams, description=__doc__, jit_compile=True))
