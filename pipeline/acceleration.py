@@ -116,6 +116,17 @@ def force_jit(model: Any) -> None:
         model.jit_compile = True
 
 
+_NOISE = ("graph execution error", "detected at node", "<stack traces", "[[", "tf2xla", "file ", "exception encountered")
+
+
+def error_reason(exc: BaseException, width: int = 200) -> str:
+    """The informative line of a TensorFlow error (e.g. "MaxPool gradient ops do not yet have a
+    deterministic XLA implementation."), not its "Graph execution error:" preamble."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    useful = [line for line in lines if not line.lower().startswith(_NOISE)]
+    return one_line((useful or lines or [""])[0])[:width]
+
+
 def without_jit(model: Any) -> None:
     """Recompile `model` without XLA: a fresh optimizer, the same loss, metrics and weights."""
     config = model.get_compile_config()

@@ -103,7 +103,7 @@ def fit(
         except Exception as exc:  # XLA refused an op: same run without it
             acceleration.warn(
                 f"train.jit_compile: model '{model.name}' cannot be compiled with XLA "
-                f"({type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0][:200]}); "
+                f"({type(exc).__name__}: {acceleration.error_reason(exc)}); "
                 "training without XLA"
             )
             model.set_weights(weights)

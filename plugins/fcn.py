@@ -37,4 +37,5 @@ def build(spec: InputSpec, hp: FCNParams):
 
 @hookimpl
 def register_architectures(register):
-    register(Architecture("fcn", build, FCNParams, description=__doc__))
+    # XLA: 0.29x the epoch time on 2 CPU cores, ~15 s compiling (bench/tuning_jit.py)
+    register(Architecture("fcn", build, FCNParams, description=__doc__, jit_compile=True))

@@ -49,4 +49,5 @@ def build(spec: InputSpec, hp: TCNParams):
 
 @hookimpl
 def register_architectures(register):
-    register(Architecture("tcn", build, TCNParams, description=__doc__))
+    # XLA: 0.70x the epoch time on 2 CPU cores, ~22 s compiling (bench/tuning_jit.py)
+    register(Architecture("tcn", build, TCNParams, description=__doc__, jit_compile=True))
