@@ -40,7 +40,9 @@ def register_architectures(register: Callable[..., None]) -> None:
     - `description`: the docstring; its first line is what `seqpipe list` shows;
     - `tasks`, `input_kinds`: what it supports (default: every task, numeric and token inputs);
     - `supports_masking`: true only if padded (masked) steps cannot change the output;
-    - `custom_objects`: a function returning the custom keras classes a saved model needs.
+    - `custom_objects`: a function returning the custom keras classes a saved model needs;
+    - `jit_compile`: whether XLA speeds it up on CPU, measured with `bench/tuning_jit.py`
+      (None, the default: not measured, Keras decides); `train.jit_compile: auto` follows it.
 
     The core adds the input layer, token embedding, masking, the task head, loss, metrics and
     optimizer. `seqpipe check <name>` verifies all of the above on tiny inputs.

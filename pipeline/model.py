@@ -5,7 +5,7 @@ from __future__ import annotations
 import zipfile
 from typing import Any
 
-from pipeline import tasks
+from pipeline import acceleration, tasks
 from pipeline.errors import DataError, PluginError, one_line
 from pipeline.experiment import ArchitectureChoice
 from pipeline.params import TrainParams
@@ -27,10 +27,25 @@ def check_supported(choice: ArchitectureChoice, spec: dict) -> None:
 
 def build_model(choice: ArchitectureChoice, spec: dict, train: TrainParams) -> Any:
     """A compiled keras.Model for the prepared data described by `spec`."""
+    check_supported(choice, spec)
+    gpu = acceleration.gpu_visible()
+    batch = train.batch_size * acceleration.replicas(train.distribute)
+    steps = acceleration.training_steps(spec.get("sizes", {}).get("train"), batch, train.epochs)
+    jit = acceleration.resolve_jit(train.jit_compile, choice.architecture.jit_compile, steps, gpu)
+    with acceleration.scope(train.distribute), acceleration.dtype_policy(train.precision):
+        model = _assemble(choice, spec, train, jit_compile=False if jit is True else jit)
+    if jit is True:
+        acceleration.force_jit(model)
+    masked_pre = bool(spec["padding"]["padded"]) and spec["padding"].get("padding") == "pre"
+    acceleration.check_cudnn(model, masked_pre_padding=masked_pre and choice.architecture.supports_masking, gpu=gpu)
+    return model
+
+
+def _assemble(choice: ArchitectureChoice, spec: dict, train: TrainParams, jit_compile: bool | str) -> Any:
+    """Inputs, (token embedding and masking), the plugin's encoder, the task head; compiled."""
     import keras
     from keras import layers
 
-    check_supported(choice, spec)
     arch = choice.architecture
     timesteps = spec["timesteps"]
     padded = bool(spec["padding"]["padded"])
@@ -80,6 +95,7 @@ def build_model(choice: ArchitectureChoice, spec: dict, train: TrainParams) -> A
         optimizer=keras.optimizers.Adam(learning_rate=train.learning_rate),
         loss=task.loss,
         metrics=list(task.keras_metrics),
+        jit_compile=jit_compile,
     )
     return model
 

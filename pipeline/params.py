@@ -77,6 +77,29 @@ class TrainParams(Strict):
     repeats: int = Field(
         1, ge=1, le=100, description="train each architecture with seeds seed, seed+1, ...; >1 adds mean/std and tests"
     )
+    jit_compile: Literal["auto", True, False] = Field(
+        "auto",
+        description="XLA compilation: auto = the architecture's measured choice on CPU (Keras decides on GPU); "
+        "an architecture XLA cannot compile falls back with a warning",
+    )
+    precision: Literal["float32", "mixed_float16", "mixed_bfloat16"] = Field(
+        "float32", description="dtype policy: mixed_float16 for NVIDIA GPUs (loss scaling), mixed_bfloat16 for TPUs/CPUs"
+    )
+    distribute: Literal["none", "mirrored", "multi_worker"] = Field(
+        "none",
+        description="tf.distribute strategy: mirrored = all GPUs of this machine, multi_worker = machines in "
+        "TF_CONFIG; batch_size is per replica",
+    )
+
+    @field_validator("jit_compile", mode="before")
+    @classmethod
+    def _jit_words(cls, value: Any) -> Any:
+        """`-S train.jit_compile=True` and quoted 'false' mean the booleans."""
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        if isinstance(value, int) and not isinstance(value, bool) and value in (0, 1):
+            return bool(value)
+        return value
 
 
 class Params(Strict):

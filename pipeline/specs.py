@@ -52,6 +52,9 @@ class Architecture:
     # The shortest input (timesteps) the encoder is built for, given its hyperparameters, e.g. a
     # convolution's kernel span; params with a shorter data.maxlen or window are refused up front.
     min_timesteps: Callable[[Any], int] | None = None
+    # Whether XLA (`jit_compile=True`) speeds this architecture up on CPU, as measured by
+    # bench/tuning_jit.py; `train.jit_compile: auto` follows it. None: no measurement, Keras decides.
+    jit_compile: bool | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "description", first_line(self.description))

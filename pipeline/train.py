@@ -14,7 +14,7 @@ import json
 import shutil
 from pathlib import Path
 
-from pipeline import atomic, checks, data, environment, resilience, stage
+from pipeline import acceleration, atomic, checks, data, environment, resilience, stage
 from pipeline.errors import user_errors_exit
 from pipeline.model import build_model
 from pipeline.training import fit, seed_everything
@@ -54,12 +54,20 @@ def main(argv: list[str] | None = None) -> None:
         from pipeline.errors import ParamsError
 
         raise ParamsError(f"--arch {args.arch}: not in params.yaml architectures ({', '.join(ctx.architectures)})")
+    train = ctx.params.train
+    acceleration.check_distribute(train.distribute)  # TF_CONFIG problems: one line, before any work
+    acceleration.configure_threads()  # before TensorFlow starts its runtime
+    acceleration.strategy(train.distribute)  # multi_worker must start before any other op
     prepared = data.load(stage.PREPARED_DIR, splits=("train", "val"))
     checks.check_prepared(prepared.spec, ctx.params, [choice], args.params)
-
-    train = ctx.params.train
-    resilience.warn_nondeterministic(train)
+    resilience.warn_nondeterministic(train, gpus=int(acceleration.gpu_visible()))
     seeds = [ctx.params.seed + i for i in range(train.repeats)]
+    if not acceleration.is_chief(train.distribute):
+        for seed in seeds:  # a worker of a multi-worker run: train in step with the chief, write nothing
+            seed_everything(seed)
+            summary = fit(build_model(choice, prepared.spec, train), prepared.xy("train"), prepared.xy("val"), train)
+            print(f"worker done {args.arch} (seed {seed}): {summary.epochs_run} epochs; the chief writes the outputs")
+        return
     backup = resilience.backup_dir(args.arch, _run_key(ctx, args.arch))
     resilience.forget_other_backups(args.arch, backup.name.removeprefix(f"{args.arch}-"))
     from dvclive import Live

@@ -1,6 +1,7 @@
 """Seeding and fitting: library functions the train stage and tests share."""
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -32,21 +33,29 @@ class FitSummary:
         return asdict(self)
 
 
-def _epoch_timer():
+def _epoch_timer(epochs: int, print_lines: bool):
     import keras
 
     class EpochTimer(keras.callbacks.Callback):
-        """Wall time of each epoch, measured inside fit so set-up and tear-down are excluded."""
+        """Wall time of each epoch, measured inside fit so set-up and tear-down are excluded;
+        with `print_lines`, one progress line per epoch (no per-batch work, unlike Keras' logger)."""
 
         def __init__(self) -> None:
             super().__init__()
             self.durations: list[float] = []
+            self.ended = 0.0
 
         def on_epoch_begin(self, epoch, logs=None):
             self._start = time.perf_counter()
 
         def on_epoch_end(self, epoch, logs=None):
             self.durations.append(time.perf_counter() - self._start)
+            if print_lines:
+                scores = " - ".join(f"{k} {float(v):.4g}" for k, v in (logs or {}).items())
+                print(f"epoch {epoch + 1}/{epochs} - {self.durations[-1]:.1f}s - {scores}", flush=True)
+
+        def on_train_end(self, logs=None):
+            self.ended = time.perf_counter()
 
     return EpochTimer()
 
@@ -57,29 +66,52 @@ def fit(
     val: tuple[np.ndarray, np.ndarray],
     params: TrainParams,
     extra_callbacks: list[Any] | None = None,
-    verbose: int = 2,
+    verbose: int = 1,
 ) -> FitSummary:
-    """Fit with early stopping on validation loss, restoring the best weights."""
+    """Fit with early stopping on validation loss, restoring the best weights.
+
+    `params.batch_size` is per replica: the global batch is that times the replicas of
+    `params.distribute`. A model compiled with XLA that fails to compile is trained again without
+    it, with a one-line warning. `verbose`: 0 silent, 1 one line per epoch, 2 Keras' own logger.
+    """
     import keras
 
-    timer = _epoch_timer()
+    from pipeline import acceleration
+
+    timer = _epoch_timer(params.epochs, print_lines=verbose == 1)
     callbacks = [timer, *(extra_callbacks or [])]
-    stopper = None
     if params.patience > 0:
-        stopper = keras.callbacks.EarlyStopping(
+        callbacks.append(keras.callbacks.EarlyStopping(
             monitor="val_loss", patience=params.patience, restore_best_weights=True
-        )
-        callbacks.append(stopper)
-    history = model.fit(
+        ))
+    run = functools.partial(
+        model.fit,
         train[0],
         train[1],
         validation_data=val,
         epochs=params.epochs,
-        batch_size=params.batch_size,
+        batch_size=params.batch_size * acceleration.replicas(params.distribute),
         shuffle=True,
         callbacks=callbacks,
-        verbose=verbose,
+        verbose=2 if verbose == 2 else 0,
     )
+    acceleration.prepare_fit(model, train[0], train[1])
+    if model.jit_compile is True:
+        weights = model.get_weights()
+        try:
+            history = run()
+        except Exception as exc:  # XLA refused an op: same run without it
+            acceleration.warn(
+                f"train.jit_compile: model '{model.name}' cannot be compiled with XLA "
+                f"({type(exc).__name__}: {acceleration.error_reason(exc)}); "
+                "training without XLA"
+            )
+            model.set_weights(weights)
+            acceleration.without_jit(model)
+            timer.durations.clear()
+            history = run()
+    else:
+        history = run()
     val_loss = history.history.get("val_loss", [])
     best = int(np.argmin(val_loss)) + 1 if val_loss else len(timer.durations)
     return FitSummary(

@@ -1,0 +1,84 @@
+"""Does the train stage's progress output cost training time? Keras' own logger vs seqpipe's line.
+
+Alternates, in one process, fit(verbose=2) (Keras' ProgbarLogger, the train stage before issue 6)
+and fit(verbose=1) (one `epoch i/N - ...` line from an on_epoch_end callback, the train stage now)
+on the adding problem, and reports the median epoch time of each (epochs 2.. of every fit).
+
+    .venv/bin/python bench/tuning_progress.py [--archs cnn lstm] [--rounds 4] [--samples 2000]
+
+Prints a table and writes bench/results/tuning_progress.json.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import statistics
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--archs", nargs="+", default=["cnn", "lstm"])
+    ap.add_argument("--rounds", type=int, default=4)
+    ap.add_argument("--samples", type=int, default=2000)
+    ap.add_argument("--epochs", type=int, default=3)
+    args = ap.parse_args()
+
+    import keras
+
+    from pipeline import acceleration, data
+    from pipeline.experiment import ArchitectureChoice
+    from pipeline.model import build_model
+    from pipeline.params import TrainParams
+    from pipeline.registry import build_registry
+    from pipeline.training import fit, seed_everything
+
+    acceleration.configure_threads()
+    registry = build_registry()
+    source = registry.dataset("adding")
+    prepared = data.prepare(source.load(source.params(n_samples=args.samples, timesteps=100), 0), val=0.15, test=0.15, seed=0)
+    train = TrainParams(epochs=args.epochs, batch_size=64, learning_rate=0.002, patience=0, jit_compile=False)
+    rows = []
+    for name in args.archs:
+        arch = registry.architecture(name)
+        times: dict[int, list[float]] = {2: [], 1: []}
+        for _ in range(args.rounds):
+            for verbose in (2, 1):
+                seed_everything(0)
+                model = build_model(ArchitectureChoice(name, arch, arch.params()), prepared.spec, train)
+                epochs: list[float] = []
+
+                class Timer(keras.callbacks.Callback):
+                    def on_epoch_begin(self, epoch, logs=None):
+                        import time
+                        self.t = time.perf_counter()
+
+                    def on_epoch_end(self, epoch, logs=None):
+                        import time
+                        epochs.append(time.perf_counter() - self.t)
+
+                with contextlib.redirect_stdout(io.StringIO()):
+                    fit(model, prepared.xy("train"), prepared.xy("val"), train, extra_callbacks=[Timer()], verbose=verbose)
+                times[verbose].extend(epochs[1:])
+        keras_logger, seqpipe_line = statistics.median(times[2]), statistics.median(times[1])
+        rows.append({"architecture": name, "epoch_keras_logger_s": round(keras_logger, 3),
+                     "epoch_seqpipe_line_s": round(seqpipe_line, 3), "ratio": round(seqpipe_line / keras_logger, 3)})
+        print(json.dumps(rows[-1]), flush=True)
+    print(f"\n{'architecture':<12} {'verbose=2 (Keras)':>17} {'epoch line':>10} {'ratio':>6}")
+    for r in rows:
+        print(f"{r['architecture']:<12} {r['epoch_keras_logger_s']:>17.3f} {r['epoch_seqpipe_line_s']:>10.3f} {r['ratio']:>6.3f}")
+    out = ROOT / "bench" / "results" / "tuning_progress.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"args": vars(args), "rows": rows}, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
