@@ -3,16 +3,17 @@
 For each architecture (params.yaml's `models.<arch>` and `train` settings, built by
 pipeline.model.build_model and fitted by pipeline.training.fit without early stopping) and each
 point (base, samples x10, length x2, length x4 of the adding problem), one fresh process
-prepares the data, trains for --epochs and reports the steady-state epoch time (median of the
-epochs after the first, which includes tracing) and its peak resident memory (ru_maxrss of the
+prepares the data, trains for --epochs and reports the steady-state epoch time (training
+batches only, validation excluded; median of the epochs after the first, which includes
+tracing) and its peak resident memory (ru_maxrss of the
 whole process), with the resident memory just before the data and model were made.
 
 Growth is reported as factors over the base point and as the exponent k of time ~ size^k:
 k = 1 is linear; a Transformer's self-attention costs O(length^2) per sequence, so its length
 exponent rises above 1 once the attention term outweighs the per-step layers.
 
-    .venv/bin/python bench/scaling.py --quick   # 500 x 50 base, points base/x10 samples/x4 length, 2 epochs
-    .venv/bin/python bench/scaling.py           # also length x2, 3 epochs
+    .venv/bin/python bench/scaling.py --quick   # 500 x 50 base; base, samples x10, length x4; 4 epochs
+    .venv/bin/python bench/scaling.py           # also length x2; 5 epochs
 
 Prints a table and writes bench/results/scaling.json.
 """
@@ -44,6 +45,7 @@ def rss_mb() -> float:
 
 
 def EpochTimes():
+    """Training time of each epoch: from its start to the end of its last batch (validation excluded)."""
     import keras
 
     class EpochTimes(keras.callbacks.Callback):
@@ -53,9 +55,10 @@ def EpochTimes():
 
         def on_epoch_begin(self, epoch, logs=None):
             self.start = time.perf_counter()
+            self.durations.append(0.0)
 
-        def on_epoch_end(self, epoch, logs=None):
-            self.durations.append(time.perf_counter() - self.start)
+        def on_train_batch_end(self, batch, logs=None):
+            self.durations[-1] = time.perf_counter() - self.start
 
     return EpochTimes()
 
@@ -111,10 +114,10 @@ def main() -> None:
     ap.add_argument("--archs", nargs="+", help="default: params.yaml architectures")
     ap.add_argument("--samples", type=int, default=500, help="base number of sequences")
     ap.add_argument("--timesteps", type=int, default=50, help="base sequence length")
-    ap.add_argument("--epochs", type=int, default=3, help="epochs per point (the first is not timed)")
+    ap.add_argument("--epochs", type=int, default=5, help="epochs per point (the first is not timed)")
     ap.add_argument("--lengths", type=int, nargs="+", default=[2, 4], help="length factors to measure")
     ap.add_argument("--sample-factor", type=int, default=10)
-    ap.add_argument("--quick", action="store_true", help="--epochs 2 --lengths 4")
+    ap.add_argument("--quick", action="store_true", help="--epochs 4 --lengths 4")
     ap.add_argument("--one", nargs=3, metavar=("ARCH", "SAMPLES", "TIMESTEPS"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
@@ -122,7 +125,7 @@ def main() -> None:
         print(json.dumps(one(arch, int(samples), int(timesteps), args.epochs)))
         return
     if args.quick:
-        args.epochs, args.lengths = 2, [4]
+        args.epochs, args.lengths = 4, [4]
     archs = args.archs or yaml.safe_load((ROOT / "params.yaml").read_text())["architectures"]
     points = [("base", 1, args.samples, args.timesteps),
               (f"samples x{args.sample_factor}", args.sample_factor, args.samples * args.sample_factor, args.timesteps)]
