@@ -111,7 +111,20 @@ def one(side: str, arch: str, data_dir: Path, seed_batch: int, seed_epochs: int 
     out = evaluation.predict(model, xt, 256)
     metric = evaluation.score(spec["task"], yt, out, spec)[task.primary_metric] if np.isfinite(out).all() else math.nan
     return {"side": side, "architecture": arch, "seconds": round(seconds, 2), "epochs": epochs, "batch_size": batch,
-            "metric": task.primary_metric, "value": metric, "greater_is_better": task.greater_is_better}
+            "metric": task.primary_metric, "value": metric, "greater_is_better": task.greater_is_better,
+            "no_skill": no_skill(spec, y, yt, out)}
+
+
+def no_skill(spec: dict, y_train, y_test, out) -> float:
+    """The regression score of always predicting the training mean: a model near it learned nothing."""
+    import numpy as np
+
+    from pipeline import evaluation, tasks
+
+    if spec["task"] != "regression":
+        return math.nan
+    constant = np.full_like(out, float(np.mean(y_train)))
+    return evaluation.score("regression", y_test, constant, spec)[tasks.get("regression").primary_metric]
 
 
 def child(side: str, arch: str, data_dir: Path, args: argparse.Namespace) -> dict:
@@ -145,6 +158,7 @@ def compare(arch: str, runs: list[dict], tolerance: float) -> dict:
         "speedup": round(t["seed"] / t["seqpipe"], 2),
         "seed_epochs": by["seed"][0]["epochs"], "seqpipe_epochs": by["seqpipe"][0]["epochs"],
         "seed_value": round(v["seed"], 5), "seqpipe_value": round(v["seqpipe"], 5),
+        "no_skill_value": round(runs[0]["no_skill"], 5),
         "equal_or_better": ok, "meets_goal": ok and t["seed"] / t["seqpipe"] >= 1.5,
     }
 
@@ -190,12 +204,12 @@ def main() -> None:
                     print(json.dumps(runs[-1]), file=sys.stderr, flush=True)
             rows.append(compare(arch, runs, args.tolerance))
     header = (f"{'architecture':<12} {'seed s':>7} {'ep':>3} {'seqpipe s':>9} {'ep':>3} {'speed-up':>8} "
-              f"{'metric':>6} {'seed':>9} {'seqpipe':>9} {'eq/better':>9} {'goal':>5}")
+              f"{'metric':>6} {'seed':>9} {'seqpipe':>9} {'no-skill':>9} {'eq/better':>9} {'goal':>5}")
     print(header)
     for r in rows:
         print(f"{r['architecture']:<12} {r['seed_s']:>7.1f} {r['seed_epochs']:>3} {r['seqpipe_s']:>9.1f} "
               f"{r['seqpipe_epochs']:>3} {r['speedup']:>7.2f}x {r['metric']:>6} {r['seed_value']:>9.4f} "
-              f"{r['seqpipe_value']:>9.4f} {'yes' if r['equal_or_better'] else 'NO':>9} "
+              f"{r['seqpipe_value']:>9.4f} {r['no_skill_value']:>9.4f} {'yes' if r['equal_or_better'] else 'NO':>9} "
               f"{'yes' if r['meets_goal'] else 'NO':>5}")
     out = ROOT / "bench" / "results" / "defaults.json"
     out.parent.mkdir(parents=True, exist_ok=True)
