@@ -12,7 +12,7 @@ and pipeline.data.prepare) and run in a fresh process each, in alternating order
 trained model = build + compile + fit, measured inside the process (imports excluded, the
 same for both). The test metric is the task's primary metric on the prepared test split.
 
-    .venv/bin/python bench/defaults.py --quick          # 1000 sequences x 50 steps (about 5 min on 2 cores)
+    .venv/bin/python bench/defaults.py --quick          # 1000 sequences x 50 steps (4-5 min of CPU)
     .venv/bin/python bench/defaults.py                  # params.yaml's data as it is: 6000 x 100
 
 Both sides train for params.yaml's `train.epochs` (the seed scripts for exactly that many, seqpipe
