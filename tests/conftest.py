@@ -99,3 +99,18 @@ def project(tmp_path: Path) -> Project:
 def in_tmp_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+# pytest-xdist hands tests out in collection order as workers become free. The longest test
+# goes first, so that it runs beside everything else; the other end-to-end tests go last, so
+# that the worker which is not busy with it picks them up one by one.
+LONGEST = "test_repro_trains_evaluates_ranks_and_caches_precisely"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    def position(item: pytest.Item) -> int:
+        if item.name == LONGEST:
+            return 0
+        return 2 if item.get_closest_marker("e2e") else 1
+
+    items.sort(key=position)
