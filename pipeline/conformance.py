@@ -18,7 +18,7 @@ import numpy as np
 from annotated_types import Ge, Gt, Le, Lt
 from pydantic import BaseModel, ValidationError
 
-from pipeline.errors import one_line
+from pipeline.errors import PluginError, one_line
 from pipeline.experiment import ArchitectureChoice
 from pipeline.params import TrainParams
 from pipeline.specs import Architecture
@@ -305,7 +305,7 @@ def build_problem(arch: Architecture) -> str | None:
     except ValidationError as exc:
         return f"the default hyperparameters do not validate: {one_line(str(exc))}"
     except Exception as exc:  # PluginError says which part of build failed; anything else is a plugin bug
-        message = str(exc) if type(exc).__name__ == "PluginError" else f"{type(exc).__name__}: {exc}"
+        message = str(exc) if isinstance(exc, PluginError) else f"{type(exc).__name__}: {exc}"
         return one_line(message.split(": ", 1)[1] if message.startswith("plugin '") else message)
     if tuple(model.output_shape[1:]) != (WIDTH[task],):
         return f"output shape {tuple(model.output_shape)} for task {task}, expected (None, {WIDTH[task]})"
