@@ -33,7 +33,7 @@ def build_model(choice: ArchitectureChoice, spec: dict, train: TrainParams) -> A
     steps = acceleration.training_steps(spec.get("sizes", {}).get("train"), batch, train.epochs)
     jit = acceleration.resolve_jit(train.jit_compile, choice.architecture.jit_compile, steps, gpu)
     with acceleration.scope(train.distribute), acceleration.dtype_policy(train.precision):
-        model = _assemble(choice, spec, train, jit_compile=False if jit is True else jit)
+        model = _assemble(choice, spec, train, jit_compile=False if jit is True else jit, steps=steps)
     if jit is True:
         acceleration.force_jit(model)
     masked_pre = bool(spec["padding"]["padded"]) and spec["padding"].get("padding") == "pre"
@@ -41,7 +41,22 @@ def build_model(choice: ArchitectureChoice, spec: dict, train: TrainParams) -> A
     return model
 
 
-def _assemble(choice: ArchitectureChoice, spec: dict, train: TrainParams, jit_compile: bool | str) -> Any:
+def learning_rate(train: TrainParams, steps: int | None) -> Any:
+    """`train.learning_rate`, or a cosine decay of it to 0 over the run's `steps` optimizer steps.
+
+    A schedule is a function of the optimizer's step counter, which checkpoints already hold, so
+    a resumed run continues on the same curve.
+    """
+    if train.lr_schedule == "constant" or not steps:
+        return train.learning_rate
+    import keras
+
+    return keras.optimizers.schedules.CosineDecay(train.learning_rate, decay_steps=steps)
+
+
+def _assemble(
+    choice: ArchitectureChoice, spec: dict, train: TrainParams, jit_compile: bool | str, steps: int | None = None
+) -> Any:
     """Inputs, (token embedding and masking), the plugin's encoder, the task head; compiled."""
     import keras
     from keras import layers
@@ -92,7 +107,7 @@ def _assemble(choice: ArchitectureChoice, spec: dict, train: TrainParams, jit_co
     outputs = task.head(encoded, spec)
     model = keras.Model(inputs, outputs, name=choice.name)
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=train.learning_rate),
+        optimizer=keras.optimizers.Adam(learning_rate=learning_rate(train, steps), clipnorm=train.clipnorm),
         loss=task.loss,
         metrics=list(task.keras_metrics),
         jit_compile=jit_compile,

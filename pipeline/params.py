@@ -72,6 +72,13 @@ class TrainParams(Strict):
     epochs: int = Field(20, ge=1, le=10_000)
     batch_size: int = Field(64, ge=1)
     learning_rate: float = Field(1e-3, gt=0.0, le=10.0)
+    lr_schedule: Literal["constant", "cosine"] = Field(
+        "constant",
+        description="learning rate over the run: constant, or cosine decay from learning_rate to 0 at the last epoch",
+    )
+    clipnorm: float | None = Field(
+        None, gt=0.0, description="clip each gradient to this norm (stabilises relu RNNs); null: no clipping"
+    )
     patience: int = Field(5, ge=0, description="early-stopping patience in epochs; 0 disables")
     embedding_dim: int = Field(32, ge=1, description="width of the token embedding (token inputs)")
     repeats: int = Field(

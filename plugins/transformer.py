@@ -6,6 +6,11 @@ Transformer architecture. ICML. Each block: self-attention and a position-wise f
 network, each with a residual connection and layer normalisation. Positions are learned per
 step or fixed sinusoids (`positions`). Supports masking: padded tokens are excluded from
 attention and from the pooled average.
+
+`patch_size` > 1 makes each token a non-overlapping patch of that many steps (Nie, Y. et al.
+(2023). A time series is worth 64 words: long-term forecasting with Transformers. ICLR): the
+attention matrix shrinks by patch_size squared, which is where a Transformer spends its time
+on long series (bench/scaling.py). A patch is padding only when all of its steps are.
 """
 from __future__ import annotations
 
@@ -27,6 +32,7 @@ class TransformerParams(BaseModel):
     dropout: float = Field(0.1, ge=0.0, lt=1.0, description="dropout on attention and feed-forward outputs")
     positions: Literal["learned", "sinusoidal"] = Field("learned", description="positional information")
     norm_first: bool = Field(True, description="pre-norm blocks (stabler) instead of post-norm")
+    patch_size: int = Field(1, ge=1, le=512, description="steps per token (1: every step is a token)")
 
     @model_validator(mode="after")
     def _heads_divide_width(self) -> "TransformerParams":
@@ -72,14 +78,50 @@ def custom_objects() -> dict:
         def get_config(self):
             return {**super().get_config(), "max_length": self.max_length, "kind": self.kind}
 
-    return {"PositionEmbedding": PositionEmbedding}
+    @keras.saving.register_keras_serializable(package="seqpipe.transformer")
+    class Patches(layers.Layer):
+        """(batch, steps, width) -> (batch, ceil(steps / size), size * width): consecutive steps
+        side by side, the first patch zero-padded in front. The mask keeps a patch with any real step."""
+
+        def __init__(self, size: int, **kwargs):
+            super().__init__(**kwargs)
+            self.size = size
+            self.supports_masking = True
+
+        def _front_pad(self, steps: int) -> int:
+            return -steps % self.size
+
+        def call(self, x):
+            steps, width = x.shape[1], x.shape[-1]
+            pad = self._front_pad(steps)
+            if pad:
+                x = ops.pad(x, [[0, 0], [pad, 0], [0, 0]])
+            return ops.reshape(x, (-1, (steps + pad) // self.size, self.size * width))
+
+        def compute_mask(self, inputs, mask=None):
+            if mask is None:
+                return None
+            pad = self._front_pad(inputs.shape[1])
+            if pad:
+                mask = ops.pad(mask, [[0, 0], [pad, 0]], constant_values=False)
+            return ops.any(ops.reshape(mask, (-1, ops.shape(mask)[1] // self.size, self.size)), axis=-1)
+
+        def compute_output_shape(self, input_shape):
+            steps = input_shape[1] + self._front_pad(input_shape[1])
+            return (input_shape[0], steps // self.size, self.size * input_shape[-1])
+
+        def get_config(self):
+            return {**super().get_config(), "size": self.size}
+
+    return {"PositionEmbedding": PositionEmbedding, "Patches": Patches}
 
 
 def build(spec: InputSpec, hp: TransformerParams):
     """(batch, steps, features) -> (batch, d_model)."""
     from keras import layers
 
-    position_embedding = custom_objects()["PositionEmbedding"]
+    position_embedding, patches = custom_objects()["PositionEmbedding"], custom_objects()["Patches"]
+    tokens = -(-spec.timesteps // hp.patch_size)
 
     def sublayer(x, transform):
         """Residual connection around `transform`, normalised before (pre-norm) or after."""
@@ -96,8 +138,10 @@ def build(spec: InputSpec, hp: TransformerParams):
         return layers.Dropout(hp.dropout)(layers.Dense(hp.d_model)(x))
 
     def encoder(x):
+        if hp.patch_size > 1:
+            x = patches(hp.patch_size)(x)
         x = layers.Dense(hp.d_model)(x)
-        x = position_embedding(spec.timesteps, hp.positions)(x)
+        x = position_embedding(tokens, hp.positions)(x)
         x = layers.Dropout(hp.dropout)(x)
         for _ in range(hp.num_blocks):
             x = sublayer(x, attention)

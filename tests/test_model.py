@@ -112,3 +112,45 @@ def test_an_architecture_is_refused_for_a_task_it_does_not_claim():
     arch = Architecture("regr_only", lambda s, h: None, _NoParams, tasks=("regression",))
     with pytest.raises(PluginError, match="does not support task 'binary'; it supports: regression"):
         build_model(ArchitectureChoice("regr_only", arch, _NoParams()), PREPARED["binary"].spec, TRAIN)
+
+
+def test_a_cosine_schedule_decays_the_learning_rate_to_zero_over_the_run():
+    spec = PREPARED["regression"].spec  # 48 training sequences: 3 batches of 16 per epoch
+    train = TRAIN.model_copy(update={"epochs": 2, "learning_rate": 0.01, "lr_schedule": "cosine", "clipnorm": 1.0})
+    seed_everything(0)
+    model = build_model(_choice("rnn"), spec, train)
+    optimizer = model.optimizer
+    assert optimizer.clipnorm == 1.0
+    fit(model, PREPARED["regression"].xy("train"), PREPARED["regression"].xy("val"), train, verbose=0)
+    assert int(optimizer.iterations) == 6
+    assert float(optimizer.learning_rate) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_a_constant_learning_rate_is_the_plain_number():
+    model = build_model(_choice("rnn"), PREPARED["regression"].spec, TRAIN)
+    assert float(model.optimizer.learning_rate) == pytest.approx(TRAIN.learning_rate)
+    assert model.optimizer.clipnorm is None
+
+
+def test_transformer_patches_put_steps_side_by_side_and_mask_only_all_padding_patches():
+    from plugins.transformer import custom_objects
+
+    patches = custom_objects()["Patches"](4)
+    series = np.arange(2 * 10 * 3, dtype="float32").reshape(2, 10, 3)  # 10 steps: 2 padded in front
+    out = np.asarray(patches(series))
+    assert out.shape == (2, 3, 12)
+    np.testing.assert_array_equal(out[1, 0], [0] * 6 + list(range(30, 36)))
+    np.testing.assert_array_equal(out[1, 2], series[1, 6:].reshape(-1))
+    mask = np.ones((2, 10), bool)
+    mask[0, :7] = False  # sample 0: its first 7 steps are padding
+    np.testing.assert_array_equal(np.asarray(patches.compute_mask(series, mask)), [[False, False, True], [True] * 3])
+
+
+def test_a_patched_transformer_trains_on_padded_token_sequences():
+    prepared = PREPARED["binary"]
+    arch = REGISTRY.architecture("transformer")
+    hp = arch.params(d_model=4, num_heads=2, ff_dim=4, num_blocks=1, patch_size=4)
+    seed_everything(0)
+    model = build_model(ArchitectureChoice("transformer", arch, hp), prepared.spec, TRAIN)
+    fit(model, prepared.xy("train"), prepared.xy("val"), TRAIN, verbose=0)
+    assert np.isfinite(model.predict(prepared.arrays["X_test"], verbose=0)).all()
