@@ -111,6 +111,7 @@ def _assemble(
         loss=task.loss,
         metrics=list(task.keras_metrics),
         jit_compile=jit_compile,
+        steps_per_execution=train.steps_per_execution,
     )
     return model
 

@@ -69,17 +69,22 @@ class DataParams(Strict):
 
 
 class TrainParams(Strict):
-    epochs: int = Field(20, ge=1, le=10_000)
-    batch_size: int = Field(64, ge=1)
-    learning_rate: float = Field(1e-3, gt=0.0, le=10.0)
+    # Defaults chosen by bench/tuning_defaults.py and bench/defaults.py (see bench/RESULTS.md).
+    epochs: int = Field(30, ge=1, le=10_000)
+    batch_size: int = Field(16, ge=1)
+    learning_rate: float = Field(2e-3, gt=0.0, le=10.0)
     lr_schedule: Literal["constant", "cosine"] = Field(
-        "constant",
+        "cosine",
         description="learning rate over the run: constant, or cosine decay from learning_rate to 0 at the last epoch",
     )
     clipnorm: float | None = Field(
-        None, gt=0.0, description="clip each gradient to this norm (stabilises relu RNNs); null: no clipping"
+        1.0, gt=0.0, description="clip each gradient to this norm (stabilises relu RNNs); null: no clipping"
     )
-    patience: int = Field(5, ge=0, description="early-stopping patience in epochs; 0 disables")
+    steps_per_execution: int = Field(
+        16, ge=1, le=10_000,
+        description="training steps per call into the compiled graph; more cut the per-step Python cost of small models",
+    )
+    patience: int = Field(10, ge=0, description="early-stopping patience in epochs; 0 disables")
     embedding_dim: int = Field(32, ge=1, description="width of the token embedding (token inputs)")
     repeats: int = Field(
         1, ge=1, le=100, description="train each architecture with seeds seed, seed+1, ...; >1 adds mean/std and tests"

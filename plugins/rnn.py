@@ -2,8 +2,12 @@
 
 Source: Elman, J. L. (1990). Finding structure in time. Cognitive Science 14(2).
 Stacked (`num_layers`) and bidirectional variants are hyperparameters. Supports masking, so
-padded steps are skipped. The default tanh activation and no recurrent dropout keep Keras on
-its fused cuDNN kernel when a GPU is present.
+padded steps are skipped. The default activation is relu, as in Le, Q. V. et al. (2015). A simple
+way to initialize recurrent networks of rectified linear units. arXiv:1504.00941: on the adding
+problem (100 steps) the tanh layer never left the no-skill plateau while the relu one reached a
+test MSE of 0.0009 (bench/tuning_defaults.py). Unlike LSTM and GRU, Keras has no cuDNN kernel for
+SimpleRNN, so relu costs nothing on a GPU. relu recurrences can blow up; `train.clipnorm` (on by
+default) keeps them stable.
 """
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ class SimpleRNNParams(BaseModel):
     num_layers: int = Field(1, ge=1, le=8, description="stacked recurrent layers")
     bidirectional: bool = Field(False, description="read the sequence in both directions")
     dropout: float = Field(0.0, ge=0.0, lt=1.0, description="dropout on each layer's inputs")
-    activation: Literal["tanh", "relu"] = Field("tanh", description="cell activation")
+    activation: Literal["tanh", "relu"] = Field("relu", description="cell activation")
 
 
 def build(spec: InputSpec, hp: SimpleRNNParams):

@@ -4,7 +4,8 @@ Source: Vaswani, A. et al. (2017). Attention is all you need. NeurIPS. Pre-norm 
 (`norm_first`, default) follow Xiong, R. et al. (2020). On layer normalization in the
 Transformer architecture. ICML. Each block: self-attention and a position-wise feed-forward
 network, each with a residual connection and layer normalisation. Positions are learned per
-step or fixed sinusoids (`positions`). Supports masking: padded tokens are excluded from
+step, fixed sinusoids, or none (`positions`: attention and average pooling are then blind to
+order, which suits order-free targets such as sums and counts). Supports masking: padded tokens are excluded from
 attention and from the pooled average.
 
 `patch_size` > 1 makes each token a non-overlapping patch of that many steps (Nie, Y. et al.
@@ -30,7 +31,7 @@ class TransformerParams(BaseModel):
     ff_dim: int = Field(64, ge=1, le=16384, description="hidden width of the feed-forward network")
     num_blocks: int = Field(2, ge=1, le=24, description="stacked encoder blocks")
     dropout: float = Field(0.1, ge=0.0, lt=1.0, description="dropout on attention and feed-forward outputs")
-    positions: Literal["learned", "sinusoidal"] = Field("learned", description="positional information")
+    positions: Literal["learned", "sinusoidal", "none"] = Field("learned", description="positional information")
     norm_first: bool = Field(True, description="pre-norm blocks (stabler) instead of post-norm")
     patch_size: int = Field(1, ge=1, le=512, description="steps per token (1: every step is a token)")
 
@@ -141,7 +142,8 @@ def build(spec: InputSpec, hp: TransformerParams):
         if hp.patch_size > 1:
             x = patches(hp.patch_size)(x)
         x = layers.Dense(hp.d_model)(x)
-        x = position_embedding(tokens, hp.positions)(x)
+        if hp.positions != "none":
+            x = position_embedding(tokens, hp.positions)(x)
         x = layers.Dropout(hp.dropout)(x)
         for _ in range(hp.num_blocks):
             x = sublayer(x, attention)

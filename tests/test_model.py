@@ -116,18 +116,21 @@ def test_an_architecture_is_refused_for_a_task_it_does_not_claim():
 
 def test_a_cosine_schedule_decays_the_learning_rate_to_zero_over_the_run():
     spec = PREPARED["regression"].spec  # 48 training sequences: 3 batches of 16 per epoch
-    train = TRAIN.model_copy(update={"epochs": 2, "learning_rate": 0.01, "lr_schedule": "cosine", "clipnorm": 1.0})
+    train = TRAIN.model_copy(update={"epochs": 2, "learning_rate": 0.01, "lr_schedule": "cosine", "clipnorm": 1.0,
+                                     "steps_per_execution": 2})
     seed_everything(0)
     model = build_model(_choice("rnn"), spec, train)
     optimizer = model.optimizer
     assert optimizer.clipnorm == 1.0
+    assert model.steps_per_execution == 2  # 3 batches per epoch: one call of 2 steps, one of 1
     fit(model, PREPARED["regression"].xy("train"), PREPARED["regression"].xy("val"), train, verbose=0)
     assert int(optimizer.iterations) == 6
     assert float(optimizer.learning_rate) == pytest.approx(0.0, abs=1e-9)
 
 
 def test_a_constant_learning_rate_is_the_plain_number():
-    model = build_model(_choice("rnn"), PREPARED["regression"].spec, TRAIN)
+    train = TRAIN.model_copy(update={"lr_schedule": "constant", "clipnorm": None})
+    model = build_model(_choice("rnn"), PREPARED["regression"].spec, train)
     assert float(model.optimizer.learning_rate) == pytest.approx(TRAIN.learning_rate)
     assert model.optimizer.clipnorm is None
 
