@@ -70,7 +70,9 @@ def seed_model(arch: str, hp: dict, spec: dict):
     else:
         raise SystemExit(f"no seed script for '{arch}'; known: {', '.join(SEED_ARCHS)}")
     model = keras.Model(inputs, layers.Dense(1)(x))
-    model.compile(optimizer="adam", loss="mse", jit_compile=False)
+    # No XLA on TensorFlow (graph mode). On JAX a tutorial script jits every step by default, and
+    # jit_compile=False would run it op by op (~4x slower on 2 CPU cores): the comparison is unfair.
+    model.compile(optimizer="adam", loss="mse", jit_compile=False if keras.backend.backend() == "tensorflow" else "auto")
     return model
 
 

@@ -28,7 +28,8 @@ def warn(message: str) -> None:
     print(f"seqpipe: warning: {one_line(message)}", file=sys.stderr, flush=True)
 
 
-def _tensorflow_backend() -> bool:
+def tensorflow_backend() -> bool:
+    """Whether Keras runs on TensorFlow (KERAS_BACKEND unset or "tensorflow"), not e.g. JAX."""
     import keras
 
     return keras.backend.backend() == "tensorflow"
@@ -49,7 +50,7 @@ def configure_threads(cores: int | None = None) -> int | None:
 
     Must run before TensorFlow executes its first op; later it changes nothing (returns None).
     """
-    if not _tensorflow_backend():
+    if not tensorflow_backend():
         return None
     import tensorflow as tf
 
@@ -66,7 +67,7 @@ def configure_threads(cores: int | None = None) -> int | None:
 
 def gpu_visible() -> bool:
     """Whether the Keras backend sees a GPU."""
-    if _tensorflow_backend():
+    if tensorflow_backend():
         import tensorflow as tf
 
         return bool(tf.config.list_physical_devices("GPU"))
@@ -87,12 +88,20 @@ def resolve_jit(setting: bool | str, hint: bool | None, steps: int | None, gpu: 
     `setting` is `train.jit_compile`; True/False are the user's word. "auto" follows the
     architecture's measured `hint` on CPU when the run has at least JIT_MIN_STEPS training steps
     (`steps`; None = unknown, i.e. short); on a GPU, or without a hint, Keras' own "auto" decides.
+    The hints were measured on TensorFlow, so callers pass None on other backends (`jit_hint`).
     """
     if isinstance(setting, bool):
         return setting
     if gpu or hint is None:
         return "auto"
     return bool(hint) and steps is not None and steps >= JIT_MIN_STEPS
+
+
+def jit_hint(measured: bool | None) -> bool | None:
+    """An architecture's measured XLA choice where it applies: on TensorFlow, whose graph mode it
+    was measured against. On JAX every train step is jit-compiled (XLA) by design, and without it
+    Keras runs the step op by op, many times slower; there "auto" lets Keras compile (None)."""
+    return measured if tensorflow_backend() else None
 
 
 def training_steps(n_train: int | None, batch_size: int, epochs: int) -> int | None:
@@ -109,7 +118,7 @@ def force_jit(model: Any) -> None:
     seqpipe enables for reproducible metrics). XLA on CPU gives the same numbers run after run,
     so the flag is set directly; fit() falls back without XLA when compilation fails.
     """
-    if _tensorflow_backend():
+    if tensorflow_backend():
         model._jit_compile = True
         model.train_function = model.test_function = model.predict_function = None
     else:
@@ -131,7 +140,7 @@ def without_jit(model: Any) -> None:
     """Recompile `model` without XLA: a fresh optimizer, the same loss, metrics and weights."""
     config = model.get_compile_config()
     config["jit_compile"] = False
-    strategy_scope = model.distribute_strategy.scope() if _tensorflow_backend() else nullcontext()
+    strategy_scope = model.distribute_strategy.scope() if tensorflow_backend() else nullcontext()
     with strategy_scope:
         model.compile_from_config(config)
 
@@ -217,7 +226,7 @@ def strategy(distribute: str) -> Any:
     """
     if distribute == "none":
         return None
-    if not _tensorflow_backend():
+    if not tensorflow_backend():
         raise ParamsError(f"train.distribute: {distribute} needs the TensorFlow backend (KERAS_BACKEND=tensorflow)")
     import tensorflow as tf
 
@@ -247,7 +256,7 @@ def prepare_fit(model: Any, x: Any, y: Any) -> None:
     fails eagerly under MultiWorkerMirroredStrategy ("unsupported type PerReplica",
     keras-team/keras#20585). Building from a local batch instead and skipping that step works.
     """
-    if not _tensorflow_backend():
+    if not tensorflow_backend():
         return
     import tensorflow as tf
 

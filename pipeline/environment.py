@@ -45,7 +45,7 @@ def cpu_model() -> str:
 def fingerprint(with_devices: bool = True) -> dict[str, Any]:
     """Versions, Keras backend, CPU/GPU model and thread counts, with stable key order.
 
-    `with_devices=False` skips asking TensorFlow for GPUs (no TensorFlow import).
+    `with_devices=False` skips asking the backend (TensorFlow or JAX) for GPUs (no import).
     """
     versions = {name: _version(name) for name in PACKAGES}
     tensorflow = versions.pop("tensorflow-cpu") or versions.pop("tensorflow")
@@ -55,17 +55,22 @@ def fingerprint(with_devices: bool = True) -> dict[str, Any]:
     backend = os.environ.get("KERAS_BACKEND", "tensorflow")
     if with_devices:
         import keras
-        import tensorflow as tf
 
         backend = keras.backend.backend()
+        if backend == "tensorflow":
+            import tensorflow as tf
 
-        for device in tf.config.list_physical_devices("GPU"):
-            details = tf.config.experimental.get_device_details(device)
-            gpus.append(details.get("device_name", device.name))
-        threads = {
-            "intra_op": tf.config.threading.get_intra_op_parallelism_threads(),
-            "inter_op": tf.config.threading.get_inter_op_parallelism_threads(),
-        }
+            for device in tf.config.list_physical_devices("GPU"):
+                details = tf.config.experimental.get_device_details(device)
+                gpus.append(details.get("device_name", device.name))
+            threads = {
+                "intra_op": tf.config.threading.get_intra_op_parallelism_threads(),
+                "inter_op": tf.config.threading.get_inter_op_parallelism_threads(),
+            }
+        elif backend == "jax":  # no TensorFlow import: a JAX-only machine may not have it
+            import jax
+
+            gpus = [d.device_kind for d in jax.devices() if d.platform == "gpu"]
     return {
         "python": platform.python_version(),
         "tensorflow": tensorflow,

@@ -31,7 +31,7 @@ def build_model(choice: ArchitectureChoice, spec: dict, train: TrainParams) -> A
     gpu = acceleration.gpu_visible()
     batch = train.batch_size * acceleration.replicas(train.distribute)
     steps = acceleration.training_steps(spec.get("sizes", {}).get("train"), batch, train.epochs)
-    jit = acceleration.resolve_jit(train.jit_compile, choice.architecture.jit_compile, steps, gpu)
+    jit = acceleration.resolve_jit(train.jit_compile, acceleration.jit_hint(choice.architecture.jit_compile), steps, gpu)
     with acceleration.scope(train.distribute), acceleration.dtype_policy(train.precision):
         model = _assemble(choice, spec, train, jit_compile=False if jit is True else jit, steps=steps)
     if jit is True:

@@ -279,6 +279,25 @@ def replay_history(live: Any, history: list[dict[str, float]]) -> None:
         live.next_step()
 
 
+def live_logger(live: Any) -> Any:
+    """A Keras callback logging each epoch's metrics to dvclive, as `dvclive.keras.DVCLiveCallback`
+    does, without importing TensorFlow (that module subclasses tf.keras' Callback), so training
+    also runs where only JAX is installed."""
+    import keras
+    from dvclive.utils import standardize_metric_name
+
+    class LiveLogger(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            for name, value in (logs or {}).items():
+                live.log_metric(standardize_metric_name(name, "dvclive.keras"), value)
+            live.next_step()
+
+        def on_train_end(self, logs=None):
+            live.end()
+
+    return LiveLogger()
+
+
 def saved_history(directory: Path) -> list[dict[str, float]]:
     """Per-epoch logs of the checkpoint in `directory` (empty when there is none)."""
     state_file = Path(directory) / "state" / "state.json"

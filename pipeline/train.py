@@ -71,7 +71,6 @@ def main(argv: list[str] | None = None) -> None:
     backup = resilience.backup_dir(args.arch, _run_key(ctx, args.arch))
     resilience.forget_other_backups(args.arch, backup.name.removeprefix(f"{args.arch}-"))
     from dvclive import Live
-    from dvclive.keras import DVCLiveCallback
 
     summaries = []
     with atomic.atomic_path(repeats_dir(args.arch)) as extra:
@@ -91,7 +90,7 @@ def main(argv: list[str] | None = None) -> None:
                 with Live(dir=str(LIVE_DIR / args.arch), dvcyaml=None, save_dvc_exp=False, report=None) as live:
                     resilience.replay_history(live, resilience.saved_history(backup / f"seed{seed}"))
                     summary = fit(model, prepared.xy("train"), prepared.xy("val"), no_stopper,
-                                  extra_callbacks=[*callbacks, DVCLiveCallback(live=live)])
+                                  extra_callbacks=[*callbacks, resilience.live_logger(live)])
                 if guard.failed:
                     shutil.rmtree(LIVE_DIR / args.arch, ignore_errors=True)  # no curves ending in NaN
                 resilience.raise_if_diverged(guard)

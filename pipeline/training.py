@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import functools
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -12,14 +15,35 @@ from pipeline.params import TrainParams
 
 
 def seed_everything(seed: int) -> None:
-    """Seed Python, NumPy and the backend, and ask TensorFlow for deterministic kernels."""
+    """Seed Python, NumPy and the backend, and ask TensorFlow for deterministic kernels.
+
+    On another backend (KERAS_BACKEND=jax) TensorFlow stays unimported: keras.utils.set_random_seed
+    would import it just to seed it whenever it is installed (seconds and hundreds of MB for nothing).
+    """
     import keras
 
+    if keras.backend.backend() != "tensorflow":
+        with _tensorflow_hidden():
+            keras.utils.set_random_seed(seed)
+        return
     keras.utils.set_random_seed(seed)
-    if keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
+    import tensorflow as tf
 
-        tf.config.experimental.enable_op_determinism()
+    tf.config.experimental.enable_op_determinism()
+
+
+@contextmanager
+def _tensorflow_hidden() -> Iterator[None]:
+    """Inside, `import tensorflow` fails as if it were not installed (unless it is imported already)."""
+    if "tensorflow" in sys.modules:
+        yield
+        return
+    sys.modules["tensorflow"] = None  # type: ignore[assignment]  # import raises ModuleNotFoundError
+    try:
+        yield
+    finally:
+        if sys.modules.get("tensorflow", 0) is None:
+            del sys.modules["tensorflow"]
 
 
 @dataclass
