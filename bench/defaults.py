@@ -159,8 +159,8 @@ def compare(arch: str, runs: list[dict], tolerance: float) -> dict:
         "seed_s": round(t["seed"], 2), "seqpipe_s": round(t["seqpipe"], 2),
         "speedup": round(t["seed"] / t["seqpipe"], 2),
         "seed_epochs": by["seed"][0]["epochs"], "seqpipe_epochs": by["seqpipe"][0]["epochs"],
-        "seed_value": round(v["seed"], 5), "seqpipe_value": round(v["seqpipe"], 5),
-        "no_skill_value": round(runs[0]["no_skill"], 5),
+        "seed_value": float(f"{v['seed']:.4g}"), "seqpipe_value": float(f"{v['seqpipe']:.4g}"),
+        "no_skill_value": float(f"{runs[0]['no_skill']:.4g}"),
         "equal_or_better": ok, "meets_goal": ok and t["seed"] / t["seqpipe"] >= 1.5,
     }
 
@@ -210,8 +210,8 @@ def main() -> None:
     print(header)
     for r in rows:
         print(f"{r['architecture']:<12} {r['seed_s']:>7.1f} {r['seed_epochs']:>3} {r['seqpipe_s']:>9.1f} "
-              f"{r['seqpipe_epochs']:>3} {r['speedup']:>7.2f}x {r['metric']:>6} {r['seed_value']:>9.4f} "
-              f"{r['seqpipe_value']:>9.4f} {r['no_skill_value']:>9.4f} {'yes' if r['equal_or_better'] else 'NO':>9} "
+              f"{r['seqpipe_epochs']:>3} {r['speedup']:>7.2f}x {r['metric']:>6} {r['seed_value']:>9.3g} "
+              f"{r['seqpipe_value']:>9.3g} {r['no_skill_value']:>9.3g} {'yes' if r['equal_or_better'] else 'NO':>9} "
               f"{'yes' if r['meets_goal'] else 'NO':>5}")
     out = ROOT / "bench" / "results" / "defaults.json"
     out.parent.mkdir(parents=True, exist_ok=True)

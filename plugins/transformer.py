@@ -5,8 +5,9 @@ Source: Vaswani, A. et al. (2017). Attention is all you need. NeurIPS. Pre-norm 
 Transformer architecture. ICML. Each block: self-attention and a position-wise feed-forward
 network, each with a residual connection and layer normalisation. Positions are learned per
 step, fixed sinusoids, or none (`positions`: attention and average pooling are then blind to
-order, which suits order-free targets such as sums and counts). Supports masking: padded tokens are excluded from
-attention and from the pooled average.
+order, which suits order-free targets such as sums and counts; with `norm_first: false` this is
+the Keras tutorial block). Supports masking: padded tokens are excluded from attention and from
+the pooled average.
 
 `patch_size` > 1 makes each token a non-overlapping patch of that many steps (Nie, Y. et al.
 (2023). A time series is worth 64 words: long-term forecasting with Transformers. ICLR): the
@@ -157,10 +158,12 @@ def build(spec: InputSpec, hp: TransformerParams):
 
 @hookimpl
 def register_architectures(register):
-    # XLA: 0.90x the epoch time on 2 CPU cores but ~15 s compiling: not worth it (bench/tuning_jit.py)
+    # XLA: with 16 steps per execution, 0.55x the epoch time on 2 CPU cores (2.67 s vs 4.86 s, the
+    # tutorial block on the adding problem; bench/tuning_defaults.py). Without steps per execution
+    # it was 0.90x plus ~15 s of compiling (bench/tuning_jit.py).
     register(
         Architecture(
             "transformer", build, TransformerParams, description=__doc__,
-            supports_masking=True, custom_objects=custom_objects, jit_compile=False,
+            supports_masking=True, custom_objects=custom_objects, jit_compile=True,
         )
     )
