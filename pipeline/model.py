@@ -111,7 +111,9 @@ def _assemble(
         loss=task.loss,
         metrics=list(task.keras_metrics),
         jit_compile=jit_compile,
-        steps_per_execution=train.steps_per_execution,
+        # Keras' multi-step loop fails under tf.distribute (InvalidArgumentError in the mirrored and
+        # multi-worker tests), so distributed runs call the graph once per batch.
+        steps_per_execution=train.steps_per_execution if train.distribute == "none" else 1,
     )
     return model
 

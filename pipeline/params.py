@@ -82,7 +82,8 @@ class TrainParams(Strict):
     )
     steps_per_execution: int = Field(
         16, ge=1, le=10_000,
-        description="training steps per call into the compiled graph; more cut the per-step Python cost of small models",
+        description="training steps per call into the compiled graph; more cut the per-step Python cost of small "
+        "models (single-device runs; train.distribute runs use 1)",
     )
     patience: int = Field(10, ge=0, description="early-stopping patience in epochs; 0 disables")
     embedding_dim: int = Field(32, ge=1, description="width of the token embedding (token inputs)")

@@ -132,9 +132,11 @@ def nan_guard(arch: str) -> Any:
             self.epoch = epoch + 1
 
         def on_batch_end(self, batch, logs=None):
+            # Keras reports every `steps_per_execution` batches and the loss is the epoch's running
+            # mean, so the first non-finite value happened at or before this batch.
             loss = (logs or {}).get("loss")
             if loss is not None and not np.isfinite(float(loss)) and self.failed is None:
-                self.failed = f"training loss {float(loss)} at batch {batch + 1}"
+                self.failed = f"training loss {float(loss)} by batch {batch + 1}"
             super().on_batch_end(batch, logs)
 
         def on_epoch_end(self, epoch, logs=None):
