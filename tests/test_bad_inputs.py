@@ -200,7 +200,7 @@ CASES = [
     ("build-wrong-type", {"architectures": ["odd"], "models": {"odd": {}}}, {}, TRAIN + ["odd"],
      "plugin 'odd': build() returned int, expected a keras Layer", [_arch_plugin("odd", lambda spec, hp: 42)]),
     ("nan-loss", {"architectures": ["nanny"], "models": {"nanny": {}}}, {}, TRAIN + ["nanny"],
-     "train@nanny: training loss nan by batch 16 in epoch 1 is not finite", [_arch_plugin("nanny", _nan_build)]),
+     "train@nanny: training loss nan by batch 1 in epoch 1 is not finite", [_arch_plugin("nanny", _nan_build)]),
     # the CLI
     ("train-arch-not-in-params", {}, {}, TRAIN + ["gru"], "--arch gru: not in params.yaml architectures"),
     ("predict-without-model", {}, {}, ["predict", "--arch", "lstm"], "models/lstm.keras"),
