@@ -39,10 +39,11 @@ def parse_overrides(variant: str) -> tuple[dict, dict]:
 
 def one(arch: str, variant: str, data_dir: Path) -> dict:
     """Train `arch` under `variant` in this process: seconds to a trained model and the test metric."""
-    from pipeline import data, evaluation, stage, tasks
+    from pipeline import data, evaluation, tasks
     from pipeline.experiment import choose_architecture
     from pipeline.model import build_model
     from pipeline.params import Params
+    from pipeline.registry import build_registry
     from pipeline.training import fit, seed_everything
 
     hp, train_overrides = parse_overrides(variant)
@@ -51,8 +52,7 @@ def one(arch: str, variant: str, data_dir: Path) -> dict:
     raw["models"] = {arch: {**(raw["models"].get(arch) or {}), **hp}}
     raw["train"].update(train_overrides)
     params = Params.model_validate(raw)
-    ctx = stage.context(str(ROOT / "params.yaml"))
-    choice = choose_architecture(params, ctx.registry, arch)
+    choice = choose_architecture(params, build_registry(), arch)
     prepared = data.load(data_dir)
     spec = prepared.spec
     seed_everything(params.seed)
