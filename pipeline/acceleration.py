@@ -288,6 +288,36 @@ def _patch_multi_worker_mean() -> None:
     trainer.reduce_per_replica = reduce_per_replica
 
 
+@contextmanager
+def input_pipeline_without_autotune() -> Iterator[None]:
+    """Inside, the tf.data pipelines Keras builds from numpy arrays run without tf.data's autotuning.
+
+    Measured (bench/RESULTS.md, "fit() tear-down"): with autotuning on, about one fit() in three
+    returned 0.1-0.6 s after its last callback, while Keras destroyed the epoch iterator and waited
+    for the autotuning thread; with it off, none did, and epochs took the same time. Other backends
+    feed numpy directly, so this only applies on TensorFlow.
+    """
+    if not tensorflow_backend():
+        yield
+        return
+    import tensorflow as tf
+    from keras.src.trainers.data_adapters import array_data_adapter
+
+    adapter = array_data_adapter.ArrayDataAdapter
+    original = adapter.get_tf_dataset
+
+    def get_tf_dataset(self):
+        options = tf.data.Options()
+        options.autotune.enabled = False
+        return original(self).with_options(options)
+
+    adapter.get_tf_dataset = get_tf_dataset
+    try:
+        yield
+    finally:
+        adapter.get_tf_dataset = original
+
+
 # ---- cuDNN ---------------------------------------------------------------------------------
 
 def _layers(model: Any) -> Iterator[Any]:

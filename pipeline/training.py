@@ -52,6 +52,8 @@ class FitSummary:
     best_epoch: int
     train_seconds: float
     seconds_per_epoch: float
+    # fit() time after the last callback's on_train_end: Keras' own tear-down (issue 6 lead)
+    teardown_seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -67,7 +69,6 @@ def _epoch_timer(epochs: int, print_lines: bool):
         def __init__(self) -> None:
             super().__init__()
             self.durations: list[float] = []
-            self.ended = 0.0
 
         def on_epoch_begin(self, epoch, logs=None):
             self._start = time.perf_counter()
@@ -78,10 +79,23 @@ def _epoch_timer(epochs: int, print_lines: bool):
                 scores = " - ".join(f"{k} {float(v):.4g}" for k, v in (logs or {}).items())
                 print(f"epoch {epoch + 1}/{epochs} - {self.durations[-1]:.1f}s - {scores}", flush=True)
 
-        def on_train_end(self, logs=None):
-            self.ended = time.perf_counter()
-
     return EpochTimer()
+
+
+def _train_end_mark() -> Any:
+    """A callback, put last, that notes when the last on_train_end ran (restoring the best
+    weights and the loggers' final writes included), so fit() can say what came after it."""
+    import keras
+
+    class TrainEndMark(keras.callbacks.Callback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.at = 0.0
+
+        def on_train_end(self, logs=None):
+            self.at = time.perf_counter()
+
+    return TrainEndMark()
 
 
 def fit(
@@ -108,6 +122,8 @@ def fit(
         callbacks.append(keras.callbacks.EarlyStopping(
             monitor="val_loss", patience=params.patience, restore_best_weights=True
         ))
+    end_mark = _train_end_mark()
+    callbacks.append(end_mark)
     run = functools.partial(
         model.fit,
         train[0],
@@ -120,6 +136,24 @@ def fit(
         verbose=2 if verbose == 2 else 0,
     )
     acceleration.prepare_fit(model, train[0], train[1])
+    with acceleration.input_pipeline_without_autotune():
+        history = _fit_with_jit_fallback(model, run, timer)
+    teardown = time.perf_counter() - end_mark.at if end_mark.at else 0.0
+    val_loss = history.history.get("val_loss", [])
+    best = int(np.argmin(val_loss)) + 1 if val_loss else len(timer.durations)
+    return FitSummary(
+        epochs_run=len(timer.durations),
+        best_epoch=best,
+        train_seconds=round(float(sum(timer.durations)), 3),
+        seconds_per_epoch=round(float(np.median(timer.durations)), 3) if timer.durations else 0.0,
+        teardown_seconds=round(teardown, 3),
+    )
+
+
+def _fit_with_jit_fallback(model: Any, run: Any, timer: Any) -> Any:
+    """`run()`; if XLA cannot compile the model, warn and run again without it."""
+    from pipeline import acceleration
+
     if model.jit_compile is True:
         weights = model.get_weights()
         try:
@@ -136,11 +170,4 @@ def fit(
             history = run()
     else:
         history = run()
-    val_loss = history.history.get("val_loss", [])
-    best = int(np.argmin(val_loss)) + 1 if val_loss else len(timer.durations)
-    return FitSummary(
-        epochs_run=len(timer.durations),
-        best_epoch=best,
-        train_seconds=round(float(sum(timer.durations)), 3),
-        seconds_per_epoch=round(float(np.median(timer.durations)), 3) if timer.durations else 0.0,
-    )
+    return history
