@@ -7,8 +7,9 @@ import pytest
 
 pytestmark = pytest.mark.e2e
 
-# Three of the default experiment's five: enough for ranking, overlays and per-architecture reruns
-# (every built-in one is trained through the pipeline by test_reliability, and checked by the kit).
+# Three of the default experiment's five: enough for ranking, overlays and per-architecture reruns.
+# Every built-in architecture is trained, saved and reloaded on every task by test_model, and
+# checked by the conformance kit (test_plugin_authors).
 ALL = ["lstm", "transformer", "cnn"]
 MYMODEL = '''"""MyModel - a GRU followed by a dense projection (written by a test)."""
 from pydantic import BaseModel, ConfigDict, Field
