@@ -1,6 +1,7 @@
 """Shared by the bench scripts: the default experiment's data, resized, through the pipeline's own code."""
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -37,3 +38,11 @@ def prepared_data(samples: int | None = None, timesteps: int | None = None) -> A
         truncating=p.truncating, pad_value=p.pad_value, nan_policy=p.nan_policy, fill_value=p.fill_value,
         window=p.window, text=p.text,
     )
+
+
+def save_results(name: str, payload: Any) -> Path:
+    """Write a benchmark's JSON to bench/results/<name>.json (git-ignored) and return the path."""
+    out = ROOT / "bench" / "results" / f"{name}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(payload, indent=2) + "\n")
+    return out

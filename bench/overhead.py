@@ -25,6 +25,8 @@ from pathlib import Path
 
 import yaml
 
+from common import save_results
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
@@ -93,9 +95,7 @@ def main() -> None:
     for r in rows:
         print(f"{r['architecture']:<12} {r['wall_pipeline_s']:>9.2f} {r['wall_plain_s']:>10.2f} {r['wall_ratio']:>6.3f} "
               f"{r['epoch_pipeline_s']:>10.3f} {r['epoch_plain_s']:>11.3f} {r['epoch_ratio']:>6.3f}")
-    out = ROOT / "bench" / "results" / "overhead.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"args": vars(args), "rows": rows}, indent=2) + "\n")
+    save_results("overhead", {"args": vars(args), "rows": rows})
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ import time
 
 import yaml
 
-from common import ROOT, prepared_data
+from common import ROOT, prepared_data, save_results
 
 ARCHS = ("rnn", "lstm", "gru", "transformer", "cnn")
 
@@ -146,9 +146,7 @@ def main() -> None:
         print(f"{r['architecture']:<12} {r['point']:<12} {str(r['samples']) + 'x' + str(r['timesteps']):>12} "
               f"{r['epoch_s']:>8.3f} {r['time_factor']:>7.2f} {k:>5} {r['peak_rss_mb']:>8.0f} "
               f"{r['peak_rss_mb'] - r['rss_before_mb']:>6.0f} {r['memory_factor']:>6.2f}")
-    out = ROOT / "bench" / "results" / "scaling.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"args": {k: v for k, v in vars(args).items() if k != "one"}, "rows": rows}, indent=2) + "\n")
+    save_results("scaling", {"args": {k: v for k, v in vars(args).items() if k != "one"}, "rows": rows})
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ import sys
 
 import yaml
 
-from common import ROOT, prepared_data
+from common import ROOT, prepared_data, save_results
 
 MODES = {"keras default (autotune on)": False, "seqpipe (autotune off)": True}
 
@@ -73,9 +73,7 @@ def main() -> None:
     for r in rows:
         print(f"{r['architecture']:<12} {r['mode']:<28} {r['fits']:>4} {r['teardowns_over_50ms']:>6} "
               f"{r['max_teardown_s']:>6.3f} {r['median_epoch_s']:>7.3f}")
-    out = ROOT / "bench" / "results" / "teardown.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"args": vars(args), "rows": rows}, indent=2) + "\n")
+    save_results("teardown", {"args": vars(args), "rows": rows})
 
 
 if __name__ == "__main__":

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import yaml
 
+from common import save_results
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -71,9 +73,7 @@ def main() -> None:
     for r in rows:
         print(f"{r['architecture']:<12} {r['batch_size']:>5} {r['learning_rate']:>8.4g} {r['epoch_s']:>8.2f} "
               f"{r['train_s']:>8.1f} {r['test_mse']:>9.4f}")
-    out = ROOT / "bench" / "results" / "tuning_batch.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"args": vars(args), "rows": rows}, indent=2) + "\n")
+    save_results("tuning_batch", {"args": vars(args), "rows": rows})
 
 
 if __name__ == "__main__":

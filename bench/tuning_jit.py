@@ -24,6 +24,8 @@ from pathlib import Path
 
 import yaml
 
+from common import save_results
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -107,9 +109,7 @@ def main() -> None:
                  f"{r['compile_extra_s']:.1f}" if r["compile_extra_s"] is not None else "-",
                  str(r["break_even_steps"]) if r["break_even_steps"] is not None else "never"]
         print(f"{r['architecture']:<14} {r['epoch_plain_s']:>11.3f} {cells[0]:>9} {cells[1]:>9} {cells[2]:>10} {cells[3]:>16}")
-    out = ROOT / "bench" / "results" / "tuning_jit.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"args": vars(args), "steps_per_epoch": steps_per_epoch, "rows": rows}, indent=2) + "\n")
+    save_results("tuning_jit", {"args": vars(args), "steps_per_epoch": steps_per_epoch, "rows": rows})
 
 
 if __name__ == "__main__":

@@ -75,9 +75,7 @@ def main() -> None:
     print(f"\n{'architecture':<12} {'verbose=2 (Keras)':>17} {'epoch line':>10} {'ratio':>6}")
     for r in rows:
         print(f"{r['architecture']:<12} {r['epoch_keras_logger_s']:>17.3f} {r['epoch_seqpipe_line_s']:>10.3f} {r['ratio']:>6.3f}")
-    out = ROOT / "bench" / "results" / "tuning_progress.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"args": vars(args), "rows": rows}, indent=2) + "\n")
+    save_results("tuning_progress", {"args": vars(args), "rows": rows})
 
 
 if __name__ == "__main__":
