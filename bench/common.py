@@ -3,13 +3,18 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
+import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
 
 
 def prepared_data(samples: int | None = None, timesteps: int | None = None) -> Any:
@@ -46,3 +51,31 @@ def save_results(name: str, payload: Any) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(payload, indent=2) + "\n")
     return out
+
+
+def scratch_project(samples: int, epochs: int) -> Path:
+    """A temporary copy of the tracked project files, with `samples` sequences prepared and
+    `train.epochs` set to `epochs` (early stopping off). The caller removes it."""
+    dest = Path(tempfile.mkdtemp(prefix="seqpipe-bench-"))
+    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    for name in files:
+        if (ROOT / name).is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, dest / name)
+    params = yaml.safe_load((dest / "params.yaml").read_text())
+    params["data"]["options"]["n_samples"] = samples
+    params["train"].update({"epochs": epochs, "patience": 0})
+    (dest / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    run_timed(["python", "-m", "pipeline.prepare"], dest)
+    return dest
+
+
+def run_timed(cmd: list[str], cwd: Path) -> tuple[float, str]:
+    """Run `cmd` in `cwd` with this venv's bin first on PATH: (wall seconds, stdout). Exits on failure."""
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    start = time.perf_counter()
+    result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{result.stderr[-2000:]}")
+    return elapsed, result.stdout

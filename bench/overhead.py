@@ -14,47 +14,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
-import subprocess
-import sys
-import tempfile
-import time
-from pathlib import Path
 
 import yaml
 
-from common import save_results
-
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
-
-
-def scratch_project(samples: int, epochs: int) -> Path:
-    """A copy of the tracked project files with prepared data for `samples` sequences."""
-    dest = Path(tempfile.mkdtemp(prefix="seqpipe-overhead-"))
-    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
-    for name in files:
-        if (ROOT / name).is_file():
-            (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, dest / name)
-    params = yaml.safe_load((dest / "params.yaml").read_text())
-    params["data"]["options"]["n_samples"] = samples
-    params["train"].update({"epochs": epochs, "patience": 0})
-    (dest / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    run(["python", "-m", "pipeline.prepare"], dest)
-    return dest
-
-
-def run(cmd: list[str], cwd: Path) -> tuple[float, str]:
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", "TF_CPP_MIN_LOG_LEVEL": "3"}
-    start = time.perf_counter()
-    result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
-    elapsed = time.perf_counter() - start
-    if result.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed:\n{result.stderr[-2000:]}")
-    return elapsed, result.stdout
+from common import ROOT, run_timed, save_results, scratch_project
 
 
 def main() -> None:
@@ -72,10 +37,10 @@ def main() -> None:
             wall = {"pipeline": [], "plain": []}
             epoch = {"pipeline": [], "plain": []}
             for _ in range(args.rounds):
-                t, _ = run(["python", "-m", "pipeline.train", "--arch", arch], project)
+                t, _ = run_timed(["python", "-m", "pipeline.train", "--arch", arch], project)
                 wall["pipeline"].append(t)
                 epoch["pipeline"].append(json.loads((project / "models" / f"{arch}.fit.json").read_text())["seconds_per_epoch"])
-                t, out = run(["python", str(ROOT / "bench" / "plain_keras.py"), arch, str(args.epochs), str(batch)], project)
+                t, out = run_timed(["python", str(ROOT / "bench" / "plain_keras.py"), arch, str(args.epochs), str(batch)], project)
                 wall["plain"].append(t)
                 epoch["plain"].append(statistics.median(json.loads(out.strip().splitlines()[-1])["epoch_seconds"]))
             rows.append({

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import typing
 from pathlib import Path
 
-from pipeline import checks, leaderboard, predict
+from pipeline import checks, leaderboard, predict, stage
 from pipeline import params as params_mod
 from pipeline.errors import user_errors_exit
 from pipeline.experiment import validate_experiment
@@ -235,5 +236,16 @@ def main(argv: list[str] | None = None) -> None:
         predict.main(args)
 
 
+def run() -> None:
+    """The `seqpipe` command: main(), then exit without the shutdown collection (`predict` loads Keras)."""
+    try:
+        main()
+        sys.stdout.flush()
+    except BrokenPipeError:  # `seqpipe list | head`: the reader left; stop quietly, as other tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
+    stage.skip_final_collection()
+
+
 if __name__ == "__main__":
-    main()
+    run()

@@ -67,3 +67,4 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+    stage.skip_final_collection()

@@ -132,3 +132,4 @@ def _whole_run(summary, ckpt):
 
 if __name__ == "__main__":
     main()
+    stage.skip_final_collection()

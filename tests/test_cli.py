@@ -35,6 +35,32 @@ def test_list_and_validate_do_not_import_tensorflow():
     assert result.returncode == 0, result.stderr
 
 
+def test_list_piped_into_a_reader_that_stops_early_ends_quietly():
+    code = "import sys; sys.argv = ['seqpipe', 'list']; from pipeline.cli import run; run()"
+    listing = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env(), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, bufsize=1)
+    first = listing.stdout.readline()
+    listing.stdout.close()  # like `| head -1`
+    stderr = listing.stderr.read()
+    assert listing.wait() in (0, 1)
+    assert first.startswith("architectures")
+    assert "Traceback" not in stderr, stderr
+
+
+def test_a_stage_process_ends_without_the_shutdown_collection(tmp_path):
+    # Every stage runs as `python -m pipeline.<stage>`; its last step freezes the garbage collector
+    # so that Python's exit does not rescan TensorFlow's objects (bench/shutdown.py measures it).
+    code = ("import gc, runpy, sys\nsys.argv = ['fingerprint']\n"
+            "runpy.run_module('pipeline.fingerprint', run_name='__main__')\nprint(gc.get_freeze_count())")
+    for name in ("params.yaml", "plugins"):
+        src = ROOT / name
+        (tmp_path / name).symlink_to(src, target_is_directory=src.is_dir())
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env(), capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout.strip().splitlines()[-1]) > 0
+    assert (tmp_path / "sources").is_dir()
+
+
 def test_validate_reports_a_bad_value_in_one_line(tmp_path):
     params = (ROOT / "params.yaml").read_text().replace("lstm: {units: 32}", "lstm: {units: -4}")
     (tmp_path / "params.yaml").write_text(params)
