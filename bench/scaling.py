@@ -7,6 +7,8 @@ prepares the data, trains for --epochs and reports the steady-state epoch time (
 batches only, validation excluded; median of the epochs after the first, which includes
 tracing) and its peak resident memory (ru_maxrss of the
 whole process), with the resident memory just before the data and model were made.
+`jit_compile: auto` is resolved once per architecture, for the sweep's largest run, so that all
+of its points train with the same kernels (the "xla" column).
 
 Growth is reported as factors over the base point and as the exponent k of time ~ size^k:
 k = 1 is linear; a Transformer's self-attention costs O(length^2) per sequence, so its length
@@ -63,9 +65,13 @@ def EpochTimes():
     return EpochTimes()
 
 
-def one(arch: str, samples: int, timesteps: int, epochs: int) -> dict:
-    """Train `arch` on `samples` sequences of `timesteps` steps in this process; time and memory."""
-    from pipeline import stage
+def one(arch: str, samples: int, timesteps: int, epochs: int, sweep_samples: int) -> dict:
+    """Train `arch` on `samples` sequences of `timesteps` steps in this process; time and memory.
+
+    `jit_compile: auto` is resolved for the sweep's largest run (`sweep_samples` sequences), so
+    that every point of one architecture trains with the same kernels: resolved per point, auto
+    would switch XLA on only for the larger runs and mix two kernels into one growth factor."""
+    from pipeline import acceleration, stage
     from pipeline.model import build_model
     from pipeline.training import fit, seed_everything
 
@@ -77,6 +83,11 @@ def one(arch: str, samples: int, timesteps: int, epochs: int) -> dict:
     train = ctx.params.train.model_copy(update={"epochs": epochs, "patience": 0})
     before = rss_mb()
     prepared = prepared_data(samples, timesteps)
+    sweep_train = prepared.spec["sizes"]["train"] * sweep_samples // samples
+    jit = acceleration.resolve_jit(
+        train.jit_compile, acceleration.jit_hint(ctx.architectures[arch].architecture.jit_compile),
+        acceleration.training_steps(sweep_train, train.batch_size, epochs), acceleration.gpu_visible())
+    train = train.model_copy(update={"jit_compile": jit})
     seed_everything(ctx.params.seed)
     model = build_model(ctx.architectures[arch], prepared.spec, train)
     timer = EpochTimes()
@@ -88,14 +99,15 @@ def one(arch: str, samples: int, timesteps: int, epochs: int) -> dict:
         "architecture": arch, "samples": samples, "timesteps": timesteps,
         "train_sequences": int(prepared.spec["sizes"]["train"]), "params": int(model.count_params()),
         "epoch_s": round(statistics.median(steady), 3), "first_epoch_s": round(timer.durations[0], 3),
-        "fit_s": round(total, 2),
+        "fit_s": round(total, 2), "jit_compile": jit,
         "rss_before_mb": round(before, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
 
 
-def child(arch: str, samples: int, timesteps: int, epochs: int) -> dict:
-    cmd = [sys.executable, __file__, "--one", arch, str(samples), str(timesteps), "--epochs", str(epochs)]
+def child(arch: str, samples: int, timesteps: int, epochs: int, sweep_samples: int) -> dict:
+    cmd = [sys.executable, __file__, "--one", arch, str(samples), str(timesteps), "--epochs", str(epochs),
+           "--sweep-samples", str(sweep_samples)]
     result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
     if result.returncode != 0:
         raise SystemExit(f"{arch} {samples}x{timesteps} failed:\n{result.stderr[-2000:]}")
@@ -119,10 +131,11 @@ def main() -> None:
     ap.add_argument("--sample-factor", type=int, default=10)
     ap.add_argument("--quick", action="store_true", help="--epochs 4 --lengths 4")
     ap.add_argument("--one", nargs=3, metavar=("ARCH", "SAMPLES", "TIMESTEPS"), help=argparse.SUPPRESS)
+    ap.add_argument("--sweep-samples", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
         arch, samples, timesteps = args.one
-        print(json.dumps(one(arch, int(samples), int(timesteps), args.epochs)))
+        print(json.dumps(one(arch, int(samples), int(timesteps), args.epochs, args.sweep_samples or int(samples))))
         return
     if args.quick:
         args.epochs, args.lengths = 4, [4]
@@ -134,17 +147,17 @@ def main() -> None:
     for arch in archs:
         base = None
         for name, factor, samples, timesteps in points:
-            r = {"point": name, **child(arch, samples, timesteps, args.epochs)}
+            r = {"point": name, **child(arch, samples, timesteps, args.epochs, max(p[2] for p in points))}
             base = base or r
             r.update(growth(base, r, factor) if factor > 1 else {"time_factor": 1.0, "time_exponent": None, "memory_factor": 1.0})
             rows.append(r)
             print(json.dumps(r), file=sys.stderr, flush=True)
-    print(f"{'architecture':<12} {'point':<12} {'seqs x steps':>12} {'epoch s':>8} {'x time':>7} {'k':>5} "
+    print(f"{'architecture':<12} {'point':<12} {'seqs x steps':>12} {'xla':>4} {'epoch s':>8} {'x time':>7} {'k':>5} "
           f"{'peak MB':>8} {'+MB':>6} {'x mem':>6}")
     for r in rows:
         k = "" if r["time_exponent"] is None else f"{r['time_exponent']:.2f}"
         print(f"{r['architecture']:<12} {r['point']:<12} {str(r['samples']) + 'x' + str(r['timesteps']):>12} "
-              f"{r['epoch_s']:>8.3f} {r['time_factor']:>7.2f} {k:>5} {r['peak_rss_mb']:>8.0f} "
+              f"{str(r['jit_compile']):>4.4} {r['epoch_s']:>8.3f} {r['time_factor']:>7.2f} {k:>5} {r['peak_rss_mb']:>8.0f} "
               f"{r['peak_rss_mb'] - r['rss_before_mb']:>6.0f} {r['memory_factor']:>6.2f}")
     save_results("scaling", {"args": {k: v for k, v in vars(args).items() if k != "one"}, "rows": rows})
 

@@ -16,16 +16,11 @@ import argparse
 import json
 import math
 import os
-import statistics
-import sys
-from pathlib import Path
 
 import yaml
 
-from common import save_results
+from common import ROOT, adding_problem, save_results
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
@@ -40,7 +35,7 @@ def main() -> None:
 
     import numpy as np
 
-    from pipeline import acceleration, data
+    from pipeline import acceleration
     from pipeline.experiment import choose_architecture
     from pipeline.model import build_model
     from pipeline.params import Params, TrainParams
@@ -50,8 +45,7 @@ def main() -> None:
     acceleration.configure_threads()
     raw_params = yaml.safe_load((ROOT / "params.yaml").read_text())
     registry = build_registry()
-    source = registry.dataset("adding")
-    prepared = data.prepare(source.load(source.params(n_samples=args.samples, timesteps=100), 0), val=0.15, test=0.15, seed=0)
+    prepared = adding_problem(args.samples)
     x_test, y_test = prepared.xy("test")
     rows = []
     for name in args.archs:

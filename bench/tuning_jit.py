@@ -18,16 +18,12 @@ import json
 import math
 import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import yaml
 
-from common import save_results
+from common import ROOT, adding_problem, save_results
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 DEFAULT_ARCHS = ["rnn", "lstm", "gru", "transformer", "cnn", "tcn", "fcn", "resnet", "inceptiontime"]
@@ -67,7 +63,7 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=64)
     args = ap.parse_args()
 
-    from pipeline import acceleration, data
+    from pipeline import acceleration
     from pipeline.experiment import choose_architecture
     from pipeline.params import Params, TrainParams
     from pipeline.registry import build_registry
@@ -75,8 +71,7 @@ def main() -> None:
     acceleration.configure_threads()
     raw_params = yaml.safe_load((ROOT / "params.yaml").read_text())
     registry = build_registry()
-    source = registry.dataset("adding")
-    prepared = data.prepare(source.load(source.params(n_samples=args.samples, timesteps=100), 0), val=0.15, test=0.15, seed=0)
+    prepared = adding_problem(args.samples)
     steps_per_epoch = math.ceil(prepared.spec["sizes"]["train"] / args.batch)
     train = TrainParams(epochs=args.epochs, batch_size=args.batch, learning_rate=0.002, patience=0)
     rows = []

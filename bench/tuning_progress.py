@@ -16,11 +16,9 @@ import io
 import json
 import os
 import statistics
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from common import adding_problem, save_results
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
@@ -34,7 +32,7 @@ def main() -> None:
 
     import keras
 
-    from pipeline import acceleration, data
+    from pipeline import acceleration
     from pipeline.experiment import ArchitectureChoice
     from pipeline.model import build_model
     from pipeline.params import TrainParams
@@ -43,8 +41,7 @@ def main() -> None:
 
     acceleration.configure_threads()
     registry = build_registry()
-    source = registry.dataset("adding")
-    prepared = data.prepare(source.load(source.params(n_samples=args.samples, timesteps=100), 0), val=0.15, test=0.15, seed=0)
+    prepared = adding_problem(args.samples)
     train = TrainParams(epochs=args.epochs, batch_size=64, learning_rate=0.002, patience=0, jit_compile=False)
     rows = []
     for name in args.archs:
