@@ -160,3 +160,23 @@ def test_a_model_file_with_code_is_refused_by_safe_loading(tmp_path):
     model.save(tmp_path / "lambda.keras")
     with pytest.raises(DataError, match=r"lambda.keras: cannot load as a Keras model: .*Lambda"):
         load_model(str(tmp_path / "lambda.keras"))
+
+
+def test_a_checkpoint_that_does_not_fit_the_model_is_not_resumed(tmp_path):
+    import keras
+    import numpy as np
+
+    def model(units: int):
+        m = keras.Sequential([keras.Input((6, 2)), keras.layers.GRU(units), keras.layers.Dense(1)])
+        m.compile("adam", "mse")
+        return m
+
+    x, y = np.zeros((8, 6, 2), "float32"), np.zeros((8, 1), "float32")
+    lines: list[str] = []
+    model(3).fit(x, y, epochs=1, verbose=0, callbacks=[resilience.checkpoint(tmp_path, log=lines.append)])
+    assert lines == ["checkpoint: epoch 1 saved"]
+
+    wider = resilience.checkpoint(tmp_path, log=lines.append)
+    model(5).fit(x, y, epochs=1, verbose=0, callbacks=[wider])
+    assert wider.resumed_from == 0
+    assert lines[1] == f"checkpoint in {tmp_path} does not fit this model; starting afresh"
