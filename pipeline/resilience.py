@@ -212,6 +212,9 @@ def checkpoint(directory: Path, stopper: Any = None, log: Any = print) -> Any:
             state_file = self.state_dir / "state.json"
             if not state_file.is_file():
                 return
+            if not (self.state_dir / "variables.npz").is_file():  # written by an older seqpipe
+                log(f"checkpoint in {self.state_dir.parent} is in an older format; starting afresh")
+                return
             state = json.loads(state_file.read_text(encoding="utf-8"))
             if self.model.optimizer is not None and not self.model.optimizer.built:
                 self.model.optimizer.build(self.model.trainable_variables)

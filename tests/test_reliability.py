@@ -162,7 +162,7 @@ def test_a_model_file_with_code_is_refused_by_safe_loading(tmp_path):
         load_model(str(tmp_path / "lambda.keras"))
 
 
-def test_a_checkpoint_that_does_not_fit_the_model_is_not_resumed(tmp_path):
+def test_a_checkpoint_that_does_not_fit_the_model_or_is_older_is_not_resumed(tmp_path):
     import keras
     import numpy as np
 
@@ -180,3 +180,9 @@ def test_a_checkpoint_that_does_not_fit_the_model_is_not_resumed(tmp_path):
     model(5).fit(x, y, epochs=1, verbose=0, callbacks=[wider])
     assert wider.resumed_from == 0
     assert lines[1] == f"checkpoint in {tmp_path} does not fit this model; starting afresh"
+
+    (tmp_path / "state" / "variables.npz").rename(tmp_path / "state" / "latest.weights.h5")  # an older layout
+    older = resilience.checkpoint(tmp_path, log=lines.append)
+    model(5).fit(x, y, epochs=1, verbose=0, callbacks=[older])
+    assert older.resumed_from == 0
+    assert lines[3] == f"checkpoint in {tmp_path} is in an older format; starting afresh"
