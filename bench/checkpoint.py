@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import prepared_data, save_results
+from common import prepared_data, print_table, save_results
 
 
 def main() -> None:
@@ -56,9 +56,8 @@ def main() -> None:
         rows.append({"architecture": arch, "params": int(model.count_params()),
                      "seqpipe_ms": round(1000 * statistics.median(seqpipe), 1),
                      "keras_weights_h5_ms": round(1000 * statistics.median(keras_h5), 1)})
-    print(f"{'architecture':<12} {'params':>7} {'seqpipe ms':>10} {'.weights.h5 ms':>14}")
-    for r in rows:
-        print(f"{r['architecture']:<12} {r['params']:>7} {r['seqpipe_ms']:>10.1f} {r['keras_weights_h5_ms']:>14.1f}")
+    print_table(rows, [("architecture", "architecture", "<12"), ("params", "params", ">7"),
+                       ("seqpipe_ms", "seqpipe ms", ">10.1f"), ("keras_weights_h5_ms", ".weights.h5 ms", ">14.1f")])
     save_results("checkpoint", {"args": vars(args), "rows": rows})
 
 

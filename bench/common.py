@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -54,6 +55,17 @@ def adding_problem(samples: int, timesteps: int = 100) -> Any:
 
     source = build_registry().dataset("adding")
     return data.prepare(source.load(source.params(n_samples=samples, timesteps=timesteps), 0), val=0.15, test=0.15, seed=0)
+
+
+def print_table(rows: list[dict], columns: list[tuple[str, str, str]]) -> None:
+    """Print `rows` under a header: one (key, header, format spec) per column, e.g.
+    ("epoch_s", "epoch s", ">8.3f"); the header takes the spec's alignment and width."""
+    def header_spec(spec: str) -> str:
+        return re.match(r"[<>^]?\d*", spec).group(0)
+
+    print(" ".join(f"{header:{header_spec(spec)}}" for _, header, spec in columns))
+    for row in rows:
+        print(" ".join(f"{row[key]:{spec}}" for key, _, spec in columns))
 
 def save_results(name: str, payload: Any) -> Path:
     """Write a benchmark's JSON to bench/results/<name>.json (git-ignored) and return the path."""

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import yaml
 
-from common import ROOT, save_results
+from common import ROOT, print_table, save_results
 
 DVC = str(Path(sys.executable).parent / "dvc")
 
@@ -75,9 +75,8 @@ def main() -> None:
                 shutil.rmtree(path, ignore_errors=True)
     rows = [{"project": name, "median_s": round(statistics.median(t), 3), "min_s": round(min(t), 3)}
             for name, t in times.items()]
-    print(f"{'project (stages x deps)':<24} {'median s':>8} {'min s':>7}")
-    for r in rows:
-        print(f"{r['project']:<24} {r['median_s']:>8.3f} {r['min_s']:>7.3f}")
+    print_table(rows, [("project", "project (stages x deps)", "<24"), ("median_s", "median s", ">8.3f"),
+                       ("min_s", "min s", ">7.3f")])
     save_results("dvc_floor", {"args": vars(args), "rows": rows})
 
 

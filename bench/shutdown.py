@@ -22,7 +22,7 @@ import shutil
 import statistics
 import time
 
-from common import run_timed, save_results, scratch_project
+from common import print_table, run_timed, save_results, scratch_project
 
 MARK = "bench-shutdown: main returned at"
 # Both arms print the moment main() returned; the "seqpipe" arm runs the module's __main__ block.
@@ -71,9 +71,8 @@ def main() -> None:
                     print(rows[-1], flush=True)
     finally:
         shutil.rmtree(project, ignore_errors=True)
-    print(f"{'stage':<9} {'architecture':<12} {'exit':<15} {'wall s':>7} {'exit s':>7}")
-    for r in rows:
-        print(f"{r['stage']:<9} {r['architecture']:<12} {r['exit']:<15} {r['wall_s']:>7.2f} {r['exit_s']:>7.3f}")
+    print_table(rows, [("stage", "stage", "<9"), ("architecture", "architecture", "<12"), ("exit", "exit", "<15"),
+                       ("wall_s", "wall s", ">7.2f"), ("exit_s", "exit s", ">7.3f")])
     save_results("shutdown", {"args": vars(args), "rows": rows})
 
 

@@ -17,7 +17,7 @@ import json
 import os
 import statistics
 
-from common import adding_problem, save_results
+from common import adding_problem, print_table, save_results
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -69,9 +69,9 @@ def main() -> None:
         rows.append({"architecture": name, "epoch_keras_logger_s": round(keras_logger, 3),
                      "epoch_seqpipe_line_s": round(seqpipe_line, 3), "ratio": round(seqpipe_line / keras_logger, 3)})
         print(json.dumps(rows[-1]), flush=True)
-    print(f"\n{'architecture':<12} {'verbose=2 (Keras)':>17} {'epoch line':>10} {'ratio':>6}")
-    for r in rows:
-        print(f"{r['architecture']:<12} {r['epoch_keras_logger_s']:>17.3f} {r['epoch_seqpipe_line_s']:>10.3f} {r['ratio']:>6.3f}")
+    print()
+    print_table(rows, [("architecture", "architecture", "<12"), ("epoch_keras_logger_s", "verbose=2 (Keras)", ">17.3f"),
+                       ("epoch_seqpipe_line_s", "epoch line", ">10.3f"), ("ratio", "ratio", ">6.3f")])
     save_results("tuning_progress", {"args": vars(args), "rows": rows})
 
 
