@@ -29,8 +29,9 @@ def main() -> None:
     ap.add_argument("--samples", type=int, default=600)
     args = ap.parse_args()
 
-    from pipeline import resilience, stage
-    from pipeline.model import build_model
+    from seqpipe.training import resilience
+    from seqpipe import process as stage
+    from seqpipe.training.model import build_model
 
     ctx = stage.context()
     prepared = prepared_data(args.samples)

@@ -21,8 +21,9 @@ BIN = Path(sys.executable).parent
 def prepared_data(samples: int | None = None, timesteps: int | None = None) -> Any:
     """params.yaml's dataset (the adding problem by default) with `n_samples`/`timesteps` replaced,
     loaded by its plugin and split, padded and scaled by pipeline.data.prepare as the prepare stage does."""
-    from pipeline import data, stage
-    from pipeline.prepare import load_raw
+    from seqpipe import data
+    from seqpipe import process as stage
+    from seqpipe.stages.prepare import load_raw
 
     raw_params = yaml.safe_load((ROOT / "params.yaml").read_text())
     options = raw_params["data"].setdefault("options", {}) or {}
@@ -50,8 +51,8 @@ def prepared_data(samples: int | None = None, timesteps: int | None = None) -> A
 def adding_problem(samples: int, timesteps: int = 100) -> Any:
     """The adding problem as the older tuning scripts (tuning_batch, tuning_jit, tuning_progress)
     measured it: generated with seed 0 and split 70/15/15 with seed 0, independent of params.yaml."""
-    from pipeline import data
-    from pipeline.registry import build_registry
+    from seqpipe import data
+    from seqpipe.registry import build_registry
 
     source = build_registry().dataset("adding")
     return data.prepare(source.load(source.params(n_samples=samples, timesteps=timesteps), 0), val=0.15, test=0.15, seed=0)
@@ -88,7 +89,7 @@ def scratch_project(samples: int, epochs: int) -> Path:
     params["data"]["options"]["n_samples"] = samples
     params["train"].update({"epochs": epochs, "patience": 0})
     (dest / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    run_timed(["python", "-m", "pipeline.prepare"], dest)
+    run_timed(["python", "-m", "seqpipe.stages.prepare"], dest)
     return dest
 
 

@@ -3,8 +3,8 @@
 The "seed script" is what a user would otherwise write from the Keras tutorials: a relu
 SimpleRNN/LSTM/GRU, a plain Conv1D stack or a plain Transformer block of the same width as
 params.yaml's `models.<arch>`, Adam with Keras' defaults, batch 16, a fixed number of epochs, no
-XLA, no early stopping. The seqpipe side is what `train@<arch>` runs: pipeline.model.build_model
-and pipeline.training.fit with params.yaml's `train` section and `models.<arch>` (so it follows
+XLA, no early stopping. The seqpipe side is what `train@<arch>` runs: seqpipe.training.model.build_model
+and seqpipe.training.fit.fit with params.yaml's `train` section and `models.<arch>` (so it follows
 whatever the defaults are: batch size, learning rate, early stopping, jit_compile ...).
 
 Both sides get the same prepared arrays (the default adding problem, through the dataset plugin
@@ -80,9 +80,12 @@ def one(side: str, arch: str, data_dir: Path, seed_batch: int, seed_epochs: int 
     """Train one model in this process; time to a trained model and the test metric."""
     import numpy as np
 
-    from pipeline import data, evaluation, stage, tasks
-    from pipeline.model import build_model
-    from pipeline.training import fit, seed_everything
+    from seqpipe import data
+    from seqpipe.evaluation import scoring as evaluation
+    from seqpipe import process as stage
+    from seqpipe import tasks
+    from seqpipe.training.model import build_model
+    from seqpipe.training.fit import fit, seed_everything
 
     ctx = stage.context(str(ROOT / "params.yaml"))
     prepared = data.load(data_dir)
@@ -121,7 +124,8 @@ def no_skill(spec: dict, y_train, y_test, out) -> float:
     """The regression score of always predicting the training mean: a model near it learned nothing."""
     import numpy as np
 
-    from pipeline import evaluation, tasks
+    from seqpipe.evaluation import scoring as evaluation
+    from seqpipe import tasks
 
     if spec["task"] != "regression":
         return math.nan
@@ -190,7 +194,7 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory(prefix="seqpipe-defaults-") as tmp:
         data_dir = Path(tmp) / "prepared"
-        from pipeline import data
+        from seqpipe import data
 
         prepared = prepared_data(args.samples, args.timesteps)
         data.save(prepared, data_dir)

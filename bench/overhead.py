@@ -1,6 +1,6 @@
 """Does the pipeline cost anything over plain Keras? The `train` stage against bench/plain_keras.py.
 
-For each architecture, runs `python -m pipeline.train --arch A` (registry, params validation,
+For each architecture, runs `python -m seqpipe.stages.train --arch A` (registry, params validation,
 dvclive, early-stopping hooks, atomic save) and the plain script on the same prepared arrays for
 the same epochs, interleaved A/B/A/B, in a scratch copy of the project. Reports the median ratio
 plain/pipeline of whole-run wall time and of steady-state (median) epoch time; >= 0.97 means the
@@ -37,7 +37,7 @@ def main() -> None:
             wall = {"pipeline": [], "plain": []}
             epoch = {"pipeline": [], "plain": []}
             for _ in range(args.rounds):
-                t, _ = run_timed(["python", "-m", "pipeline.train", "--arch", arch], project)
+                t, _ = run_timed(["python", "-m", "seqpipe.stages.train", "--arch", arch], project)
                 wall["pipeline"].append(t)
                 epoch["pipeline"].append(json.loads((project / "models" / f"{arch}.fit.json").read_text())["seconds_per_epoch"])
                 t, out = run_timed(["python", str(ROOT / "bench" / "plain_keras.py"), arch, str(args.epochs), str(batch)], project)

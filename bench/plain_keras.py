@@ -15,9 +15,9 @@ import numpy as np
 def main(arch: str, epochs: int, batch_size: int) -> None:
     import keras
 
-    from pipeline import stage
-    from pipeline.model import build_model
-    from pipeline.training import seed_everything
+    from seqpipe import process as stage
+    from seqpipe.training.model import build_model
+    from seqpipe.training.fit import seed_everything
 
     ctx = stage.context()
     spec = json.load(open("data/prepared/spec.json"))

@@ -34,8 +34,8 @@ def _rss_mb() -> float:
 def one(n: int, steps: int, features: int) -> dict:
     import numpy as np
 
-    from pipeline import data
-    from pipeline.specs import RawData
+    from seqpipe import data
+    from seqpipe.specs import RawData
 
     base = _rss_mb()
     start = time.perf_counter()

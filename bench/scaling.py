@@ -1,7 +1,7 @@
 """How epoch time and peak memory grow with the data: samples x10 and sequence length x4.
 
 For each architecture (params.yaml's `models.<arch>` and `train` settings, built by
-pipeline.model.build_model and fitted by pipeline.training.fit without early stopping) and each
+seqpipe.training.model.build_model and fitted by seqpipe.training.fit.fit without early stopping) and each
 point (base, samples x10, length x2, length x4 of the adding problem), one fresh process
 prepares the data, trains for --epochs and reports the steady-state epoch time (training
 batches only, validation excluded; median of the epochs after the first, which includes
@@ -71,9 +71,10 @@ def one(arch: str, samples: int, timesteps: int, epochs: int, sweep_samples: int
     `jit_compile: auto` is resolved for the sweep's largest run (`sweep_samples` sequences), so
     that every point of one architecture trains with the same kernels: resolved per point, auto
     would switch XLA on only for the larger runs and mix two kernels into one growth factor."""
-    from pipeline import acceleration, stage
-    from pipeline.model import build_model
-    from pipeline.training import fit, seed_everything
+    from seqpipe.training import acceleration
+    from seqpipe import process as stage
+    from seqpipe.training.model import build_model
+    from seqpipe.training.fit import fit, seed_everything
 
     import keras  # imported first: the runtime's own memory belongs to the baseline
 

@@ -5,7 +5,7 @@ Once TensorFlow and Keras are imported, the interpreter's shutdown runs a full g
 over ~500k objects. Every `train` and `evaluate` process ends that way. For each stage and
 architecture this script runs, interleaved, in a scratch copy of the project:
 
-- "python default": `from pipeline.<stage> import main; main()`: the stage's work, then a plain exit;
+- "python default": `from seqpipe.stages.<stage> import main; main()`: the stage's work, then a plain exit;
 - "seqpipe": `python -m pipeline.<stage>` as DVC runs it, whose last step is skip_final_collection().
 
 It reports the median seconds from main()'s return to the process's end ("exit s") and the whole
@@ -28,7 +28,7 @@ MARK = "bench-shutdown: main returned at"
 # Both arms print the moment main() returned; the "seqpipe" arm runs the module's __main__ block.
 ARMS = {
     "python default": "import sys, time\nsys.argv = ['{stage}', '--arch', '{arch}']\n"
-                      "from pipeline.{stage} import main\nmain()\nprint('{mark}', time.time(), flush=True)",
+                      "from seqpipe.stages.{stage} import main\nmain()\nprint('{mark}', time.time(), flush=True)",
     "seqpipe": "import runpy, sys, time\nsys.argv = ['{stage}', '--arch', '{arch}']\n"
                "runpy.run_module('pipeline.{stage}', run_name='__main__')\nprint('{mark}', time.time(), flush=True)",
 }
@@ -54,7 +54,7 @@ def main() -> None:
     rows = []
     try:
         for arch in args.archs:
-            run_timed(["python", "-m", "pipeline.train", "--arch", arch], project)  # evaluate needs a model
+            run_timed(["python", "-m", "seqpipe.stages.train", "--arch", arch], project)  # evaluate needs a model
             for stage_name in args.stages:
                 runs: dict[str, list[tuple[float, float]]] = {arm: [] for arm in ARMS}
                 for _ in range(args.rounds):

@@ -3,7 +3,7 @@
 Issue 6 reported that about 40% of fit() calls returned 0.3-10 s after training ended. This
 script fits each architecture repeatedly in one process, alternating between Keras' default
 tf.data pipeline (autotuning on) and seqpipe's (`acceleration.input_pipeline_without_autotune`,
-what pipeline.training.fit uses), and reports per mode how many fits paid a tear-down over 0.05 s
+what seqpipe.training.fit.fit uses), and reports per mode how many fits paid a tear-down over 0.05 s
 (fit()'s time after the last callback's on_train_end: `FitSummary.teardown_seconds`) and the median
 epoch time. The trained numbers are the same in both modes.
 
@@ -35,12 +35,12 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=3)
     args = ap.parse_args()
 
-    from pipeline import acceleration
-    from pipeline.experiment import choose_architecture
-    from pipeline.model import build_model
-    from pipeline.params import Params
-    from pipeline.registry import build_registry
-    from pipeline.training import fit, seed_everything
+    from seqpipe.training import acceleration
+    from seqpipe.config.experiment import choose_architecture
+    from seqpipe.training.model import build_model
+    from seqpipe.config.params import Params
+    from seqpipe.registry import build_registry
+    from seqpipe.training.fit import fit, seed_everything
 
     if not acceleration.tensorflow_backend():
         raise SystemExit("bench/teardown.py measures tf.data: run it with the TensorFlow backend")

@@ -35,12 +35,12 @@ def main() -> None:
 
     import numpy as np
 
-    from pipeline import acceleration
-    from pipeline.experiment import choose_architecture
-    from pipeline.model import build_model
-    from pipeline.params import Params, TrainParams
-    from pipeline.registry import build_registry
-    from pipeline.training import fit, seed_everything
+    from seqpipe.training import acceleration
+    from seqpipe.config.experiment import choose_architecture
+    from seqpipe.training.model import build_model
+    from seqpipe.config.params import Params, TrainParams
+    from seqpipe.registry import build_registry
+    from seqpipe.training.fit import fit, seed_everything
 
     acceleration.configure_threads()
     raw_params = yaml.safe_load((ROOT / "params.yaml").read_text())

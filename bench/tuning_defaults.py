@@ -39,12 +39,14 @@ def parse_overrides(variant: str) -> tuple[dict, dict]:
 
 def one(arch: str, variant: str, data_dir: Path) -> dict:
     """Train `arch` under `variant` in this process: seconds to a trained model and the test metric."""
-    from pipeline import data, evaluation, tasks
-    from pipeline.experiment import choose_architecture
-    from pipeline.model import build_model
-    from pipeline.params import Params
-    from pipeline.registry import build_registry
-    from pipeline.training import fit, seed_everything
+    from seqpipe import data
+    from seqpipe.evaluation import scoring as evaluation
+    from seqpipe import tasks
+    from seqpipe.config.experiment import choose_architecture
+    from seqpipe.training.model import build_model
+    from seqpipe.config.params import Params
+    from seqpipe.registry import build_registry
+    from seqpipe.training.fit import fit, seed_everything
 
     hp, train_overrides = parse_overrides(variant)
     raw = yaml.safe_load((ROOT / "params.yaml").read_text())
@@ -81,7 +83,7 @@ def main() -> None:
     if args.one:
         print(json.dumps(one(args.arch, args.variants[0], args.data_dir)))
         return
-    from pipeline import data
+    from seqpipe import data
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="seqpipe-tuning-") as tmp:

@@ -30,9 +30,9 @@ DEFAULT_ARCHS = ["rnn", "lstm", "gru", "transformer", "cnn", "tcn", "fcn", "resn
 
 
 def epoch_times(choice, prepared, train, jit: bool) -> list[float]:
-    from pipeline import acceleration
-    from pipeline.model import build_model
-    from pipeline.training import fit, seed_everything
+    from seqpipe.training import acceleration
+    from seqpipe.training.model import build_model
+    from seqpipe.training.fit import fit, seed_everything
 
     import keras
 
@@ -63,10 +63,10 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=64)
     args = ap.parse_args()
 
-    from pipeline import acceleration
-    from pipeline.experiment import choose_architecture
-    from pipeline.params import Params, TrainParams
-    from pipeline.registry import build_registry
+    from seqpipe.training import acceleration
+    from seqpipe.config.experiment import choose_architecture
+    from seqpipe.config.params import Params, TrainParams
+    from seqpipe.registry import build_registry
 
     acceleration.configure_threads()
     raw_params = yaml.safe_load((ROOT / "params.yaml").read_text())

@@ -32,12 +32,12 @@ def main() -> None:
 
     import keras
 
-    from pipeline import acceleration
-    from pipeline.experiment import ArchitectureChoice
-    from pipeline.model import build_model
-    from pipeline.params import TrainParams
-    from pipeline.registry import build_registry
-    from pipeline.training import fit, seed_everything
+    from seqpipe.training import acceleration
+    from seqpipe.config.experiment import ArchitectureChoice
+    from seqpipe.training.model import build_model
+    from seqpipe.config.params import TrainParams
+    from seqpipe.registry import build_registry
+    from seqpipe.training.fit import fit, seed_everything
 
     acceleration.configure_threads()
     registry = build_registry()

@@ -1,11 +1,11 @@
 """seqpipe core: plugin contract, params schema, data preparation, training, evaluation, report.
 
-Importing this package (or `pipeline.hookspecs`, `pipeline.specs`) never imports keras or
+Importing this package (or `seqpipe.hookspecs`, `seqpipe.specs`) never imports keras or
 tensorflow, so plugins and the `seqpipe` CLI load quickly.
 """
-from pipeline.errors import DataError, ParamsError, PluginError, SeqpipeError
-from pipeline.hookspecs import hookimpl
-from pipeline.specs import Architecture, Dataset, InputSpec, RawData
+from seqpipe.errors import DataError, ParamsError, PluginError, SeqpipeError
+from seqpipe.hookspecs import hookimpl
+from seqpipe.specs import Architecture, Dataset, InputSpec, RawData
 
 __all__ = [
     "Architecture",

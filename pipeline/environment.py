@@ -1,4 +1,4 @@
-"""Environment fingerprint: the software and hardware that produced a run.
+"""Environment snapshot: the software and hardware that produced a run.
 
 Written by each train stage to `environment/<arch>.json`: a DVC-tracked output, not a metric, so
 `dvc metrics diff` never tries to subtract version strings. `evaluate@<arch>` declares the file as
@@ -42,7 +42,7 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-def fingerprint(with_devices: bool = True) -> dict[str, Any]:
+def snapshot(with_devices: bool = True) -> dict[str, Any]:
     """Versions, Keras backend, CPU/GPU model and thread counts, with stable key order.
 
     `with_devices=False` skips asking the backend (TensorFlow or JAX) for GPUs (no import).

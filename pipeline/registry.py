@@ -1,7 +1,9 @@
 """The one place that builds the plugin manager and the registries of architectures and datasets.
 
-Discovery order: modules of the `plugins` package (sorted by name, files starting with `_`
-skipped), then entry points of the group `seqpipe`. A plugin that fails to import, misspells a
+Discovery order: plugin modules (sorted by name, files starting with `_` skipped): the built-ins
+(`seqpipe.plugins`, this repository's `plugins/` folder) and the current project's own `plugins/`
+folder, imported by path under a private name, whose files replace built-ins of the same name;
+then entry points of the group `seqpipe`. A plugin that fails to import, misspells a
 hook, raises while registering or registers something invalid is recorded in `broken` under its
 own name; the others stay usable. A name registered by two plugins marks both broken and is
 usable from neither, so the outcome never depends on discovery order. Asking for a name that a
@@ -9,8 +11,10 @@ broken plugin would have provided raises that plugin's error.
 """
 from __future__ import annotations
 
+import hashlib
 import importlib
 import importlib.metadata
+import importlib.util
 import pkgutil
 import sys
 from collections.abc import Callable
@@ -22,12 +26,15 @@ from typing import Any
 import pluggy
 from pydantic import BaseModel
 
-from pipeline import hookspecs
-from pipeline.errors import PluginError, one_line
-from pipeline.specs import Architecture, Dataset
+from seqpipe import hookspecs
+from seqpipe.errors import PluginError, one_line
+from seqpipe.specs import Architecture, Dataset
 
 ENTRY_POINT_GROUP = hookspecs.PROJECT_NAME
-IN_TREE_PACKAGE = "plugins"
+# The project's own plugins: a folder beside params.yaml, imported by path (not an installed package).
+PLUGINS_DIR = Path("plugins")
+BUILTIN_PACKAGE = "seqpipe.plugins"  # the same folder of this repository, installed with seqpipe
+PRIVATE_PREFIX = "_seqpipe_project_plugins_"
 
 
 @dataclass(frozen=True)
@@ -76,36 +83,66 @@ class Registry:
         raise PluginError(f"unknown {kind} '{name}'; available: {known}{hint}")
 
 
-def _in_tree_modules(package_name: str) -> list[tuple[str, Path | None, Callable[[], ModuleType]]]:
-    """(plugin name, file, importer) for each public module of the in-tree plugins package."""
-    _prefer_project_dir()
+def _builtin_plugins() -> dict[str, tuple[Path, Callable[[], ModuleType]]]:
+    """The plugins that ship with seqpipe: the repository's plugins/ folder, installed as `seqpipe.plugins`."""
     try:
-        package = importlib.import_module(package_name)
+        package = importlib.import_module(BUILTIN_PACKAGE)
     except ModuleNotFoundError:
+        return {}
+    folder = Path(package.__path__[0])
+    return {
+        info.name: (folder / f"{info.name}.py",
+                    lambda q=f"{BUILTIN_PACKAGE}.{info.name}": importlib.import_module(q))
+        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name)
+        if not info.name.startswith("_")
+    }
+
+
+def _plugin_modules(plugins_dir: Path | None, builtins: bool) -> list[tuple[str, Path, Callable[[], ModuleType]]]:
+    """Built-in plugins, then the project's own: a project file named like a built-in replaces it
+    (a project may carry edited copies of the built-ins, as a clone of this repository does)."""
+    found = _builtin_plugins() if builtins else {}
+    if plugins_dir is not None and plugins_dir.is_dir():
+        shipped = Path(importlib.import_module(BUILTIN_PACKAGE).__path__[0]) if found else None
+        if shipped is None or shipped.resolve() != plugins_dir.resolve():
+            found.update({name: (file, load) for name, file, load in _project_plugins(plugins_dir)})
+    return [(name, file, load) for name, (file, load) in sorted(found.items())]
+
+
+def _project_plugins(folder: Path) -> list[tuple[str, Path, Callable[[], ModuleType]]]:
+    """(plugin name, file, importer) for each public module of the project's plugins folder.
+
+    The folder is imported by path as a package with a private name derived from its location,
+    so it never collides with an installed package called `plugins`, and two projects used by
+    one process (tests) stay apart. Modules in it may import private helpers relatively
+    (`from ._recurrent import build`); files starting with `_` are not plugins themselves.
+    """
+    if not (folder / "__init__.py").is_file():
         return []
+    package = _import_folder(folder)
     found = []
-    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+    for info in sorted(pkgutil.iter_modules([str(folder)]), key=lambda m: m.name):
         if info.name.startswith("_"):
             continue
-        qualified = f"{package_name}.{info.name}"
-        file = Path(package.__path__[0]) / f"{info.name}.py"
-        found.append((info.name, file, lambda q=qualified: importlib.import_module(q)))
+        qualified = f"{package}.{info.name}"
+        found.append((info.name, folder / f"{info.name}.py", lambda q=qualified: importlib.import_module(q)))
     return found
 
 
-def _prefer_project_dir() -> None:
-    """Make the current project's `plugins/` win over an installed copy.
-
-    Stage commands run from the project root (`python -m` puts it first on sys.path already);
-    the `seqpipe` console script does not, so add it when the directory looks like a project.
-    """
-    cwd = str(Path.cwd())
-    if (Path(cwd) / IN_TREE_PACKAGE / "__init__.py").is_file() and cwd not in sys.path[:1]:
-        sys.path.insert(0, cwd)
-        loaded = sys.modules.get(IN_TREE_PACKAGE)
-        if loaded is not None and Path(loaded.__path__[0]).resolve() != (Path(cwd) / IN_TREE_PACKAGE).resolve():
-            for mod in [m for m in sys.modules if m == IN_TREE_PACKAGE or m.startswith(IN_TREE_PACKAGE + ".")]:
-                del sys.modules[mod]
+def _import_folder(folder: Path) -> str:
+    """Import `folder` (a directory with __init__.py) as a package; returns its private name."""
+    resolved = folder.resolve()
+    name = f"{PRIVATE_PREFIX}{hashlib.sha256(str(resolved).encode()).hexdigest()[:12]}"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            name, resolved / "__init__.py", submodule_search_locations=[str(resolved)]
+        )
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # what `import` itself does: submodules find their parent here
+        spec.loader.exec_module(module)
+    importlib.invalidate_caches()  # a plugin file written since the last scan is found
+    return name
 
 
 def _relative(path: Path) -> str:
@@ -117,7 +154,8 @@ def _relative(path: Path) -> str:
 
 def build_registry(
     *,
-    package: str | None = IN_TREE_PACKAGE,
+    builtins: bool = True,
+    plugins_dir: Path | None = PLUGINS_DIR,
     entry_points: bool = True,
     extra_plugins: list[tuple[str, object]] | None = None,
 ) -> Registry:
@@ -131,9 +169,8 @@ def build_registry(
     registry = Registry(manager=manager)
 
     candidates: list[tuple[str, str, Callable[[], object]]] = []
-    if package:
-        for name, file, importer in _in_tree_modules(package):
-            candidates.append((name, _relative(file) if file else name, importer))
+    for name, file, importer in _plugin_modules(None if plugins_dir is None else Path(plugins_dir), builtins):
+        candidates.append((name, _relative(file), importer))
     if entry_points:
         for ep in sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
             dist = ep.dist

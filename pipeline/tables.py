@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from pipeline.errors import DataError
-from pipeline.specs import RawData
+from seqpipe.errors import DataError
+from seqpipe.specs import RawData
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pipeline import Architecture, InputSpec, hookimpl
+from seqpipe import Architecture, InputSpec, hookimpl
 
 KERNEL_SIZES = (8, 5, 3)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pipeline import Architecture, InputSpec, hookimpl
+from seqpipe import Architecture, InputSpec, hookimpl
 
 
 class InceptionTimeParams(BaseModel):

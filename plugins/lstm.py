@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pipeline import Architecture, InputSpec, hookimpl
+from seqpipe import Architecture, InputSpec, hookimpl
 
 
 class LSTMParams(BaseModel):

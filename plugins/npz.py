@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pipeline import Dataset, hookimpl
+from seqpipe import Dataset, hookimpl
 
 
 class NpzOptions(BaseModel):
@@ -25,7 +25,8 @@ class NpzOptions(BaseModel):
 def load(options: NpzOptions, seed: int):
     import numpy as np
 
-    from pipeline import DataError, tables
+    from seqpipe import DataError
+    from seqpipe import tables
 
     path = tables.check_file(options.path)
     try:

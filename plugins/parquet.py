@@ -4,12 +4,12 @@ Options are those of the `csv` source (see `seqpipe list`); the file is `data.pa
 """
 from __future__ import annotations
 
-from pipeline import Dataset, hookimpl
-from pipeline.tables import TableOptions, from_table
+from seqpipe import Dataset, hookimpl
+from seqpipe.tables import TableOptions, from_table
 
 
 def load(options: TableOptions, seed: int):
-    from pipeline import tables
+    from seqpipe import tables
 
     return from_table(tables.read_table(options.path, "parquet"), options)
 

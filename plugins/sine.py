@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from pipeline import Dataset, RawData, hookimpl
+from seqpipe import Dataset, RawData, hookimpl
 
 
 class SineOptions(BaseModel):

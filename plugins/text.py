@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pipeline import Dataset, hookimpl
+from seqpipe import Dataset, hookimpl
 
 
 class TextOptions(BaseModel):
@@ -26,7 +26,7 @@ class TextOptions(BaseModel):
 
 
 def load(options: TextOptions, seed: int):
-    from pipeline import tables
+    from seqpipe import tables
 
     kind = "parquet" if options.path.endswith((".parquet", ".pq")) else "csv"
     df = tables.read_table(options.path, kind)

@@ -21,7 +21,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from pipeline import Architecture, InputSpec, hookimpl
+from seqpipe import Architecture, InputSpec, hookimpl
 
 
 class TransformerParams(BaseModel):

@@ -25,12 +25,12 @@ def history(distribute: str, batch_size: int) -> list[dict[str, float]]:
     """Per-epoch logs of `fit` with `train.distribute` and per-replica `batch_size`."""
     import keras
 
-    from pipeline import data
-    from pipeline.experiment import ArchitectureChoice
-    from pipeline.model import build_model
-    from pipeline.params import TrainParams
-    from pipeline.registry import build_registry
-    from pipeline.training import fit, seed_everything
+    from seqpipe import data
+    from seqpipe.config.experiment import ArchitectureChoice
+    from seqpipe.training.model import build_model
+    from seqpipe.config.params import TrainParams
+    from seqpipe.registry import build_registry
+    from seqpipe.training.fit import fit, seed_everything
 
     registry = build_registry()
     source = registry.dataset("adding")
@@ -59,7 +59,7 @@ def main() -> None:
         cpu = tf.config.list_physical_devices("CPU")[0]
         tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * args.cpus)
 
-    from pipeline import acceleration
+    from seqpipe.training import acceleration
 
     acceleration.strategy(args.mode)  # multi_worker: before any other op
     result = {"replicas": acceleration.replicas(args.mode), "history": history(args.mode, args.batch)}

@@ -17,12 +17,13 @@ import numpy as np
 import pytest
 from pydantic import BaseModel
 
-from pipeline import Architecture, ParamsError, acceleration
-from pipeline.experiment import ArchitectureChoice
-from pipeline.model import build_model
-from pipeline.params import TrainParams, validate
-from pipeline.registry import build_registry
-from pipeline.training import fit, seed_everything
+from seqpipe import Architecture, ParamsError
+from seqpipe.training import acceleration
+from seqpipe.config.experiment import ArchitectureChoice
+from seqpipe.training.model import build_model
+from seqpipe.config.params import TrainParams, validate
+from seqpipe.registry import build_registry
+from seqpipe.training.fit import fit, seed_everything
 
 from tests import distributed_run
 from tests.conftest import env

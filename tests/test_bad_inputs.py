@@ -20,7 +20,7 @@ import pytest
 import yaml
 from pydantic import BaseModel, ConfigDict
 
-from pipeline import Architecture, Dataset, RawData, hookimpl
+from seqpipe import Architecture, Dataset, RawData, hookimpl
 from tests.conftest import ROOT, TINY_PARAMS, env, merge
 
 BASE = merge(yaml.safe_load((ROOT / "params.yaml").read_text()), TINY_PARAMS)
@@ -240,7 +240,7 @@ def _write_project(root: Path, params, files: dict) -> None:
 
 def _prepared(root: Path) -> None:
     """The prepared data of the base params, for cases that fail in the train stage."""
-    from pipeline import prepare
+    from seqpipe.stages import prepare
 
     prepare.main([])
     assert (root / "data" / "prepared" / "spec.json").is_file()
@@ -248,15 +248,15 @@ def _prepared(root: Path) -> None:
 
 def _run(command: list[str]) -> None:
     if command[0] == "prepare":
-        from pipeline import prepare
+        from seqpipe.stages import prepare
 
         prepare.main(command[1:])
     elif command[0] == "train":
-        from pipeline import train
+        from seqpipe.stages import train
 
         train.main(command[1:])
     else:
-        from pipeline import cli
+        from seqpipe.cli import main as cli
 
         cli.main(command)
 
@@ -267,11 +267,11 @@ def test_a_bad_input_is_one_line_and_changes_nothing(case, params, files, comman
     monkeypatch.chdir(tmp_path)
     _write_project(tmp_path, params, files)
     if plugins:
-        from pipeline import registry
+        from seqpipe import registry
 
         real = registry.build_registry
         fake = lambda **kw: real(**{**kw, "extra_plugins": plugins})  # noqa: E731
-        for module in ("pipeline.stage", "pipeline.cli"):
+        for module in ("seqpipe.config.context", "seqpipe.cli.main"):
             monkeypatch.setattr(f"{module}.build_registry", fake)
     if command[0] in ("train", "predict"):
         _prepared(tmp_path)
@@ -310,7 +310,7 @@ def test_a_plugin_that_fails_to_import_stops_validate_with_one_line(tmp_path):
         (tmp_path / "plugins" / name).write_bytes((ROOT / "plugins" / name).read_bytes())
     _write_project(tmp_path, {"architectures": ["lstm", "broken"], "models": {"broken": {}}}, {})
     before = _snapshot(tmp_path)
-    done = _subprocess(tmp_path, sys.executable, "-m", "pipeline.cli", "validate")
+    done = _subprocess(tmp_path, sys.executable, "-m", "seqpipe.cli", "validate")
     assert done.returncode == 1
     assert done.stderr.count("\n") == 1 and done.stderr.startswith("seqpipe: error: ")
     assert "plugin 'broken' is broken" in done.stderr and "not_a_module_anywhere" in done.stderr
@@ -321,7 +321,7 @@ def test_a_plugin_that_fails_to_import_stops_validate_with_one_line(tmp_path):
 def test_bad_data_through_the_prepare_stage_process(tmp_path):
     _write_project(tmp_path, data(CSV), {"in.csv": _with_x(_long_csv(), "s3,1", "nan")})
     before = _snapshot(tmp_path)
-    done = _subprocess(tmp_path, sys.executable, "-m", "pipeline.prepare")
+    done = _subprocess(tmp_path, sys.executable, "-m", "seqpipe.stages.prepare")
     assert done.returncode == 1
     assert done.stderr.startswith("seqpipe: error: in.csv: NaN/inf value in sequence 's3'") and done.stderr.count("\n") == 1
     assert "Traceback" not in done.stderr

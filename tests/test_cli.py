@@ -9,7 +9,7 @@ from tests.conftest import ROOT, env
 
 
 def _seqpipe(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], cwd=cwd, env=env(), capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "seqpipe.cli", *args], cwd=cwd, env=env(), capture_output=True, text=True)
 
 
 def test_list_shows_every_architecture_with_source_and_defaults():
@@ -25,7 +25,7 @@ def test_list_shows_every_architecture_with_source_and_defaults():
 
 def test_list_and_validate_do_not_import_tensorflow():
     code = (
-        "import sys; from pipeline.cli import main\n"
+        "import sys; from seqpipe.cli.main import main\n"
         "for cmd in (['list'], ['validate']):\n"
         "    main(cmd)\n"
         "bad = sorted(m for m in ('tensorflow', 'keras', 'dvclive') if m in sys.modules)\n"
@@ -36,7 +36,7 @@ def test_list_and_validate_do_not_import_tensorflow():
 
 
 def test_list_piped_into_a_reader_that_stops_early_ends_quietly():
-    code = "import sys; sys.argv = ['seqpipe', 'list']; from pipeline.cli import run; run()"
+    code = "import sys; sys.argv = ['seqpipe', 'list']; from seqpipe.cli.main import run; run()"
     listing = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env(), stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, bufsize=1)
     first = listing.stdout.readline()
@@ -51,7 +51,7 @@ def test_a_stage_process_ends_without_the_shutdown_collection(tmp_path):
     # Every stage runs as `python -m pipeline.<stage>`; its last step freezes the garbage collector
     # so that Python's exit does not rescan TensorFlow's objects (bench/shutdown.py measures it).
     code = ("import gc, runpy, sys\nsys.argv = ['fingerprint']\n"
-            "runpy.run_module('pipeline.fingerprint', run_name='__main__')\nprint(gc.get_freeze_count())")
+            "runpy.run_module('seqpipe.stages.fingerprint', run_name='__main__')\nprint(gc.get_freeze_count())")
     for name in ("params.yaml", "plugins"):
         src = ROOT / name
         (tmp_path / name).symlink_to(src, target_is_directory=src.is_dir())

@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipeline import data
-from pipeline.errors import DataError
-from pipeline.registry import build_registry
-from pipeline.specs import RawData
+from seqpipe import data
+from seqpipe.errors import DataError
+from seqpipe.registry import build_registry
+from seqpipe.specs import RawData
 
 
 def test_padding_and_truncation_follow_keras_pad_sequences():

@@ -14,7 +14,7 @@ ALL = ["lstm", "transformer", "cnn"]
 MYMODEL = '''"""MyModel - a GRU followed by a dense projection (written by a test)."""
 from pydantic import BaseModel, ConfigDict, Field
 
-from pipeline import Architecture, hookimpl
+from seqpipe import Architecture, hookimpl
 
 
 class MyParams(BaseModel):

@@ -36,14 +36,14 @@ def site(tmp_path_factory) -> str:
 
 def test_the_installed_package_is_listed_with_its_distribution_and_passes_the_kit(project, site):
     project.extra_env = {"PYTHONPATH": site}
-    listed = json.loads(project.run(sys.executable, "-m", "pipeline.cli", "list", "--json").stdout)
+    listed = json.loads(project.run(sys.executable, "-m", "seqpipe.cli", "list", "--json").stdout)
     convgru = {a["name"]: a for a in listed["architectures"]}["convgru"]
     assert convgru["source"] == "seqpipe-plugin-example 0.1.0"
     assert convgru["description"].startswith("ConvGRU - ")
     assert convgru["defaults"] == {"filters": 16, "kernel_size": 3, "units": 16}
     assert listed["broken"] == []
 
-    checked = project.run(sys.executable, "-m", "pipeline.cli", "check", "convgru")
+    checked = project.run(sys.executable, "-m", "seqpipe.cli", "check", "convgru")
     assert "convgru: all checks passed" in checked.stdout
 
 

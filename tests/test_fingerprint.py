@@ -1,13 +1,13 @@
 """The fingerprint that DVC tracks per architecture follows the plugin's source, and only it."""
 from __future__ import annotations
 
-from pipeline.fingerprint import fingerprint
-from pipeline.registry import build_registry
+from seqpipe.stages.fingerprint import fingerprint
+from seqpipe.registry import build_registry
 from tests.conftest import ROOT
 
 PLUGIN = '''"""Tiny - a test plugin."""
 from pydantic import BaseModel
-from pipeline import Architecture, hookimpl
+from seqpipe import Architecture, hookimpl
 
 class P(BaseModel):
     pass

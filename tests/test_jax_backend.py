@@ -9,7 +9,7 @@ import json
 import subprocess
 import sys
 
-from pipeline.registry import build_registry
+from seqpipe.registry import build_registry
 from tests.conftest import ROOT, env
 from tests.test_plugin_authors import TINY_HP
 
@@ -28,13 +28,14 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from pipeline import evaluation, resilience
-from pipeline.conformance import input_kind_for, toy_batch
-from pipeline.experiment import ArchitectureChoice
-from pipeline.model import build_model, load_model
-from pipeline.params import TrainParams
-from pipeline.registry import build_registry
-from pipeline.training import fit, seed_everything
+from seqpipe.evaluation import scoring as evaluation
+from seqpipe.training import resilience
+from seqpipe.testing import input_kind_for, toy_batch
+from seqpipe.config.experiment import ArchitectureChoice
+from seqpipe.training.model import build_model, load_model
+from seqpipe.config.params import TrainParams
+from seqpipe.registry import build_registry
+from seqpipe.training.fit import fit, seed_everything
 
 plan = json.loads(sys.argv[1])
 registry = build_registry()

@@ -5,12 +5,13 @@ import numpy as np
 import pytest
 from pydantic import BaseModel
 
-from pipeline import Architecture, PluginError, data
-from pipeline.experiment import ArchitectureChoice
-from pipeline.model import build_model, load_model
-from pipeline.params import TrainParams, WindowParams
-from pipeline.registry import build_registry
-from pipeline.training import fit, seed_everything
+from seqpipe import Architecture, PluginError
+from seqpipe import data
+from seqpipe.config.experiment import ArchitectureChoice
+from seqpipe.training.model import build_model, load_model
+from seqpipe.config.params import TrainParams, WindowParams
+from seqpipe.registry import build_registry
+from seqpipe.training.fit import fit, seed_everything
 
 REGISTRY = build_registry()
 TINY_HP = {

@@ -4,10 +4,10 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from pipeline import params as params_mod
-from pipeline.errors import ParamsError
-from pipeline.experiment import validate_experiment
-from pipeline.registry import build_registry
+from seqpipe.config import params as params_mod
+from seqpipe.errors import ParamsError
+from seqpipe.config.experiment import validate_experiment
+from seqpipe.registry import build_registry
 from tests.conftest import ROOT
 
 

@@ -8,15 +8,15 @@ import sys
 import pytest
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from pipeline.conformance import CheckFailed, check_hyperparameters, run_checks
-from pipeline.registry import build_registry
+from seqpipe.testing import CheckFailed, check_hyperparameters, run_checks
+from seqpipe.registry import build_registry
 from tests.conftest import ROOT, env
 
 ZOO = {"tcn", "fcn", "resnet", "inceptiontime"}
 
 
 def seqpipe(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], cwd=cwd, env=env(), capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "seqpipe.cli", *args], cwd=cwd, env=env(), capture_output=True, text=True)
 
 
 def test_list_shows_the_zoo_with_sources_tasks_and_defaults():
@@ -86,14 +86,14 @@ def test_new_refuses_to_overwrite_an_existing_file(project):
 BROKEN_PLUGINS = {
     "no_import": "import not_a_module_anywhere\n",
     "dupe": (
-        "from pydantic import BaseModel\nfrom pipeline import Architecture, hookimpl\n"
+        "from pydantic import BaseModel\nfrom seqpipe import Architecture, hookimpl\n"
         "class P(BaseModel):\n    pass\n"
         "@hookimpl\ndef register_architectures(register):\n"
         "    register(Architecture('lstm', lambda spec, hp: None, P))\n"
     ),
-    "typo": "from pipeline import hookimpl\n@hookimpl\ndef register_architecture(register):\n    pass\n",
+    "typo": "from seqpipe import hookimpl\n@hookimpl\ndef register_architecture(register):\n    pass\n",
     "nonlayer": (
-        "from pydantic import BaseModel, ConfigDict\nfrom pipeline import Architecture, hookimpl\n"
+        "from pydantic import BaseModel, ConfigDict\nfrom seqpipe import Architecture, hookimpl\n"
         "class P(BaseModel):\n    model_config = ConfigDict(extra='forbid')\n"
         "@hookimpl\ndef register_architectures(register):\n"
         "    register(Architecture('nonlayer', lambda spec, hp: 'not a layer', P))\n"

@@ -9,8 +9,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from pipeline import data, predict
-from pipeline.registry import build_registry
+from seqpipe import data
+from seqpipe import DataError
+from seqpipe.cli import predict
+from seqpipe.data import new_inputs
+from seqpipe.registry import build_registry
 from tests.conftest import ROOT, env
 
 REGISTRY = build_registry()
@@ -34,22 +37,22 @@ def test_preprocess_reproduces_the_prepared_test_split(name, options, maxlen, pa
     prepared = data.prepare(raw, val=0.2, test=0.2, seed=3, maxlen=maxlen, padding=padding, truncating=padding)
     test_idx = data.split_indices(np.asarray(raw.targets), raw.task, 0.2, 0.2, 3)["test"]
     sequences = [raw.sequences[i] for i in test_idx] if isinstance(raw.sequences, list) else raw.sequences[test_idx]
-    x = predict.preprocess(sequences, prepared.spec)
+    x = new_inputs.preprocess(sequences, prepared.spec)
     assert x.dtype == prepared.arrays["X_test"].dtype
     np.testing.assert_allclose(x, prepared.arrays["X_test"], rtol=1e-6, atol=1e-6)
 
 
 def _seqpipe(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], cwd=cwd, env=env(), capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "seqpipe.cli", *args], cwd=cwd, env=env(), capture_output=True, text=True)
 
 
 @pytest.fixture
 def trained(tmp_path):
     """A project directory with params.yaml, data/prepared and a one-epoch models/lstm.keras."""
-    from pipeline.experiment import choose_architecture
-    from pipeline.model import build_model
-    from pipeline.params import load
-    from pipeline.training import fit, seed_everything
+    from seqpipe.config.experiment import choose_architecture
+    from seqpipe.training.model import build_model
+    from seqpipe.config.params import load
+    from seqpipe.training.fit import fit, seed_everything
 
     params = yaml.safe_load((ROOT / "params.yaml").read_text())
     params.update(architectures=["lstm"], train={**params["train"], "epochs": 1, "patience": 0, "batch_size": 16})
@@ -101,9 +104,9 @@ def test_predict_errors_are_one_line(trained):
 
 def _example(name: str, tmp_path, **data_overrides):
     """params and prepared data of an example project, and its data source."""
-    from pipeline.experiment import choose_dataset
-    from pipeline.params import Params
-    from pipeline.prepare import load_raw
+    from seqpipe.config.experiment import choose_dataset
+    from seqpipe.config.params import Params
+    from seqpipe.stages.prepare import load_raw
 
     raw_params = yaml.safe_load((ROOT / f"examples/{name}/params.yaml").read_text())
     raw_params["data"].update(data_overrides)
@@ -123,12 +126,12 @@ def test_a_wide_csv_without_its_label_column_is_read_and_padded_like_the_test_sp
     test_idx = data.split_indices(np.asarray(raw.targets), raw.task, 0.2, 0.2, params.seed)["test"]
     table = pd.read_csv(ROOT / params.data.path).iloc[test_idx]
     table.drop(columns="label").to_csv(tmp_path / "new.csv", index=False)
-    inputs = predict.read_input(tmp_path / "new.csv", source, params.data.path, prepared.spec, None, params.data.text)
+    inputs = new_inputs.read_input(tmp_path / "new.csv", source, params.data.path, prepared.spec, None, params.data.text)
     np.testing.assert_allclose(inputs.x, prepared.arrays["X_test"], rtol=1e-6, atol=1e-6)
     assert inputs.y_true is None and inputs.ids == table["id"].tolist()
 
     table.to_csv(tmp_path / "labelled.csv", index=False)  # with labels: y_true in the training encoding
-    inputs = predict.read_input(tmp_path / "labelled.csv", source, params.data.path, prepared.spec, None,
+    inputs = new_inputs.read_input(tmp_path / "labelled.csv", source, params.data.path, prepared.spec, None,
                                 params.data.text)
     np.testing.assert_array_equal(inputs.y_true, prepared.arrays["y_test"])
 
@@ -138,7 +141,7 @@ def test_text_is_tokenized_with_the_saved_vocabulary(tmp_path):
     test_idx = data.split_indices(np.asarray(raw.targets), raw.task, 0.2, 0.2, params.seed)["test"]
     table = pd.read_csv(ROOT / params.data.path).iloc[test_idx]
     table.to_csv(tmp_path / "new.csv", index=False)
-    inputs = predict.read_input(tmp_path / "new.csv", source, params.data.path, prepared.spec, prepared.vocabulary,
+    inputs = new_inputs.read_input(tmp_path / "new.csv", source, params.data.path, prepared.spec, prepared.vocabulary,
                                 params.data.text)
     np.testing.assert_array_equal(inputs.x, prepared.arrays["X_test"])
     np.testing.assert_array_equal(inputs.y_true, prepared.arrays["y_test"])
@@ -149,7 +152,7 @@ def test_a_forecast_input_predicts_what_follows_each_series(tmp_path):
     lookback = params.data.window.lookback
     table = pd.read_csv(ROOT / params.data.path)
     table.to_csv(tmp_path / "new.csv", index=False)
-    inputs = predict.read_input(tmp_path / "new.csv", source, params.data.path, prepared.spec, None, params.data.text)
+    inputs = new_inputs.read_input(tmp_path / "new.csv", source, params.data.path, prepared.spec, None, params.data.text)
     stores = sorted(table["store"].unique())
     assert inputs.ids == stores and inputs.x.shape == (len(stores), lookback, prepared.spec["features"])
     last = table[table["store"] == stores[0]].sort_values("day").tail(lookback)[["sales", "temperature"]].to_numpy()
@@ -158,22 +161,22 @@ def test_a_forecast_input_predicts_what_follows_each_series(tmp_path):
 
     short = table[table["day"] < lookback - 1]
     short.to_csv(tmp_path / "short.csv", index=False)
-    with pytest.raises(predict.DataError, match=f"series 'east' has {lookback - 1} steps; forecasting needs the last {lookback}"):
-        predict.read_input(tmp_path / "short.csv", source, params.data.path, prepared.spec, None, params.data.text)
+    with pytest.raises(DataError, match=f"series 'east' has {lookback - 1} steps; forecasting needs the last {lookback}"):
+        new_inputs.read_input(tmp_path / "short.csv", source, params.data.path, prepared.spec, None, params.data.text)
 
 
 def test_labels_unseen_in_training_are_refused(tmp_path):
     params, source, raw, prepared = _example("csv-wide-classification", tmp_path)
     table = pd.read_csv(ROOT / params.data.path).head(3).assign(label="sideways")
     table.to_csv(tmp_path / "odd.csv", index=False)
-    with pytest.raises(predict.DataError, match=r"labels \['sideways'\] were not seen in training; known: down, flat, up"):
-        predict.read_input(tmp_path / "odd.csv", source, params.data.path, prepared.spec, None, params.data.text)
+    with pytest.raises(DataError, match=r"labels \['sideways'\] were not seen in training; known: down, flat, up"):
+        new_inputs.read_input(tmp_path / "odd.csv", source, params.data.path, prepared.spec, None, params.data.text)
 
 
 def test_predict_cli_on_an_unlabelled_csv_writes_ids_predictions_and_class_names(tmp_path):
-    from pipeline.experiment import choose_architecture
-    from pipeline.model import build_model
-    from pipeline.training import fit, seed_everything
+    from seqpipe.config.experiment import choose_architecture
+    from seqpipe.training.model import build_model
+    from seqpipe.training.fit import fit, seed_everything
 
     params, source, raw, prepared = _example("csv-wide-classification", tmp_path)
     raw_params = yaml.safe_load((ROOT / "examples/csv-wide-classification/params.yaml").read_text())

@@ -3,9 +3,9 @@ import io
 
 import numpy as np
 
-from pipeline import data
-from pipeline.progress import Phases
-from pipeline.specs import RawData
+from seqpipe import data
+from seqpipe.progress import Phases
+from seqpipe.specs import RawData
 
 
 def test_prepare_reports_each_phase_it_runs_in_the_stage_log():

@@ -6,9 +6,10 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline import data
-from pipeline.params import WindowParams
-from pipeline.specs import RawData
+from seqpipe import data
+from seqpipe.config.params import WindowParams
+from seqpipe.data.text import contexts
+from seqpipe.specs import RawData
 
 SETTINGS = settings(max_examples=40, deadline=None)
 sides = st.sampled_from(["pre", "post"])
@@ -87,7 +88,7 @@ def test_forecast_windows_match_a_reference_and_never_cross_splits(lengths, look
 @given(docs=st.lists(st.lists(st.integers(2, 9), min_size=0, max_size=10), min_size=1, max_size=4),
        lookback=st.integers(1, 5), stride=st.integers(1, 3))
 def test_next_token_contexts_match_a_reference(docs, lookback, stride):
-    xs, ys = data._contexts([np.asarray(d, dtype=np.int32) for d in docs], lookback, stride)
+    xs, ys = contexts([np.asarray(d, dtype=np.int32) for d in docs], lookback, stride)
     expected = [(d[max(0, i - lookback):i], d[i]) for d in docs for i in range(1, len(d), stride)]
     assert [x.tolist() for x in xs] == [e[0] for e in expected]
     assert ys.tolist() == [e[1] for e in expected]

@@ -6,8 +6,8 @@ import types
 import pytest
 from pydantic import BaseModel
 
-from pipeline import Architecture, PluginError, hookimpl
-from pipeline.registry import build_registry
+from seqpipe import Architecture, PluginError, hookimpl
+from seqpipe.registry import build_registry
 
 BUILT_IN = {"rnn", "lstm", "gru", "transformer", "cnn"}
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import resilience
+from seqpipe.training import resilience
 from tests.conftest import env
 
 pytestmark = pytest.mark.e2e
@@ -100,8 +100,10 @@ ZOO = {
 }
 TWICE = """
 import shutil, sys, keras
-from pipeline import evaluate, prepare, train
-from pipeline.registry import build_registry
+from seqpipe.stages import evaluate
+from seqpipe.stages import prepare
+from seqpipe.stages import train
+from seqpipe.registry import build_registry
 names = sys.argv[1].split(",")
 prepare.main([])
 for run in ("a", "b"):
@@ -121,7 +123,7 @@ def test_every_built_in_architecture_retrains_byte_identically(project):
     like the zoo) use no other kinds of kernels."""
     import yaml
 
-    from pipeline.registry import build_registry
+    from seqpipe.registry import build_registry
     from tests.conftest import ROOT, TINY_PARAMS
 
     default_experiment = yaml.safe_load((ROOT / "params.yaml").read_text())["architectures"]
@@ -130,7 +132,7 @@ def test_every_built_in_architecture_retrains_byte_identically(project):
     # a new built-in architecture must be added to ZOO (tiny settings) or to the default experiment
     assert sorted(set(build_registry().architectures) - set(default_experiment)) == sorted(ZOO)
     project.set_params({"architectures": names, "models": models})
-    project.run("python", "-m", "pipeline.fingerprint")
+    project.run("python", "-m", "seqpipe.stages.fingerprint")
     done = project.run(sys.executable, "-c", TWICE, ",".join(names))
     assert done.stdout.strip().splitlines()[-1] == ",".join(names)
     for name in names:
@@ -152,8 +154,8 @@ def test_nondeterministic_settings_are_flagged_on_stderr(capsys):
 def test_a_model_file_with_code_is_refused_by_safe_loading(tmp_path):
     import keras
 
-    from pipeline.errors import DataError
-    from pipeline.model import load_model
+    from seqpipe.errors import DataError
+    from seqpipe.training.model import load_model
 
     inputs = keras.Input((3,))
     model = keras.Model(inputs, keras.layers.Lambda(lambda x: x * 2)(inputs))

@@ -9,7 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline import environment, evaluation, leaderboard, reporting
+from seqpipe import environment
+from seqpipe.evaluation import scoring as evaluation
+from seqpipe.reporting import experiments as leaderboard
+from seqpipe.reporting import document, figures, ranking, sections, statistics
 from tests.conftest import ROOT, env
 
 
@@ -62,7 +65,7 @@ def test_leaderboard_ranks_architecture_by_experiment_and_marks_workspace_and_ba
 def test_leaderboard_cli_reads_saved_json_and_fails_in_one_line(tmp_path):
     saved = tmp_path / "exp.json"
     saved.write_text(json.dumps(_exp_show_payload()))
-    run = [sys.executable, "-m", "pipeline.cli", "leaderboard", "--input", str(saved)]
+    run = [sys.executable, "-m", "seqpipe.cli", "leaderboard", "--input", str(saved)]
     result = subprocess.run([*run, "--metric", "r2"], cwd=ROOT, env=env(), capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[1].split()[1] == "lstm"  # r2: higher is better
@@ -80,7 +83,7 @@ def test_several_seeds_give_mean_and_std_and_one_seed_stays_unchanged():
 
 
 def _table(metrics):
-    return reporting.leaderboard(metrics, {a: {} for a in metrics}, "regression")
+    return ranking.leaderboard(metrics, {a: {} for a in metrics}, "regression")
 
 
 def test_paired_t_test_across_seeds_flags_a_real_gap_only():
@@ -94,10 +97,10 @@ def test_paired_t_test_across_seeds_flags_a_real_gap_only():
                for a, f in scores.items()}
     table = _table(metrics)
     assert table.columns[:4].tolist() == ["rank", "architecture", "mse", "mse_std"]
-    tests = reporting.significance(table, "regression", scores, {}).set_index("architecture")
+    tests = statistics.significance(table, "regression", scores, {}).set_index("architecture")
     assert tests.loc["bad", "significant"] == "yes" and tests.loc["bad", "p_value"] < 0.01
     assert tests.loc["same", "significant"] == "no"
-    assert "±" in reporting.display_table(table, "mse").iloc[0, 2]
+    assert "±" in document.display_table(table, "mse").iloc[0, 2]
 
 
 def test_one_seed_uses_a_paired_bootstrap_over_test_sequences():
@@ -111,14 +114,14 @@ def test_one_seed_uses_a_paired_bootstrap_over_test_sequences():
     metrics = {a: {"mse": float(((f.y_true - f.y_pred) ** 2).mean()), "params": 1} for a, f in predictions.items()}
     table = _table(metrics)
     scores = {a: pd.DataFrame({"seed": [42], "mse": [m["mse"]]}) for a, m in metrics.items()}
-    tests = reporting.significance(table, "regression", scores, predictions).set_index("architecture")
+    tests = statistics.significance(table, "regression", scores, predictions).set_index("architecture")
     assert tests.loc["bad", "significant"] == "yes"
     assert tests.loc["twin", "significant"] == "no"
     assert tests.loc["bad", "test"] == "paired bootstrap over test sequences"
 
 
-def test_environment_fingerprint_and_differences():
-    fp = environment.fingerprint(with_devices=False)
+def test_environment_snapshot_and_differences():
+    fp = environment.snapshot(with_devices=False)
     assert {"python", "tensorflow", "keras", "dvc", "numpy", "keras_backend", "cpu", "cpu_count", "accelerator"} <= set(fp)
     assert environment.differences({"a": fp, "b": dict(fp)}) == {}
     changed = dict(fp, keras="0.0.1")
@@ -139,24 +142,24 @@ def classification_report(tmp_path):
                    "cnn": pd.DataFrame({"y_true": y, "y_pred": np.array([0, 1, 1, 1, 2, 0])})}
     metrics = {"lstm": {"accuracy": 1.0, "macro_f1": 1.0, "params": 10},
                "cnn": {"accuracy": 0.667, "macro_f1": 0.6, "params": 5}}
-    table = reporting.leaderboard(metrics, {a: {"train_seconds": 1.0} for a in metrics}, "multiclass")
-    figures = reporting.task_figures("multiclass", predictions, spec, tmp_path)
+    table = ranking.leaderboard(metrics, {a: {"train_seconds": 1.0} for a in metrics}, "multiclass")
+    shown = figures.task_figures("multiclass", predictions, spec, tmp_path)
     x_train = np.array([[1, 2, 0, 0, 0, 0], [3, 4, 5, 6, 7, 8]])
-    fp = environment.fingerprint(with_devices=False)
-    blocks = reporting.report_blocks(
+    fp = environment.snapshot(with_devices=False)
+    blocks = sections.report_blocks(
         table, {"baseline": "class frequencies", "accuracy": 0.33}, spec, {"data": {"source": "tokens"}},
-        figures, reporting.data_summary(spec, x_train),
-        reporting.significance(table, "multiclass", {}, predictions),
+        shown, sections.data_summary(spec, x_train),
+        statistics.significance(table, "multiclass", {}, predictions),
         {"lstm": fp, "cnn": dict(fp, numpy="0.0.0")}, {"lstm": "plugins/lstm.py", "cnn": "plugins/cnn.py"},
     )
-    return tmp_path, figures, blocks
+    return tmp_path, shown, blocks
 
 
 def test_classification_report_has_confusion_matrices_data_summary_and_environment_warning(classification_report):
-    out, figures, blocks = classification_report
-    assert figures == [("Confusion matrices on the test split, best architecture first", "confusion_matrices.png")]
+    out, shown, blocks = classification_report
+    assert shown == [("Confusion matrices on the test split, best architecture first", "confusion_matrices.png")]
     assert (out / "confusion_matrices.png").stat().st_size > 5_000
-    text = reporting.render_markdown(blocks)
+    text = document.render_markdown(blocks)
     assert "![Confusion matrices on the test split, best architecture first](confusion_matrices.png)" in text
     assert "> **Warning:** the architectures were trained in different environments (numpy:" in text
     assert "| padded steps in train" in text and "33.3%" in text
@@ -166,7 +169,7 @@ def test_classification_report_has_confusion_matrices_data_summary_and_environme
 
 def test_html_report_is_self_contained(classification_report):
     out, _, blocks = classification_report
-    page = reporting.render_html(blocks, out)
+    page = document.render_html(blocks, out)
     assert page.count("src='data:image/png;base64,") == 1
     assert "confusion_matrices.png'" not in page  # embedded, not linked
     assert "<table>" in page and "class='warn'" in page
@@ -177,8 +180,8 @@ def test_forecast_report_plots_predictions_against_truth(tmp_path):
     frames = {arch: pd.DataFrame({"y_true_h1": np.sin(t), "y_pred_h1": np.sin(t) + noise,
                                   "y_true_h2": np.sin(t + 1), "y_pred_h2": np.sin(t + 1) - noise})
               for arch, noise in (("gru", 0.05), ("cnn", 0.3))}
-    figures = reporting.task_figures("forecast", frames, {"task": "forecast"}, tmp_path)
-    assert figures == [("Forecasts against truth on the test windows, best architecture first", "forecasts.png")]
+    shown = figures.task_figures("forecast", frames, {"task": "forecast"}, tmp_path)
+    assert shown == [("Forecasts against truth on the test windows, best architecture first", "forecasts.png")]
     assert (tmp_path / "forecasts.png").stat().st_size > 10_000
 
 
@@ -190,5 +193,5 @@ def test_score_axis_is_logarithmic_when_scores_span_more_than_a_decade(tmp_path,
 
     original = matplotlib.axes.Axes.set_yscale
     monkeypatch.setattr(matplotlib.axes.Axes, "set_yscale", lambda ax, v, **kw: (scales.append(v), original(ax, v, **kw)))
-    reporting.plot_score_vs_cost(table, "mse", tmp_path / "cost.png", greater_is_better=False)
+    figures.plot_score_vs_cost(table, "mse", tmp_path / "cost.png", greater_is_better=False)
     assert "log" in scales

@@ -14,9 +14,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from pipeline import DataError, data
-from pipeline.params import TextParams, WindowParams
-from pipeline.registry import build_registry
+from seqpipe import DataError, RawData
+from seqpipe import data
+from seqpipe.config.params import TextParams, WindowParams
+from seqpipe.registry import build_registry
 from tests.conftest import ROOT, env
 
 REGISTRY = build_registry()
@@ -164,7 +165,7 @@ def test_next_token_from_text_predicts_the_following_word(tmp_path):
 
 def test_forecast_windows_are_split_by_time_without_leakage():
     series = np.arange(100, dtype=np.float32)
-    raw = data.RawData([series], np.zeros(0), "forecast", "numeric")
+    raw = RawData([series], np.zeros(0), "forecast", "numeric")
     w = WindowParams(lookback=5, horizon=2, stride=1, season=1)
     prepared = data.prepare(raw, val=0.2, test=0.2, seed=0, window=w, scale=False)
     y = {s: prepared.arrays[f"y_{s}"] for s in data.SPLITS}
@@ -177,14 +178,14 @@ def test_forecast_windows_are_split_by_time_without_leakage():
 def test_forecast_scaler_and_target_statistics_use_the_training_range_only():
     series = np.concatenate([np.zeros(60), np.full(40, 1000.0)]).astype(np.float32)
     series[:60] += np.random.default_rng(0).normal(size=60).astype(np.float32)
-    raw = data.RawData([series], np.zeros(0), "forecast", "numeric")
+    raw = RawData([series], np.zeros(0), "forecast", "numeric")
     prepared = data.prepare(raw, val=0.2, test=0.2, seed=0, window=WindowParams(lookback=4))
     assert abs(prepared.spec["scaler"]["mean"][0]) < 1.0
     assert abs(prepared.spec["forecast"]["target_mean"]) < 1.0
 
 
 def test_seasonal_naive_and_forecast_scores():
-    from pipeline import tasks
+    from seqpipe import tasks
 
     history = np.array([[1.0, 2.0, 3.0, 4.0]])
     assert data.seasonal_naive(history, 3, 2).tolist() == [[3.0, 4.0, 3.0]]
@@ -195,7 +196,7 @@ def test_seasonal_naive_and_forecast_scores():
 
 
 def test_next_token_scores():
-    from pipeline import tasks
+    from seqpipe import tasks
 
     out = np.full((2, 10), 0.01)
     out[0, 3], out[1, 5], out[1, 4] = 0.91, 0.87, 0.05
@@ -282,7 +283,7 @@ def test_bad_data_through_the_stage_is_one_line_exit_1_and_writes_nothing(tmp_pa
     params["data"].update(source="csv", path=str(bad), options={"task": "classification"})
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
     result = subprocess.run(
-        [sys.executable, "-m", "pipeline.prepare"], cwd=tmp_path, env=env(), capture_output=True, text=True
+        [sys.executable, "-m", "seqpipe.stages.prepare"], cwd=tmp_path, env=env(), capture_output=True, text=True
     )
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
@@ -294,9 +295,9 @@ def test_bad_data_through_the_stage_is_one_line_exit_1_and_writes_nothing(tmp_pa
 
 
 def test_data_path_is_passed_to_file_sources_and_not_accepted_twice():
-    from pipeline.errors import ParamsError
-    from pipeline.experiment import choose_dataset
-    from pipeline.params import Params
+    from seqpipe.errors import ParamsError
+    from seqpipe.config.experiment import choose_dataset
+    from seqpipe.config.params import Params
 
     params = Params.model_validate(
         {"architectures": ["lstm"], "data": {"source": "npz", "path": "x.npz", "options": {"task": "regression"}}}

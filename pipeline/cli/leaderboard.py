@@ -1,0 +1,35 @@
+"""`seqpipe leaderboard`: one ranked table of architecture × experiment from `dvc exp show --json`."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from seqpipe.reporting.experiments import build, environments, exp_show_json, parse_json_text, render
+
+
+def main(args) -> None:
+    """The `seqpipe leaderboard` subcommand (args from the CLI parser)."""
+    if args.input:
+        with open(args.input, encoding="utf-8") as fh:
+            payload = parse_json_text(fh.read())
+    else:
+        payload = exp_show_json(["-A"] if args.all_commits else None)
+    table, name = build(payload, args.metric)
+    fmt = "csv" if args.csv else "md" if args.md else "text"
+    sys.stdout.write(render(table, fmt))
+    if len(environments(table)) > 1:
+        print(
+            "seqpipe: warning: these runs were trained in different environments (column env); "
+            "compare their environment/<arch>.json, e.g. `dvc diff <rev-a> <rev-b>`, `dvc exp apply`",
+            file=sys.stderr,
+        )
+
+
+def add_parser(sub) -> None:
+    lb = sub.add_parser("leaderboard", help="one ranked table of architecture × experiment from `dvc exp show --json`")
+    out = lb.add_mutually_exclusive_group()
+    out.add_argument("--md", action="store_true", help="Markdown table")
+    out.add_argument("--csv", action="store_true", help="CSV")
+    lb.add_argument("--metric", help="rank by this metric (default: mse or accuracy, whichever the task has)")
+    lb.add_argument("--input", help="read saved `dvc exp show --json` output instead of running dvc")
+    lb.add_argument("-A", "--all-commits", action="store_true", help="include experiments of all commits")

@@ -1,0 +1,119 @@
+"""`seqpipe predict`: run a trained model on new sequences, with the preprocessing saved at training.
+
+Inputs are read and preprocessed by `seqpipe.data.new_inputs` exactly as `prepare` did. Output
+goes to inference/ by default, not predictions/ (a dependency of the report stage).
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from seqpipe import layout
+from seqpipe.data.new_inputs import Inputs, read_input
+from seqpipe.errors import DataError
+
+
+# --- prediction ----------------------------------------------------------------------------------
+
+
+def predict_batches(model: Any, x: np.ndarray, batch_size: int, chunk: int = 4096, progress: bool | None = None) -> np.ndarray:
+    """model.predict over `x` in chunks, with a progress bar on stderr for large inputs."""
+    from tqdm import tqdm
+
+    show = progress if progress is not None else (len(x) > chunk and sys.stderr.isatty())
+    outputs = []
+    with tqdm(total=len(x), unit="seq", desc="predicting", disable=not show, file=sys.stderr) as bar:
+        for start in range(0, len(x), chunk):
+            part = x[start:start + chunk]
+            outputs.append(np.asarray(model.predict(part, batch_size=batch_size, verbose=0)))
+            bar.update(len(part))
+    return np.concatenate(outputs) if outputs else np.zeros((0,))
+
+
+def predictions_frame(task_name: str, raw_output: np.ndarray, spec: dict, y_true: np.ndarray | None = None,
+                      ids: list[Any] | None = None, vocabulary: list[str] | None = None):
+    """The CSV rows: id (if the input had them), y_true (if known), the prediction (one column per
+    horizon step for forecasts), class probabilities, and class names or tokens."""
+    import pandas as pd
+
+    from seqpipe import tasks
+
+    task = tasks.get(task_name)
+    frame = pd.DataFrame({"index": np.arange(len(raw_output))})
+    if ids is not None and len(ids) == len(frame):
+        frame["id"] = ids
+    predicted = task.predict(raw_output)
+    if np.ndim(predicted) == 2:  # multi-step forecast
+        for h in range(predicted.shape[1]):
+            if y_true is not None:
+                frame[f"y_true_h{h + 1}"] = y_true[:, h]
+            frame[f"y_pred_h{h + 1}"] = predicted[:, h]
+        return frame
+    if y_true is not None:
+        frame["y_true"] = y_true
+    frame["y_pred"] = predicted
+    if task_name == "binary":
+        frame["p_1"] = raw_output.reshape(-1)
+    elif task_name == "multiclass":
+        for c in range(raw_output.shape[-1]):
+            frame[f"p_{c}"] = raw_output[:, c]
+    names = spec.get("class_names")
+    if names and task_name in ("binary", "multiclass"):
+        frame["label"] = [names[int(i)] for i in frame["y_pred"]]
+    if vocabulary and task_name == "next_token":
+        frame["token"] = [vocabulary[int(i)] if int(i) < len(vocabulary) else "" for i in frame["y_pred"]]
+    return frame
+
+
+def main(args) -> None:
+    """The `seqpipe predict` subcommand (args from the CLI parser)."""
+    from seqpipe import atomic, process
+    from seqpipe.config.context import context
+    from seqpipe.training.model import load_model
+
+    process.quiet_tensorflow()
+    ctx = context(args.params)
+    choice = ctx.architecture(args.arch)
+    prepared = Path(args.prepared)
+    spec_file = prepared / "spec.json"
+    if not spec_file.is_file():
+        raise DataError(f"{spec_file}: not found; run `dvc repro` first (predict reuses prepare's preprocessing)")
+    spec = json.loads(spec_file.read_text(encoding="utf-8"))
+    path = layout.model_path(args.arch)
+    if not path.is_file():
+        raise DataError(f"{path}: not found; run `dvc repro train@{args.arch}` first")
+
+    vocabulary = None
+    if spec.get("vocabulary"):
+        vocabulary = json.loads((prepared / spec["vocabulary"]).read_text(encoding="utf-8"))
+    if args.input:
+        inputs = read_input(args.input, ctx.dataset, ctx.params.data.path, spec, vocabulary, ctx.params.data.text)
+    else:
+        inputs = Inputs(np.load(prepared / f"X_{args.split}.npy", allow_pickle=False),
+                        np.load(prepared / f"y_{args.split}.npy", allow_pickle=False))
+    custom = choice.architecture.custom_objects() if choice.architecture.custom_objects else None
+    model = load_model(str(path), custom_objects=custom)
+    raw = predict_batches(model, inputs.x, ctx.params.train.batch_size, progress=True if args.progress else None)
+    frame = predictions_frame(spec["task"], raw, spec, inputs.y_true, inputs.ids, vocabulary)
+    output = Path(args.output or layout.INFERENCE_DIR / f"{args.arch}.{Path(args.input).stem if args.input else args.split}.csv")
+    with atomic.atomic_path(output) as tmp:
+        frame.to_csv(tmp, index=False, float_format="%.6g")
+    print(f"wrote {len(frame)} predictions of {args.arch} to {output}")
+
+
+def add_parser(sub) -> None:
+    pr = sub.add_parser("predict", help="predict with a trained model; writes CSV")
+    pr.add_argument("--arch", required=True, help="architecture name from params.yaml")
+    source = pr.add_mutually_exclusive_group()
+    source.add_argument("--input", help="sequences to predict: a file in the training data's format (data.path's; "
+                        "target column optional) or a .npy/.npz array")
+    source.add_argument("--split", default="test", choices=("train", "val", "test"),
+                        help="a prepared split instead of --input (default: test)")
+    pr.add_argument("--output", "-o", help="CSV to write (default: inference/<arch>.<input or split>.csv)")
+    pr.add_argument("--params", default=str(layout.PARAMS_FILE))
+    pr.add_argument("--prepared", default=str(layout.PREPARED_DIR), help="prepared data directory (spec.json)")
+    pr.add_argument("--progress", action="store_true", help="always show the progress bar")

@@ -1,0 +1,1 @@
+"""Step 0: params.yaml read, validated and resolved against the registered plugins."""

@@ -1,0 +1,82 @@
+"""Cross-field checks: combinations of valid values that cannot work together.
+
+Each section's schema checks its own fields; these checks look across sections and plugins.
+`check_experiment` runs on params alone (`seqpipe validate`, every stage's start, no TensorFlow);
+`check_prepared` runs once the prepared data's shape is known (prepare, before writing; train,
+before building). Every failure is one ParamsError naming the dotted key, the value and the fix.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from seqpipe.errors import ParamsError
+from seqpipe.config.experiment import ArchitectureChoice, DatasetChoice
+from seqpipe.config.params import PARAMS_FILE, Params
+
+
+def _forecast_only(dataset: DatasetChoice) -> bool:
+    tasks = tuple(dataset.dataset.tasks)
+    return tasks == ("forecast",) or getattr(dataset.options, "task", None) == "forecast"
+
+
+def _min_timesteps(choice: ArchitectureChoice) -> int | None:
+    needs = choice.architecture.min_timesteps
+    return None if needs is None else int(needs(choice.hp))
+
+
+def check_timesteps(timesteps: int, key: str, choices: list[ArchitectureChoice], source: str = PARAMS_FILE) -> None:
+    """Every architecture's shortest usable input (its `min_timesteps`) fits in `timesteps`."""
+    for choice in choices:
+        needs = _min_timesteps(choice)
+        if needs is not None and timesteps < needs:
+            raise ParamsError(
+                f"{source}: {key}: {timesteps} steps are fewer than the {needs} that architecture "
+                f"'{choice.name}' needs with its models.{choice.name} settings; use longer sequences "
+                f"or smaller kernels/fewer layers"
+            )
+
+
+def check_batch_size(batch_size: int, train_size: int, source: str = PARAMS_FILE, estimated: bool = False) -> None:
+    if batch_size > train_size:
+        about = "about " if estimated else ""
+        raise ParamsError(
+            f"{source}: train.batch_size: {batch_size} is larger than the training split ({about}{train_size} "
+            f"sequences); use at most {train_size}"
+        )
+
+
+def check_experiment(
+    params: Params, dataset: DatasetChoice, choices: list[ArchitectureChoice], source: str = PARAMS_FILE
+) -> None:
+    """What can be told from params.yaml and the plugins alone, before any data is read."""
+    data = params.data
+    if data.maxlen is not None and not _forecast_only(dataset):
+        check_timesteps(data.maxlen, "data.maxlen", choices, source)
+    if _forecast_only(dataset):
+        window = data.window
+        if window.season > window.lookback:
+            raise ParamsError(
+                f"{source}: data.window.season: {window.season} exceeds data.window.lookback "
+                f"({window.lookback}); the seasonal naive baseline needs a full season of history"
+            )
+        check_timesteps(window.lookback, "data.window.lookback", choices, source)
+    n_samples = getattr(dataset.options, "n_samples", None)
+    if isinstance(n_samples, int) and not _forecast_only(dataset):
+        # Synthetic sources know their size: the split's arithmetic (scikit-learn rounds test and val up).
+        rest = n_samples - math.ceil(n_samples * data.split.test)
+        train = rest - math.ceil(rest * data.split.val / (1.0 - data.split.test))
+        check_batch_size(params.train.batch_size, train, source, estimated=True)
+
+
+def check_prepared(spec: dict[str, Any], params: Params, choices: list[ArchitectureChoice],
+                   source: str = PARAMS_FILE) -> None:
+    """Checks that need the prepared data's shape: sequence length and training-split size."""
+    if spec.get("task") == "forecast":
+        key = "data.window.lookback"
+    elif spec.get("padding", {}).get("maxlen_from") == "data.maxlen":
+        key = "data.maxlen"
+    else:
+        key = f"data.maxlen (null: {spec.get('padding', {}).get('maxlen_from', 'computed')})"
+    check_timesteps(int(spec["timesteps"]), key, choices, source)
+    check_batch_size(params.train.batch_size, int(spec["sizes"]["train"]), source)

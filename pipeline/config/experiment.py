@@ -1,0 +1,79 @@
+"""Params plus plugins: resolve names in params.yaml to validated plugin settings."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from seqpipe.config import params as params_mod
+from seqpipe.errors import ParamsError
+from seqpipe.config.params import Params
+from seqpipe.registry import Registry
+from seqpipe.specs import Architecture, Dataset
+
+
+@dataclass(frozen=True)
+class ArchitectureChoice:
+    name: str
+    architecture: Architecture
+    hp: Any  # the architecture's validated pydantic params
+
+
+@dataclass(frozen=True)
+class DatasetChoice:
+    name: str
+    dataset: Dataset
+    options: Any
+
+
+def choose_architecture(
+    params: Params, registry: Registry, name: str, source: str = params_mod.PARAMS_FILE
+) -> ArchitectureChoice:
+    """The architecture `name` with `models.<name>` validated against its own schema."""
+    architecture = registry.architecture(name)
+    if name not in params.models:
+        # DVC tracks `models.<name>` per matrix item and refuses to run when the key is absent.
+        raise ParamsError(
+            f"{source}: models.{name}: missing; add `{name}: {{}}` under `models:` "
+            f"(an empty mapping uses the plugin's defaults, see `seqpipe list`)"
+        )
+    hp = params_mod.validate(architecture.params, params.models[name], prefix=f"models.{name}", source=source)
+    return ArchitectureChoice(name, architecture, hp)
+
+
+def choose_dataset(params: Params, registry: Registry, source: str = params_mod.PARAMS_FILE) -> DatasetChoice:
+    """The data source named by `data.source`, with `data.options` validated against its schema."""
+    try:
+        dataset = registry.dataset(params.data.source)
+    except Exception as exc:
+        raise ParamsError(f"{source}: data.source: {exc}") from None
+    raw_options = dict(params.data.options or {})
+    if dataset.reads_path:
+        if "path" in raw_options:
+            raise ParamsError(f"{source}: data.options.path: set the input file as data.path (a DVC dependency of prepare)")
+        raw_options["path"] = params.data.path
+    options = params_mod.validate(dataset.params, raw_options, prefix="data.options", source=source)
+    return DatasetChoice(params.data.source, dataset, options)
+
+
+def validate_experiment(
+    params: Params, registry: Registry, source: str = params_mod.PARAMS_FILE
+) -> tuple[DatasetChoice, list[ArchitectureChoice]]:
+    """Everything params.yaml names, checked before any data or training work."""
+    dataset = choose_dataset(params, registry, source)
+    choices = []
+    for name in params.architectures:
+        try:
+            choices.append(choose_architecture(params, registry, name, source))
+        except ParamsError:
+            raise
+        except Exception as exc:
+            raise ParamsError(f"{source}: architectures: {exc}") from None
+    # An entry for a broken or ambiguous plugin is not a typo: it only fails once selected.
+    known = set(registry.architectures) | set(registry.broken) | set(registry.ambiguous)
+    unused = sorted(set(params.models) - set(params.architectures) - known)
+    if unused:
+        raise ParamsError(
+            f"{source}: models.{unused[0]}: no architecture of that name is registered; "
+            f"available: {', '.join(sorted(registry.architectures))}"
+        )
+    return dataset, choices

@@ -1,0 +1,184 @@
+"""params.yaml: one pydantic schema per section, validated before any work.
+
+Errors name the dotted key, the value and what is allowed, in one line.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from seqpipe.errors import ParamsError
+
+PARAMS_FILE = "params.yaml"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SplitParams(Strict):
+    val: float = Field(0.15, gt=0.0, lt=0.5, description="fraction of sequences held out for validation")
+    test: float = Field(0.15, gt=0.0, lt=0.5, description="fraction of sequences held out for the test")
+
+
+class WindowParams(Strict):
+    """Sliding windows for the forecast task."""
+
+    lookback: int = Field(24, ge=1, description="past steps the model sees")
+    horizon: int = Field(1, ge=1, description="future steps it predicts")
+    stride: int = Field(1, ge=1, description="steps between consecutive windows")
+    season: int = Field(1, ge=1, description="season length of the naive baseline and MASE (1 = last value)")
+
+
+class TextParams(Strict):
+    """Keras TextVectorization settings, fit on the training split only."""
+
+    vocab_size: int = Field(5000, ge=3, description="largest vocabulary, including padding and OOV")
+    standardize: Literal["lower_and_strip_punctuation", "lower", "strip_punctuation", "none"] = Field(
+        "lower_and_strip_punctuation", description="text standardisation before splitting"
+    )
+    split: Literal["whitespace", "character"] = Field("whitespace", description="how text is cut into tokens")
+    stride: int = Field(1, ge=1, description="next_token on text: positions between consecutive contexts")
+
+
+class DataParams(Strict):
+    source: str = Field("adding", description="registered dataset name (`seqpipe list`)")
+    path: str = Field(
+        "plugins/adding.py",
+        description="the input file of file sources; a DVC dependency of prepare (synthetic sources ignore it)",
+    )
+    options: dict[str, Any] = Field(default_factory=dict, description="the dataset's own options")
+    split: SplitParams = Field(default_factory=SplitParams)
+    scale: bool = Field(True, description="standardise numeric features with train-split statistics")
+    maxlen: int | None = Field(None, ge=1, description="pad/truncate to this length; null = see maxlen_percentile")
+    maxlen_percentile: float = Field(
+        100.0, gt=0.0, le=100.0, description="with maxlen null: this percentile of train-split lengths"
+    )
+    padding: Literal["pre", "post"] = "pre"
+    truncating: Literal["pre", "post"] = "pre"
+    pad_value: float = Field(0.0, description="value of padded steps of numeric series (token padding is id 0)")
+    nan_policy: Literal["error", "drop", "fill"] = Field(
+        "error", description="NaN/inf in numeric data: stop, drop the sequence, or replace by fill_value"
+    )
+    fill_value: float = Field(0.0, description="replacement for NaN/inf with nan_policy fill")
+    window: WindowParams = Field(default_factory=WindowParams)
+    text: TextParams = Field(default_factory=TextParams)
+
+
+class TrainParams(Strict):
+    # Defaults chosen by bench/tuning_defaults.py and bench/defaults.py (see bench/RESULTS.md).
+    epochs: int = Field(30, ge=1, le=10_000)
+    batch_size: int = Field(16, ge=1)
+    learning_rate: float = Field(2e-3, gt=0.0, le=10.0)
+    lr_schedule: Literal["constant", "cosine"] = Field(
+        "cosine",
+        description="learning rate over the run: constant, or cosine decay from learning_rate to 0 at the last epoch",
+    )
+    clipnorm: float | None = Field(
+        1.0, gt=0.0, description="clip each gradient to this norm (stabilises relu RNNs); null: no clipping"
+    )
+    steps_per_execution: int = Field(
+        16, ge=1, le=10_000,
+        description="training steps per call into the compiled graph; more cut the per-step Python cost of small "
+        "models (single-device runs; train.distribute runs use 1)",
+    )
+    patience: int = Field(10, ge=0, description="early-stopping patience in epochs; 0 disables")
+    embedding_dim: int = Field(32, ge=1, description="width of the token embedding (token inputs)")
+    repeats: int = Field(
+        1, ge=1, le=100, description="train each architecture with seeds seed, seed+1, ...; >1 adds mean/std and tests"
+    )
+    jit_compile: Literal["auto", True, False] = Field(
+        "auto",
+        description="XLA compilation: auto = the architecture's measured choice on CPU (Keras decides on GPU); "
+        "an architecture XLA cannot compile falls back with a warning",
+    )
+    precision: Literal["float32", "mixed_float16", "mixed_bfloat16"] = Field(
+        "float32", description="dtype policy: mixed_float16 for NVIDIA GPUs (loss scaling), mixed_bfloat16 for TPUs/CPUs"
+    )
+    distribute: Literal["none", "mirrored", "multi_worker"] = Field(
+        "none",
+        description="tf.distribute strategy: mirrored = all GPUs of this machine, multi_worker = machines in "
+        "TF_CONFIG; batch_size is per replica",
+    )
+
+    @field_validator("jit_compile", mode="before")
+    @classmethod
+    def _jit_words(cls, value: Any) -> Any:
+        """`-S train.jit_compile=True` and quoted 'false' mean the booleans."""
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        if isinstance(value, int) and not isinstance(value, bool) and value in (0, 1):
+            return bool(value)
+        return value
+
+
+class Params(Strict):
+    seed: int = Field(42, ge=0, lt=2**32)
+    architectures: list[str] = Field(min_length=1)
+    data: DataParams = Field(default_factory=DataParams)
+    train: TrainParams = Field(default_factory=TrainParams)
+    models: dict[str, dict[str, Any] | None] = Field(default_factory=dict)
+
+    @field_validator("architectures")
+    @classmethod
+    def _unique(cls, names: list[str]) -> list[str]:
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"names must be unique, repeated: {', '.join(duplicates)}")
+        return names
+
+
+def read_yaml(path: str | Path = PARAMS_FILE) -> dict[str, Any]:
+    """The raw params mapping; a ParamsError for a missing or malformed file."""
+    path = Path(path)
+    if not path.is_file():
+        raise ParamsError(f"{path}: file not found (run from the project root)")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ParamsError(f"{path}: not valid UTF-8 at byte {exc.start}; save the file as UTF-8") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ParamsError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+    if not isinstance(raw, dict):
+        raise ParamsError(f"{path}: must be a mapping of sections, got {type(raw).__name__}")
+    return raw
+
+
+def validate(schema: type[BaseModel], raw: Any, prefix: str = "", source: str = PARAMS_FILE) -> Any:
+    """`schema(**raw)`, turning the first validation error into a one-line ParamsError."""
+    try:
+        return schema.model_validate(raw if raw is not None else {})
+    except ValidationError as exc:
+        raise ParamsError(describe(exc, schema, prefix, source)) from None
+
+
+def describe(exc: ValidationError, schema: type[BaseModel], prefix: str, source: str) -> str:
+    err = exc.errors()[0]
+    loc = [str(p) for p in err["loc"]]
+    key = ".".join([p for p in [prefix, *loc] if p]) or prefix or "(top level)"
+    if err["type"] == "extra_forbidden":
+        allowed = _allowed_keys(schema, loc[:-1])
+        return f"{source}: {key}: unknown key; allowed: {', '.join(allowed)}"
+    value = err.get("input")
+    shown = "missing" if err["type"] == "missing" else f"got {value!r}"
+    return f"{source}: {key}: {err['msg'][0].lower()}{err['msg'][1:]}, {shown}"
+
+
+def _allowed_keys(schema: type[BaseModel], path: list[str]) -> list[str]:
+    model: Any = schema
+    for part in path:
+        field = getattr(model, "model_fields", {}).get(part)
+        if field is None or not (isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)):
+            return sorted(getattr(model, "model_fields", {}))
+        model = field.annotation
+    return sorted(getattr(model, "model_fields", {}))
+
+
+def load(path: str | Path = PARAMS_FILE) -> Params:
+    """Read and validate the core sections of params.yaml."""
+    return validate(Params, read_yaml(path), source=str(path))

@@ -1,0 +1,188 @@
+"""New sequences for a trained model (`seqpipe predict`), read and preprocessed as at training.
+
+Inputs are padded, truncated and scaled exactly as `prepare` did, from data/prepared/spec.json
+(maxlen, padding side, scaler statistics) and the saved vocabulary, so training and inference
+cannot disagree. A file in the training data's format is read by the training data source
+itself (so CSV/Parquet layouts and text columns mean the same; the target column is optional);
+`.npy`/`.npz` arrays of sequences are read by LOADERS. Forecast and next-token inputs predict
+what follows the end of each series or document.
+"""
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from seqpipe.config.params import TextParams
+from seqpipe.errors import DataError
+from seqpipe.data.padding import pad, padding_positions
+from seqpipe.data.text import vectorize
+from seqpipe.specs import RawData
+
+
+# --- loaders: path -> raw sequences (array (n, steps[, features]) or list of 1-D/2-D arrays) -----
+
+
+def _load_npy(path: Path) -> np.ndarray | list[np.ndarray]:
+    array = np.load(path, allow_pickle=False)
+    if array.ndim not in (2, 3):
+        raise DataError(f"{path}: expected an array (sequences, steps) or (sequences, steps, features), got shape {array.shape}")
+    return array
+
+
+def _load_npz(path: Path) -> np.ndarray | list[np.ndarray]:
+    with np.load(path, allow_pickle=False) as archive:
+        for key in ("X", "x", "X_test", "sequences"):
+            if key in archive:
+                return _check_ndim(path, archive[key])
+        if len(archive.files) == 1:
+            return _check_ndim(path, archive[archive.files[0]])
+    raise DataError(f"{path}: no array named X, x, X_test or sequences")
+
+
+def _check_ndim(path: Path, array: np.ndarray) -> np.ndarray:
+    if array.ndim not in (2, 3):
+        raise DataError(f"{path}: expected 2-D or 3-D sequences, got shape {array.shape}")
+    return array
+
+
+LOADERS: dict[str, Callable[[Path], Any]] = {".npy": _load_npy, ".npz": _load_npz}
+
+
+@dataclass
+class Inputs:
+    """Model-ready inputs read from a file, with what the file said about them."""
+
+    x: np.ndarray
+    y_true: np.ndarray | None = None
+    ids: list[Any] | None = None
+
+
+def load_input(path: str | Path) -> Any:
+    """Raw sequences from a .npy/.npz array file."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: file not found")
+    loader = LOADERS.get(path.suffix.lower())
+    if loader is None:
+        raise DataError(f"{path}: unsupported input format '{path.suffix}'; supported: {', '.join(sorted(LOADERS))} "
+                        "or --split test")
+    try:
+        return loader(path)
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:  # pickled, truncated or not an array file
+        raise DataError(f"{path}: cannot read: {' '.join(str(exc).split())}") from None
+
+
+def read_input(path: str | Path, source: Any, source_path: str, spec: dict, vocabulary: list[str] | None,
+               text: TextParams) -> Inputs:
+    """Read `path` the way the training data was read, and preprocess it as prepare did.
+
+    A file in the training data's own format (same suffix as data.path, or any file when the
+    source is not an array) goes through the training data source's loader, so columns, long/wide
+    layout and text are understood the same way; its target column is optional. `.npy` arrays,
+    and `.npz` arrays for sources that do not read .npz, are sequences as they are.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: file not found")
+    suffix = path.suffix.lower()
+    same_format = source.dataset.reads_path and suffix == Path(source_path).suffix.lower()
+    if suffix in LOADERS and not same_format:
+        return Inputs(preprocess(load_input(path), spec))
+    if not source.dataset.reads_path:
+        raise DataError(f"{path}: unsupported input format '{path.suffix}'; the training data source "
+                        f"'{source.name}' is not a file, so give .npy/.npz arrays or use --split")
+    raw = _load_with_source(source, path)
+    return from_raw(raw, spec, vocabulary, text)
+
+
+def _load_with_source(source: Any, path: Path) -> RawData:
+    from seqpipe import tables
+    from seqpipe.data.loading import load_raw
+
+    options = source.options.model_copy(update={"path": str(path)})
+    with tables.reading_for_prediction():
+        return load_raw(replace(source, options=options), seed=0)
+
+
+def from_raw(raw: RawData, spec: dict, vocabulary: list[str] | None, text: TextParams) -> Inputs:
+    """RawData from the training source -> model inputs, true targets (if the file had them) and ids."""
+    sequences: Any = raw.sequences
+    if raw.input_kind == "text":
+        if not vocabulary:
+            raise DataError(f"{raw.origin}: text input, but the model was trained on {spec['input_kind']} data")
+        sequences = vectorize([str(t) for t in sequences], vocabulary, text)
+    if spec["task"] in ("forecast", "next_token"):
+        sequences = _last_contexts(raw, sequences, int(spec["padding"]["maxlen"]), spec["task"] == "forecast")
+    x = preprocess(sequences, spec)
+    y_true = None
+    if len(raw.targets) == len(x) and spec["task"] not in ("forecast", "next_token"):
+        y_true = _targets_as_trained(raw, spec)
+    return Inputs(x, y_true, raw.ids)
+
+
+def _last_contexts(raw: RawData, sequences: Any, lookback: int, whole_window: bool) -> list[np.ndarray]:
+    """The last `lookback` steps of every series or document: what comes next is predicted."""
+    contexts = []
+    for i, seq in enumerate(sequences):
+        seq = np.asarray(seq)
+        if whole_window and len(seq) < lookback:
+            name = raw.ids[i] if raw.ids else i
+            raise DataError(f"{raw.origin}: series {name!r} has {len(seq)} steps; forecasting needs the last "
+                            f"{lookback} (data.window.lookback)")
+        contexts.append(seq[-lookback:])
+    return contexts
+
+
+def _targets_as_trained(raw: RawData, spec: dict) -> np.ndarray:
+    """The file's targets in the training encoding (class ids follow the training class names)."""
+    if spec["task"] == "regression":
+        return np.asarray(raw.targets, dtype=np.float32)
+    trained = {str(name): i for i, name in enumerate(spec.get("class_names") or [])}
+    names = raw.class_names or [str(c) for c in range(int(np.max(raw.targets)) + 1)]
+    unknown = sorted({names[int(t)] for t in raw.targets} - set(trained))
+    if unknown:
+        raise DataError(f"{raw.origin}: labels {unknown[:5]} were not seen in training; known: {', '.join(trained)}")
+    return np.asarray([trained[names[int(t)]] for t in raw.targets], dtype=np.int32)
+
+
+# --- preprocessing from spec.json ----------------------------------------------------------------
+
+
+def preprocess(sequences: Any, spec: dict) -> np.ndarray:
+    """Raw sequences -> the model's input, with the padding and scaling recorded at prepare time."""
+    tokens = spec["input_kind"] == "tokens"
+    padding = spec["padding"]
+    maxlen = int(padding["maxlen"])
+    seqs = sequences
+    if isinstance(seqs, np.ndarray) and not tokens and seqs.ndim == 2:
+        seqs = seqs[..., None]
+    if isinstance(seqs, np.ndarray) and tokens and seqs.ndim != 2:
+        raise DataError(f"token inputs must be (sequences, steps) integer ids, got shape {seqs.shape}")
+    n = len(seqs)
+    lengths = np.fromiter((len(s) for s in seqs), dtype=np.int64, count=n)
+    if not tokens:
+        features = {np.asarray(s).shape[-1] for s in seqs}
+        if features and features != {spec["features"]}:
+            raise DataError(f"inputs have {sorted(features)} features per step; the model was trained on {spec['features']}")
+    dtype = "int32" if tokens else "float32"
+    if isinstance(seqs, np.ndarray) and seqs.shape[1] == maxlen:
+        x = seqs.astype(dtype)
+    else:
+        x, _ = pad(seqs, maxlen, padding["padding"], padding["truncating"], dtype=dtype)
+    if tokens:
+        vocab = spec.get("vocab_size")
+        if vocab and x.size and (x.max() >= vocab or x.min() < 0):
+            raise DataError(f"token ids must be in [0, {vocab - 1}] (the training vocabulary), got {x.min()}..{x.max()}")
+        return x
+    if spec.get("scaler"):
+        real = ~padding_positions(lengths, maxlen, padding["padding"])
+        mean = np.asarray(spec["scaler"]["mean"], dtype=np.float64)
+        scale = np.asarray(spec["scaler"]["scale"], dtype=np.float64)
+        x = ((x - mean) / scale).astype(np.float32)
+        x[~real] = 0.0
+    return x

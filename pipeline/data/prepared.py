@@ -1,0 +1,56 @@
+"""Prepared data on disk: the arrays, spec.json and the vocabulary that every stage after prepare reads."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from seqpipe import atomic
+from seqpipe.data.splits import SPLITS
+from seqpipe.errors import DataError
+
+VOCABULARY_FILE = "vocabulary.json"
+
+
+@dataclass
+class Prepared:
+    arrays: dict[str, np.ndarray]  # X_train, y_train, X_val, ...
+    spec: dict[str, Any]
+    vocabulary: list[str] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def xy(self, split: str) -> tuple[np.ndarray, np.ndarray]:
+        return self.arrays[f"X_{split}"], self.arrays[f"y_{split}"]
+
+
+def save(prepared: Prepared, directory: str | Path) -> None:
+    """Write the arrays, spec.json (and the vocabulary) into `directory`, atomically as a whole."""
+    with atomic.atomic_path(directory) as tmp:
+        tmp.mkdir(parents=True)
+        for name, array in prepared.arrays.items():
+            np.save(tmp / f"{name}.npy", array, allow_pickle=False)
+        (tmp / "spec.json").write_text(json.dumps(prepared.spec, indent=2) + "\n", encoding="utf-8")
+        if prepared.vocabulary is not None:
+            (tmp / VOCABULARY_FILE).write_text(
+                json.dumps(prepared.vocabulary, ensure_ascii=False, indent=0) + "\n", encoding="utf-8"
+            )
+
+
+def load(directory: str | Path, splits: tuple[str, ...] = SPLITS) -> Prepared:
+    """Read prepared data back (no pickles)."""
+    directory = Path(directory)
+    spec_file = directory / "spec.json"
+    if not spec_file.is_file():
+        raise DataError(f"{spec_file}: not found; run the prepare stage first (dvc repro prepare)")
+    spec = json.loads(spec_file.read_text(encoding="utf-8"))
+    arrays = {}
+    for split in splits:
+        for part in ("X", "y"):
+            arrays[f"{part}_{split}"] = np.load(directory / f"{part}_{split}.npy", allow_pickle=False)
+    vocabulary = None
+    if spec.get("vocabulary"):
+        vocabulary = json.loads((directory / spec["vocabulary"]).read_text(encoding="utf-8"))
+    return Prepared(arrays, spec, vocabulary)

@@ -1,0 +1,37 @@
+"""Per-feature standardisation with training-split statistics, chunked so large arrays are never copied."""
+from __future__ import annotations
+
+import numpy as np
+from sklearn.preprocessing import StandardScaler
+
+from seqpipe.errors import DataError
+
+CHUNK = 16384  # rows per chunk for in-place work on large arrays
+
+
+def fit_scaler(x_train: np.ndarray, real: np.ndarray | None = None) -> StandardScaler:
+    """Per-feature standardisation fitted on the training split only (chunked, so a large array
+    is never copied whole); `real` (n, steps) excludes padded steps from the statistics."""
+    scaler = StandardScaler()
+    features = x_train.shape[-1]
+    for start in range(0, len(x_train), CHUNK):
+        chunk = x_train[start : start + CHUNK]
+        rows = chunk[real[start : start + CHUNK]] if real is not None else chunk.reshape(-1, features)
+        if len(rows):
+            scaler.partial_fit(rows.reshape(-1, features))
+    if not hasattr(scaler, "mean_"):
+        raise DataError("the training split has no data to fit the scaler on")
+    return scaler
+
+
+def apply_scaler(scaler: StandardScaler, x: np.ndarray, padded: np.ndarray | None = None, value: float = 0.0) -> np.ndarray:
+    """Standardise `x` in place (float32, chunked); padded steps are set back to `value`."""
+    mean = scaler.mean_.astype(np.float32)
+    scale = scaler.scale_.astype(np.float32)
+    for start in range(0, len(x), CHUNK):
+        chunk = x[start : start + CHUNK]
+        chunk -= mean
+        chunk /= scale
+        if padded is not None:
+            chunk[padded[start : start + CHUNK]] = value
+    return x

@@ -1,0 +1,1 @@
+"""Step `evaluate`: held-out scores, predictions and inference latency of a trained model."""

@@ -1,0 +1,66 @@
+"""Held-out scoring and inference latency: library functions behind the evaluate stage."""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from seqpipe import tasks
+
+
+def predict(model: Any, x: np.ndarray, batch_size: int) -> np.ndarray:
+    return np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
+
+
+def score(task_name: str, y_true: np.ndarray, raw_output: np.ndarray, spec: dict | None = None) -> dict[str, float]:
+    """The task's metrics on the test split, rounded so reruns compare byte for byte."""
+    scores = tasks.get(task_name).score(y_true, raw_output, spec)
+    return {k: round(v, 6) for k, v in scores.items()}
+
+
+def predictions_frame(task_name: str, y_true: np.ndarray, raw_output: np.ndarray) -> pd.DataFrame:
+    """Test predictions as a flat table; multi-step forecasts get one column per horizon step."""
+    pred = tasks.get(task_name).predict(raw_output)
+    if np.ndim(y_true) == 2:
+        columns = {}
+        for h in range(y_true.shape[1]):
+            columns[f"y_true_h{h + 1}"] = y_true[:, h]
+            columns[f"y_pred_h{h + 1}"] = pred[:, h]
+        return pd.DataFrame(columns)
+    return pd.DataFrame({"y_true": y_true, "y_pred": pred})
+
+
+def confusion_rows(task_name: str, spec: dict, y_true: np.ndarray, raw_output: np.ndarray) -> pd.DataFrame:
+    """(actual, predicted) class names per test sequence for `dvc plots`' confusion template;
+    empty (header only) for tasks without classes."""
+    if task_name not in tasks.CLASSIFICATION:
+        return pd.DataFrame({"actual": [], "predicted": []})
+    pred = tasks.get(task_name).predict(raw_output)
+    names = spec.get("class_names")
+    label = (lambda i: names[int(i)]) if names else (lambda i: str(int(i)))
+    return pd.DataFrame({"actual": [label(i) for i in y_true], "predicted": [label(i) for i in pred]})
+
+
+def latency_ms_per_sample(model: Any, x: np.ndarray, batch_size: int, repeats: int = 3) -> float:
+    """Median over `repeats` of batched inference time over `x`, per sample, after a warm-up."""
+    sample = x[: max(batch_size, min(len(x), 1024))]
+    model.predict(sample[:batch_size], batch_size=batch_size, verbose=0)  # trace/compile once
+    runs = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        model.predict(sample, batch_size=batch_size, verbose=0)
+        runs.append((time.perf_counter() - start) / len(sample))
+    return round(float(np.median(runs)) * 1000.0, 4)
+
+
+def summarize_seeds(per_seed: list[dict[str, float]]) -> dict[str, float]:
+    """One run: its scores. Several seeds: the mean of each score, then each score's std (ddof=1)."""
+    names = [k for k in per_seed[0] if k != "seed"]
+    if len(per_seed) == 1:
+        return {k: per_seed[0][k] for k in names}
+    values = {k: np.array([run[k] for run in per_seed], dtype=float) for k in names}
+    means = {k: round(float(v.mean()), 6) for k, v in values.items()}
+    stds = {f"{k}_std": round(float(v.std(ddof=1)), 6) for k, v in values.items()}
+    return {**means, **stds}

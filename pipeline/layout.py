@@ -1,0 +1,83 @@
+"""Every path the pipeline reads or writes, relative to the project root: the one owner of them.
+
+dvc.yaml names the same paths; `tests/test_dvc_deps.py` checks the two agree. A stage, the CLI
+or the report asks here for a path instead of building it, so a new dimension of the layout
+(for example a dataset per experiment) changes this module only.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+PARAMS_FILE = Path("params.yaml")
+PREPARED_DIR = Path("data/prepared")
+SPEC_FILE = "spec.json"  # inside PREPARED_DIR
+# The fingerprint stage's hashes of each selected plugin's code.
+SOURCES_DIR = Path("sources")
+# Not a possible architecture file name ("-" is not allowed in a plugin module name).
+DATA_FINGERPRINT = SOURCES_DIR / "data-source.json"
+MODELS_DIR = Path("models")
+LIVE_DIR = Path("dvclive")
+ENV_DIR = Path("environment")
+METRICS_DIR = Path("metrics")
+TIMINGS_DIR = Path("timings")
+PREDICTIONS_DIR = Path("predictions")
+CONFUSION_DIR = Path("plots")  # plots/<arch>/confusion.csv: dvc plots' confusion template
+SCORES_DIR = Path("scores")
+REPORTS_DIR = Path("reports")
+CURVES_DIR = REPORTS_DIR / "curves"
+# Outside DVC: the resumable training state (git-ignored) and `seqpipe predict`'s default output.
+BACKUP_ROOT = Path(".seqpipe") / "backup"
+INFERENCE_DIR = Path("inference")
+
+
+def fingerprint_path(arch: str) -> Path:
+    return SOURCES_DIR / f"{arch}.json"
+
+
+def model_path(arch: str) -> Path:
+    return MODELS_DIR / f"{arch}.keras"
+
+
+def fit_summary_path(arch: str) -> Path:
+    return MODELS_DIR / f"{arch}.fit.json"
+
+
+def repeats_dir(arch: str) -> Path:
+    """The models of seeds 2..N of `train.repeats` (and seeds.json, also for N = 1)."""
+    return MODELS_DIR / f"{arch}.repeats"
+
+
+def seed_models(arch: str) -> list[tuple[int, Path]]:
+    """(seed, model file) for every repeat the train stage saved, the main model first."""
+    listing = json.loads((repeats_dir(arch) / "seeds.json").read_text(encoding="utf-8"))
+    return [(int(s), model_path(arch) if i == 0 else repeats_dir(arch) / f"seed{s}.keras")
+            for i, s in enumerate(listing["seeds"])]
+
+
+def live_dir(arch: str) -> Path:
+    return LIVE_DIR / arch
+
+
+def environment_path(arch: str) -> Path:
+    return ENV_DIR / f"{arch}.json"
+
+
+def metrics_path(arch: str) -> Path:
+    return METRICS_DIR / f"{arch}.json"
+
+
+def timings_path(arch: str) -> Path:
+    return TIMINGS_DIR / f"{arch}.json"
+
+
+def predictions_path(arch: str) -> Path:
+    return PREDICTIONS_DIR / f"{arch}.csv"
+
+
+def scores_path(arch: str) -> Path:
+    return SCORES_DIR / f"{arch}.csv"
+
+
+def confusion_path(arch: str) -> Path:
+    return CONFUSION_DIR / arch / "confusion.csv"

@@ -1,0 +1,59 @@
+"""Write one experiment's report directory: leaderboard, figures, curves, report.md/.html, summary.json."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from seqpipe import layout, tasks
+from seqpipe.data.prepared import Prepared
+from seqpipe.reporting import curves as curves_mod
+from seqpipe.reporting import figures, ranking, sections, statistics
+from seqpipe.reporting.document import render_html, render_markdown
+from seqpipe.reporting.results import Results
+
+
+def write_report(out: Path, results: Results, prepared: Prepared, params: dict[str, Any],
+                 plugin_sources: dict[str, str], seed_note: str = "") -> Any:
+    """Everything the report stage writes, into the (empty) directory `out`; returns the leaderboard."""
+    spec = prepared.spec
+    names = list(results.metrics)
+    task = tasks.get(spec["task"])
+    primary = task.primary_metric
+    table = ranking.leaderboard(results.metrics, results.timings, spec["task"])
+    if spec["task"] == "forecast":
+        base = ranking.forecast_baseline(spec, prepared.arrays["X_test"], prepared.arrays["y_test"])
+    else:
+        base = ranking.baseline(spec["task"], prepared.arrays["y_train"], prepared.arrays["y_test"])
+    tests = statistics.significance(table, spec["task"], results.scores, results.predictions)
+
+    (out / "curves").mkdir(parents=True)
+    curves = {a: curves_mod.read_curves(layout.LIVE_DIR, a) for a in names}
+    for column in ("train_loss", "val_loss"):
+        curves_mod.curves_wide(curves, column).to_csv(out / "curves" / f"{column}.tsv", sep="\t", float_format="%.6g")
+    figures.plot_learning_curves(curves, out / "learning_curves.png")
+    figures.plot_score_vs_cost(table, primary, out / "score_vs_cost.png", task.greater_is_better)
+    ranked_predictions = {a: results.predictions[a] for a in table["architecture"] if a in results.predictions}
+    shown = [
+        (f"Learning curves: training and validation loss per epoch, all architectures{seed_note}",
+         "learning_curves.png"),
+        (f"Score against cost: test {primary} against parameters and training time", "score_vs_cost.png"),
+        *figures.task_figures(spec["task"], ranked_predictions, spec, out),
+    ]
+    table.to_csv(out / "leaderboard.csv", index=False)
+    blocks = sections.report_blocks(
+        table, base, spec, params, shown, sections.data_summary(spec, prepared.arrays["X_train"]), tests,
+        results.environments, plugin_sources,
+    )
+    (out / "report.md").write_text(render_markdown(blocks), encoding="utf-8")
+    (out / "report.html").write_text(render_html(blocks, out), encoding="utf-8")
+    summary = {
+        "task": spec["task"],
+        "primary_metric": primary,
+        "ranking": table["architecture"].tolist(),
+        "best": table.iloc[0]["architecture"],
+        "baseline": base,
+        "significance": tests.to_dict(orient="records"),
+    }
+    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    return table

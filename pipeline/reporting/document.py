@@ -1,0 +1,138 @@
+"""A report is a list of blocks rendered twice: Markdown (report.md, PNGs next to it) and a
+self-contained HTML page (report.html, PNGs embedded as data URIs)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass
+class Block:
+    kind: str  # "h1", "h2", "p", "warn", "table", "img", "pre", "ul"
+    content: Any
+    caption: str = ""
+
+
+def fmt(value: Any) -> str:
+    if isinstance(value, (float, np.floating)):
+        if np.isnan(value):
+            return ""
+        return f"{value:.4g}"
+    return str(value)
+
+
+def display_table(table: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """The leaderboard as strings: `mean ± std` when there are repeats."""
+    shown = table.copy()
+    std = f"{metric}_std"
+    if std in shown:
+        shown[metric] = [f"{m:.4g} ± {s:.2g}" for m, s in zip(table[metric], table[std])]
+        shown = shown.drop(columns=[std])
+        shown = shown.rename(columns={metric: f"{metric} (mean ± std)"})
+    if "repeats" in shown and (shown["repeats"] == 1).all():
+        shown = shown.drop(columns=["repeats"])
+    return shown.map(fmt)
+
+
+def render_markdown(blocks: list[Block]) -> str:
+    lines: list[str] = []
+    for b in blocks:
+        if b.kind == "h1":
+            lines += [f"# {b.content}", ""]
+        elif b.kind == "h2":
+            lines += [f"## {b.content}", ""]
+        elif b.kind == "p":
+            lines += [b.content, ""]
+        elif b.kind == "warn":
+            lines += [f"> **Warning:** {b.content}", ""]
+        elif b.kind == "table":
+            lines += [b.content.to_markdown(index=False), ""]
+        elif b.kind == "img":
+            lines += [f"![{b.caption}]({b.content})", ""]
+        elif b.kind == "pre":
+            lines += ["```", b.content.rstrip(), "```", ""]
+        elif b.kind == "ul":
+            lines += [f"- {item}" for item in b.content] + [""]
+    return "\n".join(lines)
+
+
+_CSS = """
+body { font-family: system-ui, -apple-system, Segoe UI, sans-serif; max-width: 1100px; margin: 2em auto;
+       padding: 0 1em; color: #222; line-height: 1.45; }
+h1 { border-bottom: 2px solid #ddd; padding-bottom: .3em; }
+h2 { margin-top: 1.8em; border-bottom: 1px solid #eee; padding-bottom: .2em; }
+table { border-collapse: collapse; margin: .6em 0; font-size: .92em; }
+th, td { border: 1px solid #ddd; padding: .3em .6em; text-align: left; }
+th { background: #f4f6f8; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr:nth-child(even) td { background: #fafafa; }
+img { max-width: 100%; border: 1px solid #eee; }
+figure { margin: 1em 0; }
+figcaption { color: #555; font-size: .9em; }
+pre { background: #f6f8fa; padding: .8em; overflow-x: auto; font-size: .85em; }
+.warn { background: #fff4e5; border-left: 4px solid #f0a020; padding: .5em .8em; }
+code { background: #f3f3f3; padding: 0 .2em; }
+"""
+
+
+def _inline(text: str) -> str:
+    """Escape, then the little Markdown the report uses inline: **bold** and `code`."""
+    import html
+    import re
+
+    out = html.escape(text)
+    out = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", out)
+    return re.sub(r"`(.+?)`", r"<code>\1</code>", out)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(str(text).split(" ± ")[0])
+        return True
+    except ValueError:
+        return False
+
+
+def _html_table(frame: pd.DataFrame) -> str:
+    """A table whose numeric cells are right-aligned and text cells left-aligned."""
+    import html
+
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    body = []
+    for row in frame.itertuples(index=False):
+        cells = "".join(
+            f"<td class='{'num' if _is_number(v) else 'txt'}'>{html.escape(str(v))}</td>" for v in row
+        )
+        body.append(f"<tr>{cells}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def render_html(blocks: list[Block], figures_dir: Path, title: str = "seqpipe report") -> str:
+    import base64
+    import html
+
+    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>",
+             f"<style>{_CSS}</style></head><body>"]
+    for b in blocks:
+        if b.kind in ("h1", "h2"):
+            parts.append(f"<{b.kind}>{_inline(b.content)}</{b.kind}>")
+        elif b.kind == "p":
+            parts.append(f"<p>{_inline(b.content)}</p>")
+        elif b.kind == "warn":
+            parts.append(f"<p class='warn'><strong>Warning:</strong> {_inline(b.content)}</p>")
+        elif b.kind == "table":
+            parts.append(_html_table(b.content))
+        elif b.kind == "img":
+            data = base64.b64encode((figures_dir / b.content).read_bytes()).decode("ascii")
+            parts.append(f"<figure><img alt='{html.escape(b.caption)}' src='data:image/png;base64,{data}'>"
+                         f"<figcaption>{_inline(b.caption)}</figcaption></figure>")
+        elif b.kind == "pre":
+            parts.append(f"<pre>{html.escape(b.content)}</pre>")
+        elif b.kind == "ul":
+            parts.append("<ul>" + "".join(f"<li>{_inline(i)}</li>" for i in b.content) + "</ul>")
+    parts.append("</body></html>\n")
+    return "\n".join(parts)

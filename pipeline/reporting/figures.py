@@ -1,0 +1,187 @@
+"""The report's figures (matplotlib, PNG): learning curves, score against cost, and per-task figures."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+def _scale(ax, which: str, values) -> bool:
+    """Log scale only when the values span more than a decade; plain-number ticks either way."""
+    v = np.asarray([x for x in np.ravel(values) if x is not None and np.isfinite(x) and x > 0], float)
+    use_log = len(v) > 0 and v.max() / v.min() > 10
+    if use_log:
+        (ax.set_xscale if which == "x" else ax.set_yscale)("log")
+        _plain_log_ticks(ax.xaxis if which == "x" else ax.yaxis)
+    return use_log
+
+
+def _plain_log_ticks(axis) -> None:
+    """Log-scale ticks as plain numbers (0.2, 0.5, 1) instead of 2x10^-1."""
+    from matplotlib.ticker import FuncFormatter
+
+    def minor(value, _):
+        return f"{value:g}" if f"{value:.0e}"[0] in "25" else ""
+
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_formatter(FuncFormatter(minor))
+
+
+def plot_learning_curves(curves: dict[str, pd.DataFrame], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
+    losses = [f[c].to_numpy() for f in curves.values() for c in ("train_loss", "val_loss") if c in f]
+    log_y = _scale(axes[0], "y", np.concatenate(losses) if losses else [])
+    for ax, column, title in zip(axes, ("train_loss", "val_loss"), ("training loss", "validation loss")):
+        for arch, frame in curves.items():
+            if column in frame:
+                ax.plot(frame.index, frame[column], marker="o", markersize=3, label=arch)
+        ax.set_title(title)
+        ax.set_xlabel("epoch")
+        epochs = max((len(f) for f in curves.values()), default=1)
+        if epochs <= 12:
+            ax.set_xticks(range(1, epochs + 1))
+        else:
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("loss (log scale)" if log_y else "loss")
+    axes[1].legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_score_vs_cost(table: pd.DataFrame, metric: str, path: Path, greater_is_better: bool | None = None) -> None:
+    """Primary metric against parameters and training time; error bars are the std over seeds."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    std = table[f"{metric}_std"] if f"{metric}_std" in table else None
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
+    for ax, column, label in zip(axes, ("params", "train_s"), ("parameters", "training time (s)")):
+        ax.errorbar(table[column], table[metric], yerr=std, fmt="o", capsize=3)
+        for _, row in table.iterrows():
+            ax.annotate(row["architecture"], (row[column], row[metric]), textcoords="offset points", xytext=(5, 5))
+        log_x = _scale(ax, "x", table[column].to_numpy(dtype=float))
+        ax.margins(x=0.15, y=0.12)
+        ax.set_xlabel(f"{label} (log scale)" if log_x else label)
+        ax.grid(alpha=0.3)
+    better = "" if greater_is_better is None else (" (higher is better)" if greater_is_better else " (lower is better)")
+    # Scores spanning more than a decade (a baseline-level architecture next to good ones) would
+    # squash the good ones into one point on a linear axis.
+    log_y = _scale(axes[0], "y", table[metric].to_numpy(dtype=float))
+    axes[0].set_ylabel(f"test {metric}{better}" + (" (log scale)" if log_y else ""))
+    if std is not None:
+        fig.suptitle("error bars: standard deviation over seeds", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_confusion_matrices(predictions: dict[str, pd.DataFrame], spec: dict, path: Path) -> None:
+    """One row-normalised confusion matrix per architecture on the test split."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import confusion_matrix
+
+    names = spec.get("class_names") or [str(c) for c in range(spec["n_classes"])]
+    labels = list(range(len(names)))
+    n = len(predictions)
+    cols = min(n, 3)
+    rows = (n + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.9 * rows), squeeze=False)
+    for ax, (arch, frame) in zip(axes.flat, predictions.items()):
+        counts = confusion_matrix(frame["y_true"].astype(int), frame["y_pred"].astype(int), labels=labels)
+        share = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+        ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
+        for i in labels:
+            for j in labels:
+                ax.text(j, i, f"{counts[i, j]}", ha="center", va="center",
+                        color="white" if share[i, j] > 0.6 else "black", fontsize=9)
+        ax.set_xticks(labels, names, rotation=45 if max(len(x) for x in names) > 3 else 0)
+        ax.set_yticks(labels, names)
+        ax.set_xlabel("predicted")
+        ax.set_ylabel("true")
+        ax.set_title(arch)
+    for ax in list(axes.flat)[n:]:
+        ax.axis("off")
+    fig.suptitle("Confusion matrices on the test split (counts; colour = share of the true class)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _classification_figures(predictions: dict[str, pd.DataFrame], spec: dict, out_dir: Path) -> list[tuple[str, str]]:
+    plot_confusion_matrices(predictions, spec, out_dir / "confusion_matrices.png")
+    return [("Confusion matrices on the test split, best architecture first", "confusion_matrices.png")]
+
+
+def plot_forecasts(predictions: dict[str, pd.DataFrame], path: Path, max_windows: int = 300) -> None:
+    """Forecast against truth over the test windows (first horizon step, in time order), and
+    predicted against true for every horizon step."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (line_ax, scatter_ax) = plt.subplots(1, 2, figsize=(12, 4.2), gridspec_kw={"width_ratios": [2, 1]})
+    first = next(iter(predictions.values()))
+    truth_column = "y_true_h1" if "y_true_h1" in first else "y_true"
+    shown = first.head(max_windows)
+    line_ax.plot(shown.index, shown[truth_column], color="black", linewidth=2.2, label="truth")
+    lows, highs = [], []
+    for arch, frame in predictions.items():
+        pred_columns = [c for c in frame if c.startswith("y_pred")]
+        true_columns = [c for c in frame if c.startswith("y_true")]
+        line_ax.plot(frame.head(max_windows).index, frame.head(max_windows)[pred_columns[0]],
+                     linewidth=1.1, alpha=0.85, label=arch)
+        y_true = frame[true_columns].to_numpy(float).ravel()
+        y_pred = frame[pred_columns].to_numpy(float).ravel()
+        scatter_ax.scatter(y_true, y_pred, s=6, alpha=0.4, label=arch)
+        lows += [y_true.min(), y_pred.min()]
+        highs += [y_true.max(), y_pred.max()]
+    part = f" (first {max_windows} of {len(first)})" if len(first) > max_windows else ""
+    line_ax.set_title(f"next-step forecast on the test windows{part}")
+    line_ax.set_xlabel("test window (time order)")
+    line_ax.set_ylabel("value")
+    line_ax.legend(fontsize=8, ncol=2)
+    line_ax.grid(alpha=0.3)
+    lo, hi = min(lows), max(highs)
+    scatter_ax.plot([lo, hi], [lo, hi], color="grey", linestyle="--", linewidth=1)
+    scatter_ax.set_title("predicted against true, every horizon step")
+    scatter_ax.set_xlabel("true")
+    scatter_ax.set_ylabel("predicted")
+    scatter_ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _forecast_figures(predictions: dict[str, pd.DataFrame], spec: dict, out_dir: Path) -> list[tuple[str, str]]:
+    plot_forecasts(predictions, out_dir / "forecasts.png")
+    return [("Forecasts against truth on the test windows, best architecture first", "forecasts.png")]
+
+
+# task name -> (predictions per architecture, spec, report dir) -> [(caption, png file name)].
+# A task adds its own figures here.
+TASK_FIGURES: dict[str, Callable[[dict[str, pd.DataFrame], dict, Path], list[tuple[str, str]]]] = {
+    "binary": _classification_figures,
+    "multiclass": _classification_figures,
+    "forecast": _forecast_figures,
+}
+
+
+def task_figures(task_name: str, predictions: dict[str, pd.DataFrame], spec: dict, out_dir: Path) -> list[tuple[str, str]]:
+    figure = TASK_FIGURES.get(task_name)
+    return figure(predictions, spec, out_dir) if figure and predictions else []

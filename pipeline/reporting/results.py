@@ -1,0 +1,46 @@
+"""The evaluate stages' outputs for one experiment, read back for the report."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from seqpipe import layout
+from seqpipe.errors import DataError
+
+
+@dataclass
+class Results:
+    """Per architecture: test metrics, timings, environment, per-seed scores and test predictions."""
+
+    metrics: dict[str, dict[str, Any]]
+    timings: dict[str, dict[str, Any]]
+    environments: dict[str, dict[str, Any]]
+    scores: dict[str, pd.DataFrame]
+    predictions: dict[str, pd.DataFrame]
+
+
+def _read(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise DataError(f"{path}: not found; run `dvc repro` so every architecture is evaluated")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _read_csv(path: Path) -> pd.DataFrame | None:
+    return pd.read_csv(path) if path.is_file() else None
+
+
+def read_results(names: list[str]) -> Results:
+    """What `dvc repro` left for architectures `names` (metrics and timings must exist)."""
+    scores = {a: _read_csv(layout.scores_path(a)) for a in names}
+    predictions = {a: _read_csv(layout.predictions_path(a)) for a in names}
+    return Results(
+        metrics={a: _read(layout.metrics_path(a)) for a in names},
+        timings={a: _read(layout.timings_path(a)) for a in names},
+        environments={a: _read(layout.environment_path(a)) for a in names if layout.environment_path(a).is_file()},
+        scores={a: frame for a, frame in scores.items() if frame is not None},
+        predictions={a: frame for a, frame in predictions.items() if frame is not None},
+    )

@@ -1,0 +1,126 @@
+"""What the report says, section by section, as document blocks."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from seqpipe import tasks
+from seqpipe.environment import differences
+from seqpipe.reporting.document import Block, display_table, fmt
+from seqpipe.reporting.ranking import with_baseline_row
+
+
+def data_summary(spec: dict, x_train: np.ndarray) -> pd.DataFrame:
+    """Sizes, padding coverage and class balance per split, as one small table."""
+    pad = spec["padding"]
+    if spec["input_kind"] == "tokens":
+        padded = x_train == 0
+    else:
+        padded = np.all(x_train == 0.0, axis=-1)
+    rows = [
+        ("task", spec["task"]),
+        ("input", f"{spec['input_kind']}, {spec['timesteps']} steps"
+                  + (f", {spec['features']} features" if spec["input_kind"] != "tokens" else f", vocabulary {spec['vocab_size']}")),
+        ("sequences train / val / test", " / ".join(str(spec["sizes"][s]) for s in ("train", "val", "test"))),
+        ("padding", f"maxlen {pad['maxlen']}, {pad['padding']}-padding, {pad['truncating']}-truncation"),
+        ("padded steps in train", f"{padded.mean():.1%}" if pad.get("padded") else "0% (all sequences have maxlen steps)"),
+        ("truncated sequences train / val / test", " / ".join(str(spec["truncated"].get(s, 0)) for s in ("train", "val", "test"))),
+        ("scaling", "standardised with train statistics" if spec.get("scaler") else "none"),
+        ("coverage", coverage_line(spec).removeprefix("- coverage: ")),
+    ]
+    balance = spec.get("class_balance")
+    if balance:
+        names = spec.get("class_names") or [str(i) for i in range(len(balance["train"]))]
+        for split in ("train", "val", "test"):
+            counts = balance[split]
+            total = max(sum(counts), 1)
+            rows.append((f"class balance {split}", ", ".join(f"{n}: {c} ({c / total:.0%})" for n, c in zip(names, counts))))
+    return pd.DataFrame(rows, columns=["item", "value"])
+
+
+def report_blocks(
+    table: pd.DataFrame,
+    base: dict,
+    spec: dict,
+    params: dict,
+    figures: list[tuple[str, str]],
+    data_table: pd.DataFrame,
+    tests: pd.DataFrame,
+    environments: dict[str, dict],
+    plugin_sources: dict[str, str],
+) -> list[Block]:
+    task = tasks.get(spec["task"])
+    metric = task.primary_metric
+    direction = "higher" if task.greater_is_better else "lower"
+    best = table.iloc[0]
+    repeats = int(table["repeats"].max()) if "repeats" in table else 1
+    seeds = f", mean over {repeats} seeds" if repeats > 1 else ""
+    blocks = [
+        Block("h1", "seqpipe report"),
+        Block("p", f"Task **{spec['task']}** on `{params['data']['source']}`: "
+                   f"{spec['sizes']['train']} train / {spec['sizes']['val']} validation / {spec['sizes']['test']} test "
+                   f"sequences of {spec['timesteps']} steps. Ranked by test **{metric}** ({direction} is better{seeds})."),
+        Block("p", f"Best: **{best['architecture']}** with {metric} = {best[metric]:.4g}; "
+                   + (f"the {base['baseline']} baseline scores {base[metric]:.4g}." if spec["task"] == "forecast" else
+                      f"a model that ignores the sequence ({base['baseline']}) scores {base[metric]:.4g}.")),
+    ]
+    for key, values in differences(environments).items():
+        shown = ", ".join(f"{a}: {v}" for a, v in values.items())
+        blocks.append(Block("warn", f"the architectures were trained in different environments ({key}: {shown}); "
+                                    "scores and timings may not be comparable."))
+    blocks += [
+        Block("h2", "Leaderboard"),
+        Block("table", display_table(with_baseline_row(table, base) if spec["task"] == "forecast" else table, metric)),
+        Block("p", "`params`: trainable and non-trainable weights; `train_s`: sum of epoch times inside `fit` "
+                   "(first seed); `s_per_epoch`: median epoch time; `latency_ms`: batched inference time per "
+                   "test sequence."),
+    ]
+    if not tests.empty:
+        blocks += [
+            Block("h2", f"Is the gap to {best['architecture']} real?"),
+            Block("table", tests.map(fmt)),
+            Block("p", "`gap_to_best`: the architecture's test " + metric + " minus the best one's. "
+                       + ("A paired t-test across seeds (same seeds for every architecture), significant at p < 0.05."
+                          if repeats > 1 else
+                          "One seed per architecture: a 95% paired bootstrap interval of the gap over the test "
+                          "sequences; significant when it excludes 0. It covers test-set noise, not training "
+                          "noise: set `train.repeats` to 3 or more for a test across seeds.")),
+        ]
+    blocks.append(Block("h2", "Figures"))
+    for caption, name in figures:
+        blocks.append(Block("img", name, caption))
+    blocks += [Block("h2", "Data"), Block("table", data_table)]
+    env_rows = _environment_table(environments, plugin_sources)
+    blocks += [Block("h2", "Versions and environment"), Block("table", env_rows)]
+    blocks += [Block("h2", "Params"), Block("pre", json.dumps(params, indent=2))]
+    return blocks
+
+
+def _environment_table(environments: dict[str, dict], plugin_sources: dict[str, str]) -> pd.DataFrame:
+    """One row per fingerprint key; a single column when every architecture ran in the same environment."""
+    keys = [k for k in (next(iter(environments.values()), {}) or {}) if k != "executable"]
+    rows = [{"item": f"plugin source: {a}", "value": s} for a, s in plugin_sources.items()]
+    same = not differences(environments, tuple(keys))
+    for key in keys:
+        if same:
+            value = str(next(iter(environments.values())).get(key))
+            if key.startswith("tf_threads") and value == "0":
+                value = "0 (TensorFlow default: all cores)"
+        else:
+            value = "; ".join(f"{a}: {fp.get(key)}" for a, fp in environments.items())
+        rows.append({"item": key, "value": value})
+    return pd.DataFrame(rows, columns=["item", "value"])
+
+
+def coverage_line(spec: dict) -> str:
+    """How many sequences fit in maxlen without truncation, and where maxlen came from."""
+    sizes, cut = spec["sizes"], spec["truncated"]
+    total, n_cut = sum(sizes.values()), sum(cut.values())
+    coverage = spec.get("coverage", 1.0 - n_cut / total if total else 1.0)
+    source = spec["padding"].get("maxlen_from", "")
+    return (
+        f"- coverage: {total - n_cut} of {total} sequences ({coverage:.1%}) fit in {spec['padding']['maxlen']} "
+        f"steps without truncation" + (f" (maxlen from {source})" if source else "")
+    )

@@ -1,0 +1,1 @@
+"""One module per dvc.yaml stage and nothing else: each a thin main() over the library."""

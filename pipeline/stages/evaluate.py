@@ -1,0 +1,65 @@
+"""Stage `evaluate@<arch>`: score the saved model on the held-out test split.
+
+Writes metrics/<arch>.json (deterministic: scores and parameter count), timings/<arch>.json
+(wall-clock figures, kept apart so reruns can be compared byte for byte) and
+predictions/<arch>.csv. With `train.repeats: N`, every seed's model is scored: scores/<arch>.csv
+holds one row per seed, and metrics/<arch>.json the mean (plus `<metric>_std` and `repeats`).
+"""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from seqpipe import atomic, data, layout, process
+from seqpipe.config.context import context
+from seqpipe.errors import user_errors_exit
+from seqpipe.evaluation import scoring
+from seqpipe.training.model import load_model
+
+
+@user_errors_exit
+def main(argv: list[str] | None = None) -> None:
+    args = process.parser(__doc__, with_arch=True).parse_args(argv)
+    process.quiet_tensorflow()
+    ctx = context(args.params)
+    choice = ctx.architecture(args.arch)
+    prepared = data.load(layout.PREPARED_DIR, splits=("test",))
+    x_test, y_test = prepared.xy("test")
+    task_name = prepared.spec["task"]
+
+    custom = choice.architecture.custom_objects() if choice.architecture.custom_objects else None
+    batch = ctx.params.train.batch_size
+    per_seed = []
+    for i, (seed, path) in enumerate(layout.seed_models(args.arch)):
+        seed_model = load_model(str(path), custom_objects=custom)
+        output = scoring.predict(seed_model, x_test, batch)
+        per_seed.append({"seed": seed, **scoring.score(task_name, y_test, output, prepared.spec)})
+        if i == 0:
+            model, raw_output = seed_model, output
+    metrics = {**scoring.summarize_seeds(per_seed), "params": int(model.count_params())}
+    if len(per_seed) > 1:
+        metrics["repeats"] = len(per_seed)
+    fit_summary = json.loads(layout.fit_summary_path(args.arch).read_text(encoding="utf-8"))
+    timings = {
+        **fit_summary,
+        "inference_ms_per_sample": scoring.latency_ms_per_sample(model, x_test, batch),
+    }
+    predictions = scoring.predictions_frame(task_name, y_test, raw_output)
+    confusion = scoring.confusion_rows(task_name, prepared.spec, y_test, raw_output)
+
+    atomic.write_json(layout.metrics_path(args.arch), metrics)
+    atomic.write_json(layout.timings_path(args.arch), timings)
+    with atomic.atomic_path(layout.scores_path(args.arch)) as tmp:
+        pd.DataFrame(per_seed).to_csv(tmp, index=False)
+    with atomic.atomic_path(layout.predictions_path(args.arch)) as tmp:
+        predictions.to_csv(tmp, index=False, float_format="%.6g")
+    with atomic.atomic_path(layout.confusion_path(args.arch)) as tmp:
+        confusion.to_csv(tmp, index=False)
+    shown = ", ".join(f"{k}={v}" for k, v in metrics.items())
+    print(f"evaluated {args.arch}: {shown}")
+
+
+if __name__ == "__main__":
+    main()
+    process.skip_final_collection()

@@ -1,0 +1,51 @@
+"""Stage `prepare`: load the configured data source, split, pad and scale; write data/prepared/."""
+from __future__ import annotations
+
+from seqpipe import data, layout, process
+from seqpipe.config import checks
+from seqpipe.config.context import context
+from seqpipe.data.loading import load_raw
+from seqpipe.errors import user_errors_exit
+from seqpipe.progress import Phases
+
+
+@user_errors_exit
+def main(argv: list[str] | None = None) -> None:
+    args = process.parser(__doc__).parse_args(argv)
+    process.quiet_tensorflow()
+    ctx = context(args.params)
+    p = ctx.params.data
+    with Phases("prepare", data.PREPARE_PHASES) as phase:
+        phase("loading")
+        raw = load_raw(ctx.dataset, ctx.params.seed)
+        prepared = data.prepare(
+            raw,
+            val=p.split.val,
+            test=p.split.test,
+            seed=ctx.params.seed,
+            scale=p.scale,
+            maxlen=p.maxlen,
+            maxlen_percentile=p.maxlen_percentile,
+            padding=p.padding,
+            truncating=p.truncating,
+            pad_value=p.pad_value,
+            nan_policy=p.nan_policy,
+            fill_value=p.fill_value,
+            window=p.window,
+            text=p.text,
+            progress=phase,
+        )
+        checks.check_prepared(prepared.spec, ctx.params, list(ctx.architectures.values()), args.params)
+        phase("saving")
+        data.save(prepared, layout.PREPARED_DIR)
+    sizes = prepared.spec["sizes"]
+    print(
+        f"prepared {ctx.dataset.name}: task={prepared.spec['task']} "
+        f"train/val/test={sizes['train']}/{sizes['val']}/{sizes['test']} timesteps={prepared.spec['timesteps']} "
+        f"coverage={prepared.spec['coverage']:.1%}"
+    )
+
+
+if __name__ == "__main__":
+    main()
+    process.skip_final_collection()

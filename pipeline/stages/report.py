@@ -1,0 +1,31 @@
+"""Stage `report`: rank the architectures of params.yaml on the test split and draw the figures.
+
+Writes reports/report.md (PNGs next to it), a self-contained reports/report.html, leaderboard.csv,
+summary.json and reports/curves/*.tsv (one column per architecture, for `dvc plots`).
+"""
+from __future__ import annotations
+
+from seqpipe import atomic, data, layout, process
+from seqpipe.config.context import context
+from seqpipe.errors import user_errors_exit
+from seqpipe.reporting.build import write_report
+from seqpipe.reporting.results import read_results
+
+
+@user_errors_exit
+def main(argv: list[str] | None = None) -> None:
+    args = process.parser(__doc__).parse_args(argv)
+    ctx = context(args.params)
+    names = ctx.params.architectures
+    prepared = data.load(layout.PREPARED_DIR, splits=("train", "test"))
+    results = read_results(names)
+    seed_note = f" (first seed, {ctx.params.seed})" if ctx.params.train.repeats > 1 else ""
+    with atomic.atomic_path(layout.REPORTS_DIR) as out:
+        table = write_report(out, results, prepared, ctx.params.model_dump(mode="json"),
+                             {a: ctx.registry.source_of(a) for a in names}, seed_note)
+    print(table.to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()
+    process.skip_final_collection()

@@ -1,0 +1,58 @@
+"""Stage `train@<arch>`: build the architecture through the plugin manager, fit it, save it.
+
+With `train.repeats: N` it fits N models with seeds seed, seed+1, ...: the first is
+models/<arch>.keras (its curves are in dvclive/<arch>/), the others go to models/<arch>.repeats/.
+Each run also records its environment in environment/<arch>.json.
+
+Training is resumable: every completed epoch is checkpointed under .seqpipe/backup/ (see
+seqpipe.training.resilience), a killed run continues from there on the next `dvc repro`, and the
+backup is removed once every output is written. A NaN/inf loss stops with one line, writing nothing.
+"""
+from __future__ import annotations
+
+from seqpipe import atomic, data, environment, layout, process
+from seqpipe.config import checks
+from seqpipe.config.context import Context, context
+from seqpipe.errors import user_errors_exit
+from seqpipe.training import acceleration, resilience
+from seqpipe.training.run import summary_record, train_as_worker, train_seeds
+
+
+@user_errors_exit
+def main(argv: list[str] | None = None) -> None:
+    args = process.parser(__doc__, with_arch=True).parse_args(argv)
+    process.quiet_tensorflow()
+    ctx = context(args.params)
+    choice = ctx.architecture(args.arch)
+    train = ctx.params.train
+    acceleration.check_distribute(train.distribute)  # TF_CONFIG problems: one line, before any work
+    acceleration.configure_threads()  # before TensorFlow starts its runtime
+    acceleration.strategy(train.distribute)  # multi_worker must start before any other op
+    prepared = data.load(layout.PREPARED_DIR, splits=("train", "val"))
+    checks.check_prepared(prepared.spec, ctx.params, [choice], args.params)
+    resilience.warn_nondeterministic(train, gpus=int(acceleration.gpu_visible()))
+    seeds = [ctx.params.seed + i for i in range(train.repeats)]
+    if not acceleration.is_chief(train.distribute):
+        train_as_worker(choice, prepared, train, seeds)
+        return
+    backup = resilience.backup_dir(args.arch, _run_key(ctx, args.arch))
+    resilience.forget_other_backups(args.arch, backup.name.removeprefix(f"{args.arch}-"))
+    summaries = train_seeds(
+        choice, prepared, train, seeds, backup=backup, model_file=layout.model_path(args.arch),
+        repeats_dir=layout.repeats_dir(args.arch), live_dir=layout.live_dir(args.arch),
+    )
+    atomic.write_json(layout.fit_summary_path(args.arch), summary_record(summaries))
+    atomic.write_json(layout.environment_path(args.arch), environment.snapshot())
+    resilience.remove_backup(backup)
+
+
+def _run_key(ctx: Context, arch: str) -> str:
+    """What a checkpoint depends on: seed, train params, hyperparameters, prepared data, plugin code."""
+    files = sorted(p for p in layout.PREPARED_DIR.iterdir() if p.is_file())
+    return resilience.run_key(ctx.params.seed, ctx.params.train.model_dump(mode="json"),
+                              ctx.params.models.get(arch), arch, files=[*files, layout.fingerprint_path(arch)])
+
+
+if __name__ == "__main__":
+    main()
+    process.skip_final_collection()

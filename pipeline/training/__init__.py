@@ -1,0 +1,1 @@
+"""Step `train`: model assembly, fitting, acceleration (XLA, precision, distribution) and resumable checkpoints."""

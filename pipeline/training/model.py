@@ -1,0 +1,129 @@
+"""Assemble a trainable model: input, token embedding and masking (core), encoder (plugin),
+head, loss and optimizer (core). The only module that calls a plugin's `build`."""
+from __future__ import annotations
+
+import zipfile
+from typing import Any
+
+from seqpipe.training import acceleration
+from seqpipe import tasks
+from seqpipe.errors import DataError, PluginError, one_line
+from seqpipe.config.experiment import ArchitectureChoice
+from seqpipe.config.params import TrainParams
+from seqpipe.specs import InputSpec
+
+
+def check_supported(choice: ArchitectureChoice, spec: dict) -> None:
+    arch = choice.architecture
+    if spec["task"] not in arch.tasks:
+        raise PluginError(
+            f"architecture '{choice.name}' does not support task '{spec['task']}'; it supports: {', '.join(arch.tasks)}"
+        )
+    if spec["input_kind"] not in arch.input_kinds:
+        raise PluginError(
+            f"architecture '{choice.name}' does not accept {spec['input_kind']} inputs; "
+            f"it accepts: {', '.join(arch.input_kinds)}"
+        )
+
+
+def build_model(choice: ArchitectureChoice, spec: dict, train: TrainParams) -> Any:
+    """A compiled keras.Model for the prepared data described by `spec`."""
+    check_supported(choice, spec)
+    gpu = acceleration.gpu_visible()
+    batch = train.batch_size * acceleration.replicas(train.distribute)
+    steps = acceleration.training_steps(spec.get("sizes", {}).get("train"), batch, train.epochs)
+    jit = acceleration.resolve_jit(train.jit_compile, acceleration.jit_hint(choice.architecture.jit_compile), steps, gpu)
+    with acceleration.scope(train.distribute), acceleration.dtype_policy(train.precision):
+        model = _assemble(choice, spec, train, jit_compile=False if jit is True else jit, steps=steps)
+    if jit is True:
+        acceleration.force_jit(model)
+    masked_pre = bool(spec["padding"]["padded"]) and spec["padding"].get("padding") == "pre"
+    acceleration.check_cudnn(model, masked_pre_padding=masked_pre and choice.architecture.supports_masking, gpu=gpu)
+    return model
+
+
+def learning_rate(train: TrainParams, steps: int | None) -> Any:
+    """`train.learning_rate`, or a cosine decay of it to 0 over the run's `steps` optimizer steps.
+
+    A schedule is a function of the optimizer's step counter, which checkpoints already hold, so
+    a resumed run continues on the same curve.
+    """
+    if train.lr_schedule == "constant" or not steps:
+        return train.learning_rate
+    import keras
+
+    return keras.optimizers.schedules.CosineDecay(train.learning_rate, decay_steps=steps)
+
+
+def _assemble(
+    choice: ArchitectureChoice, spec: dict, train: TrainParams, jit_compile: bool | str, steps: int | None = None
+) -> Any:
+    """Inputs, (token embedding and masking), the plugin's encoder, the task head; compiled."""
+    import keras
+    from keras import layers
+
+    arch = choice.architecture
+    timesteps = spec["timesteps"]
+    padded = bool(spec["padding"]["padded"])
+    masked = arch.supports_masking and padded
+    if spec["input_kind"] == "tokens":
+        inputs = keras.Input(shape=(timesteps,), dtype="int32", name="tokens")
+        x = layers.Embedding(
+            spec["vocab_size"], train.embedding_dim, mask_zero=masked, name="embedding"
+        )(inputs)
+        features = train.embedding_dim
+    else:
+        inputs = keras.Input(shape=(timesteps, spec["features"]), dtype="float32", name="series")
+        # prepare keeps padded steps at exactly the padding value, also after scaling.
+        pad_value = float(spec["padding"].get("value", 0.0))
+        x = layers.Masking(mask_value=pad_value, name="masking")(inputs) if masked else inputs
+        features = spec["features"]
+
+    input_spec = InputSpec(timesteps=timesteps, features=features, masked=masked)
+    try:
+        encoder = arch.build(input_spec, choice.hp)
+    except Exception as exc:
+        raise PluginError(f"plugin '{choice.name}': build() raised {type(exc).__name__}: {one_line(str(exc))}") from None
+    if not callable(encoder):
+        raise PluginError(
+            f"plugin '{choice.name}': build() returned {type(encoder).__name__}, expected a keras Layer "
+            "or a callable on keras tensors"
+        )
+    try:
+        encoded = encoder(x)
+    except Exception as exc:
+        raise PluginError(
+            f"plugin '{choice.name}': the encoder failed on input (batch, {timesteps}, {features}): "
+            f"{type(exc).__name__}: {one_line(str(exc))}"
+        ) from None
+    if not isinstance(encoded, keras.KerasTensor):
+        raise PluginError(
+            f"plugin '{choice.name}': the encoder returned {type(encoded).__name__}, expected a keras tensor"
+        )
+    if len(encoded.shape) != 2:
+        raise PluginError(
+            f"plugin '{choice.name}': the encoder must return (batch, units), got shape {tuple(encoded.shape)}"
+        )
+    task = tasks.get(spec["task"])
+    outputs = task.head(encoded, spec)
+    model = keras.Model(inputs, outputs, name=choice.name)
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=learning_rate(train, steps), clipnorm=train.clipnorm),
+        loss=task.loss,
+        metrics=list(task.keras_metrics),
+        jit_compile=jit_compile,
+        # Keras' multi-step loop fails under tf.distribute (InvalidArgumentError in the mirrored and
+        # multi-worker tests), so distributed runs call the graph once per batch.
+        steps_per_execution=train.steps_per_execution if train.distribute == "none" else 1,
+    )
+    return model
+
+
+def load_model(path: str, custom_objects: dict | None = None) -> Any:
+    """Load a saved model in Keras safe mode (no arbitrary code from the file)."""
+    import keras
+
+    try:
+        return keras.saving.load_model(path, custom_objects=custom_objects, safe_mode=True, compile=False)
+    except (ValueError, OSError, KeyError, zipfile.BadZipFile) as exc:  # not a .keras file, truncated, unsafe
+        raise DataError(f"{path}: cannot load as a Keras model: {one_line(str(exc))[:300]}") from None

@@ -1,0 +1,96 @@
+"""One architecture's whole training run: every seed of `train.repeats`, resumable, with its curves.
+
+The train stage calls `train_seeds` with the paths it owns; everything here takes values.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from seqpipe import atomic
+from seqpipe.config.experiment import ArchitectureChoice
+from seqpipe.config.params import TrainParams
+from seqpipe.data.prepared import Prepared
+from seqpipe.training import resilience
+from seqpipe.training.fit import FitSummary, fit, seed_everything
+from seqpipe.training.model import build_model
+
+
+def train_as_worker(choice: ArchitectureChoice, prepared: Prepared, train: TrainParams, seeds: list[int]) -> None:
+    """A worker of a multi-worker run: train in step with the chief, write nothing."""
+    for seed in seeds:
+        seed_everything(seed)
+        summary = fit(build_model(choice, prepared.spec, train), prepared.xy("train"), prepared.xy("val"), train)
+        print(f"worker done {choice.name} (seed {seed}): {summary.epochs_run} epochs; the chief writes the outputs")
+
+
+def train_seeds(
+    choice: ArchitectureChoice,
+    prepared: Prepared,
+    train: TrainParams,
+    seeds: list[int],
+    *,
+    backup: Path,
+    model_file: Path,
+    repeats_dir: Path,
+    live_dir: Path,
+) -> list[FitSummary]:
+    """Fit one model per seed. The first goes to `model_file` with its curves in `live_dir`; the
+    others to `repeats_dir`, which also lists the seeds. Each epoch is checkpointed under `backup`."""
+    from dvclive import Live
+
+    arch = choice.name
+    summaries = []
+    with atomic.atomic_path(repeats_dir) as extra:
+        extra.mkdir(parents=True)
+        for i, seed in enumerate(seeds):
+            seed_everything(seed)
+            model = build_model(choice, prepared.spec, train)  # plugin errors surface before any output
+            run = f" (seed {seed}, repeat {i + 1}/{len(seeds)})" if len(seeds) > 1 else ""
+            print(f"training {arch}{run}: {model.count_params():,} parameters", flush=True)
+            # Early stopping lives next to the checkpoint (which saves its state), so fit's own is off.
+            stopper = resilience.early_stopping(train.patience)
+            guard = resilience.nan_guard(arch)
+            ckpt = resilience.checkpoint(backup / f"seed{seed}", stopper, log=lambda m: print(m, flush=True))
+            callbacks = [guard, *([stopper] if stopper else []), ckpt]
+            no_stopper = train.model_copy(update={"patience": 0})
+            if i == 0:
+                with Live(dir=str(live_dir), dvcyaml=None, save_dvc_exp=False, report=None) as live:
+                    resilience.replay_history(live, resilience.saved_history(backup / f"seed{seed}"))
+                    summary = fit(model, prepared.xy("train"), prepared.xy("val"), no_stopper,
+                                  extra_callbacks=[*callbacks, resilience.live_logger(live)])
+                if guard.failed:
+                    shutil.rmtree(live_dir, ignore_errors=True)  # no curves ending in NaN
+                resilience.raise_if_diverged(guard)
+                resilience.save_model(model, model_file)
+            else:
+                summary = fit(model, prepared.xy("train"), prepared.xy("val"), no_stopper, extra_callbacks=callbacks)
+                resilience.raise_if_diverged(guard)
+                resilience.save_model(model, extra / f"seed{seed}.keras")
+            summary = _whole_run(summary, ckpt)
+            summaries.append(summary)
+            print(f"trained {arch}{run}: {summary.epochs_run} epochs in {summary.train_seconds:.1f}s "
+                  f"(best epoch {summary.best_epoch})", flush=True)
+        (extra / "seeds.json").write_text(json.dumps({"seeds": seeds}) + "\n", encoding="utf-8")
+    return summaries
+
+
+def summary_record(summaries: list[FitSummary]) -> dict[str, Any]:
+    """models/<arch>.fit.json: the first seed's fit, plus the total time of all repeats."""
+    record = summaries[0].as_dict()
+    if len(summaries) > 1:
+        record["repeats"] = len(summaries)
+        record["train_seconds_all_repeats"] = round(sum(s.train_seconds for s in summaries), 3)
+    return record
+
+
+def _whole_run(summary: FitSummary, ckpt: Any) -> FitSummary:
+    """Epoch counts of a resumed run include the epochs done before the interruption."""
+    if not ckpt.resumed_from:
+        return summary
+    val = [h.get("val_loss", float("inf")) for h in ckpt.history]
+    summary.epochs_run += ckpt.resumed_from
+    summary.best_epoch = (val.index(min(val)) + 1) if val else summary.epochs_run
+    return summary
