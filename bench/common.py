@@ -21,7 +21,7 @@ BIN = Path(sys.executable).parent
 def prepared_data(samples: int | None = None, timesteps: int | None = None) -> Any:
     """params.yaml's dataset (the adding problem by default) with `n_samples`/`timesteps` replaced,
     loaded by its plugin and split, padded and scaled by pipeline.data.prepare as the prepare stage does."""
-    from seqpipe import data
+    from seqpipe.data import api as data
     from seqpipe import process as stage
     from seqpipe.stages.prepare import load_raw
 
@@ -51,7 +51,7 @@ def prepared_data(samples: int | None = None, timesteps: int | None = None) -> A
 def adding_problem(samples: int, timesteps: int = 100) -> Any:
     """The adding problem as the older tuning scripts (tuning_batch, tuning_jit, tuning_progress)
     measured it: generated with seed 0 and split 70/15/15 with seed 0, independent of params.yaml."""
-    from seqpipe import data
+    from seqpipe.data import api as data
     from seqpipe.registry import build_registry
 
     source = build_registry().dataset("adding")

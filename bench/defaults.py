@@ -48,7 +48,7 @@ def seed_model(arch: str, hp: dict, spec: dict):
     import keras
     from keras import layers
 
-    inputs = keras.Input(shape=(spec["timesteps"], spec["features"]))
+    inputs = keras.Input(shape=(spec.timesteps, spec.features))
     if arch in ("rnn", "lstm", "gru"):
         cell = {"rnn": layers.SimpleRNN, "lstm": layers.LSTM, "gru": layers.GRU}[arch]
         x = cell(hp.get("units", 32), activation="relu")(inputs)
@@ -80,7 +80,7 @@ def one(side: str, arch: str, data_dir: Path, seed_batch: int, seed_epochs: int 
     """Train one model in this process; time to a trained model and the test metric."""
     import numpy as np
 
-    from seqpipe import data
+    from seqpipe.data import api as data
     from seqpipe.evaluation import scoring as evaluation
     from seqpipe import process as stage
     from seqpipe import tasks
@@ -112,9 +112,9 @@ def one(side: str, arch: str, data_dir: Path, seed_batch: int, seed_epochs: int 
         model = seed_model(arch, (yaml.safe_load((ROOT / "params.yaml").read_text())["models"].get(arch) or {}), spec)
         model.fit(x, y, validation_data=val, epochs=epochs, batch_size=batch, verbose=0)
         seconds = time.perf_counter() - start
-    task = tasks.get(spec["task"])
+    task = tasks.get(spec.task)
     out = evaluation.predict(model, xt, 256)
-    metric = evaluation.score(spec["task"], yt, out, spec)[task.primary_metric] if np.isfinite(out).all() else math.nan
+    metric = evaluation.score(spec.task, yt, out, spec)[task.primary_metric] if np.isfinite(out).all() else math.nan
     return {"side": side, "architecture": arch, "seconds": round(seconds, 2), "epochs": epochs, "batch_size": batch,
             "metric": task.primary_metric, "value": metric, "greater_is_better": task.greater_is_better,
             "no_skill": no_skill(spec, y, yt, out)}
@@ -127,7 +127,7 @@ def no_skill(spec: dict, y_train, y_test, out) -> float:
     from seqpipe.evaluation import scoring as evaluation
     from seqpipe import tasks
 
-    if spec["task"] != "regression":
+    if spec.task != "regression":
         return math.nan
     constant = np.full_like(out, float(np.mean(y_train)))
     return evaluation.score("regression", y_test, constant, spec)[tasks.get("regression").primary_metric]
@@ -194,12 +194,12 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory(prefix="seqpipe-defaults-") as tmp:
         data_dir = Path(tmp) / "prepared"
-        from seqpipe import data
+        from seqpipe.data import api as data
 
         prepared = prepared_data(args.samples, args.timesteps)
         data.save(prepared, data_dir)
         spec = prepared.spec
-        print(f"data: {spec['sizes']} sequences x {spec['timesteps']} steps; seqpipe train: {params['train']}",
+        print(f"data: {spec.sizes.model_dump()} sequences x {spec.timesteps} steps; seqpipe train: {params['train']}",
               file=sys.stderr, flush=True)
         for i, arch in enumerate(archs):
             runs = []
@@ -220,7 +220,7 @@ def main() -> None:
     out = ROOT / "bench" / "results" / "defaults.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     settings = {k: v for k, v in vars(args).items() if k not in ("one", "data_dir")}
-    out.write_text(json.dumps({"args": settings, "data": spec["sizes"], "train": params["train"], "rows": rows},
+    out.write_text(json.dumps({"args": settings, "data": spec.sizes.model_dump(), "train": params["train"], "rows": rows},
                               indent=2) + "\n")
 
 

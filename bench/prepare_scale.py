@@ -34,7 +34,7 @@ def _rss_mb() -> float:
 def one(n: int, steps: int, features: int) -> dict:
     import numpy as np
 
-    from seqpipe import data
+    from seqpipe.data import api as data
     from seqpipe.specs import RawData
 
     base = _rss_mb()

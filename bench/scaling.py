@@ -84,7 +84,7 @@ def one(arch: str, samples: int, timesteps: int, epochs: int, sweep_samples: int
     train = ctx.params.train.model_copy(update={"epochs": epochs, "patience": 0})
     before = rss_mb()
     prepared = prepared_data(samples, timesteps)
-    sweep_train = prepared.spec["sizes"]["train"] * sweep_samples // samples
+    sweep_train = prepared.spec.sizes.train * sweep_samples // samples
     jit = acceleration.resolve_jit(
         train.jit_compile, acceleration.jit_hint(ctx.architectures[arch].architecture.jit_compile),
         acceleration.training_steps(sweep_train, train.batch_size, epochs), acceleration.gpu_visible())
@@ -98,7 +98,7 @@ def one(arch: str, samples: int, timesteps: int, epochs: int, sweep_samples: int
     steady = timer.durations[1:] or timer.durations
     return {
         "architecture": arch, "samples": samples, "timesteps": timesteps,
-        "train_sequences": int(prepared.spec["sizes"]["train"]), "params": int(model.count_params()),
+        "train_sequences": int(prepared.spec.sizes.train), "params": int(model.count_params()),
         "epoch_s": round(statistics.median(steady), 3), "first_epoch_s": round(timer.durations[0], 3),
         "fit_s": round(total, 2), "jit_compile": jit,
         "rss_before_mb": round(before, 1),

@@ -39,7 +39,7 @@ def parse_overrides(variant: str) -> tuple[dict, dict]:
 
 def one(arch: str, variant: str, data_dir: Path) -> dict:
     """Train `arch` under `variant` in this process: seconds to a trained model and the test metric."""
-    from seqpipe import data
+    from seqpipe.data import api as data
     from seqpipe.evaluation import scoring as evaluation
     from seqpipe import tasks
     from seqpipe.config.experiment import choose_architecture
@@ -63,8 +63,8 @@ def one(arch: str, variant: str, data_dir: Path) -> dict:
     summary = fit(model, prepared.xy("train"), prepared.xy("val"), params.train, verbose=0)
     seconds = time.perf_counter() - start
     x_test, y_test = prepared.xy("test")
-    task = tasks.get(spec["task"])
-    scores = evaluation.score(spec["task"], y_test, evaluation.predict(model, x_test, 256), spec)
+    task = tasks.get(spec.task)
+    scores = evaluation.score(spec.task, y_test, evaluation.predict(model, x_test, 256), spec)
     return {"architecture": arch, "variant": variant or "(params.yaml)", "seconds": round(seconds, 2),
             "epochs": summary.epochs_run, "best_epoch": summary.best_epoch,
             "epoch_s": summary.seconds_per_epoch, "jit": bool(model.jit_compile is True),
@@ -83,7 +83,7 @@ def main() -> None:
     if args.one:
         print(json.dumps(one(args.arch, args.variants[0], args.data_dir)))
         return
-    from seqpipe import data
+    from seqpipe.data import api as data
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="seqpipe-tuning-") as tmp:

@@ -72,7 +72,7 @@ def main() -> None:
     raw_params = yaml.safe_load((ROOT / "params.yaml").read_text())
     registry = build_registry()
     prepared = adding_problem(args.samples)
-    steps_per_epoch = math.ceil(prepared.spec["sizes"]["train"] / args.batch)
+    steps_per_epoch = math.ceil(prepared.spec.sizes.train / args.batch)
     train = TrainParams(epochs=args.epochs, batch_size=args.batch, learning_rate=0.002, patience=0)
     rows = []
     for name in args.archs:

@@ -1,42 +1,144 @@
-"""What the core owns per task: the output head, the loss, Keras training metrics, the held-out
-scores (scikit-learn) and which score ranks architectures. Plugins never see any of it."""
+"""The one task table: everything the core knows per task, and nothing task-specific elsewhere.
+
+Each task owns its output head, loss, Keras training metrics, held-out scores (scikit-learn,
+imported when scoring), the metric that ranks architectures and every metric's direction, how a
+raw model output decodes to a prediction, the no-skill baseline, and which report figures it
+gets. Plugins never see any of it. Importing this module loads numpy only, so the leaderboard and
+the CLI can ask for a metric's direction without scikit-learn or Keras.
+"""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sklearn import metrics as skm
+
+from seqpipe.specs import TASKS
+
+if TYPE_CHECKING:
+    from seqpipe.data.spec import PreparedSpec
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A held-out score: its direction and, for means over test sequences, the per-sequence value
+    a paired test compares (true, predicted) -> one value per sequence."""
+
+    name: str
+    greater_is_better: bool
+    description: str
+    per_sample: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
+
+
+METRICS: dict[str, Metric] = {m.name: m for m in (
+    Metric("mse", False, "mean squared error", lambda y, p: (y - p) ** 2),
+    Metric("rmse", False, "root mean squared error"),
+    Metric("mae", False, "mean absolute error", lambda y, p: np.abs(y - p)),
+    Metric("r2", True, "coefficient of determination"),
+    Metric("accuracy", True, "share of correct predictions", lambda y, p: (y == p).astype(float)),
+    Metric("f1", True, "F1 of the positive class"),
+    Metric("macro_f1", True, "F1 averaged over classes"),
+    Metric("log_loss", False, "cross-entropy of the predicted probabilities"),
+    Metric("roc_auc", True, "area under the ROC curve"),
+    Metric("smape", False, "symmetric mean absolute percentage error (0-200)"),
+    Metric("mase", False, "MAE over the seasonal naive forecast's MAE on the training range"),
+    Metric("top5_accuracy", True, "share of next tokens among the five most likely"),
+    Metric("perplexity", False, "exp of the mean negative log-likelihood of the next token"),
+)}
+
+
+def greater_is_better(metric: str) -> bool:
+    """Whether a larger value of `metric` (or of `<metric>_std`'s base metric) is better."""
+    if metric not in METRICS:
+        raise KeyError(f"unknown metric '{metric}'; known: {', '.join(METRICS)}")
+    return METRICS[metric].greater_is_better
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A model that does not look at the sequence (or only repeats its end): what to beat."""
+
+    name: str
+    scores: dict[str, float]
 
 
 @dataclass(frozen=True)
 class Task:
     name: str
-    primary_metric: str
-    greater_is_better: bool
-    # (encoded tensor, spec) -> output tensor; keras imported inside.
-    head: Callable[[Any, dict], Any]
+    metrics: tuple[str, ...]  # the held-out scores, in report order; the first ranks architectures
+    tie_breaker: str  # ranks architectures whose primary metric is equal
     loss: str
     keras_metrics: tuple[str, ...]
-    # (y_true, raw model output, spec) -> ordered metrics; spec carries task statistics (MASE scale)
-    score: Callable[..., dict[str, float]]
+    # (encoded tensor, spec) -> output tensor; keras imported inside.
+    head: Callable[[Any, PreparedSpec], Any]
+    # (y_true, raw model output, spec) -> the scores named in `metrics`, in that order
+    score: Callable[[np.ndarray, np.ndarray, PreparedSpec | None], dict[str, float]]
     # raw model output -> the prediction written to CSV
-    predict: Callable[[np.ndarray], np.ndarray]
+    decode: Callable[[np.ndarray], np.ndarray]
+    # (y_train, y_test, x_test, spec) -> the no-skill baseline scored like the models
+    baseline: Callable[[np.ndarray, np.ndarray, np.ndarray, PreparedSpec], Baseline]
+    labels: bool = False  # targets are named classes: stratified splits, class balance, confusion
+    continues_sequence: bool = False  # predicts what follows a series or document (forecast, next token)
+    token_output: bool = False  # the prediction is a token id of the vocabulary (next token)
+    figures: tuple[str, ...] = field(default=())  # report figures beyond the common ones
+
+    @property
+    def primary_metric(self) -> str:
+        return self.metrics[0]
+
+    @property
+    def greater_is_better(self) -> bool:
+        return greater_is_better(self.primary_metric)
+
+    def output_width(self, spec: PreparedSpec) -> int:
+        """Units of the head's output for this spec (a shape check of the conformance kit)."""
+        if self.name in ("regression", "binary"):
+            return 1
+        if spec.forecast is not None and self.name == "forecast":
+            return spec.forecast.horizon
+        return int(spec.n_classes or 0)
+
+    def probabilities(self, raw_output: np.ndarray) -> dict[str, np.ndarray]:
+        """Class probability columns of the predictions CSV (`p_<class id>`), for labelled tasks."""
+        if not self.labels:
+            return {}
+        if self.name == "binary":
+            return {"p_1": raw_output.reshape(-1)}
+        return {f"p_{c}": raw_output[:, c] for c in range(raw_output.shape[-1])}
 
 
-def _dense(units: int, activation: str | None) -> Callable[[Any, dict], Any]:
-    def head(encoded: Any, spec: dict) -> Any:
+# --- heads ------------------------------------------------------------------------------------
+
+
+def _dense(units: int | None, activation: str | None) -> Callable[[Any, PreparedSpec], Any]:
+    def head(encoded: Any, spec: PreparedSpec) -> Any:
         from keras import layers
 
-        n = spec["n_classes"] if units == -1 else units
+        n = spec.n_classes if units is None else units
         # float32 output keeps the loss numerically safe under mixed precision.
         return layers.Dense(n, activation=activation, dtype="float32", name="head")(encoded)
 
     return head
 
 
-def _regression_scores(y: np.ndarray, out: np.ndarray, spec: dict | None = None) -> dict[str, float]:
+def _forecast_head(encoded: Any, spec: PreparedSpec) -> Any:
+    """Dense(horizon), then back to the data's units with the train-range statistics of the
+    forecast column, so predictions, loss and metrics read in the units of the file."""
+    from keras import layers
+
+    assert spec.forecast is not None, "a forecast spec"
+    f = spec.forecast
+    out = layers.Dense(f.horizon, dtype="float32", name="head")(encoded)
+    return layers.Rescaling(scale=f.target_std, offset=f.target_mean, dtype="float32", name="to_units")(out)
+
+
+# --- scores -----------------------------------------------------------------------------------
+
+
+def _regression_scores(y: np.ndarray, out: np.ndarray, spec: PreparedSpec | None = None) -> dict[str, float]:
+    from sklearn import metrics as skm
+
     pred = out.reshape(-1)
     mse = skm.mean_squared_error(y, pred)
     return {
@@ -47,7 +149,9 @@ def _regression_scores(y: np.ndarray, out: np.ndarray, spec: dict | None = None)
     }
 
 
-def _binary_scores(y: np.ndarray, out: np.ndarray, spec: dict | None = None) -> dict[str, float]:
+def _binary_scores(y: np.ndarray, out: np.ndarray, spec: PreparedSpec | None = None) -> dict[str, float]:
+    from sklearn import metrics as skm
+
     prob = out.reshape(-1)
     pred = (prob >= 0.5).astype(int)
     scores = {
@@ -60,23 +164,15 @@ def _binary_scores(y: np.ndarray, out: np.ndarray, spec: dict | None = None) -> 
     return scores
 
 
-def _multiclass_scores(y: np.ndarray, out: np.ndarray, spec: dict | None = None) -> dict[str, float]:
+def _multiclass_scores(y: np.ndarray, out: np.ndarray, spec: PreparedSpec | None = None) -> dict[str, float]:
+    from sklearn import metrics as skm
+
     pred = out.argmax(axis=-1)
     return {
         "accuracy": float(skm.accuracy_score(y, pred)),
         "macro_f1": float(skm.f1_score(y, pred, average="macro", zero_division=0)),
         "log_loss": float(skm.log_loss(y, np.clip(out, 1e-7, 1.0), labels=list(range(out.shape[-1])))),
     }
-
-
-def _forecast_head(encoded: Any, spec: dict) -> Any:
-    """Dense(horizon), then back to the data's units with the train-range statistics of the
-    forecast column, so predictions, loss and metrics read in the units of the file."""
-    from keras import layers
-
-    f = spec["forecast"]
-    out = layers.Dense(f["horizon"], dtype="float32", name="head")(encoded)
-    return layers.Rescaling(scale=f["target_std"], offset=f["target_mean"], dtype="float32", name="to_units")(out)
 
 
 def forecast_scores(y: np.ndarray, pred: np.ndarray, mase_scale: float) -> dict[str, float]:
@@ -95,12 +191,12 @@ def forecast_scores(y: np.ndarray, pred: np.ndarray, mase_scale: float) -> dict[
     }
 
 
-def _forecast_scores(y: np.ndarray, out: np.ndarray, spec: dict | None = None) -> dict[str, float]:
-    scale = (spec or {}).get("forecast", {}).get("mase_scale", 1.0)
+def _forecast_scores(y: np.ndarray, out: np.ndarray, spec: PreparedSpec | None = None) -> dict[str, float]:
+    scale = spec.forecast.mase_scale if spec is not None and spec.forecast is not None else 1.0
     return forecast_scores(y, out, scale)
 
 
-def _next_token_scores(y: np.ndarray, out: np.ndarray, spec: dict | None = None) -> dict[str, float]:
+def _next_token_scores(y: np.ndarray, out: np.ndarray, spec: PreparedSpec | None = None) -> dict[str, float]:
     y = np.asarray(y, dtype=np.int64)
     prob = np.clip(out[np.arange(len(y)), y], 1e-12, 1.0)
     top5 = np.argsort(-out, axis=-1, kind="stable")[:, :5]
@@ -111,32 +207,82 @@ def _next_token_scores(y: np.ndarray, out: np.ndarray, spec: dict | None = None)
     }
 
 
-TASKS: dict[str, Task] = {
+# --- baselines --------------------------------------------------------------------------------
+
+
+def _rounded(scores: dict[str, float]) -> dict[str, float]:
+    return {k: round(v, 6) for k, v in scores.items()}
+
+
+def _mean_baseline(y_train: np.ndarray, y_test: np.ndarray, x_test: np.ndarray, spec: PreparedSpec) -> Baseline:
+    out = np.full((len(y_test), 1), float(np.mean(y_train)))
+    return Baseline("mean of train targets", _rounded(_regression_scores(y_test, out)))
+
+
+def _frequency_baseline(score: Callable[..., dict[str, float]], binary: bool = False) -> Callable[..., Baseline]:
+    def baseline(y_train: np.ndarray, y_test: np.ndarray, x_test: np.ndarray, spec: PreparedSpec) -> Baseline:
+        classes = max(int(max(y_train.max(), y_test.max())) + 1, int(spec.n_classes or 0))
+        freq = np.bincount(y_train.astype(int), minlength=classes) / len(y_train)
+        out = np.tile(freq, (len(y_test), 1))
+        return Baseline("class frequencies of train", _rounded(score(y_test, out[:, 1:2] if binary else out)))
+
+    return baseline
+
+
+def _seasonal_naive_baseline(y_train: np.ndarray, y_test: np.ndarray, x_test: np.ndarray,
+                             spec: PreparedSpec) -> Baseline:
+    """The seasonal naive forecast on the test windows (season 1: repeat the last value), scored
+    like the models; MASE is 1 for it on the training range by construction."""
+    from seqpipe.data.forecast import forecast_history, seasonal_naive
+
+    assert spec.forecast is not None, "a forecast spec"
+    f = spec.forecast
+    naive = seasonal_naive(forecast_history(spec, x_test), f.horizon, f.season)
+    name = f"seasonal naive (season {f.season})" if f.season > 1 else "naive (last value)"
+    return Baseline(name, _rounded(forecast_scores(y_test, naive, f.mase_scale)))
+
+
+TABLE: dict[str, Task] = {
     "regression": Task(
-        "regression", "mse", False, _dense(1, None), "mse", ("mae",),
-        _regression_scores, lambda out: out.reshape(-1),
+        "regression", ("mse", "rmse", "mae", "r2"), "mae", "mse", ("mae",), _dense(1, None),
+        _regression_scores, lambda out: out.reshape(-1), _mean_baseline,
     ),
     "binary": Task(
-        "binary", "accuracy", True, _dense(1, "sigmoid"), "binary_crossentropy", ("accuracy",),
-        _binary_scores, lambda out: (out.reshape(-1) >= 0.5).astype(int),
+        "binary", ("accuracy", "f1", "macro_f1", "log_loss", "roc_auc"), "log_loss", "binary_crossentropy",
+        ("accuracy",), _dense(1, "sigmoid"), _binary_scores, lambda out: (out.reshape(-1) >= 0.5).astype(int),
+        _frequency_baseline(_binary_scores, binary=True), labels=True, figures=("confusion",),
     ),
     "multiclass": Task(
-        "multiclass", "accuracy", True, _dense(-1, "softmax"), "sparse_categorical_crossentropy",
-        ("accuracy",), _multiclass_scores, lambda out: out.argmax(axis=-1),
+        "multiclass", ("accuracy", "macro_f1", "log_loss"), "log_loss", "sparse_categorical_crossentropy",
+        ("accuracy",), _dense(None, "softmax"), _multiclass_scores, lambda out: out.argmax(axis=-1),
+        _frequency_baseline(_multiclass_scores), labels=True, figures=("confusion",),
     ),
     "forecast": Task(
-        "forecast", "mase", False, _forecast_head, "mse", ("mae",), _forecast_scores, lambda out: out,
+        "forecast", ("mase", "mae", "rmse", "smape"), "mae", "mse", ("mae",), _forecast_head,
+        _forecast_scores, lambda out: out, _seasonal_naive_baseline, continues_sequence=True,
+        figures=("forecasts",),
     ),
     "next_token": Task(
-        "next_token", "accuracy", True, _dense(-1, "softmax"), "sparse_categorical_crossentropy",
-        ("accuracy", "sparse_top_k_categorical_accuracy"), _next_token_scores, lambda out: out.argmax(axis=-1),
+        "next_token", ("accuracy", "top5_accuracy", "perplexity"), "perplexity", "sparse_categorical_crossentropy",
+        ("accuracy", "sparse_top_k_categorical_accuracy"), _dense(None, "softmax"), _next_token_scores,
+        lambda out: out.argmax(axis=-1), _frequency_baseline(_next_token_scores), continues_sequence=True, token_output=True,
     ),
 }
-
-CLASSIFICATION = ("binary", "multiclass", "next_token")
+assert set(TABLE) == set(TASKS), "every task name of the plugin contract has a row"
 
 
 def get(name: str) -> Task:
-    if name not in TASKS:
-        raise KeyError(f"unknown task '{name}'; known: {', '.join(TASKS)}")
-    return TASKS[name]
+    if name not in TABLE:
+        raise KeyError(f"unknown task '{name}'; known: {', '.join(TABLE)}")
+    return TABLE[name]
+
+
+def task_of_metrics(names: set[str] | list[str]) -> Task | None:
+    """The task whose held-out scores these are: how the leaderboard tells tasks apart in metrics
+    files that do not name their task. Among the tasks whose primary metric is present, the one
+    missing the fewest of its metrics, then sharing the most."""
+    present = set(names)
+    fitting = [t for t in TABLE.values() if t.primary_metric in present]
+    if not fitting:
+        return None
+    return min(fitting, key=lambda t: (len(set(t.metrics) - present), -len(set(t.metrics) & present)))

@@ -21,13 +21,13 @@ from pydantic import BaseModel, ValidationError
 from seqpipe.errors import PluginError, one_line
 from seqpipe.config.experiment import ArchitectureChoice
 from seqpipe.config.params import TrainParams
+from seqpipe.data.spec import ForecastSpec, PaddingSpec, PreparedSpec
 from seqpipe.specs import Architecture
 
 BATCH, STEPS, FEATURES, VOCAB, CLASSES, SEED = 16, 8, 2, 12, 3, 1234
 # Large enough that one Adam step makes a visible difference, small enough not to overshoot.
 TRAIN = TrainParams(epochs=1, batch_size=BATCH, learning_rate=1e-3, patience=0, embedding_dim=4)
 HORIZON = 2
-WIDTH = {"regression": 1, "binary": 1, "multiclass": CLASSES, "forecast": HORIZON, "next_token": VOCAB}
 
 
 @dataclass(frozen=True)
@@ -106,20 +106,27 @@ def toy_batch(task: str, input_kind: str, seed: int = SEED) -> tuple[np.ndarray,
         y = (signal > np.median(signal)).astype(np.int32)
     else:
         y = np.digitize(signal, np.quantile(signal, [1 / 3, 2 / 3])).astype(np.int32)
-    spec = {
-        "task": task,
-        "input_kind": input_kind,
-        "timesteps": STEPS,
-        "features": features,
-        "vocab_size": VOCAB if input_kind == "tokens" else None,
-        "n_classes": {"regression": None, "forecast": None, "binary": 2, "next_token": VOCAB}.get(task, CLASSES),
-        "forecast": {"horizon": HORIZON, "target_mean": 0.0, "target_std": 1.0, "mase_scale": 1.0, "season": 1},
-        "padding": {"maxlen": STEPS, "padding": "pre", "truncating": "pre", "padded": input_kind == "tokens"},
-    }
+    spec = PreparedSpec(
+        task=task,  # type: ignore[arg-type]  # one of the task names, checked by the model
+        input_kind="tokens" if input_kind == "tokens" else "numeric",
+        timesteps=STEPS,
+        features=features,
+        vocab_size=VOCAB if input_kind == "tokens" else None,
+        n_classes={"regression": None, "forecast": None, "binary": 2, "next_token": VOCAB}.get(task, CLASSES),
+        forecast=ForecastSpec(horizon=HORIZON) if task == "forecast" else None,
+        padding=PaddingSpec(padded=input_kind == "tokens"),
+    )
     return x, y, spec
 
 
-def _build(arch: Architecture, hp: Any, spec: dict) -> Any:
+def width(task: str, spec: PreparedSpec) -> int:
+    """The output width the task's head must give on the toy batch."""
+    from seqpipe import tasks
+
+    return tasks.get(task).output_width(spec)
+
+
+def _build(arch: Architecture, hp: Any, spec: PreparedSpec) -> Any:
     from seqpipe.training.model import build_model
     from seqpipe.training.fit import seed_everything
 
@@ -135,7 +142,7 @@ def check_task(arch: Architecture, hp: Any, task: str, input_kind: str) -> list[
     def shape() -> str:
         model = state["model"] = _build(arch, hp, spec)
         out = np.asarray(model(x, training=False))
-        want = (BATCH, WIDTH[task])
+        want = (BATCH, width(task, spec))
         if out.shape != want:
             raise CheckFailed(f"output shape {out.shape}, expected {want}")
         if not np.isfinite(out).all():
@@ -150,7 +157,7 @@ def check_task(arch: Architecture, hp: Any, task: str, input_kind: str) -> list[
         model = _model(state)
         loss = keras.losses.get(tasks.get(task).loss)
 
-        target = y.reshape(-1, 1) if WIDTH[task] == 1 else y
+        target = y.reshape(-1, 1) if width(task, spec) == 1 else y
         # Inference mode (no dropout noise), except with batch norm: one step barely moves its
         # moving statistics, so the loss is measured with the batch statistics the step used.
         training = any(isinstance(layer, keras.layers.BatchNormalization) for layer in model._flatten_layers())
@@ -307,8 +314,9 @@ def build_problem(arch: Architecture) -> str | None:
     except Exception as exc:  # PluginError says which part of build failed; anything else is a plugin bug
         message = str(exc) if isinstance(exc, PluginError) else f"{type(exc).__name__}: {exc}"
         return one_line(message.split(": ", 1)[1] if message.startswith("plugin '") else message)
-    if tuple(model.output_shape[1:]) != (WIDTH[task],):
-        return f"output shape {tuple(model.output_shape)} for task {task}, expected (None, {WIDTH[task]})"
+    spec = toy_batch(task, input_kind_for(arch, task))[2]
+    if tuple(model.output_shape[1:]) != (width(task, spec),):
+        return f"output shape {tuple(model.output_shape)} for task {task}, expected (None, {width(task, spec)})"
     return None
 
 

@@ -25,7 +25,7 @@ def history(distribute: str, batch_size: int) -> list[dict[str, float]]:
     """Per-epoch logs of `fit` with `train.distribute` and per-replica `batch_size`."""
     import keras
 
-    from seqpipe import data
+    from seqpipe.data import api as data
     from seqpipe.config.experiment import ArchitectureChoice
     from seqpipe.training.model import build_model
     from seqpipe.config.params import TrainParams

@@ -18,6 +18,7 @@ import pytest
 from pydantic import BaseModel
 
 from seqpipe import Architecture, ParamsError
+from seqpipe.data.spec import PreparedSpec, SplitCounts
 from seqpipe.training import acceleration
 from seqpipe.config.experiment import ArchitectureChoice
 from seqpipe.training.model import build_model
@@ -33,12 +34,9 @@ HELPER = distributed_run.__file__
 TINY = dict(epochs=1, batch_size=8, patience=0, embedding_dim=4)
 
 
-def _spec(train_size: int | None = None) -> dict:
-    spec = {"task": "regression", "input_kind": "numeric", "timesteps": 6, "features": 2,
-            "padding": {"padded": False, "padding": "pre"}}
-    if train_size:
-        spec["sizes"] = {"train": train_size, "val": 8, "test": 8}
-    return spec
+def _spec(train_size: int | None = None) -> PreparedSpec:
+    sizes = SplitCounts(train=train_size, val=8, test=8) if train_size else SplitCounts()
+    return PreparedSpec(task="regression", input_kind="numeric", timesteps=6, features=2, sizes=sizes)
 
 
 def _data(n: int = 16) -> tuple[np.ndarray, np.ndarray]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from seqpipe import data
+from seqpipe.data import api as data
 from seqpipe.errors import DataError
 from seqpipe.registry import build_registry
 from seqpipe.specs import RawData
@@ -59,11 +59,11 @@ def test_prepare_pads_token_sequences_to_the_longest_training_sequence():
     raw = dataset.load(dataset.params(n_samples=200, n_classes=3), 0)
     prepared = data.prepare(raw, val=0.2, test=0.2, seed=0)
     spec = prepared.spec
-    assert spec["task"] == "multiclass" and spec["n_classes"] == 3
-    assert prepared.arrays["X_train"].shape == (120, spec["timesteps"])
+    assert spec.task == "multiclass" and spec.n_classes == 3
+    assert prepared.arrays["X_train"].shape == (120, spec.timesteps)
     assert prepared.arrays["X_train"].dtype == np.int32
-    assert spec["padding"]["padded"] is True
-    assert sum(spec["class_balance"]["test"]) == 40
+    assert spec.padding.padded is True
+    assert sum(spec.class_balance["test"]) == 40
 
 
 def test_the_adding_problem_has_real_signal():

@@ -6,7 +6,7 @@ import pytest
 from pydantic import BaseModel
 
 from seqpipe import Architecture, PluginError
-from seqpipe import data
+from seqpipe.data import api as data
 from seqpipe.config.experiment import ArchitectureChoice
 from seqpipe.training.model import build_model, load_model
 from seqpipe.config.params import TrainParams, WindowParams

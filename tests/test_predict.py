@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from seqpipe import data
+from seqpipe.data import api as data
 from seqpipe import DataError
 from seqpipe.cli import predict
 from seqpipe.data import new_inputs
@@ -154,10 +154,10 @@ def test_a_forecast_input_predicts_what_follows_each_series(tmp_path):
     table.to_csv(tmp_path / "new.csv", index=False)
     inputs = new_inputs.read_input(tmp_path / "new.csv", source, params.data.path, prepared.spec, None, params.data.text)
     stores = sorted(table["store"].unique())
-    assert inputs.ids == stores and inputs.x.shape == (len(stores), lookback, prepared.spec["features"])
+    assert inputs.ids == stores and inputs.x.shape == (len(stores), lookback, prepared.spec.features)
     last = table[table["store"] == stores[0]].sort_values("day").tail(lookback)[["sales", "temperature"]].to_numpy()
-    scaler = prepared.spec["scaler"]
-    np.testing.assert_allclose(inputs.x[0], (last - scaler["mean"]) / scaler["scale"], rtol=1e-5, atol=1e-5)
+    scaler = prepared.spec.scaler
+    np.testing.assert_allclose(inputs.x[0], (last - np.asarray(scaler.mean)) / np.asarray(scaler.scale), rtol=1e-5, atol=1e-5)
 
     short = table[table["day"] < lookback - 1]
     short.to_csv(tmp_path / "short.csv", index=False)

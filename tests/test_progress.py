@@ -3,7 +3,7 @@ import io
 
 import numpy as np
 
-from seqpipe import data
+from seqpipe.data import api as data
 from seqpipe.progress import Phases
 from seqpipe.specs import RawData
 

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from seqpipe import environment
+from seqpipe import environment, tasks
+from seqpipe.data.spec import ForecastSpec, PaddingSpec, PreparedSpec, SplitCounts
 from seqpipe.evaluation import scoring as evaluation
 from seqpipe.reporting import experiments as leaderboard
 from seqpipe.reporting import document, figures, ranking, sections, statistics
@@ -48,18 +49,63 @@ def _exp_show_payload() -> list[dict]:
 
 
 def test_leaderboard_ranks_architecture_by_experiment_and_marks_workspace_and_baseline():
-    table, metric = leaderboard.build(_exp_show_payload())
-    assert metric == "mse"
+    rankings, left_out = leaderboard.build(_exp_show_payload())
+    assert len(rankings) == 1 and not left_out
+    table, metric = rankings[0].table, rankings[0].metric
+    assert metric == "mse" and rankings[0].task == "regression"
     assert list(table["mse"]) == sorted(table["mse"])
     assert table.iloc[0][["architecture", "experiment", "kind"]].tolist() == ["lstm", "wide-lstm", "experiment"]
     assert set(table["kind"]) == {"workspace", "baseline", "experiment"}
     assert "main (aaaaaaa)" in set(table["experiment"])
     assert len(table) == 6  # 3 revisions with metrics x 2 architectures; the failed one is skipped
     assert table.loc[table["architecture"] == "lstm", "train_s"].notna().all()
-    assert leaderboard.environments(table) == {"e" * 8, "f" * 8}
-    assert "env" in leaderboard.render(table, "text").splitlines()[0]
-    assert "| lstm " in leaderboard.render(table, "md")
-    assert leaderboard.render(table, "csv").splitlines()[0].startswith("rank,architecture,experiment,kind,rev,mse")
+    assert leaderboard.environments(rankings) == {"e" * 8, "f" * 8}
+    text = leaderboard.render(rankings, "text").splitlines()
+    assert text[0] == "regression: ranked by mse (lower is better)" and "env" in text[1]
+    assert "| lstm " in leaderboard.render(rankings, "md")
+    assert leaderboard.render(rankings, "csv").splitlines()[0].startswith("rank,task,architecture,experiment,kind,rev,mse")
+    records = json.loads(leaderboard.render(rankings, "json"))
+    assert len(records) == 6 and records[0]["architecture"] == "lstm" and records[0]["rank"] == 1
+
+
+def _one_experiment(metrics_per_arch: dict[str, dict[str, float]]) -> list[dict]:
+    files = {f"metrics/{arch}.json": {"data": scores} for arch, scores in metrics_per_arch.items()}
+    return [{"rev": "workspace", "name": None, "data": {"rev": "workspace", "metrics": files, "outs": {}},
+             "error": None, "experiments": None}]
+
+
+@pytest.mark.parametrize("task", sorted(tasks.TABLE))
+def test_every_task_ranks_in_the_leaderboard_and_every_metric_sorts_its_own_way(task):
+    names = tasks.get(task).metrics
+    # "good" beats "bad" on every metric, whichever way the metric points
+    good = {m: (0.9 if tasks.greater_is_better(m) else 0.1) for m in names}
+    bad = {m: (0.2 if tasks.greater_is_better(m) else 0.8) for m in names}
+    payload = _one_experiment({"bad": {**bad, "params": 5}, "good": {**good, "params": 5}})
+    rankings, left_out = leaderboard.build(payload)
+    assert [r.task for r in rankings] == [task] and not left_out
+    assert rankings[0].table["architecture"].tolist() == ["good", "bad"]
+    for metric in names:
+        ranked = leaderboard.build(payload, metric)[0][0]
+        assert ranked.table["architecture"].tolist() == ["good", "bad"], metric
+
+
+def test_ties_on_the_primary_metric_are_broken_by_the_declared_secondary_metric():
+    payload = _one_experiment({
+        "careless": {"accuracy": 1.0, "macro_f1": 1.0, "log_loss": 0.40, "params": 5},
+        "confident": {"accuracy": 1.0, "macro_f1": 1.0, "log_loss": 0.05, "params": 9},
+    })
+    table = leaderboard.build(payload)[0][0].table
+    assert table["architecture"].tolist() == ["confident", "careless"]
+
+
+def test_experiments_of_different_tasks_get_a_table_each():
+    forecast = {m: 0.5 for m in tasks.get("forecast").metrics}
+    next_token = {m: 0.5 for m in tasks.get("next_token").metrics}
+    payload = _one_experiment({"gru": {**forecast, "params": 1}})
+    payload += [{**_one_experiment({"lstm": {**next_token, "params": 1}})[0], "rev": "b" * 40, "name": "text"}]
+    rankings, _ = leaderboard.build(payload)
+    assert sorted(r.task for r in rankings) == ["forecast", "next_token"]
+    assert {r.task: r.metric for r in rankings} == {"forecast": "mase", "next_token": "accuracy"}
 
 
 def test_leaderboard_cli_reads_saved_json_and_fails_in_one_line(tmp_path):
@@ -68,7 +114,8 @@ def test_leaderboard_cli_reads_saved_json_and_fails_in_one_line(tmp_path):
     run = [sys.executable, "-m", "seqpipe.cli", "leaderboard", "--input", str(saved)]
     result = subprocess.run([*run, "--metric", "r2"], cwd=ROOT, env=env(), capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[1].split()[1] == "lstm"  # r2: higher is better
+    assert result.stdout.splitlines()[0] == "regression: ranked by r2 (higher is better)"
+    assert result.stdout.splitlines()[2].split()[1] == "lstm"
     assert "trained in different environments" in result.stderr
     bad = subprocess.run([*run, "--metric", "nope"], cwd=ROOT, env=env(), capture_output=True, text=True)
     assert bad.returncode == 1
@@ -130,24 +177,23 @@ def test_environment_snapshot_and_differences():
 
 @pytest.fixture
 def classification_report(tmp_path):
-    spec = {
-        "task": "multiclass", "input_kind": "tokens", "timesteps": 6, "features": 1, "vocab_size": 9,
-        "n_classes": 3, "class_names": ["a", "b", "c"], "sizes": {"train": 12, "val": 3, "test": 6},
-        "padding": {"maxlen": 6, "padding": "post", "truncating": "post", "padded": True},
-        "truncated": {"train": 0, "val": 0, "test": 1},
-        "class_balance": {"train": [4, 4, 4], "val": [1, 1, 1], "test": [2, 2, 2]}, "scaler": None,
-    }
+    spec = PreparedSpec(
+        task="multiclass", input_kind="tokens", timesteps=6, features=1, vocab_size=9,
+        n_classes=3, class_names=["a", "b", "c"], sizes=SplitCounts(train=12, val=3, test=6),
+        padding=PaddingSpec(side="post", truncating="post", padded=True), truncated=SplitCounts(test=1),
+        class_balance={"train": [4, 4, 4], "val": [1, 1, 1], "test": [2, 2, 2]},
+    )
     y = np.array([0, 0, 1, 1, 2, 2])
     predictions = {"lstm": pd.DataFrame({"y_true": y, "y_pred": y}),
                    "cnn": pd.DataFrame({"y_true": y, "y_pred": np.array([0, 1, 1, 1, 2, 0])})}
     metrics = {"lstm": {"accuracy": 1.0, "macro_f1": 1.0, "params": 10},
                "cnn": {"accuracy": 0.667, "macro_f1": 0.6, "params": 5}}
     table = ranking.leaderboard(metrics, {a: {"train_seconds": 1.0} for a in metrics}, "multiclass")
-    shown = figures.task_figures("multiclass", predictions, spec, tmp_path)
+    shown = figures.task_figures(tasks.get("multiclass"), predictions, spec, tmp_path)
     x_train = np.array([[1, 2, 0, 0, 0, 0], [3, 4, 5, 6, 7, 8]])
     fp = environment.snapshot(with_devices=False)
     blocks = sections.report_blocks(
-        table, {"baseline": "class frequencies", "accuracy": 0.33}, spec, {"data": {"source": "tokens"}},
+        table, tasks.Baseline("class frequencies", {"accuracy": 0.33}), spec, {"data": {"source": "tokens"}},
         shown, sections.data_summary(spec, x_train),
         statistics.significance(table, "multiclass", {}, predictions),
         {"lstm": fp, "cnn": dict(fp, numpy="0.0.0")}, {"lstm": "plugins/lstm.py", "cnn": "plugins/cnn.py"},
@@ -180,7 +226,8 @@ def test_forecast_report_plots_predictions_against_truth(tmp_path):
     frames = {arch: pd.DataFrame({"y_true_h1": np.sin(t), "y_pred_h1": np.sin(t) + noise,
                                   "y_true_h2": np.sin(t + 1), "y_pred_h2": np.sin(t + 1) - noise})
               for arch, noise in (("gru", 0.05), ("cnn", 0.3))}
-    shown = figures.task_figures("forecast", frames, {"task": "forecast"}, tmp_path)
+    spec = PreparedSpec(task="forecast", input_kind="numeric", timesteps=4, forecast=ForecastSpec(horizon=2))
+    shown = figures.task_figures(tasks.get("forecast"), frames, spec, tmp_path)
     assert shown == [("Forecasts against truth on the test windows, best architecture first", "forecasts.png")]
     assert (tmp_path / "forecasts.png").stat().st_size > 10_000
 

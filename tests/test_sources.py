@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from seqpipe import DataError, RawData
-from seqpipe import data
+from seqpipe.data import api as data
 from seqpipe.config.params import TextParams, WindowParams
 from seqpipe.registry import build_registry
 from tests.conftest import ROOT, env
@@ -77,11 +77,11 @@ def test_npz_official_split_is_respected():
     prepared = data.prepare(raw, val=0.2, test=0.4, seed=0)
     with np.load(EXAMPLES / "npz-classification" / "arrays.npz") as npz:
         x_test = npz["X_test"]
-    assert prepared.spec["official_split"] is True
-    assert prepared.spec["sizes"] == {"train": 120, "val": 30, "test": 50}
+    assert prepared.spec.official_split is True
+    assert prepared.spec.sizes.model_dump() == {"train": 120, "val": 30, "test": 50}
     # test sequences keep the file's order; scaling is the only change
-    scaler = prepared.spec["scaler"]
-    back = prepared.arrays["X_test"] * np.asarray(scaler["scale"]) + np.asarray(scaler["mean"])
+    scaler = prepared.spec.scaler
+    back = prepared.arrays["X_test"] * np.asarray(scaler.scale) + np.asarray(scaler.mean)
     np.testing.assert_allclose(back, x_test, atol=1e-4)
 
 
@@ -90,9 +90,9 @@ def test_maxlen_from_a_length_percentile_is_recorded_with_coverage():
     prepared = data.prepare(raw, val=0.2, test=0.2, seed=0, maxlen_percentile=50)
     spec = prepared.spec
     train_lengths = [len(raw.sequences[i]) for i in data.split_indices(raw.targets, "binary", 0.2, 0.2, 0)["train"]]
-    assert spec["timesteps"] == int(np.ceil(np.percentile(train_lengths, 50)))
-    assert spec["padding"]["maxlen_from"] == "percentile 50 of train lengths"
-    assert spec["truncated"]["train"] > 0 and 0.3 < spec["coverage"] < 0.7
+    assert spec.timesteps == int(np.ceil(np.percentile(train_lengths, 50)))
+    assert spec.padding.maxlen_from == "percentile 50 of train lengths"
+    assert spec.truncated.train > 0 and 0.3 < spec.coverage < 0.7
 
 
 def test_variable_length_numeric_padding_uses_pad_value_and_stays_after_scaling(tmp_path):
@@ -101,7 +101,7 @@ def test_variable_length_numeric_padding_uses_pad_value_and_stays_after_scaling(
     raw = _load("csv", path=str(tmp_path / "l.csv"), task="classification")
     prepared = data.prepare(raw, val=0.2, test=0.2, seed=0, padding="post", pad_value=-99.0)
     x = prepared.arrays["X_train"]
-    assert prepared.spec["padding"]["value"] == -99.0 and prepared.spec["padding"]["padded"]
+    assert prepared.spec.padding.value == -99.0 and prepared.spec.padding.padded
     assert (x[:, -1, 0] == -99.0).any()  # padded ends
     real = x[x != -99.0]
     assert abs(real.mean()) < 1e-4  # the scaler saw only real steps
@@ -114,7 +114,7 @@ def test_no_val_or_test_statistic_reaches_the_scaler_of_a_file_source(tmp_path):
     for i in np.concatenate([parts["val"], parts["test"]]):
         raw.sequences[i] = raw.sequences[i] + 1000.0
     prepared = data.prepare(raw, val=0.2, test=0.2, seed=3)
-    mean, scale = prepared.spec["scaler"]["mean"][0], prepared.spec["scaler"]["scale"][0]
+    mean, scale = prepared.spec.scaler.mean[0], prepared.spec.scaler.scale[0]
     train_values = np.concatenate([raw.sequences[i][:, 0] for i in parts["train"]])
     assert mean == pytest.approx(train_values.mean(), abs=1e-4)
     assert scale == pytest.approx(train_values.std(), rel=1e-3)
@@ -142,10 +142,10 @@ def test_text_vocabulary_is_fit_on_train_only_and_maps_identically_later(tmp_pat
     assert vocab[:2] == ["", "[UNK]"] and "zebra" not in vocab and "good" in vocab
     data.save(prepared, tmp_path / "prepared")
     again = data.load(tmp_path / "prepared")
-    assert again.vocabulary == vocab and again.spec["vocabulary"] == "vocabulary.json"
+    assert again.vocabulary == vocab and again.spec.vocabulary == "vocabulary.json"
     ids = data.vectorize(["Bad ZEBRA!"], again.vocabulary, TextParams(vocab_size=50))[0]
     assert ids.tolist() == [vocab.index("bad"), 1]
-    assert prepared.spec["input_kind"] == "tokens" and prepared.spec["vocab_size"] == len(vocab)
+    assert prepared.spec.input_kind == "tokens" and prepared.spec.vocab_size == len(vocab)
 
 
 def test_next_token_from_text_predicts_the_following_word(tmp_path):
@@ -155,7 +155,7 @@ def test_next_token_from_text_predicts_the_following_word(tmp_path):
     prepared = data.prepare(raw, val=0.2, test=0.2, seed=0, window=WindowParams(lookback=3))
     x, y = prepared.xy("train")
     vocab = prepared.vocabulary
-    assert x.shape[1] == 3 and prepared.spec["n_classes"] == len(vocab)
+    assert x.shape[1] == 3 and prepared.spec.n_classes == len(vocab)
     first = [vocab[i] for i in x[2]] + ["->", vocab[y[2]]]
     assert first == ["a", "b", "c", "->", "d"]
 
@@ -172,7 +172,7 @@ def test_forecast_windows_are_split_by_time_without_leakage():
     x = {s: prepared.arrays[f"X_{s}"] for s in data.SPLITS}
     assert y["train"].max() < 60 <= y["val"].min() and y["val"].max() < 80 <= y["test"].min()
     assert np.array_equal(x["train"][0, :, 0], np.arange(5)) and np.array_equal(y["train"][0], [5, 6])
-    assert prepared.spec["forecast"]["mase_scale"] == pytest.approx(1.0)  # |y_t - y_(t-1)| on train
+    assert prepared.spec.forecast.mase_scale == pytest.approx(1.0)  # |y_t - y_(t-1)| on train
 
 
 def test_forecast_scaler_and_target_statistics_use_the_training_range_only():
@@ -180,8 +180,8 @@ def test_forecast_scaler_and_target_statistics_use_the_training_range_only():
     series[:60] += np.random.default_rng(0).normal(size=60).astype(np.float32)
     raw = RawData([series], np.zeros(0), "forecast", "numeric")
     prepared = data.prepare(raw, val=0.2, test=0.2, seed=0, window=WindowParams(lookback=4))
-    assert abs(prepared.spec["scaler"]["mean"][0]) < 1.0
-    assert abs(prepared.spec["forecast"]["target_mean"]) < 1.0
+    assert abs(prepared.spec.scaler.mean[0]) < 1.0
+    assert abs(prepared.spec.forecast.target_mean) < 1.0
 
 
 def test_seasonal_naive_and_forecast_scores():
@@ -244,9 +244,9 @@ def test_nan_policy_error_says_where_and_drop_and_fill_work(tmp_path):
     with pytest.raises(DataError, match=r"data.csv: NaN/inf value in sequence 3, step 1, feature 'x'; .*nan_policy"):
         data.prepare(raw, val=0.2, test=0.2, seed=0)
     dropped = data.prepare(_load("csv", path=path, task="classification"), val=0.2, test=0.2, seed=0, nan_policy="drop")
-    assert sum(dropped.spec["sizes"].values()) == 19
+    assert sum(dropped.spec.sizes.model_dump().values()) == 19
     filled = data.prepare(_load("csv", path=path, task="classification"), val=0.2, test=0.2, seed=0, nan_policy="fill")
-    assert sum(filled.spec["sizes"].values()) == 20
+    assert sum(filled.spec.sizes.model_dump().values()) == 20
     assert all(np.isfinite(filled.arrays[f"X_{s}"]).all() for s in data.SPLITS)
 
 

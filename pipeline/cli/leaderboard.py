@@ -1,4 +1,4 @@
-"""`seqpipe leaderboard`: one ranked table of architecture × experiment from `dvc exp show --json`."""
+"""`seqpipe leaderboard`: architecture × experiment from `dvc exp show --json`, one ranked table per task."""
 from __future__ import annotations
 
 import argparse
@@ -14,10 +14,12 @@ def main(args) -> None:
             payload = parse_json_text(fh.read())
     else:
         payload = exp_show_json(["-A"] if args.all_commits else None)
-    table, name = build(payload, args.metric)
-    fmt = "csv" if args.csv else "md" if args.md else "text"
-    sys.stdout.write(render(table, fmt))
-    if len(environments(table)) > 1:
+    rankings, left_out = build(payload, args.metric)
+    fmt = "csv" if args.csv else "md" if args.md else "json" if args.json else "text"
+    sys.stdout.write(render(rankings, fmt))
+    for line in left_out:
+        print(f"seqpipe: warning: {line}", file=sys.stderr)
+    if len(environments(rankings)) > 1:
         print(
             "seqpipe: warning: these runs were trained in different environments (column env); "
             "compare their environment/<arch>.json, e.g. `dvc diff <rev-a> <rev-b>`, `dvc exp apply`",
@@ -30,6 +32,7 @@ def add_parser(sub) -> None:
     out = lb.add_mutually_exclusive_group()
     out.add_argument("--md", action="store_true", help="Markdown table")
     out.add_argument("--csv", action="store_true", help="CSV")
-    lb.add_argument("--metric", help="rank by this metric (default: mse or accuracy, whichever the task has)")
+    out.add_argument("--json", action="store_true", help="JSON records, one per row")
+    lb.add_argument("--metric", help="rank by this metric (default: each task's primary metric, one table per task)")
     lb.add_argument("--input", help="read saved `dvc exp show --json` output instead of running dvc")
     lb.add_argument("-A", "--all-commits", action="store_true", help="include experiments of all commits")

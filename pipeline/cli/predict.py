@@ -14,6 +14,7 @@ import numpy as np
 
 from seqpipe import layout
 from seqpipe.data.new_inputs import Inputs, read_input
+from seqpipe.data.spec import PreparedSpec
 from seqpipe.errors import DataError
 
 
@@ -34,8 +35,8 @@ def predict_batches(model: Any, x: np.ndarray, batch_size: int, chunk: int = 409
     return np.concatenate(outputs) if outputs else np.zeros((0,))
 
 
-def predictions_frame(task_name: str, raw_output: np.ndarray, spec: dict, y_true: np.ndarray | None = None,
-                      ids: list[Any] | None = None, vocabulary: list[str] | None = None):
+def predictions_frame(task_name: str, raw_output: np.ndarray, spec: PreparedSpec, y_true: np.ndarray | None = None,
+                      ids: list[Any] | None = None, vocabulary: list[str] | None = None) -> Any:
     """The CSV rows: id (if the input had them), y_true (if known), the prediction (one column per
     horizon step for forecasts), class probabilities, and class names or tokens."""
     import pandas as pd
@@ -46,7 +47,7 @@ def predictions_frame(task_name: str, raw_output: np.ndarray, spec: dict, y_true
     frame = pd.DataFrame({"index": np.arange(len(raw_output))})
     if ids is not None and len(ids) == len(frame):
         frame["id"] = ids
-    predicted = task.predict(raw_output)
+    predicted = task.decode(raw_output)
     if np.ndim(predicted) == 2:  # multi-step forecast
         for h in range(predicted.shape[1]):
             if y_true is not None:
@@ -56,15 +57,11 @@ def predictions_frame(task_name: str, raw_output: np.ndarray, spec: dict, y_true
     if y_true is not None:
         frame["y_true"] = y_true
     frame["y_pred"] = predicted
-    if task_name == "binary":
-        frame["p_1"] = raw_output.reshape(-1)
-    elif task_name == "multiclass":
-        for c in range(raw_output.shape[-1]):
-            frame[f"p_{c}"] = raw_output[:, c]
-    names = spec.get("class_names")
-    if names and task_name in ("binary", "multiclass"):
-        frame["label"] = [names[int(i)] for i in frame["y_pred"]]
-    if vocabulary and task_name == "next_token":
+    for column, values in task.probabilities(raw_output).items():
+        frame[column] = values
+    if spec.class_names and task.labels:
+        frame["label"] = [spec.label(int(i)) for i in frame["y_pred"]]
+    if vocabulary and task.token_output:
         frame["token"] = [vocabulary[int(i)] if int(i) < len(vocabulary) else "" for i in frame["y_pred"]]
     return frame
 
@@ -79,17 +76,17 @@ def main(args) -> None:
     ctx = context(args.params)
     choice = ctx.architecture(args.arch)
     prepared = Path(args.prepared)
-    spec_file = prepared / "spec.json"
+    spec_file = prepared / layout.SPEC_FILE
     if not spec_file.is_file():
         raise DataError(f"{spec_file}: not found; run `dvc repro` first (predict reuses prepare's preprocessing)")
-    spec = json.loads(spec_file.read_text(encoding="utf-8"))
+    spec = PreparedSpec.read(spec_file)
     path = layout.model_path(args.arch)
     if not path.is_file():
         raise DataError(f"{path}: not found; run `dvc repro train@{args.arch}` first")
 
     vocabulary = None
-    if spec.get("vocabulary"):
-        vocabulary = json.loads((prepared / spec["vocabulary"]).read_text(encoding="utf-8"))
+    if spec.vocabulary:
+        vocabulary = json.loads((prepared / spec.vocabulary).read_text(encoding="utf-8"))
     if args.input:
         inputs = read_input(args.input, ctx.dataset, ctx.params.data.path, spec, vocabulary, ctx.params.data.text)
     else:
@@ -98,7 +95,7 @@ def main(args) -> None:
     custom = choice.architecture.custom_objects() if choice.architecture.custom_objects else None
     model = load_model(str(path), custom_objects=custom)
     raw = predict_batches(model, inputs.x, ctx.params.train.batch_size, progress=True if args.progress else None)
-    frame = predictions_frame(spec["task"], raw, spec, inputs.y_true, inputs.ids, vocabulary)
+    frame = predictions_frame(spec.task, raw, spec, inputs.y_true, inputs.ids, vocabulary)
     output = Path(args.output or layout.INFERENCE_DIR / f"{args.arch}.{Path(args.input).stem if args.input else args.split}.csv")
     with atomic.atomic_path(output) as tmp:
         frame.to_csv(tmp, index=False, float_format="%.6g")

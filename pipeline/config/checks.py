@@ -8,11 +8,14 @@ before building). Every failure is one ParamsError naming the dotted key, the va
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING
 
 from seqpipe.errors import ParamsError
 from seqpipe.config.experiment import ArchitectureChoice, DatasetChoice
 from seqpipe.config.params import PARAMS_FILE, Params
+
+if TYPE_CHECKING:  # the spec is only read here; importing it would tie this module to the data step
+    from seqpipe.data.spec import PreparedSpec
 
 
 def _forecast_only(dataset: DatasetChoice) -> bool:
@@ -69,14 +72,10 @@ def check_experiment(
         check_batch_size(params.train.batch_size, train, source, estimated=True)
 
 
-def check_prepared(spec: dict[str, Any], params: Params, choices: list[ArchitectureChoice],
+def check_prepared(spec: PreparedSpec, params: Params, choices: list[ArchitectureChoice],
                    source: str = PARAMS_FILE) -> None:
     """Checks that need the prepared data's shape: sequence length and training-split size."""
-    if spec.get("task") == "forecast":
-        key = "data.window.lookback"
-    elif spec.get("padding", {}).get("maxlen_from") == "data.maxlen":
-        key = "data.maxlen"
-    else:
-        key = f"data.maxlen (null: {spec.get('padding', {}).get('maxlen_from', 'computed')})"
-    check_timesteps(int(spec["timesteps"]), key, choices, source)
-    check_batch_size(params.train.batch_size, int(spec["sizes"]["train"]), source)
+    origin = spec.padding.maxlen_from  # the key the length came from, or how it was computed
+    key = origin if origin.startswith("data.") else f"data.maxlen (null: {origin})"
+    check_timesteps(spec.timesteps, key, choices, source)
+    check_batch_size(params.train.batch_size, spec.sizes.train, source)

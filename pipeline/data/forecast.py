@@ -11,6 +11,7 @@ from seqpipe.config.params import WindowParams
 from seqpipe.data.naming import origin_prefix, sequence_name
 from seqpipe.data.prepared import Prepared
 from seqpipe.data.scaling import apply_scaler
+from seqpipe.data.spec import ForecastSpec, PaddingSpec, PreparedSpec, ScalerSpec, SplitCounts
 from seqpipe.data.splits import SPLITS
 from seqpipe.errors import DataError
 from seqpipe.specs import RawData
@@ -93,44 +94,35 @@ def prepare_forecast(
         scaler = StandardScaler().fit(train_steps)
         for split in SPLITS:
             arrays[f"X_{split}"] = apply_scaler(scaler, arrays[f"X_{split}"])
-        scaler_stats = {"mean": scaler.mean_.tolist(), "scale": scaler.scale_.tolist()}
+        scaler_stats = ScalerSpec(mean=scaler.mean_.tolist(), scale=scaler.scale_.tolist())
     sizes = {s: int(len(arrays[f"y_{s}"])) for s in SPLITS}
-    spec = {
-        "task": "forecast",
-        "input_kind": "numeric",
-        "timesteps": int(lookback),
-        "features": int(features),
-        "vocab_size": None,
-        "n_classes": None,
-        "class_names": None,
-        "sizes": sizes,
-        "official_split": False,
-        "padding": {"maxlen": int(lookback), "maxlen_from": "data.window.lookback", "padding": "pre",
-                    "truncating": "pre", "value": 0.0, "padded": False},
-        "truncated": {s: 0 for s in SPLITS},
-        "coverage": 1.0,
-        "class_balance": None,
-        "scaler": scaler_stats,
-        "vocabulary": None,
-        "forecast": {
-            "lookback": lookback, "horizon": horizon, "stride": stride, "season": season,
-            "feature": int(f),
-            "feature_name": raw.feature_names[f] if raw.feature_names else str(f),
-            "series": len(series),
-            "mase_scale": round(mase_scale, 8),
-            # the head maps the encoder's output to these units (train-range statistics)
-            "target_mean": round(float(target_train.mean()), 8),
-            "target_std": round(float(target_train.std()) or 1.0, 8),
-        },
-        "source": raw.description,
-    }
+    spec = PreparedSpec(
+        task="forecast",
+        input_kind="numeric",
+        timesteps=int(lookback),
+        features=int(features),
+        sizes=SplitCounts(**sizes),
+        padding=PaddingSpec(maxlen_from="data.window.lookback"),
+        scaler=scaler_stats,
+        forecast=ForecastSpec(
+            horizon=horizon, stride=stride, season=season,
+            feature=int(f),
+            feature_name=raw.feature_names[f] if raw.feature_names else str(f),
+            series=len(series),
+            mase_scale=round(mase_scale, 8),
+            target_mean=round(float(target_train.mean()), 8),
+            target_std=round(float(target_train.std()) or 1.0, 8),
+        ),
+        source=raw.description,
+    )
     return Prepared(arrays, spec)
 
 
-def forecast_history(spec: dict, x: np.ndarray) -> np.ndarray:
+def forecast_history(spec: PreparedSpec, x: np.ndarray) -> np.ndarray:
     """The forecast column of input windows, back in the data's units: (n, lookback)."""
-    f = spec["forecast"]["feature"]
+    assert spec.forecast is not None, "a forecast spec"
+    f = spec.forecast.feature
     history = x[:, :, f].astype(np.float64)
-    if spec.get("scaler"):
-        history = history * spec["scaler"]["scale"][f] + spec["scaler"]["mean"][f]
+    if spec.scaler:
+        history = history * spec.scaler.scale[f] + spec.scaler.mean[f]
     return history

@@ -17,9 +17,11 @@ from typing import Any
 
 import numpy as np
 
+from seqpipe import tasks
 from seqpipe.config.params import TextParams
 from seqpipe.errors import DataError
 from seqpipe.data.padding import pad, padding_positions
+from seqpipe.data.spec import PreparedSpec
 from seqpipe.data.text import vectorize
 from seqpipe.specs import RawData
 
@@ -77,7 +79,7 @@ def load_input(path: str | Path) -> Any:
         raise DataError(f"{path}: cannot read: {' '.join(str(exc).split())}") from None
 
 
-def read_input(path: str | Path, source: Any, source_path: str, spec: dict, vocabulary: list[str] | None,
+def read_input(path: str | Path, source: Any, source_path: str, spec: PreparedSpec, vocabulary: list[str] | None,
                text: TextParams) -> Inputs:
     """Read `path` the way the training data was read, and preprocess it as prepare did.
 
@@ -109,18 +111,19 @@ def _load_with_source(source: Any, path: Path) -> RawData:
         return load_raw(replace(source, options=options), seed=0)
 
 
-def from_raw(raw: RawData, spec: dict, vocabulary: list[str] | None, text: TextParams) -> Inputs:
+def from_raw(raw: RawData, spec: PreparedSpec, vocabulary: list[str] | None, text: TextParams) -> Inputs:
     """RawData from the training source -> model inputs, true targets (if the file had them) and ids."""
     sequences: Any = raw.sequences
     if raw.input_kind == "text":
         if not vocabulary:
-            raise DataError(f"{raw.origin}: text input, but the model was trained on {spec['input_kind']} data")
+            raise DataError(f"{raw.origin}: text input, but the model was trained on {spec.input_kind} data")
         sequences = vectorize([str(t) for t in sequences], vocabulary, text)
-    if spec["task"] in ("forecast", "next_token"):
-        sequences = _last_contexts(raw, sequences, int(spec["padding"]["maxlen"]), spec["task"] == "forecast")
+    task = tasks.get(spec.task)
+    if task.continues_sequence:
+        sequences = _last_contexts(raw, sequences, spec.timesteps, whole_window=spec.forecast is not None)
     x = preprocess(sequences, spec)
     y_true = None
-    if len(raw.targets) == len(x) and spec["task"] not in ("forecast", "next_token"):
+    if len(raw.targets) == len(x) and not task.continues_sequence:
         y_true = _targets_as_trained(raw, spec)
     return Inputs(x, y_true, raw.ids)
 
@@ -138,11 +141,11 @@ def _last_contexts(raw: RawData, sequences: Any, lookback: int, whole_window: bo
     return contexts
 
 
-def _targets_as_trained(raw: RawData, spec: dict) -> np.ndarray:
+def _targets_as_trained(raw: RawData, spec: PreparedSpec) -> np.ndarray:
     """The file's targets in the training encoding (class ids follow the training class names)."""
-    if spec["task"] == "regression":
+    if not tasks.get(spec.task).labels:
         return np.asarray(raw.targets, dtype=np.float32)
-    trained = {str(name): i for i, name in enumerate(spec.get("class_names") or [])}
+    trained = {str(name): i for i, name in enumerate(spec.class_names or [])}
     names = raw.class_names or [str(c) for c in range(int(np.max(raw.targets)) + 1)]
     unknown = sorted({names[int(t)] for t in raw.targets} - set(trained))
     if unknown:
@@ -153,11 +156,11 @@ def _targets_as_trained(raw: RawData, spec: dict) -> np.ndarray:
 # --- preprocessing from spec.json ----------------------------------------------------------------
 
 
-def preprocess(sequences: Any, spec: dict) -> np.ndarray:
+def preprocess(sequences: Any, spec: PreparedSpec) -> np.ndarray:
     """Raw sequences -> the model's input, with the padding and scaling recorded at prepare time."""
-    tokens = spec["input_kind"] == "tokens"
-    padding = spec["padding"]
-    maxlen = int(padding["maxlen"])
+    tokens = spec.tokens
+    padding = spec.padding
+    maxlen = spec.timesteps
     seqs = sequences
     if isinstance(seqs, np.ndarray) and not tokens and seqs.ndim == 2:
         seqs = seqs[..., None]
@@ -167,22 +170,22 @@ def preprocess(sequences: Any, spec: dict) -> np.ndarray:
     lengths = np.fromiter((len(s) for s in seqs), dtype=np.int64, count=n)
     if not tokens:
         features = {np.asarray(s).shape[-1] for s in seqs}
-        if features and features != {spec["features"]}:
-            raise DataError(f"inputs have {sorted(features)} features per step; the model was trained on {spec['features']}")
+        if features and features != {spec.features}:
+            raise DataError(f"inputs have {sorted(features)} features per step; the model was trained on {spec.features}")
     dtype = "int32" if tokens else "float32"
     if isinstance(seqs, np.ndarray) and seqs.shape[1] == maxlen:
         x = seqs.astype(dtype)
     else:
-        x, _ = pad(seqs, maxlen, padding["padding"], padding["truncating"], dtype=dtype)
+        x, _ = pad(seqs, maxlen, padding.side, padding.truncating, value=0 if tokens else padding.value, dtype=dtype)
     if tokens:
-        vocab = spec.get("vocab_size")
+        vocab = spec.vocab_size
         if vocab and x.size and (x.max() >= vocab or x.min() < 0):
             raise DataError(f"token ids must be in [0, {vocab - 1}] (the training vocabulary), got {x.min()}..{x.max()}")
         return x
-    if spec.get("scaler"):
-        real = ~padding_positions(lengths, maxlen, padding["padding"])
-        mean = np.asarray(spec["scaler"]["mean"], dtype=np.float64)
-        scale = np.asarray(spec["scaler"]["scale"], dtype=np.float64)
+    if spec.scaler:
+        real = ~padding_positions(lengths, maxlen, padding.side)
+        mean = np.asarray(spec.scaler.mean, dtype=np.float64)
+        scale = np.asarray(spec.scaler.scale, dtype=np.float64)
         x = ((x - mean) / scale).astype(np.float32)
-        x[~real] = 0.0
+        x[~real] = padding.value  # as prepare left them: exactly the padding value, for the mask
     return x

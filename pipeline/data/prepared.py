@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
 import numpy as np
 
 from seqpipe import atomic
+from seqpipe.data.spec import PreparedSpec
+from seqpipe.layout import SPEC_FILE
 from seqpipe.data.splits import SPLITS
-from seqpipe.errors import DataError
 
 VOCABULARY_FILE = "vocabulary.json"
 
@@ -18,9 +17,8 @@ VOCABULARY_FILE = "vocabulary.json"
 @dataclass
 class Prepared:
     arrays: dict[str, np.ndarray]  # X_train, y_train, X_val, ...
-    spec: dict[str, Any]
+    spec: PreparedSpec
     vocabulary: list[str] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def xy(self, split: str) -> tuple[np.ndarray, np.ndarray]:
         return self.arrays[f"X_{split}"], self.arrays[f"y_{split}"]
@@ -32,7 +30,7 @@ def save(prepared: Prepared, directory: str | Path) -> None:
         tmp.mkdir(parents=True)
         for name, array in prepared.arrays.items():
             np.save(tmp / f"{name}.npy", array, allow_pickle=False)
-        (tmp / "spec.json").write_text(json.dumps(prepared.spec, indent=2) + "\n", encoding="utf-8")
+        (tmp / SPEC_FILE).write_text(prepared.spec.to_json(), encoding="utf-8")
         if prepared.vocabulary is not None:
             (tmp / VOCABULARY_FILE).write_text(
                 json.dumps(prepared.vocabulary, ensure_ascii=False, indent=0) + "\n", encoding="utf-8"
@@ -42,15 +40,12 @@ def save(prepared: Prepared, directory: str | Path) -> None:
 def load(directory: str | Path, splits: tuple[str, ...] = SPLITS) -> Prepared:
     """Read prepared data back (no pickles)."""
     directory = Path(directory)
-    spec_file = directory / "spec.json"
-    if not spec_file.is_file():
-        raise DataError(f"{spec_file}: not found; run the prepare stage first (dvc repro prepare)")
-    spec = json.loads(spec_file.read_text(encoding="utf-8"))
+    spec = PreparedSpec.read(directory / SPEC_FILE)
     arrays = {}
     for split in splits:
         for part in ("X", "y"):
             arrays[f"{part}_{split}"] = np.load(directory / f"{part}_{split}.npy", allow_pickle=False)
     vocabulary = None
-    if spec.get("vocabulary"):
-        vocabulary = json.loads((directory / spec["vocabulary"]).read_text(encoding="utf-8"))
+    if spec.vocabulary:
+        vocabulary = json.loads((directory / spec.vocabulary).read_text(encoding="utf-8"))
     return Prepared(arrays, spec, vocabulary)

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from seqpipe import progress as progress_module
+from seqpipe import tasks
 from seqpipe.config.params import TextParams, WindowParams
 from seqpipe.data.cleaning import clean_values
 from seqpipe.data.forecast import prepare_forecast
@@ -19,7 +20,8 @@ from seqpipe.data.naming import origin_prefix, sequence_name
 from seqpipe.data.padding import choose_maxlen, pad, padding_positions
 from seqpipe.data.prepared import VOCABULARY_FILE, Prepared
 from seqpipe.data.scaling import apply_scaler, fit_scaler
-from seqpipe.data.splits import CLASSIFICATION, SPLITS, official_split_indices, split_indices
+from seqpipe.data.spec import PaddingSpec, PreparedSpec, ScalerSpec, SplitCounts
+from seqpipe.data.splits import SPLITS, official_split_indices, split_indices
 from seqpipe.data.text import check_texts, contexts, fit_vocabulary, vectorize
 from seqpipe.errors import DataError
 from seqpipe.specs import RawData
@@ -69,7 +71,7 @@ def prepare(
         raise DataError(f"{origin_prefix(raw)}{n} sequences but {len(targets)} targets")
     if n == 0:
         raise DataError(f"{origin_prefix(raw)}no sequences")
-    if raw.task in CLASSIFICATION:
+    if tasks.get(raw.task).labels:
         classes_found = np.unique(targets)
         if len(classes_found) < 2:
             raise DataError(
@@ -176,9 +178,9 @@ def _pad_and_pack(
         for split in SPLITS:
             # X_* are fresh arrays (fancy-indexed or padded copies), so scaling in place is safe.
             arrays[f"X_{split}"] = apply_scaler(scaler, arrays[f"X_{split}"], pads[split], pad_value)
-        scaler_stats = {"mean": scaler.mean_.tolist(), "scale": scaler.scale_.tolist()}
+        scaler_stats = ScalerSpec(mean=scaler.mean_.tolist(), scale=scaler.scale_.tolist())
 
-    if raw.task in CLASSIFICATION:
+    if tasks.get(raw.task).labels:
         classes = int(max(int(targets_by_split[s].max()) for s in SPLITS if len(targets_by_split[s]))) + 1
         classes = max(classes, len(raw.class_names or []))  # a class may vanish after nan_policy drop
     elif raw.task == "next_token":
@@ -188,32 +190,31 @@ def _pad_and_pack(
     sizes = {s: int(len(arrays[f"y_{s}"])) for s in SPLITS}
     total = sum(sizes.values())
     n_truncated = sum(truncated.values())
-    spec = {
-        "task": raw.task,
-        "input_kind": input_kind,
-        "timesteps": int(maxlen),
-        "features": 1 if tokens else int(arrays["X_train"].shape[-1]),
-        "vocab_size": vocab_size,
-        "n_classes": classes,
-        "class_names": raw.class_names
+    spec = PreparedSpec(
+        task=raw.task,
+        input_kind=input_kind,
+        timesteps=int(maxlen),
+        features=1 if tokens else int(arrays["X_train"].shape[-1]),
+        vocab_size=vocab_size,
+        n_classes=classes,
+        class_names=raw.class_names
         or (None if classes is None or raw.task == "next_token" else [str(c) for c in range(classes)]),
-        "sizes": sizes,
-        "official_split": official,
-        "padding": {
-            "maxlen": int(maxlen),
-            "maxlen_from": f"percentile {maxlen_percentile:g} of train lengths" if computed else "data.maxlen",
-            "padding": padding,
-            "truncating": truncating,
-            "value": 0 if tokens else float(pad_value),
-            "padded": padded_any,
-        },
-        "truncated": truncated,
-        "coverage": round(1.0 - n_truncated / total, 6) if total else 1.0,
-        "class_balance": None
-        if raw.task not in CLASSIFICATION
+        sizes=SplitCounts(**sizes),
+        official_split=official,
+        padding=PaddingSpec(
+            side=padding,
+            truncating=truncating,
+            value=0 if tokens else float(pad_value),
+            padded=padded_any,
+            maxlen_from=f"percentile {maxlen_percentile:g} of train lengths" if computed else "data.maxlen",
+        ),
+        truncated=SplitCounts(**truncated),
+        coverage=round(1.0 - n_truncated / total, 6) if total else 1.0,
+        class_balance=None
+        if not tasks.get(raw.task).labels
         else {s: np.bincount(arrays[f"y_{s}"], minlength=classes).tolist() for s in SPLITS},
-        "scaler": scaler_stats,
-        "vocabulary": None if vocabulary is None else VOCABULARY_FILE,
-        "source": raw.description,
-    }
+        scaler=scaler_stats,
+        vocabulary=None if vocabulary is None else VOCABULARY_FILE,
+        source=raw.description,
+    )
     return Prepared(arrays, spec, vocabulary)

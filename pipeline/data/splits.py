@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 from sklearn.model_selection import train_test_split
 
+from seqpipe import tasks
 from seqpipe.errors import DataError
 
 SPLITS = ("train", "val", "test")
-CLASSIFICATION = ("binary", "multiclass")
 
 
 def split_indices(
@@ -16,7 +16,7 @@ def split_indices(
     """Seeded train/val/test indices; stratified by class for classification tasks."""
     n = len(targets)
     indices = np.arange(n)
-    stratify = targets if task in CLASSIFICATION else None
+    stratify = targets if tasks.get(task).labels else None
     try:
         rest, test_idx = train_test_split(indices, test_size=test, random_state=seed, stratify=stratify)
         rest_targets = targets[rest] if stratify is not None else None
@@ -41,7 +41,7 @@ def official_split_indices(
     test_idx = np.flatnonzero(split == "test")
     if len(train_all) < 2 or len(test_idx) == 0:
         raise DataError(f"the official split has {len(train_all)} train and {len(test_idx)} test sequences")
-    stratify = targets[train_all] if task in CLASSIFICATION else None
+    stratify = targets[train_all] if tasks.get(task).labels else None
     try:
         train_idx, val_idx = train_test_split(train_all, test_size=val, random_state=seed + 1, stratify=stratify)
     except ValueError as exc:

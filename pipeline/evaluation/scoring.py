@@ -8,13 +8,14 @@ import numpy as np
 import pandas as pd
 
 from seqpipe import tasks
+from seqpipe.data.spec import PreparedSpec
 
 
 def predict(model: Any, x: np.ndarray, batch_size: int) -> np.ndarray:
     return np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
 
 
-def score(task_name: str, y_true: np.ndarray, raw_output: np.ndarray, spec: dict | None = None) -> dict[str, float]:
+def score(task_name: str, y_true: np.ndarray, raw_output: np.ndarray, spec: PreparedSpec | None = None) -> dict[str, float]:
     """The task's metrics on the test split, rounded so reruns compare byte for byte."""
     scores = tasks.get(task_name).score(y_true, raw_output, spec)
     return {k: round(v, 6) for k, v in scores.items()}
@@ -22,7 +23,7 @@ def score(task_name: str, y_true: np.ndarray, raw_output: np.ndarray, spec: dict
 
 def predictions_frame(task_name: str, y_true: np.ndarray, raw_output: np.ndarray) -> pd.DataFrame:
     """Test predictions as a flat table; multi-step forecasts get one column per horizon step."""
-    pred = tasks.get(task_name).predict(raw_output)
+    pred = tasks.get(task_name).decode(raw_output)
     if np.ndim(y_true) == 2:
         columns = {}
         for h in range(y_true.shape[1]):
@@ -32,15 +33,14 @@ def predictions_frame(task_name: str, y_true: np.ndarray, raw_output: np.ndarray
     return pd.DataFrame({"y_true": y_true, "y_pred": pred})
 
 
-def confusion_rows(task_name: str, spec: dict, y_true: np.ndarray, raw_output: np.ndarray) -> pd.DataFrame:
+def confusion_rows(task_name: str, spec: PreparedSpec, y_true: np.ndarray, raw_output: np.ndarray) -> pd.DataFrame:
     """(actual, predicted) class names per test sequence for `dvc plots`' confusion template;
     empty (header only) for tasks without classes."""
-    if task_name not in tasks.CLASSIFICATION:
+    task = tasks.get(task_name)
+    if not task.labels:
         return pd.DataFrame({"actual": [], "predicted": []})
-    pred = tasks.get(task_name).predict(raw_output)
-    names = spec.get("class_names")
-    label = (lambda i: names[int(i)]) if names else (lambda i: str(int(i)))
-    return pd.DataFrame({"actual": [label(i) for i in y_true], "predicted": [label(i) for i in pred]})
+    pred = task.decode(raw_output)
+    return pd.DataFrame({"actual": [spec.label(int(i)) for i in y_true], "predicted": [spec.label(int(i)) for i in pred]})
 
 
 def latency_ms_per_sample(model: Any, x: np.ndarray, batch_size: int, repeats: int = 3) -> float:

@@ -18,14 +18,11 @@ def write_report(out: Path, results: Results, prepared: Prepared, params: dict[s
     """Everything the report stage writes, into the (empty) directory `out`; returns the leaderboard."""
     spec = prepared.spec
     names = list(results.metrics)
-    task = tasks.get(spec["task"])
+    task = tasks.get(spec.task)
     primary = task.primary_metric
-    table = ranking.leaderboard(results.metrics, results.timings, spec["task"])
-    if spec["task"] == "forecast":
-        base = ranking.forecast_baseline(spec, prepared.arrays["X_test"], prepared.arrays["y_test"])
-    else:
-        base = ranking.baseline(spec["task"], prepared.arrays["y_train"], prepared.arrays["y_test"])
-    tests = statistics.significance(table, spec["task"], results.scores, results.predictions)
+    table = ranking.leaderboard(results.metrics, results.timings, spec.task)
+    base = task.baseline(prepared.arrays["y_train"], prepared.arrays["y_test"], prepared.arrays["X_test"], spec)
+    tests = statistics.significance(table, spec.task, results.scores, results.predictions)
 
     (out / "curves").mkdir(parents=True)
     curves = {a: curves_mod.read_curves(layout.LIVE_DIR, a) for a in names}
@@ -38,7 +35,7 @@ def write_report(out: Path, results: Results, prepared: Prepared, params: dict[s
         (f"Learning curves: training and validation loss per epoch, all architectures{seed_note}",
          "learning_curves.png"),
         (f"Score against cost: test {primary} against parameters and training time", "score_vs_cost.png"),
-        *figures.task_figures(spec["task"], ranked_predictions, spec, out),
+        *figures.task_figures(task, ranked_predictions, spec, out),
     ]
     table.to_csv(out / "leaderboard.csv", index=False)
     blocks = sections.report_blocks(
@@ -48,11 +45,11 @@ def write_report(out: Path, results: Results, prepared: Prepared, params: dict[s
     (out / "report.md").write_text(render_markdown(blocks), encoding="utf-8")
     (out / "report.html").write_text(render_html(blocks, out), encoding="utf-8")
     summary = {
-        "task": spec["task"],
+        "task": spec.task,
         "primary_metric": primary,
         "ranking": table["architecture"].tolist(),
         "best": table.iloc[0]["architecture"],
-        "baseline": base,
+        "baseline": {"baseline": base.name, **base.scores},
         "significance": tests.to_dict(orient="records"),
     }
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")

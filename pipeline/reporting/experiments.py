@@ -11,8 +11,10 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from seqpipe import tasks
 from seqpipe.errors import DataError, SeqpipeError
 
 METRICS_FILE = re.compile(r"^metrics/(?P<arch>[^/]+)\.json$")
@@ -21,8 +23,6 @@ ENV_FILE = re.compile(r"^environment/(?P<arch>[^/]+)\.json$")
 if TYPE_CHECKING:
     import pandas as pd
 
-# Primary metric and direction per task, as in seqpipe.tasks (kept here: no sklearn import).
-PRIMARY = (("mse", False), ("accuracy", True))
 
 
 def exp_show_json(extra_args: list[str] | None = None) -> list[dict]:
@@ -85,7 +85,9 @@ def rows(payload: list[dict]) -> list[dict[str, Any]]:
                 envs[match["arch"]] = output["hash"][:8]
         for arch, scores in metrics.items():
             timing = timings.get(arch, {})
+            task = tasks.task_of_metrics([k for k in scores if not k.endswith("_std")])
             out.append({
+                "task": task.name if task else "unknown",
                 "architecture": arch,
                 "experiment": label,
                 "kind": kind,
@@ -98,57 +100,85 @@ def rows(payload: list[dict]) -> list[dict[str, Any]]:
     return out
 
 
-def primary_metric(table: pd.DataFrame, metric: str | None = None) -> tuple[str, bool]:
-    """(metric, greater_is_better): the one asked for, or the first known primary metric present."""
-    known = dict(PRIMARY)
-    if metric:
-        if metric not in table:
-            raise DataError(f"--metric {metric}: not in the experiments' metrics ({', '.join(_metric_columns(table))})")
-        return metric, known.get(metric, metric in ("r2", "f1", "macro_f1", "roc_auc"))
-    for name, greater in PRIMARY:
-        if name in table:
-            return name, greater
-    raise DataError("no primary metric (mse, accuracy) found; pass --metric")
-
-
 def _metric_columns(table: pd.DataFrame) -> list[str]:
-    fixed = {"rank", "architecture", "experiment", "kind", "rev", "train_s", "latency_ms", "params", "repeats", "env"}
+    fixed = {"rank", "task", "architecture", "experiment", "kind", "rev", "train_s", "latency_ms", "params",
+             "repeats", "env"}
     return [c for c in table.columns if c not in fixed]
 
 
-def build(payload: list[dict], metric: str | None = None) -> tuple[pd.DataFrame, str]:
-    """The ranked table (best first) and the metric that ranks it."""
+@dataclass(frozen=True)
+class Ranking:
+    """One task's rows, best first, and the metric that ranks them."""
+
+    task: str
+    metric: str
+    greater_is_better: bool
+    table: pd.DataFrame
+
+
+def build(payload: list[dict], metric: str | None = None) -> tuple[list[Ranking], list[str]]:
+    """One ranking per task found in the experiments (rows are ranked within their task), and a
+    line for each group of rows left out because they lack the `--metric` asked for."""
     import pandas as pd
 
     found = rows(payload)
     if not found:
         raise DataError("no experiment has metrics/<arch>.json yet; run `dvc repro` or `dvc exp run` first")
     table = pd.DataFrame(found)
-    name, greater = primary_metric(table, metric)
-    table = table.dropna(subset=[name]).sort_values(
-        [name, "architecture", "experiment"], ascending=[not greater, True, True], kind="stable"
-    ).reset_index(drop=True)
-    table.insert(0, "rank", range(1, len(table) + 1))
-    # Columns: identity, ranking metric (and its std), other scores, cost.
-    first = ["rank", "architecture", "experiment", "kind", "rev", name]
-    if f"{name}_std" in table:
-        first.append(f"{name}_std")
-    rest = [c for c in _metric_columns(table) if c not in first and not c.endswith("_std")]
-    cost = [c for c in ("params", "train_s", "latency_ms", "env") if c in table]
-    return table[first + rest + cost], name
+    if metric and metric not in table:
+        raise DataError(f"--metric {metric}: not in the experiments' metrics ({', '.join(_metric_columns(table))}); "
+                        "allowed: any of those")
+    rankings, left_out = [], []
+    for task_name, group in table.groupby("task", sort=False):
+        task = tasks.TABLE.get(str(task_name))
+        name = metric or (task.primary_metric if task else None)
+        if name is None or name not in group or group[name].isna().all():
+            what = f"--metric {metric}" if metric else "a known primary metric"
+            left_out.append(f"{len(group)} rows of task {task_name} have no {what}; "
+                            f"rank them with --metric (one of: {', '.join(_metric_columns(group.dropna(axis=1, how='all')))})")
+            continue
+        greater = tasks.greater_is_better(name) if name in tasks.METRICS else True
+        order = [name, *([task.tie_breaker] if task and task.tie_breaker in group and task.tie_breaker != name else [])]
+        ascending = [not (tasks.greater_is_better(m) if m in tasks.METRICS else True) for m in order]
+        group = group.dropna(subset=[name]).sort_values(
+            [*order, "architecture", "experiment"], ascending=[*ascending, True, True], kind="stable"
+        ).reset_index(drop=True)
+        group.insert(0, "rank", range(1, len(group) + 1))
+        # Columns: identity, ranking metric (and its std), other scores, cost.
+        first = ["rank", "task", "architecture", "experiment", "kind", "rev", name]
+        if f"{name}_std" in group:
+            first.append(f"{name}_std")
+        own = set(task.metrics) if task else set(_metric_columns(group))
+        rest = [c for c in _metric_columns(group) if c not in first and not c.endswith("_std") and c in own]
+        cost = [c for c in ("params", "train_s", "latency_ms", "env") if c in group]
+        rankings.append(Ranking(str(task_name), name, greater, group[first + rest + cost]))
+    return rankings, left_out
 
 
-def environments(table: "pd.DataFrame") -> set[str]:
+def environments(rankings: list[Ranking]) -> set[str]:
     """Distinct environments (hash of environment/<arch>.json) among the rows."""
-    return set(table["env"].dropna()) if "env" in table else set()
+    return {env for r in rankings if "env" in r.table for env in r.table["env"].dropna()}
 
 
-def render(table: pd.DataFrame, fmt: str) -> str:
-    if fmt == "csv":
-        return table.to_csv(index=False)
-    shown = table.drop(columns=["rev"])
-    if "env" in shown and len(environments(table)) <= 1:
-        shown = shown.drop(columns=["env"])
-    if fmt == "md":
-        return shown.to_markdown(index=False, floatfmt=".4g") + "\n"
-    return shown.to_string(index=False, float_format=lambda v: f"{v:.4g}", na_rep="") + "\n"
+def render(rankings: list[Ranking], fmt: str) -> str:
+    """`text` and `md`: one table per task under a line saying what ranks it; `csv` and `json`:
+    every row once, with its task and its rank within the task."""
+    import pandas as pd
+
+    if fmt in ("csv", "json"):
+        table = pd.concat([r.table for r in rankings], ignore_index=True)
+        if fmt == "csv":
+            return table.to_csv(index=False)
+        return table.to_json(orient="records", indent=2) + "\n"
+    several_envs = len(environments(rankings)) > 1
+    parts = []
+    for r in rankings:
+        shown = r.table.drop(columns=["rev", "task"])
+        if "env" in shown and not several_envs:
+            shown = shown.drop(columns=["env"])
+        title = f"{r.task}: ranked by {r.metric} ({'higher' if r.greater_is_better else 'lower'} is better)"
+        if fmt == "md":
+            parts.append(f"### {title}\n\n" + shown.to_markdown(index=False, floatfmt=".4g", missingval="") + "\n")
+        else:
+            parts.append(f"{title}\n" + shown.to_string(index=False, float_format=lambda v: f"{v:.4g}", na_rep="") + "\n")
+    return "\n".join(parts)

@@ -7,6 +7,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from seqpipe import tasks
+from seqpipe.data.spec import PreparedSpec
+
 
 def _scale(ax, which: str, values) -> bool:
     """Log scale only when the values span more than a decade; plain-number ticks either way."""
@@ -87,7 +90,7 @@ def plot_score_vs_cost(table: pd.DataFrame, metric: str, path: Path, greater_is_
     plt.close(fig)
 
 
-def plot_confusion_matrices(predictions: dict[str, pd.DataFrame], spec: dict, path: Path) -> None:
+def plot_confusion_matrices(predictions: dict[str, pd.DataFrame], spec: PreparedSpec, path: Path) -> None:
     """One row-normalised confusion matrix per architecture on the test split."""
     import matplotlib
 
@@ -95,7 +98,7 @@ def plot_confusion_matrices(predictions: dict[str, pd.DataFrame], spec: dict, pa
     import matplotlib.pyplot as plt
     from sklearn.metrics import confusion_matrix
 
-    names = spec.get("class_names") or [str(c) for c in range(spec["n_classes"])]
+    names = [spec.label(c) for c in range(spec.n_classes or len(spec.class_names or []))]
     labels = list(range(len(names)))
     n = len(predictions)
     cols = min(n, 3)
@@ -122,7 +125,7 @@ def plot_confusion_matrices(predictions: dict[str, pd.DataFrame], spec: dict, pa
     plt.close(fig)
 
 
-def _classification_figures(predictions: dict[str, pd.DataFrame], spec: dict, out_dir: Path) -> list[tuple[str, str]]:
+def _confusion_figure(predictions: dict[str, pd.DataFrame], spec: PreparedSpec, out_dir: Path) -> list[tuple[str, str]]:
     plot_confusion_matrices(predictions, spec, out_dir / "confusion_matrices.png")
     return [("Confusion matrices on the test split, best architecture first", "confusion_matrices.png")]
 
@@ -168,20 +171,22 @@ def plot_forecasts(predictions: dict[str, pd.DataFrame], path: Path, max_windows
     plt.close(fig)
 
 
-def _forecast_figures(predictions: dict[str, pd.DataFrame], spec: dict, out_dir: Path) -> list[tuple[str, str]]:
+def _forecast_figure(predictions: dict[str, pd.DataFrame], spec: PreparedSpec, out_dir: Path) -> list[tuple[str, str]]:
     plot_forecasts(predictions, out_dir / "forecasts.png")
     return [("Forecasts against truth on the test windows, best architecture first", "forecasts.png")]
 
 
-# task name -> (predictions per architecture, spec, report dir) -> [(caption, png file name)].
-# A task adds its own figures here.
-TASK_FIGURES: dict[str, Callable[[dict[str, pd.DataFrame], dict, Path], list[tuple[str, str]]]] = {
-    "binary": _classification_figures,
-    "multiclass": _classification_figures,
-    "forecast": _forecast_figures,
+# The figures a task names in its `figures` (seqpipe.tasks): (predictions per architecture, spec,
+# report dir) -> [(caption, png file name)].
+FIGURES: dict[str, Callable[[dict[str, pd.DataFrame], PreparedSpec, Path], list[tuple[str, str]]]] = {
+    "confusion": _confusion_figure,
+    "forecasts": _forecast_figure,
 }
 
 
-def task_figures(task_name: str, predictions: dict[str, pd.DataFrame], spec: dict, out_dir: Path) -> list[tuple[str, str]]:
-    figure = TASK_FIGURES.get(task_name)
-    return figure(predictions, spec, out_dir) if figure and predictions else []
+def task_figures(task: tasks.Task, predictions: dict[str, pd.DataFrame], spec: PreparedSpec,
+                 out_dir: Path) -> list[tuple[str, str]]:
+    """Draw the task's own figures; returns (caption, file name) per figure."""
+    if not predictions:
+        return []
+    return [shown for name in task.figures for shown in FIGURES[name](predictions, spec, out_dir)]

@@ -1,4 +1,4 @@
-"""The leaderboard of one experiment: architectures ranked by the task's primary metric, and baselines."""
+"""The leaderboard of one experiment: architectures ranked by the task's primary metric, and the baseline row."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,7 +8,8 @@ from seqpipe import tasks
 
 
 def leaderboard(metrics: dict[str, dict], timings: dict[str, dict], task_name: str) -> pd.DataFrame:
-    """One row per architecture, ranked by the task's primary metric (ties by fewer parameters).
+    """One row per architecture, ranked by the task's primary metric (ties by its tie-breaking
+    metric, then by fewer parameters).
 
     With repeats, scores are means over seeds and `<primary>_std` follows the primary metric.
     """
@@ -33,43 +34,15 @@ def leaderboard(metrics: dict[str, dict], timings: dict[str, dict], task_name: s
             }
         )
     table = pd.DataFrame(rows)
-    table = table.sort_values(
-        [task.primary_metric, "params"], ascending=[not task.greater_is_better, True], kind="stable"
-    ).reset_index(drop=True)
+    order = [task.primary_metric, *([task.tie_breaker] if task.tie_breaker in table else []), "params"]
+    ascending = [not tasks.greater_is_better(m) for m in order[:-1]] + [True]
+    table = table.sort_values(order, ascending=ascending, kind="stable").reset_index(drop=True)
     table.insert(0, "rank", np.arange(1, len(table) + 1))
     return table
 
 
-def baseline(task_name: str, y_train: np.ndarray, y_test: np.ndarray) -> dict[str, float]:
-    """The score of a model that ignores the sequence: the train mean, or the majority class."""
-    if task_name == "regression":
-        out = np.full((len(y_test), 1), float(np.mean(y_train)))
-        name = "mean of train targets"
-    else:
-        classes = int(max(y_train.max(), y_test.max())) + 1
-        freq = np.bincount(y_train.astype(int), minlength=classes) / len(y_train)
-        out = np.tile(freq, (len(y_test), 1))
-        if task_name == "binary":
-            out = out[:, 1:2]
-        name = "class frequencies of train"
-    scores = tasks.get(task_name).score(y_test, out)
-    return {"baseline": name, **{k: round(v, 6) for k, v in scores.items()}}
-
-
-def forecast_baseline(spec: dict, x_test: np.ndarray, y_test: np.ndarray) -> dict[str, float]:
-    """The seasonal naive forecast on the test windows (season 1: repeat the last value), scored
-    like the models; MASE is 1 for it on the training range by construction."""
-    from seqpipe.data.forecast import forecast_history, seasonal_naive
-
-    f = spec["forecast"]
-    naive = seasonal_naive(forecast_history(spec, x_test), f["horizon"], f["season"])
-    scores = tasks.forecast_scores(y_test, naive, f["mase_scale"])
-    name = f"seasonal naive (season {f['season']})" if f["season"] > 1 else "naive (last value)"
-    return {"baseline": name, **{k: round(v, 6) for k, v in scores.items()}}
-
-
-def with_baseline_row(table: pd.DataFrame, base: dict) -> pd.DataFrame:
+def with_baseline_row(table: pd.DataFrame, base: tasks.Baseline) -> pd.DataFrame:
     """The leaderboard plus one unranked row for the baseline's scores."""
-    row = {"rank": "-", "architecture": f"baseline: {base['baseline']}"}
-    row.update({k: v for k, v in base.items() if k in table.columns and k not in row})
+    row: dict[str, object] = {"rank": "-", "architecture": f"baseline: {base.name}"}
+    row.update({k: v for k, v in base.scores.items() if k in table.columns and k not in row})
     return pd.concat([table.astype({"rank": object}), pd.DataFrame([row])], ignore_index=True)

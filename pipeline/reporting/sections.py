@@ -7,32 +7,34 @@ import numpy as np
 import pandas as pd
 
 from seqpipe import tasks
+from seqpipe.data.spec import PreparedSpec
 from seqpipe.environment import differences
 from seqpipe.reporting.document import Block, display_table, fmt
 from seqpipe.reporting.ranking import with_baseline_row
 
 
-def data_summary(spec: dict, x_train: np.ndarray) -> pd.DataFrame:
+def data_summary(spec: PreparedSpec, x_train: np.ndarray) -> pd.DataFrame:
     """Sizes, padding coverage and class balance per split, as one small table."""
-    pad = spec["padding"]
-    if spec["input_kind"] == "tokens":
+    pad = spec.padding
+    sizes, truncated = spec.sizes, spec.truncated
+    if spec.tokens:
         padded = x_train == 0
     else:
         padded = np.all(x_train == 0.0, axis=-1)
     rows = [
-        ("task", spec["task"]),
-        ("input", f"{spec['input_kind']}, {spec['timesteps']} steps"
-                  + (f", {spec['features']} features" if spec["input_kind"] != "tokens" else f", vocabulary {spec['vocab_size']}")),
-        ("sequences train / val / test", " / ".join(str(spec["sizes"][s]) for s in ("train", "val", "test"))),
-        ("padding", f"maxlen {pad['maxlen']}, {pad['padding']}-padding, {pad['truncating']}-truncation"),
-        ("padded steps in train", f"{padded.mean():.1%}" if pad.get("padded") else "0% (all sequences have maxlen steps)"),
-        ("truncated sequences train / val / test", " / ".join(str(spec["truncated"].get(s, 0)) for s in ("train", "val", "test"))),
-        ("scaling", "standardised with train statistics" if spec.get("scaler") else "none"),
+        ("task", spec.task),
+        ("input", f"{spec.input_kind}, {spec.timesteps} steps"
+                  + (f", vocabulary {spec.vocab_size}" if spec.tokens else f", {spec.features} features")),
+        ("sequences train / val / test", f"{sizes.train} / {sizes.val} / {sizes.test}"),
+        ("padding", f"maxlen {spec.timesteps}, {pad.side}-padding, {pad.truncating}-truncation"),
+        ("padded steps in train", f"{padded.mean():.1%}" if pad.padded else "0% (all sequences have maxlen steps)"),
+        ("truncated sequences train / val / test", f"{truncated.train} / {truncated.val} / {truncated.test}"),
+        ("scaling", "standardised with train statistics" if spec.scaler else "none"),
         ("coverage", coverage_line(spec).removeprefix("- coverage: ")),
     ]
-    balance = spec.get("class_balance")
+    balance = spec.class_balance
     if balance:
-        names = spec.get("class_names") or [str(i) for i in range(len(balance["train"]))]
+        names = [spec.label(i) for i in range(len(balance["train"]))]
         for split in ("train", "val", "test"):
             counts = balance[split]
             total = max(sum(counts), 1)
@@ -42,8 +44,8 @@ def data_summary(spec: dict, x_train: np.ndarray) -> pd.DataFrame:
 
 def report_blocks(
     table: pd.DataFrame,
-    base: dict,
-    spec: dict,
+    base: tasks.Baseline,
+    spec: PreparedSpec,
     params: dict,
     figures: list[tuple[str, str]],
     data_table: pd.DataFrame,
@@ -51,7 +53,7 @@ def report_blocks(
     environments: dict[str, dict],
     plugin_sources: dict[str, str],
 ) -> list[Block]:
-    task = tasks.get(spec["task"])
+    task = tasks.get(spec.task)
     metric = task.primary_metric
     direction = "higher" if task.greater_is_better else "lower"
     best = table.iloc[0]
@@ -59,12 +61,11 @@ def report_blocks(
     seeds = f", mean over {repeats} seeds" if repeats > 1 else ""
     blocks = [
         Block("h1", "seqpipe report"),
-        Block("p", f"Task **{spec['task']}** on `{params['data']['source']}`: "
-                   f"{spec['sizes']['train']} train / {spec['sizes']['val']} validation / {spec['sizes']['test']} test "
-                   f"sequences of {spec['timesteps']} steps. Ranked by test **{metric}** ({direction} is better{seeds})."),
+        Block("p", f"Task **{spec.task}** on `{params['data']['source']}`: "
+                   f"{spec.sizes.train} train / {spec.sizes.val} validation / {spec.sizes.test} test "
+                   f"sequences of {spec.timesteps} steps. Ranked by test **{metric}** ({direction} is better{seeds})."),
         Block("p", f"Best: **{best['architecture']}** with {metric} = {best[metric]:.4g}; "
-                   + (f"the {base['baseline']} baseline scores {base[metric]:.4g}." if spec["task"] == "forecast" else
-                      f"a model that ignores the sequence ({base['baseline']}) scores {base[metric]:.4g}.")),
+                   f"the baseline ({base.name}) scores {base.scores[metric]:.4g}."),
     ]
     for key, values in differences(environments).items():
         shown = ", ".join(f"{a}: {v}" for a, v in values.items())
@@ -72,7 +73,7 @@ def report_blocks(
                                     "scores and timings may not be comparable."))
     blocks += [
         Block("h2", "Leaderboard"),
-        Block("table", display_table(with_baseline_row(table, base) if spec["task"] == "forecast" else table, metric)),
+        Block("table", display_table(with_baseline_row(table, base), metric)),
         Block("p", "`params`: trainable and non-trainable weights; `train_s`: sum of epoch times inside `fit` "
                    "(first seed); `s_per_epoch`: median epoch time; `latency_ms`: batched inference time per "
                    "test sequence."),
@@ -114,13 +115,11 @@ def _environment_table(environments: dict[str, dict], plugin_sources: dict[str, 
     return pd.DataFrame(rows, columns=["item", "value"])
 
 
-def coverage_line(spec: dict) -> str:
+def coverage_line(spec: PreparedSpec) -> str:
     """How many sequences fit in maxlen without truncation, and where maxlen came from."""
-    sizes, cut = spec["sizes"], spec["truncated"]
-    total, n_cut = sum(sizes.values()), sum(cut.values())
-    coverage = spec.get("coverage", 1.0 - n_cut / total if total else 1.0)
-    source = spec["padding"].get("maxlen_from", "")
+    total, n_cut = spec.sizes.total(), spec.truncated.total()
+    source = spec.padding.maxlen_from
     return (
-        f"- coverage: {total - n_cut} of {total} sequences ({coverage:.1%}) fit in {spec['padding']['maxlen']} "
+        f"- coverage: {total - n_cut} of {total} sequences ({spec.coverage:.1%}) fit in {spec.timesteps} "
         f"steps without truncation" + (f" (maxlen from {source})" if source else "")
     )

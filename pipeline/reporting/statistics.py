@@ -7,13 +7,21 @@ import pandas as pd
 from seqpipe import tasks
 
 
-# Per-sample versions of the primary metrics whose value is a mean over test samples; they let a
-# paired bootstrap compare two architectures on the same test sequences.
-PER_SAMPLE = {
-    "mse": lambda y, p: (y - p) ** 2,
-    "mae": lambda y, p: np.abs(y - p),
-    "accuracy": lambda y, p: (y == p).astype(float),
-}
+
+def per_sample(metric: str, predictions: pd.DataFrame) -> np.ndarray | None:
+    """One value per test sequence whose mean is `metric` (up to a constant factor), or None.
+
+    Multi-step forecasts are averaged over their horizon steps; MASE is the MAE over a constant
+    scale, so its paired differences have the MAE's sign and significance.
+    """
+    base = "mae" if metric == "mase" else metric
+    loss = tasks.METRICS[base].per_sample if base in tasks.METRICS else None
+    if loss is None:
+        return None
+    true = [c for c in predictions if c.startswith("y_true")]
+    pred = [c for c in predictions if c.startswith("y_pred")]
+    values = loss(predictions[true].to_numpy(float), predictions[pred].to_numpy(float))
+    return values.mean(axis=1)
 
 
 def paired_t_test(best: np.ndarray, other: np.ndarray) -> float:
@@ -48,7 +56,8 @@ def significance(
 
     With two or more seeds per architecture (same seeds for all): a paired t-test on the primary
     metric across seeds. With one seed: a 95% paired bootstrap interval of the gap over the test
-    sequences (primary metrics that are means over samples: mse, mae, accuracy).
+    sequences (primary metrics that are means over sequences: mse, mae, accuracy; MASE through
+    the MAE of the same forecasts, so its interval is in the data's units).
     """
     task = tasks.get(task_name)
     metric = task.primary_metric
@@ -64,12 +73,12 @@ def significance(
             p = paired_t_test(seeds_best[metric].to_numpy(), other[metric].to_numpy())
             row.update(test=f"paired t-test over {len(other)} seeds", p_value=round(p, 4),
                        significant="yes" if p < alpha else "no")
-        elif metric in PER_SAMPLE and best in predictions and arch in predictions:
-            b, o = predictions[best], predictions[arch]
-            loss_b = PER_SAMPLE[metric](b["y_true"].to_numpy(), b["y_pred"].to_numpy())
-            loss_o = PER_SAMPLE[metric](o["y_true"].to_numpy(), o["y_pred"].to_numpy())
+        elif (best in predictions and arch in predictions
+              and (loss_b := per_sample(metric, predictions[best])) is not None
+              and (loss_o := per_sample(metric, predictions[arch])) is not None):
             low, high = bootstrap_diff_ci(loss_b, loss_o)
-            row.update(test="paired bootstrap over test sequences", ci95=f"[{low:.4g}, {high:.4g}]",
+            over = "test windows, on MAE" if metric == "mase" else "test sequences"
+            row.update(test=f"paired bootstrap over {over}", ci95=f"[{low:.4g}, {high:.4g}]",
                        significant="yes" if (low > 0 or high < 0) else "no")
         else:
             row.update(test="none available", significant="unknown")

@@ -11,7 +11,8 @@ import json
 
 import pandas as pd
 
-from seqpipe import atomic, data, layout, process
+from seqpipe import atomic, layout, process
+from seqpipe.data.prepared import load as load_prepared
 from seqpipe.config.context import context
 from seqpipe.errors import user_errors_exit
 from seqpipe.evaluation import scoring
@@ -24,9 +25,9 @@ def main(argv: list[str] | None = None) -> None:
     process.quiet_tensorflow()
     ctx = context(args.params)
     choice = ctx.architecture(args.arch)
-    prepared = data.load(layout.PREPARED_DIR, splits=("test",))
+    prepared = load_prepared(layout.PREPARED_DIR, splits=("test",))
     x_test, y_test = prepared.xy("test")
-    task_name = prepared.spec["task"]
+    task_name = prepared.spec.task
 
     custom = choice.architecture.custom_objects() if choice.architecture.custom_objects else None
     batch = ctx.params.train.batch_size

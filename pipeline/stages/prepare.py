@@ -1,10 +1,12 @@
 """Stage `prepare`: load the configured data source, split, pad and scale; write data/prepared/."""
 from __future__ import annotations
 
-from seqpipe import data, layout, process
+from seqpipe import layout, process
 from seqpipe.config import checks
 from seqpipe.config.context import context
 from seqpipe.data.loading import load_raw
+from seqpipe.data.prepared import save
+from seqpipe.data.shaping import PREPARE_PHASES, prepare
 from seqpipe.errors import user_errors_exit
 from seqpipe.progress import Phases
 
@@ -15,10 +17,10 @@ def main(argv: list[str] | None = None) -> None:
     process.quiet_tensorflow()
     ctx = context(args.params)
     p = ctx.params.data
-    with Phases("prepare", data.PREPARE_PHASES) as phase:
+    with Phases("prepare", PREPARE_PHASES) as phase:
         phase("loading")
         raw = load_raw(ctx.dataset, ctx.params.seed)
-        prepared = data.prepare(
+        prepared = prepare(
             raw,
             val=p.split.val,
             test=p.split.test,
@@ -37,12 +39,12 @@ def main(argv: list[str] | None = None) -> None:
         )
         checks.check_prepared(prepared.spec, ctx.params, list(ctx.architectures.values()), args.params)
         phase("saving")
-        data.save(prepared, layout.PREPARED_DIR)
-    sizes = prepared.spec["sizes"]
+        save(prepared, layout.PREPARED_DIR)
+    spec = prepared.spec
     print(
-        f"prepared {ctx.dataset.name}: task={prepared.spec['task']} "
-        f"train/val/test={sizes['train']}/{sizes['val']}/{sizes['test']} timesteps={prepared.spec['timesteps']} "
-        f"coverage={prepared.spec['coverage']:.1%}"
+        f"prepared {ctx.dataset.name}: task={spec.task} "
+        f"train/val/test={spec.sizes.train}/{spec.sizes.val}/{spec.sizes.test} timesteps={spec.timesteps} "
+        f"coverage={spec.coverage:.1%}"
     )
 
 

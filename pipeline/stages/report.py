@@ -5,7 +5,8 @@ summary.json and reports/curves/*.tsv (one column per architecture, for `dvc plo
 """
 from __future__ import annotations
 
-from seqpipe import atomic, data, layout, process
+from seqpipe import atomic, layout, process
+from seqpipe.data.prepared import load as load_prepared
 from seqpipe.config.context import context
 from seqpipe.errors import user_errors_exit
 from seqpipe.reporting.build import write_report
@@ -17,7 +18,7 @@ def main(argv: list[str] | None = None) -> None:
     args = process.parser(__doc__).parse_args(argv)
     ctx = context(args.params)
     names = ctx.params.architectures
-    prepared = data.load(layout.PREPARED_DIR, splits=("train", "test"))
+    prepared = load_prepared(layout.PREPARED_DIR, splits=("train", "test"))
     results = read_results(names)
     seed_note = f" (first seed, {ctx.params.seed})" if ctx.params.train.repeats > 1 else ""
     with atomic.atomic_path(layout.REPORTS_DIR) as out:

@@ -10,8 +10,9 @@ backup is removed once every output is written. A NaN/inf loss stops with one li
 """
 from __future__ import annotations
 
-from seqpipe import atomic, data, environment, layout, process
+from seqpipe import atomic, environment, layout, process
 from seqpipe.config import checks
+from seqpipe.data.prepared import load as load_prepared
 from seqpipe.config.context import Context, context
 from seqpipe.errors import user_errors_exit
 from seqpipe.training import acceleration, resilience
@@ -28,7 +29,7 @@ def main(argv: list[str] | None = None) -> None:
     acceleration.check_distribute(train.distribute)  # TF_CONFIG problems: one line, before any work
     acceleration.configure_threads()  # before TensorFlow starts its runtime
     acceleration.strategy(train.distribute)  # multi_worker must start before any other op
-    prepared = data.load(layout.PREPARED_DIR, splits=("train", "val"))
+    prepared = load_prepared(layout.PREPARED_DIR, splits=("train", "val"))
     checks.check_prepared(prepared.spec, ctx.params, [choice], args.params)
     resilience.warn_nondeterministic(train, gpus=int(acceleration.gpu_visible()))
     seeds = [ctx.params.seed + i for i in range(train.repeats)]

@@ -10,34 +10,35 @@ from seqpipe import tasks
 from seqpipe.errors import DataError, PluginError, one_line
 from seqpipe.config.experiment import ArchitectureChoice
 from seqpipe.config.params import TrainParams
+from seqpipe.data.spec import PreparedSpec
 from seqpipe.specs import InputSpec
 
 
-def check_supported(choice: ArchitectureChoice, spec: dict) -> None:
+def check_supported(choice: ArchitectureChoice, spec: PreparedSpec) -> None:
     arch = choice.architecture
-    if spec["task"] not in arch.tasks:
+    if spec.task not in arch.tasks:
         raise PluginError(
-            f"architecture '{choice.name}' does not support task '{spec['task']}'; it supports: {', '.join(arch.tasks)}"
+            f"architecture '{choice.name}' does not support task '{spec.task}'; it supports: {', '.join(arch.tasks)}"
         )
-    if spec["input_kind"] not in arch.input_kinds:
+    if spec.input_kind not in arch.input_kinds:
         raise PluginError(
-            f"architecture '{choice.name}' does not accept {spec['input_kind']} inputs; "
+            f"architecture '{choice.name}' does not accept {spec.input_kind} inputs; "
             f"it accepts: {', '.join(arch.input_kinds)}"
         )
 
 
-def build_model(choice: ArchitectureChoice, spec: dict, train: TrainParams) -> Any:
+def build_model(choice: ArchitectureChoice, spec: PreparedSpec, train: TrainParams) -> Any:
     """A compiled keras.Model for the prepared data described by `spec`."""
     check_supported(choice, spec)
     gpu = acceleration.gpu_visible()
     batch = train.batch_size * acceleration.replicas(train.distribute)
-    steps = acceleration.training_steps(spec.get("sizes", {}).get("train"), batch, train.epochs)
+    steps = acceleration.training_steps(spec.sizes.train, batch, train.epochs)
     jit = acceleration.resolve_jit(train.jit_compile, acceleration.jit_hint(choice.architecture.jit_compile), steps, gpu)
     with acceleration.scope(train.distribute), acceleration.dtype_policy(train.precision):
         model = _assemble(choice, spec, train, jit_compile=False if jit is True else jit, steps=steps)
     if jit is True:
         acceleration.force_jit(model)
-    masked_pre = bool(spec["padding"]["padded"]) and spec["padding"].get("padding") == "pre"
+    masked_pre = spec.padding.padded and spec.padding.side == "pre"
     acceleration.check_cudnn(model, masked_pre_padding=masked_pre and choice.architecture.supports_masking, gpu=gpu)
     return model
 
@@ -56,28 +57,29 @@ def learning_rate(train: TrainParams, steps: int | None) -> Any:
 
 
 def _assemble(
-    choice: ArchitectureChoice, spec: dict, train: TrainParams, jit_compile: bool | str, steps: int | None = None
+    choice: ArchitectureChoice, spec: PreparedSpec, train: TrainParams, jit_compile: bool | str,
+    steps: int | None = None
 ) -> Any:
     """Inputs, (token embedding and masking), the plugin's encoder, the task head; compiled."""
     import keras
     from keras import layers
 
     arch = choice.architecture
-    timesteps = spec["timesteps"]
-    padded = bool(spec["padding"]["padded"])
+    timesteps = spec.timesteps
+    padded = spec.padding.padded
     masked = arch.supports_masking and padded
-    if spec["input_kind"] == "tokens":
+    if spec.tokens:
         inputs = keras.Input(shape=(timesteps,), dtype="int32", name="tokens")
         x = layers.Embedding(
-            spec["vocab_size"], train.embedding_dim, mask_zero=masked, name="embedding"
+            spec.vocab_size, train.embedding_dim, mask_zero=masked, name="embedding"
         )(inputs)
         features = train.embedding_dim
     else:
-        inputs = keras.Input(shape=(timesteps, spec["features"]), dtype="float32", name="series")
+        inputs = keras.Input(shape=(timesteps, spec.features), dtype="float32", name="series")
         # prepare keeps padded steps at exactly the padding value, also after scaling.
-        pad_value = float(spec["padding"].get("value", 0.0))
+        pad_value = float(spec.padding.value)
         x = layers.Masking(mask_value=pad_value, name="masking")(inputs) if masked else inputs
-        features = spec["features"]
+        features = spec.features
 
     input_spec = InputSpec(timesteps=timesteps, features=features, masked=masked)
     try:
@@ -104,7 +106,7 @@ def _assemble(
         raise PluginError(
             f"plugin '{choice.name}': the encoder must return (batch, units), got shape {tuple(encoded.shape)}"
         )
-    task = tasks.get(spec["task"])
+    task = tasks.get(spec.task)
     outputs = task.head(encoded, spec)
     model = keras.Model(inputs, outputs, name=choice.name)
     model.compile(

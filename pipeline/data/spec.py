@@ -1,0 +1,108 @@
+"""`spec.json`: what prepare made of the data, the typed interface every later stage reads.
+
+One frozen pydantic model, read and written here only; each fact is stored once (the sequence
+length is `timesteps`, not also a padding or window field).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from seqpipe.errors import DataError
+from seqpipe.specs import TaskName
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SplitCounts(_Frozen):
+    """One number per split (sequences, truncated sequences)."""
+
+    train: int = 0
+    val: int = 0
+    test: int = 0
+
+    def total(self) -> int:
+        return self.train + self.val + self.test
+
+
+class PaddingSpec(_Frozen):
+    """How sequences were brought to `timesteps` steps (`keras.utils.pad_sequences` semantics)."""
+
+    side: Literal["pre", "post"] = "pre"
+    truncating: Literal["pre", "post"] = "pre"
+    value: float = 0.0  # of padded numeric steps, kept exactly after scaling; token padding is id 0
+    padded: bool = False  # whether any sequence was padded (masking then matters)
+    maxlen_from: str = "data.maxlen"  # where the length came from, for messages and the report
+
+
+class ScalerSpec(_Frozen):
+    """Per-feature standardisation fitted on the training split."""
+
+    mean: list[float]
+    scale: list[float]
+
+
+class ForecastSpec(_Frozen):
+    """Sliding-window forecasting: the window (its lookback is `timesteps`) and target statistics."""
+
+    horizon: int
+    stride: int = 1
+    season: int = 1
+    feature: int = 0  # the forecast column among the features
+    feature_name: str = "0"
+    series: int = 1
+    mase_scale: float = 1.0  # mean absolute seasonal difference on the training range
+    # the head maps the encoder's output to the data's units with these (training range)
+    target_mean: float = 0.0
+    target_std: float = 1.0
+
+
+class PreparedSpec(_Frozen):
+    """Task, input shape and every preprocessing statistic of the prepared data."""
+
+    task: TaskName
+    input_kind: Literal["numeric", "tokens"]
+    timesteps: int = Field(ge=1)
+    features: int = Field(1, ge=1)  # 1 for token ids
+    vocab_size: int | None = None
+    n_classes: int | None = None
+    class_names: list[str] | None = None
+    sizes: SplitCounts = Field(default_factory=SplitCounts)
+    official_split: bool = False
+    padding: PaddingSpec = Field(default_factory=PaddingSpec)
+    truncated: SplitCounts = Field(default_factory=SplitCounts)
+    coverage: float = 1.0  # share of sequences that fit without truncation
+    class_balance: dict[str, list[int]] | None = None  # split -> count per class
+    scaler: ScalerSpec | None = None
+    vocabulary: str | None = None  # file name of the saved vocabulary, beside spec.json
+    forecast: ForecastSpec | None = None
+    source: dict[str, Any] = Field(default_factory=dict)  # what the data source said about the data
+
+    @property
+    def tokens(self) -> bool:
+        return self.input_kind == "tokens"
+
+    def label(self, class_id: int) -> str:
+        """The name of a class id (its number when the data had no names)."""
+        return self.class_names[class_id] if self.class_names else str(class_id)
+
+    def to_json(self) -> str:
+        return json.dumps(self.model_dump(mode="json"), indent=2) + "\n"
+
+    @classmethod
+    def read(cls, path: str | Path) -> PreparedSpec:
+        path = Path(path)
+        if not path.is_file():
+            raise DataError(f"{path}: not found; run the prepare stage first (dvc repro prepare)")
+        try:
+            return cls.model_validate_json(path.read_text(encoding="utf-8"))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise DataError(f"{path}: not a spec.json of this seqpipe version ({where}: {first['msg']}); "
+                            "run `dvc repro prepare` again") from None
