@@ -1,11 +1,14 @@
-"""What every seqpipe process does around its work: quiet TensorFlow, parse arguments, exit fast."""
+"""What every seqpipe process does around its work: parse arguments, check the code it runs is the
+project's, quiet TensorFlow, exit fast."""
 from __future__ import annotations
 
 import argparse
 import gc
 import os
+from pathlib import Path
 
 from seqpipe import layout
+from seqpipe.errors import SeqpipeError
 
 
 def parser(description: str | None, with_arch: bool = False) -> argparse.ArgumentParser:
@@ -30,3 +33,30 @@ def skip_final_collection() -> None:
     that goes on working (tests calling main()): it would keep garbage for the rest of its life.
     """
     gc.freeze()
+
+
+def check_project_code(root: Path | None = None) -> None:
+    """Refuse to run a stage whose code is not the code DVC hashes for this project.
+
+    dvc.yaml makes every stage depend on files under the project's `pipeline/`, but Python imports
+    `seqpipe` from wherever it is installed. If that is another checkout or an older install, DVC
+    would record outputs of code it never hashed. A project without a `pipeline/` folder (one that
+    uses an installed seqpipe) has nothing to compare.
+    """
+    import seqpipe
+
+    root = root or Path.cwd()
+    project = root / "pipeline"
+    running = Path(seqpipe.__file__).resolve().parent
+    if not (project / "__init__.py").is_file() or running == project.resolve():
+        return
+    if _sources(running) != _sources(project):
+        raise SeqpipeError(
+            f"{project}/: differs from the seqpipe code that runs ({running}); DVC hashes this project's "
+            "pipeline/, so install it into the environment that runs the stages (`make install`, or "
+            "`pip install -e .` from this folder)"
+        )
+
+
+def _sources(package: Path) -> dict[str, bytes]:
+    return {p.relative_to(package).as_posix(): p.read_bytes() for p in sorted(package.rglob("*.py"))}

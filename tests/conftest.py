@@ -108,10 +108,34 @@ def in_tmp_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 LONGEST = "test_repro_trains_evaluates_ranks_and_caches_precisely"
 
 
+# Test modules that train, build or load Keras models (or run stages that do). The others form the
+# fast lane, `make check` (`-m "not keras and not e2e"`), which must not import TensorFlow: the
+# session fails if one of them does (pytest_sessionfinish below).
+KERAS_MODULES = {
+    "test_acceleration", "test_bad_inputs", "test_data", "test_examples", "test_jax_backend", "test_model",
+    "test_plugin_authors", "test_predict", "test_properties", "test_sources",
+}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.module is not None and item.module.__name__.rpartition(".")[2] in KERAS_MODULES:
+            item.add_marker(pytest.mark.keras)
+
     def position(item: pytest.Item) -> int:
         if item.name == LONGEST:
             return 0
         return 2 if item.get_closest_marker("e2e") else 1
 
     items.sort(key=position)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The fast lane stays fast: a run that deselects `keras` tests must not have imported TensorFlow."""
+    expression = session.config.getoption("markexpr", "") or ""
+    if "not keras" in expression and ("tensorflow" in sys.modules or "keras" in sys.modules):
+        session.config.get_terminal_writer().line(
+            "the fast lane imported TensorFlow/Keras: add the test module to KERAS_MODULES in tests/conftest.py",
+            red=True,
+        )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

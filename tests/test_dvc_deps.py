@@ -20,7 +20,7 @@ PACKAGE, FOLDER = "seqpipe", ROOT / "pipeline"
 EXEMPT = {
     "pipeline/progress.py": "progress display: phase lines and bars on the terminal",
     "pipeline/errors.py": "error classes and the one-line wording of user errors",
-    "pipeline/process.py": "argument parsing, TensorFlow log level, exiting without the final collection",
+    "pipeline/process.py": "argument parsing, the running-code check, TensorFlow log level, exiting fast",
     "pipeline/stages/__init__.py": "the package docstring",
 }
 

@@ -1,6 +1,8 @@
 """Every task head through the real training path; plugin mistakes are one line."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 from pydantic import BaseModel
@@ -43,7 +45,10 @@ def _prepared(task: str):
     return data.prepare(raw, val=0.2, test=0.2, seed=0)
 
 
-PREPARED = {task: _prepared(task) for task in ("regression", "binary", "multiclass", "forecast", "next_token")}
+@functools.cache
+def prepared_for(task: str):
+    """Prepared toy data per task, made on first use (padding imports Keras: not at collection)."""
+    return _prepared(task)
 
 
 def _choice(name: str) -> ArchitectureChoice:
@@ -60,7 +65,7 @@ TASK_AND_ARCHITECTURE = [("regression", "rnn"), ("binary", "lstm"), ("multiclass
 
 @pytest.mark.parametrize(("task", "name"), TASK_AND_ARCHITECTURE)
 def test_every_architecture_trains_saves_and_reloads_on_every_task(name, task, tmp_path):
-    prepared = PREPARED[task]
+    prepared = prepared_for(task)
     choice = _choice(name)
     seed_everything(0)
     model = build_model(choice, prepared.spec, TRAIN)
@@ -81,7 +86,7 @@ def test_every_architecture_trains_saves_and_reloads_on_every_task(name, task, t
 
 
 def test_builds_are_deterministic_under_a_seed():
-    spec = PREPARED["regression"].spec
+    spec = prepared_for("regression").spec
     weights = []
     for _ in range(2):
         seed_everything(7)
@@ -104,7 +109,7 @@ class _NoParams(BaseModel, extra="forbid"):
 def test_a_plugin_that_builds_something_unusable_is_named(build, message):
     choice = ArchitectureChoice("oops", Architecture("oops", build, _NoParams), _NoParams())
     with pytest.raises(PluginError) as err:
-        build_model(choice, PREPARED["regression"].spec, TRAIN)
+        build_model(choice, prepared_for("regression").spec, TRAIN)
     assert str(err.value).startswith("plugin 'oops': ")
     assert message in str(err.value)
 
@@ -112,11 +117,11 @@ def test_a_plugin_that_builds_something_unusable_is_named(build, message):
 def test_an_architecture_is_refused_for_a_task_it_does_not_claim():
     arch = Architecture("regr_only", lambda s, h: None, _NoParams, tasks=("regression",))
     with pytest.raises(PluginError, match="does not support task 'binary'; it supports: regression"):
-        build_model(ArchitectureChoice("regr_only", arch, _NoParams()), PREPARED["binary"].spec, TRAIN)
+        build_model(ArchitectureChoice("regr_only", arch, _NoParams()), prepared_for("binary").spec, TRAIN)
 
 
 def test_a_cosine_schedule_decays_the_learning_rate_to_zero_over_the_run():
-    spec = PREPARED["regression"].spec  # 48 training sequences: 3 batches of 16 per epoch
+    spec = prepared_for("regression").spec  # 48 training sequences: 3 batches of 16 per epoch
     train = TRAIN.model_copy(update={"epochs": 2, "learning_rate": 0.01, "lr_schedule": "cosine", "clipnorm": 1.0,
                                      "steps_per_execution": 2})
     seed_everything(0)
@@ -124,20 +129,20 @@ def test_a_cosine_schedule_decays_the_learning_rate_to_zero_over_the_run():
     optimizer = model.optimizer
     assert optimizer.clipnorm == 1.0
     assert model.steps_per_execution == 2  # 3 batches per epoch: one call of 2 steps, one of 1
-    fit(model, PREPARED["regression"].xy("train"), PREPARED["regression"].xy("val"), train, verbose=0)
+    fit(model, prepared_for("regression").xy("train"), prepared_for("regression").xy("val"), train, verbose=0)
     assert int(optimizer.iterations) == 6
     assert float(optimizer.learning_rate) == pytest.approx(0.0, abs=1e-9)
 
 
 def test_a_constant_learning_rate_is_the_plain_number():
     train = TRAIN.model_copy(update={"lr_schedule": "constant", "clipnorm": None})
-    model = build_model(_choice("rnn"), PREPARED["regression"].spec, train)
+    model = build_model(_choice("rnn"), prepared_for("regression").spec, train)
     assert float(model.optimizer.learning_rate) == pytest.approx(TRAIN.learning_rate)
     assert model.optimizer.clipnorm is None
 
 
 def test_transformer_patches_put_steps_side_by_side_and_mask_only_all_padding_patches():
-    from plugins.transformer import custom_objects
+    from seqpipe.plugins.transformer import custom_objects
 
     patches = custom_objects()["Patches"](4)
     series = np.arange(2 * 10 * 3, dtype="float32").reshape(2, 10, 3)  # 10 steps: 2 padded in front
@@ -151,7 +156,7 @@ def test_transformer_patches_put_steps_side_by_side_and_mask_only_all_padding_pa
 
 
 def test_a_patched_transformer_trains_on_padded_token_sequences():
-    prepared = PREPARED["binary"]
+    prepared = prepared_for("binary")
     arch = REGISTRY.architecture("transformer")
     hp = arch.params(d_model=4, num_heads=2, ff_dim=4, num_blocks=1, patch_size=4)
     seed_everything(0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from seqpipe import layout
+from seqpipe import layout, process
 from seqpipe.config import checks
 from seqpipe.config import params as params_mod
 from seqpipe.config.experiment import ArchitectureChoice, DatasetChoice, validate_experiment
@@ -30,6 +30,7 @@ class Context:
 
 def context(params_file: str | Path = layout.PARAMS_FILE) -> Context:
     """Validated params and plugins; fails with one line before any data or training work."""
+    process.check_project_code()
     params = params_mod.load(params_file)
     registry = build_registry()
     dataset, choices = validate_experiment(params, registry, str(params_file))
