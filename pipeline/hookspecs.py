@@ -7,6 +7,19 @@ names match the specs below; a misspelt name marks the plugin broken instead of 
 The host owns the registries: each hook receives a `register` callback, so name clashes and
 invalid registrations are caught by the host and reported with the plugin's name.
 
+What a plugin may import: `seqpipe` (`hookimpl`, `Architecture`, `Dataset`, `InputSpec`,
+`RawData`, the error classes) and, for file sources, the table helpers of `seqpipe.tables`
+(`read_table`, `from_table`, `from_long`, `from_wide`, `from_text`, `from_arrays`,
+`encode_labels`, ...; see its `__all__`). A plugin may keep private helper modules beside it
+(a file or package whose name starts with `_`, which is not loaded as a plugin) and import them
+relatively (`from ._recurrent import recurrent_encoder`): that works for the installed built-ins
+and for a project's own `plugins/` folder alike, and the helpers are part of the plugin's
+fingerprint, so editing one reruns exactly the architectures that import it.
+
+Names: every architecture and dataset name must be a lowercase Python identifier
+(`^[a-z][a-z0-9_]*$`, not a keyword), since it becomes a file name, a params.yaml key and a
+dvc.yaml matrix key; any other name marks the plugin broken.
+
 Plugin modules should not import keras or tensorflow at module level: `seqpipe list` and
 `seqpipe validate` load every plugin and must stay fast. Import keras inside `build`.
 """
@@ -29,7 +42,8 @@ def register_architectures(register: Callable[..., None]) -> None:
     Call `register(Architecture(...))` once per architecture the plugin provides. An
     `Architecture` carries:
 
-    - `name`: unique across all plugins (a clash marks both plugins broken and the name unusable);
+    - `name`: a lowercase Python identifier, unique across all plugins (a clash marks both
+      plugins broken and the name unusable);
     - `build(spec, hp)`: returns an encoder, a keras Layer or a callable on keras tensors, that
       maps the embedded input `(batch, spec.timesteps, spec.features)` to a vector
       `(batch, units)`. `spec` is an `InputSpec`; `hp` is a validated instance of `params`.
@@ -54,10 +68,25 @@ def register_architectures(register: Callable[..., None]) -> None:
 def register_datasets(register: Callable[..., None]) -> None:
     """Register data sources; called once when the plugin manager is built.
 
-    Call `register(Dataset(...))` once per source. A `Dataset` carries a unique `name`, a
-    one-line `description`, the `tasks` it can serve, a pydantic model of its options, and
-    `load(options, seed)` which returns `RawData` (sequences and targets in memory). The core
-    pads, splits, scales, tokenizes text and cuts forecast windows. A file source sets
-    `reads_path=True` and gets params.yaml's `data.path` as its option `path` (the plugin knows
-    nothing of DVC). Returns nothing; the return value is ignored.
+    Call `register(Dataset(...))` once per source. A `Dataset` carries:
+
+    - `name`: a lowercase Python identifier, unique across all plugins;
+    - `params`: a pydantic model of its options (`data.options` in params.yaml);
+    - `load`: returns `RawData` (sequences and targets in memory). A synthetic source's is
+      `load(options, seed)`. A file source sets `reads_path=True`, gets params.yaml's `data.path`
+      as its option `path` (the plugin knows nothing of DVC), and its load is
+      `load(options, seed, *, labelled=True)`: `seqpipe predict` reads new files with
+      `labelled=False`, where a missing target/label column is not an error (return RawData with
+      an empty `targets` array) and one class is enough. The helpers of `seqpipe.tables` take
+      `labelled` too: pass it on. A file source whose load cannot take `labelled` is refused;
+    - `description`, and the `tasks` it can serve;
+    - `tasks_for(options)` (optional): the tasks these options produce, a subset of `tasks`
+      (`seqpipe.tables.requested_tasks` maps an option `task: classification` to binary and
+      multiclass); `size_for(options)` (optional): how many sequences `load` will return, or None
+      when unknown before reading. With them `seqpipe validate` checks the forecast window and
+      `train.batch_size` before any data is read (sequence length and training-split size are
+      checked again once the data is prepared, hints or not).
+
+    The core pads, splits, scales, tokenizes text and cuts forecast windows.
+    Returns nothing; the return value is ignored.
     """

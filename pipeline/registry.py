@@ -5,7 +5,9 @@ Discovery order: plugin modules (sorted by name, files starting with `_` skipped
 folder, imported by path under a private name, whose files replace built-ins of the same name;
 then entry points of the group `seqpipe`. A plugin that fails to import, misspells a
 hook, raises while registering or registers something invalid is recorded in `broken` under its
-own name; the others stay usable. A name registered by two plugins marks both broken and is
+own name; the others stay usable. Registrations are checked here, not trusted: names must be
+lowercase Python identifiers (they become file names, dvc.yaml keys and params.yaml keys), params
+a pydantic model, and a file source's load must take `labelled`. A name registered by two plugins marks both broken and is
 usable from neither, so the outcome never depends on discovery order. Asking for a name that a
 broken plugin would have provided raises that plugin's error.
 """
@@ -15,7 +17,9 @@ import hashlib
 import importlib
 import importlib.metadata
 import importlib.util
+import inspect
 import pkgutil
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,7 +32,7 @@ from pydantic import BaseModel
 
 from seqpipe import hookspecs
 from seqpipe.errors import PluginError, one_line
-from seqpipe.specs import Architecture, Dataset
+from seqpipe.specs import NAME_RULE, Architecture, Dataset, valid_name
 
 ENTRY_POINT_GROUP = hookspecs.PROJECT_NAME
 # The project's own plugins: a folder beside params.yaml, imported by path (not an installed package).
@@ -184,7 +188,9 @@ def build_registry(
         try:
             plugin = load()
         except Exception as exc:  # any failure in a plugin's import is that plugin's problem
-            registry.broken[name] = f"failed to import ({type(exc).__name__}: {one_line(str(exc))})"
+            # the private package name means nothing to the user: say `plugins._helper`, as written
+            reason = re.sub(rf"{PRIVATE_PREFIX}[0-9a-f]{{12}}", PLUGINS_DIR.name, one_line(str(exc)))
+            registry.broken[name] = f"failed to import ({type(exc).__name__}: {reason})"
             continue
         if manager.has_plugin(name):
             registry.broken[name] = f"plugin name '{name}' is already used by {sources[name]}"
@@ -219,16 +225,14 @@ def _collect(
         pending: list[Registered] = []
 
         def register(item: object, _plugin: str = plugin) -> None:
-            if not isinstance(item, kind):
-                raise PluginError(f"registered {type(item).__name__}, expected {kind.__name__}")
-            if not (isinstance(item.params, type) and issubclass(item.params, BaseModel)):
-                raise PluginError(f"'{item.name}': params must be a pydantic BaseModel class")
-            if not callable(getattr(item, "build", None) or getattr(item, "load", None)):
-                raise PluginError(f"'{item.name}': builder is not callable")
+            check_registration(item, kind)
             pending.append(Registered(item, _plugin, sources[_plugin]))
 
         try:
             impl.function(register=register)
+        except InvalidRegistration as exc:  # the host's own check: its message says it all
+            registry.broken[plugin] = str(exc)
+            continue
         except Exception as exc:
             registry.broken[plugin] = f"{hook_name} raised {type(exc).__name__}: {one_line(str(exc))}"
             continue
@@ -248,3 +252,42 @@ def _collect(
                 )
             else:
                 table[name] = entry
+
+
+class InvalidRegistration(PluginError):
+    """What `register` refuses; the plugin is marked broken with this one-line reason."""
+
+
+def check_registration(item: object, kind: type) -> None:
+    """Refuse an Architecture/Dataset that the core could not use, with a one-line reason."""
+    if not isinstance(item, kind):
+        raise InvalidRegistration(f"registered {type(item).__name__}, expected {kind.__name__}")
+    label = kind.__name__.lower()
+    if not valid_name(item.name):
+        raise InvalidRegistration(f"{label} name {item.name!r} is not allowed; a name must be {NAME_RULE}")
+    if not (isinstance(item.params, type) and issubclass(item.params, BaseModel)):
+        raise InvalidRegistration(f"'{item.name}': params must be a pydantic BaseModel class")
+    if not callable(getattr(item, "build", None) or getattr(item, "load", None)):
+        raise InvalidRegistration(f"'{item.name}': builder is not callable")
+    if isinstance(item, Dataset):
+        for hint in ("tasks_for", "size_for"):
+            if getattr(item, hint) is not None and not callable(getattr(item, hint)):
+                raise InvalidRegistration(f"'{item.name}': {hint} must be a function of the options or None")
+        if item.reads_path and not _takes_labelled(item.load):
+            raise InvalidRegistration(
+                f"'{item.name}': reads_path=True, so load must take the keyword argument labelled: "
+                "load(options, seed, *, labelled=True); seqpipe predict passes labelled=False for files "
+                "without their target column"
+            )
+
+
+def _takes_labelled(load: Callable[..., Any]) -> bool:
+    """Whether `load(options, seed, labelled=...)` is a valid call (a `labelled` keyword or **kwargs)."""
+    try:
+        parameters = inspect.signature(load).parameters.values()
+    except (TypeError, ValueError):  # no signature to read (some builtins): cannot tell, so trust it
+        return True
+    return any(
+        (p.name == "labelled" and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)) or p.kind is p.VAR_KEYWORD
+        for p in parameters
+    )

@@ -1,9 +1,11 @@
 """The value types that cross the plugin boundary. No keras import here: listing stays fast."""
 from __future__ import annotations
 
+import keyword
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import numpy as np
 from pydantic import BaseModel
@@ -13,6 +15,17 @@ InputKind = Literal["numeric", "tokens", "text"]
 TASKS: tuple[str, ...] = ("regression", "binary", "multiclass", "forecast", "next_token")
 # What an encoder can receive: "text" is tokenized by the core, so architectures see "tokens".
 INPUT_KINDS: tuple[str, ...] = ("numeric", "tokens")
+
+
+# Names appear in params.yaml, dvc.yaml matrix keys, file names (models/<arch>.keras) and CLI
+# arguments, so they must be safe in all of them: lowercase Python identifiers.
+NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+NAME_RULE = "a lowercase Python identifier (a-z first, then a-z, 0-9 or _; not a keyword), such as my_model"
+
+
+def valid_name(name: object) -> bool:
+    """Whether `name` may name an architecture or dataset: see NAME_RULE."""
+    return isinstance(name, str) and bool(NAME_PATTERN.match(name)) and not keyword.iskeyword(name)
 
 
 def first_line(text: str | None) -> str:
@@ -95,18 +108,44 @@ class RawData:
     forecast_feature: int = 0
 
 
+class Loader(Protocol):
+    """`Dataset.load` of a source that reads no file (a synthetic generator)."""
+
+    def __call__(self, options: Any, seed: int) -> RawData: ...
+
+
+class FileLoader(Protocol):
+    """`Dataset.load` of a file source (`reads_path=True`).
+
+    `labelled=False` is how `seqpipe predict` reads new files: the target/label column is then
+    optional (when absent, return RawData with an empty `targets` array) and a single class is
+    not an error. The table helpers of `seqpipe.tables` take the same argument: pass it on.
+    """
+
+    def __call__(self, options: Any, seed: int, *, labelled: bool = True) -> RawData: ...
+
+
 @dataclass(frozen=True)
 class Dataset:
     """A data source offered by a plugin: options schema plus a loader."""
 
     name: str
-    load: Callable[[Any, int], RawData]
+    load: Loader | FileLoader
     params: type[BaseModel]
     description: str = ""
     tasks: Sequence[str] = TASKS
     # True for file sources: the core passes params.yaml's `data.path` as the option `path`
-    # (a DVC dependency of prepare). The plugin itself knows nothing of DVC.
+    # (a DVC dependency of prepare), and `load` must take the keyword `labelled` (FileLoader).
+    # The plugin itself knows nothing of DVC.
     reads_path: bool = False
+    # The tasks that validated options can produce, a subset of `tasks` (e.g. a file source whose
+    # option `task: forecast` gives ("forecast",)); None: any of `tasks`. Lets params be checked
+    # (forecast windows against data.maxlen) before any data is read.
+    tasks_for: Callable[[Any], Sequence[str]] | None = None
+    # How many sequences `load` returns for validated options (before the core cuts forecast
+    # windows or next-token contexts); None, or returning None: not known before loading. Lets
+    # train.batch_size be checked against the training split before any data is read.
+    size_for: Callable[[Any], int | None] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "description", first_line(self.description))

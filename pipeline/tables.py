@@ -1,18 +1,18 @@
-"""Tables to RawData: the shared logic of the csv/parquet/text/npz dataset plugins.
+"""Tables to RawData: public helpers for dataset plugins that read files (part of the plugin contract).
 
-Functions take values (a DataFrame or arrays, plus `origin`, the file name used in messages),
-never paths; the plugins read the file and call them. Every problem is a DataError of one
-line that names the file. Nothing here writes anything.
+The built-in csv, parquet, text and npz sources are written with these, and a third-party file
+source may use them too: `from seqpipe.tables import from_table, read_table`. Functions take
+values (a DataFrame or arrays, plus `origin`, the file name used in messages), never paths,
+except `check_file` and `read_table`, which a plugin calls to read its file. Every problem is a
+DataError of one line that names the file. Nothing here writes anything.
 
-`seqpipe predict` reads new files with the training data source's own loader, inside
-`reading_for_prediction()`: there a missing target/label column is not an error (the RawData
-comes back with no targets, an empty `targets` array), and one class is enough.
+`labelled` is the argument a file source's `load(options, seed, *, labelled=True)` receives;
+pass it on. `seqpipe predict` reads new files with the training data source's own loader and
+`labelled=False`: a missing target/label column is then not an error (the RawData comes back with
+no targets, an empty `targets` array), and one class is enough. A column that is there is read.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -25,23 +25,30 @@ from seqpipe.specs import RawData
 if TYPE_CHECKING:
     import pandas as pd
 
+__all__ = [
+    "TableOptions",
+    "check_file",
+    "encode_labels",
+    "from_arrays",
+    "from_long",
+    "from_table",
+    "from_text",
+    "from_wide",
+    "read_table",
+    "require_columns",
+    "requested_tasks",
+]
 
-_FOR_PREDICTION: ContextVar[bool] = ContextVar("for_prediction", default=False)
 
-
-@contextmanager
-def reading_for_prediction() -> Iterator[None]:
-    """While active, files without their target/label column load as unlabelled RawData."""
-    token = _FOR_PREDICTION.set(True)
-    try:
-        yield
-    finally:
-        _FOR_PREDICTION.reset(token)
-
-
-def _unlabelled(column: str | None, present: Any) -> bool:
+def _unlabelled(column: str | None, present: Any, labelled: bool) -> bool:
     """True when `column` (the target) is absent from `present` and that is allowed here."""
-    return column is not None and column not in present and _FOR_PREDICTION.get()
+    return not labelled and column is not None and column not in present
+
+
+def requested_tasks(task: str) -> tuple[str, ...]:
+    """The tasks an option `task: <value>` can produce: "classification" is binary or multiclass
+    (by the number of labels), any other value is itself. A file source's `Dataset.tasks_for`."""
+    return ("binary", "multiclass") if task == "classification" else (task,)
 
 
 def _no_targets(task: str) -> tuple[np.ndarray, str]:
@@ -49,6 +56,7 @@ def _no_targets(task: str) -> tuple[np.ndarray, str]:
 
 
 def check_file(path: str | Path) -> Path:
+    """`path` as a Path, or a one-line DataError when it is not a file."""
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: file not found (set data.path to your data file)")
@@ -78,14 +86,17 @@ def require_columns(df: pd.DataFrame, columns: list[str | None], origin: str) ->
             raise DataError(f"{origin}: column '{col}' not found; columns found: {found}")
 
 
-def encode_labels(values: pd.Series, origin: str, column: str) -> tuple[np.ndarray, list[str]]:
-    """Class labels (any type) -> ids 0..k-1 in sorted order of their text, plus the names."""
+def encode_labels(values: pd.Series, origin: str, column: str, *, labelled: bool) -> tuple[np.ndarray, list[str]]:
+    """Class labels (any type) -> ids 0..k-1 in sorted order of their text, plus the names.
+
+    Training data (`labelled=True`) needs two classes or more; new data for prediction may hold one.
+    """
     missing = values.isna().to_numpy()
     if missing.any():
         raise DataError(f"{origin}: missing label in column '{column}' at row {int(np.argmax(missing))}")
     text = values.astype(str)
     names = sorted(text.unique().tolist())
-    if len(names) < 2 and not _FOR_PREDICTION.get():
+    if len(names) < 2 and labelled:
         raise DataError(f"{origin}: column '{column}' has only one class ({names}); classification needs two or more")
     index = {n: i for i, n in enumerate(names)}
     return text.map(index).to_numpy(np.int32), names
@@ -102,7 +113,8 @@ def _numeric(df: pd.DataFrame, columns: list[str], origin: str) -> np.ndarray:
     return df[columns].to_numpy(np.float32)
 
 
-def _targets(values: pd.Series, task: str, origin: str, column: str) -> tuple[np.ndarray, str, list[str] | None]:
+def _targets(values: pd.Series, task: str, origin: str, column: str,
+             labelled: bool) -> tuple[np.ndarray, str, list[str] | None]:
     """(targets, concrete task, class names) for regression or classification."""
     import pandas as pd
 
@@ -110,7 +122,7 @@ def _targets(values: pd.Series, task: str, origin: str, column: str) -> tuple[np
         if not pd.api.types.is_numeric_dtype(values):
             raise DataError(f"{origin}: target column '{column}' is not numeric; use task: classification for labels")
         return values.to_numpy(np.float32), "regression", None
-    ids, names = encode_labels(values, origin, column)
+    ids, names = encode_labels(values, origin, column, labelled=labelled)
     return ids, "binary" if len(names) == 2 else "multiclass", names
 
 
@@ -134,16 +146,18 @@ def from_long(
     feature_columns: list[str] | None,
     target_column: str,
     split_column: str | None = None,
+    labelled: bool,
 ) -> RawData:
     """Long form: one row per (sequence, step). Rows are grouped by `id_column` and ordered by
     `time_column`; sequences may differ in length. The target is the value on a sequence's last
     row (it should be constant per sequence). For `forecast`, each id is one series and
-    `target_column` is the feature being forecast."""
+    `target_column` is the feature being forecast. With `labelled=False` the target column may be
+    missing (see the module docstring)."""
     import pandas as pd
 
     if df.empty:
         raise DataError(f"{origin}: no rows")
-    unlabelled = task != "forecast" and _unlabelled(target_column, df.columns)
+    unlabelled = task != "forecast" and _unlabelled(target_column, df.columns, labelled)
     require_columns(df, [id_column, time_column, None if unlabelled else target_column, split_column,
                          *(feature_columns or [])], origin)
     reserved = {id_column, time_column, split_column} | ({target_column} if task != "forecast" else set())
@@ -180,7 +194,7 @@ def from_long(
         return RawData(sequences, targets, concrete, "numeric", origin=origin, ids=ids, feature_names=features,
                        description=description)
     last = df[target_column].iloc[ends - 1].reset_index(drop=True)
-    targets, concrete, names = _targets(last, task, origin, target_column)
+    targets, concrete, names = _targets(last, task, origin, target_column, labelled)
     return RawData(sequences, targets, concrete, "numeric", class_names=names, split=split, origin=origin,
                    ids=ids, feature_names=features, description={**description, "classes": names})
 
@@ -194,15 +208,17 @@ def from_wide(
     step_columns: list[str] | None,
     target_column: str | None,
     split_column: str | None = None,
+    labelled: bool,
 ) -> RawData:
     """Wide form: one row per sequence, one column per step (a single feature). Empty cells at
     the end of a row make that sequence shorter; an empty cell between values is a NaN. For
-    `forecast` each row is one series and `target_column` is not used."""
+    `forecast` each row is one series and `target_column` is not used. With `labelled=False` the
+    target column may be missing."""
     if df.empty:
         raise DataError(f"{origin}: no rows")
     if task != "forecast" and target_column is None:
         raise DataError(f"{origin}: wide form needs a target_column for task {task}")
-    unlabelled = task != "forecast" and _unlabelled(target_column, df.columns)
+    unlabelled = task != "forecast" and _unlabelled(target_column, df.columns, labelled)
     require_columns(df, [id_column, split_column, *([target_column] if task != "forecast" and not unlabelled else []),
                          *(step_columns or [])], origin)
     reserved = {id_column, split_column, target_column}
@@ -233,7 +249,7 @@ def from_wide(
         targets, concrete = _no_targets(task)
         return RawData(sequences, targets, concrete, "numeric", origin=origin, ids=ids, feature_names=["value"],
                        description=description)
-    targets, concrete, names = _targets(df[target_column], task, origin, target_column)
+    targets, concrete, names = _targets(df[target_column], task, origin, target_column, labelled)
     return RawData(sequences, targets, concrete, "numeric", class_names=names, split=split, origin=origin,
                    ids=ids, feature_names=["value"], description={**description, "classes": names})
 
@@ -246,11 +262,13 @@ def from_text(
     text_column: str,
     label_column: str | None,
     split_column: str | None = None,
+    labelled: bool,
 ) -> RawData:
-    """Text rows; the core tokenizes them (TextVectorization fit on the training split)."""
+    """Text rows; the core tokenizes them (TextVectorization fit on the training split). With
+    `labelled=False` the label column may be missing."""
     if df.empty:
         raise DataError(f"{origin}: no rows")
-    unlabelled = task != "next_token" and _unlabelled(label_column, df.columns)
+    unlabelled = task != "next_token" and _unlabelled(label_column, df.columns, labelled)
     require_columns(df, [text_column, split_column, label_column if task != "next_token" and not unlabelled else None],
                     origin)
     texts = df[text_column]
@@ -268,17 +286,18 @@ def from_text(
     if unlabelled:
         return RawData(sequences, np.zeros(0, np.int32), "multiclass", "text", origin=origin, ids=ids,
                        description=description)
-    targets, names = encode_labels(df[label_column], origin, label_column)
+    targets, names = encode_labels(df[label_column], origin, label_column, labelled=labelled)
     concrete = "binary" if len(names) == 2 else "multiclass"
     return RawData(sequences, targets, concrete, "text", class_names=names, split=split, origin=origin, ids=ids,
                    description={**description, "classes": names})
 
 
 def from_arrays(
-    arrays: dict[str, np.ndarray], *, origin: str, task: str, x_key: str = "X", y_key: str = "y"
+    arrays: dict[str, np.ndarray], *, origin: str, task: str, x_key: str = "X", y_key: str = "y", labelled: bool
 ) -> RawData:
     """NPZ contents: `X` (n, timesteps[, features]) and `y`, or official `X_train`/`y_train`/
-    `X_test`/`y_test`. A regression/classification target per sequence."""
+    `X_test`/`y_test`. A regression/classification target per sequence. With `labelled=False`
+    the target arrays may be missing."""
     import pandas as pd
 
     keys = sorted(arrays)
@@ -290,7 +309,7 @@ def from_arrays(
         pairs = [(x_key, y_key)]
     xs, ys, split = [], [], []
     for part, (xk, yk) in zip(parts, pairs):
-        unlabelled = _unlabelled(yk, arrays)
+        unlabelled = _unlabelled(yk, arrays, labelled)
         for k in (xk, None if unlabelled else yk):
             if k is not None and k not in arrays:
                 raise DataError(f"{origin}: array '{k}' not found; arrays found: {', '.join(keys)}")
@@ -315,10 +334,10 @@ def from_arrays(
         raise DataError(f"{origin}: '{x_key}' must be numeric, got dtype {x.dtype}")
     x = x.astype(np.float32, copy=False)
     y_all = np.concatenate(ys) if len(ys) > 1 else ys[0]
-    if _unlabelled(y_key if parts[0] is None else f"{y_key}_train", arrays):
+    if _unlabelled(y_key if parts[0] is None else f"{y_key}_train", arrays, labelled):
         targets, concrete = _no_targets(task)
         return RawData(x, targets, concrete, "numeric", origin=origin, description={"file": origin, "format": "npz"})
-    targets, concrete, names = _targets(pd.Series(y_all), task, origin, y_key)
+    targets, concrete, names = _targets(pd.Series(y_all), task, origin, y_key, labelled)
     return RawData(
         x, targets, concrete, "numeric", class_names=names,
         split=np.asarray(split) if parts[0] is not None else None, origin=origin,
@@ -327,6 +346,8 @@ def from_arrays(
 
 
 class TableOptions(BaseModel):
+    """The options of the csv and parquet sources: a table in long or wide form."""
+
     model_config = ConfigDict(extra="forbid")
 
     path: str = Field(description="the file (set as data.path)")
@@ -342,7 +363,7 @@ class TableOptions(BaseModel):
     split_column: str | None = Field(None, description="optional column of train/test: an official split")
 
 
-def from_table(df: pd.DataFrame, options: TableOptions) -> RawData:
+def from_table(df: pd.DataFrame, options: TableOptions, *, labelled: bool) -> RawData:
     """A csv/parquet table in long or wide form, as `options` describe it."""
     if options.format == "long":
         if options.id_column is None or options.target_column is None:
@@ -350,11 +371,12 @@ def from_table(df: pd.DataFrame, options: TableOptions) -> RawData:
         return from_long(
             df, origin=options.path, task=options.task, id_column=options.id_column,
             time_column=options.time_column, feature_columns=options.feature_columns,
-            target_column=options.target_column, split_column=options.split_column,
+            target_column=options.target_column, split_column=options.split_column, labelled=labelled,
         )
     return from_wide(
         df, origin=options.path, task=options.task, id_column=options.id_column,
         step_columns=options.step_columns, target_column=options.target_column, split_column=options.split_column,
+        labelled=labelled,
     )
 
 

@@ -44,4 +44,5 @@ def load(options: AddingOptions, seed: int) -> RawData:
 
 @hookimpl
 def register_datasets(register):
-    register(Dataset("adding", load, AddingOptions, description=__doc__, tasks=("regression",)))
+    register(Dataset("adding", load, AddingOptions, description=__doc__, tasks=("regression",),
+                     size_for=lambda options: options.n_samples))

@@ -10,17 +10,16 @@ The file is `data.path` in params.yaml; it is read, never written.
 """
 from __future__ import annotations
 
-from seqpipe import Dataset, hookimpl
-from seqpipe.tables import TableOptions, from_table
+from seqpipe import Dataset, RawData, hookimpl
+from seqpipe.tables import TableOptions, from_table, read_table, requested_tasks
 
 
-def load(options: TableOptions, seed: int):
-    from seqpipe import tables
-
-    return from_table(tables.read_table(options.path, "csv"), options)
+def load(options: TableOptions, seed: int, *, labelled: bool = True) -> RawData:
+    return from_table(read_table(options.path, "csv"), options, labelled=labelled)
 
 
 @hookimpl
 def register_datasets(register):
     register(Dataset("csv", load, TableOptions, description=__doc__,
-                     tasks=("regression", "binary", "multiclass", "forecast"), reads_path=True))
+                     tasks=("regression", "binary", "multiclass", "forecast"), reads_path=True,
+                     tasks_for=lambda options: requested_tasks(options.task)))

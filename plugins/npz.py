@@ -10,7 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from seqpipe import Dataset, hookimpl
+from seqpipe import DataError, Dataset, RawData, hookimpl
+from seqpipe.tables import check_file, from_arrays, requested_tasks
 
 
 class NpzOptions(BaseModel):
@@ -22,13 +23,10 @@ class NpzOptions(BaseModel):
     y_key: str = Field("y", description="name of the target array (or prefix of y_train/y_test)")
 
 
-def load(options: NpzOptions, seed: int):
+def load(options: NpzOptions, seed: int, *, labelled: bool = True) -> RawData:
     import numpy as np
 
-    from seqpipe import DataError
-    from seqpipe import tables
-
-    path = tables.check_file(options.path)
+    path = check_file(options.path)
     try:
         with np.load(path, allow_pickle=False) as npz:
             arrays = {}
@@ -39,10 +37,12 @@ def load(options: NpzOptions, seed: int):
                     arrays[key] = np.empty(0, dtype=object)
     except (OSError, ValueError) as exc:
         raise DataError(f"{path}: cannot read as npz: {' '.join(str(exc).split())}") from None
-    return tables.from_arrays(arrays, origin=options.path, task=options.task, x_key=options.x_key, y_key=options.y_key)
+    return from_arrays(arrays, origin=options.path, task=options.task, x_key=options.x_key, y_key=options.y_key,
+                       labelled=labelled)
 
 
 @hookimpl
 def register_datasets(register):
     register(Dataset("npz", load, NpzOptions, description=__doc__,
-                     tasks=("regression", "binary", "multiclass"), reads_path=True))
+                     tasks=("regression", "binary", "multiclass"), reads_path=True,
+                     tasks_for=lambda options: requested_tasks(options.task)))

@@ -4,17 +4,16 @@ Options are those of the `csv` source (see `seqpipe list`); the file is `data.pa
 """
 from __future__ import annotations
 
-from seqpipe import Dataset, hookimpl
-from seqpipe.tables import TableOptions, from_table
+from seqpipe import Dataset, RawData, hookimpl
+from seqpipe.tables import TableOptions, from_table, read_table, requested_tasks
 
 
-def load(options: TableOptions, seed: int):
-    from seqpipe import tables
-
-    return from_table(tables.read_table(options.path, "parquet"), options)
+def load(options: TableOptions, seed: int, *, labelled: bool = True) -> RawData:
+    return from_table(read_table(options.path, "parquet"), options, labelled=labelled)
 
 
 @hookimpl
 def register_datasets(register):
     register(Dataset("parquet", load, TableOptions, description=__doc__,
-                     tasks=("regression", "binary", "multiclass", "forecast"), reads_path=True))
+                     tasks=("regression", "binary", "multiclass", "forecast"), reads_path=True,
+                     tasks_for=lambda options: requested_tasks(options.task)))

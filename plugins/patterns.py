@@ -53,4 +53,5 @@ def load(options: PatternOptions, seed: int) -> RawData:
 
 @hookimpl
 def register_datasets(register):
-    register(Dataset("patterns", load, PatternOptions, description=__doc__, tasks=("next_token",)))
+    register(Dataset("patterns", load, PatternOptions, description=__doc__, tasks=("next_token",),
+                     size_for=lambda options: options.n_samples))

@@ -13,35 +13,21 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from seqpipe import Architecture, InputSpec, hookimpl
 
+from ._recurrent import RecurrentParams, recurrent_encoder
 
-class SimpleRNNParams(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
-    units: int = Field(32, ge=1, le=4096, description="hidden size of each recurrent layer")
-    num_layers: int = Field(1, ge=1, le=8, description="stacked recurrent layers")
-    bidirectional: bool = Field(False, description="read the sequence in both directions")
-    dropout: float = Field(0.0, ge=0.0, lt=1.0, description="dropout on each layer's inputs")
+class SimpleRNNParams(RecurrentParams):
+    # relu, not the shared tanh: see the docstring (Le et al. 2015; bench/tuning_defaults.py)
     activation: Literal["tanh", "relu"] = Field("relu", description="cell activation")
 
 
 def build(spec: InputSpec, hp: SimpleRNNParams):
     """(batch, steps, features) -> (batch, units), or (batch, 2*units) when bidirectional."""
-    from keras import layers
-
-    def encoder(x):
-        for i in range(hp.num_layers):
-            last = i == hp.num_layers - 1
-            cell = layers.SimpleRNN(
-                hp.units, activation=hp.activation, dropout=hp.dropout, return_sequences=not last
-            )
-            x = layers.Bidirectional(cell)(x) if hp.bidirectional else cell(x)
-        return x
-
-    return encoder
+    return recurrent_encoder("SimpleRNN", spec, hp)
 
 
 @hookimpl

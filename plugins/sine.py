@@ -47,4 +47,5 @@ def load(options: SineOptions, seed: int) -> RawData:
 
 @hookimpl
 def register_datasets(register):
-    register(Dataset("sine", load, SineOptions, description=__doc__, tasks=("forecast",)))
+    register(Dataset("sine", load, SineOptions, description=__doc__, tasks=("forecast",),
+                     size_for=lambda options: options.n_series))

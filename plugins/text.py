@@ -12,7 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from seqpipe import Dataset, hookimpl
+from seqpipe import Dataset, RawData, hookimpl
+from seqpipe.tables import from_text, read_table, requested_tasks
 
 
 class TextOptions(BaseModel):
@@ -25,16 +26,15 @@ class TextOptions(BaseModel):
     split_column: str | None = Field(None, description="optional column of train/test: an official split")
 
 
-def load(options: TextOptions, seed: int):
-    from seqpipe import tables
-
+def load(options: TextOptions, seed: int, *, labelled: bool = True) -> RawData:
     kind = "parquet" if options.path.endswith((".parquet", ".pq")) else "csv"
-    df = tables.read_table(options.path, kind)
-    return tables.from_text(df, origin=options.path, task=options.task, text_column=options.text_column,
-                            label_column=options.label_column, split_column=options.split_column)
+    df = read_table(options.path, kind)
+    return from_text(df, origin=options.path, task=options.task, text_column=options.text_column,
+                     label_column=options.label_column, split_column=options.split_column, labelled=labelled)
 
 
 @hookimpl
 def register_datasets(register):
     register(Dataset("text", load, TextOptions, description=__doc__,
-                     tasks=("binary", "multiclass", "next_token"), reads_path=True))
+                     tasks=("binary", "multiclass", "next_token"), reads_path=True,
+                     tasks_for=lambda options: requested_tasks(options.task)))

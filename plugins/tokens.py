@@ -68,4 +68,6 @@ def load(options: TokenOptions, seed: int) -> RawData:
 
 @hookimpl
 def register_datasets(register):
-    register(Dataset("tokens", load, TokenOptions, description=__doc__, tasks=("binary", "multiclass")))
+    register(Dataset("tokens", load, TokenOptions, description=__doc__, tasks=("binary", "multiclass"),
+                     tasks_for=lambda options: ("binary",) if options.n_classes == 2 else ("multiclass",),
+                     size_for=lambda options: options.n_samples))

@@ -75,3 +75,44 @@ def test_unreadable_params_files_are_named(tmp_path):
         params_mod.load(bad)
     with pytest.raises(ParamsError, match="file not found"):
         params_mod.load(tmp_path / "absent.yaml")
+
+
+def _third_party_source(**hints):
+    """A user's synthetic source registered inline, with an option called n_samples."""
+    import types
+
+    from pydantic import BaseModel, ConfigDict
+
+    from seqpipe import Dataset, hookimpl
+
+    class Options(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        n_samples: int = 40
+
+    dataset = Dataset("mysource", lambda options, seed: None, Options, tasks=("regression",), **hints)
+    return ("mysource", types.SimpleNamespace(register_datasets=hookimpl(lambda register: register(dataset))))
+
+
+def _check_experiment(raw: dict, plugin=None) -> None:
+    """What `seqpipe validate` checks: each section, then the cross-field checks."""
+    from seqpipe.config.checks import check_experiment
+
+    params = params_mod.validate(params_mod.Params, raw)
+    dataset, choices = validate_experiment(params, build_registry(extra_plugins=[plugin] if plugin else None))
+    check_experiment(params, dataset, choices)
+
+
+def test_a_source_that_declares_its_size_gets_the_batch_size_checked_before_any_data_is_read():
+    raw = _params(data__source="mysource", data__options={"n_samples": 40}, train__batch_size=64)
+    with pytest.raises(ParamsError, match=r"train.batch_size: 64 is larger than the training split \(about 28 "
+                                          r"sequences\); use at most 28$"):
+        _check_experiment(raw, _third_party_source(size_for=lambda options: options.n_samples))
+    # an option that happens to be called n_samples is not guessed at: no size_for, no check
+    _check_experiment(raw, _third_party_source())
+
+
+def test_a_file_source_asked_for_forecast_gets_the_forecast_window_checks(tmp_path):
+    raw = _params(data__source="csv", data__path=str(tmp_path / "series.csv"), data__options={"task": "forecast"},
+                  data__window={"lookback": 4, "season": 12})
+    with pytest.raises(ParamsError, match=r"data.window.season: 12 exceeds data.window.lookback \(4\)"):
+        _check_experiment(raw)

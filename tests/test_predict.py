@@ -198,3 +198,38 @@ def test_predict_cli_on_an_unlabelled_csv_writes_ids_predictions_and_class_names
     assert frame["id"].tolist() == table["id"].tolist()
     assert set(frame["label"]) <= {"down", "flat", "up"}
     np.testing.assert_allclose(frame[["p_0", "p_1", "p_2"]].sum(axis=1), 1.0, atol=1e-4)
+
+
+def test_a_third_party_file_source_is_told_to_read_new_files_unlabelled(tmp_path):
+    # A user's own file format: one sequence per line, "label: v1 v2 ...", the label optional.
+    # The source learns from its `labelled` argument (not from a hidden switch) that a file for
+    # prediction may lack labels.
+    from pydantic import BaseModel, ConfigDict
+
+    from seqpipe import Dataset, RawData
+    from seqpipe.config.experiment import DatasetChoice
+    from seqpipe.stages.prepare import load_raw
+
+    class LineOptions(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        path: str
+
+    calls = []
+
+    def load(options: LineOptions, seed: int, *, labelled: bool = True) -> RawData:
+        calls.append(labelled)
+        rows = [line.split(":") if ":" in line else [None, line] for line in open(options.path).read().splitlines()]
+        if labelled and any(label is None for label, _ in rows):
+            raise DataError(f"{options.path}: a line without its label")
+        sequences = np.asarray([[float(v) for v in values.split()] for _, values in rows], np.float32)
+        targets = np.asarray([float(label) for label, _ in rows if label is not None], np.float32)
+        return RawData(sequences, targets, "regression", "numeric", origin=options.path)
+
+    (tmp_path / "train.lines").write_text("\n".join(f"{i}: {i} {i + 1} {i + 2}" for i in range(30)))
+    source = DatasetChoice("lines", Dataset("lines", load, LineOptions, reads_path=True),
+                           LineOptions(path=str(tmp_path / "train.lines")))
+    prepared = data.prepare(load_raw(source, 0), val=0.2, test=0.2, seed=0)
+    (tmp_path / "new.lines").write_text("1 2 3\n4 5 6\n")
+    inputs = new_inputs.read_input(tmp_path / "new.lines", source, source.options.path, prepared.spec, None, None)
+    assert calls == [True, False]
+    assert inputs.x.shape == (2, 3, 1) and inputs.y_true is None

@@ -6,8 +6,9 @@ import types
 import pytest
 from pydantic import BaseModel
 
-from seqpipe import Architecture, PluginError, hookimpl
+from seqpipe import Architecture, Dataset, PluginError, hookimpl
 from seqpipe.registry import build_registry
+from tests.conftest import ROOT
 
 BUILT_IN = {"rnn", "lstm", "gru", "transformer", "cnn"}
 
@@ -77,3 +78,83 @@ def test_a_plugin_that_fails_to_import_is_reported_by_name(tmp_path, monkeypatch
     assert "ModuleNotFoundError" in registry.broken["broken"]
     with pytest.raises(PluginError, match="plugin 'broken' is broken: failed to import"):
         registry.architecture("broken")
+
+
+@pytest.mark.parametrize("bad", ["../../evil", "LSTM", "my-model", "2fast", "class", "", "my model"])
+def test_a_name_that_is_not_a_lowercase_identifier_breaks_only_that_plugin(bad):
+    # Names become file names (models/<name>.keras), dvc.yaml matrix keys and params.yaml keys.
+    plugin = types.SimpleNamespace(register_architectures=hookimpl(lambda register: register(_arch(bad))))
+    registry = build_registry(extra_plugins=[("badname", plugin)])
+    reason = registry.broken["badname"]
+    assert reason == (f"architecture name {bad!r} is not allowed; a name must be a lowercase Python identifier "
+                      "(a-z first, then a-z, 0-9 or _; not a keyword), such as my_model")
+    assert bad not in registry.architectures and BUILT_IN <= set(registry.architectures)
+
+
+def test_a_dataset_name_is_checked_like_an_architecture_name():
+    dataset = Dataset("My-Data", lambda options, seed: None, TinyParams)
+    plugin = types.SimpleNamespace(register_datasets=hookimpl(lambda register: register(dataset)))
+    registry = build_registry(extra_plugins=[("mydata", plugin)])
+    assert registry.broken["mydata"].startswith("dataset name 'My-Data' is not allowed; a name must be a lowercase")
+    with pytest.raises(PluginError, match="plugin 'mydata' is broken: dataset name 'My-Data' is not allowed"):
+        registry.dataset("mydata")
+
+
+def test_valid_names_with_digits_and_underscores_register():
+    plugin = types.SimpleNamespace(register_architectures=hookimpl(lambda register: register(_arch("conv_lstm2"))))
+    registry = build_registry(extra_plugins=[("conv_lstm2", plugin)])
+    assert registry.broken == {} and registry.architecture("conv_lstm2").name == "conv_lstm2"
+
+
+def _file_source(load) -> types.SimpleNamespace:
+    dataset = Dataset("myfiles", load, TinyParams, reads_path=True)
+    return types.SimpleNamespace(register_datasets=hookimpl(lambda register: register(dataset)))
+
+
+def test_a_file_source_whose_load_cannot_take_labelled_is_refused():
+    registry = build_registry(extra_plugins=[("myfiles", _file_source(lambda options, seed: None))])
+    assert registry.broken["myfiles"] == (
+        "'myfiles': reads_path=True, so load must take the keyword argument labelled: "
+        "load(options, seed, *, labelled=True); seqpipe predict passes labelled=False for files "
+        "without their target column"
+    )
+    assert "myfiles" not in registry.datasets
+
+
+@pytest.mark.parametrize("load", [
+    lambda options, seed, *, labelled=True: None,
+    lambda options, seed, labelled=True: None,
+    lambda options, seed, **kwargs: None,
+], ids=["keyword-only", "positional-or-keyword", "kwargs"])
+def test_a_file_source_whose_load_takes_labelled_registers(load):
+    registry = build_registry(extra_plugins=[("myfiles", _file_source(load))])
+    assert "myfiles" not in registry.broken and registry.dataset("myfiles").reads_path
+
+
+def test_a_synthetic_source_needs_no_labelled_argument():
+    dataset = Dataset("mysynth", lambda options, seed: None, TinyParams, size_for=lambda options: 10)
+    plugin = types.SimpleNamespace(register_datasets=hookimpl(lambda register: register(dataset)))
+    registry = build_registry(extra_plugins=[("mysynth", plugin)])
+    assert registry.dataset("mysynth").size_for(None) == 10
+
+
+def test_the_built_in_sources_declare_their_task_and_size_hints():
+    registry = build_registry()
+    adding, tokens, sine, csv = (registry.dataset(n) for n in ("adding", "tokens", "sine", "csv"))
+    assert adding.size_for(adding.params(n_samples=123)) == 123
+    assert tokens.tasks_for(tokens.params(n_classes=3)) == ("multiclass",)
+    assert sine.tasks == ("forecast",) and sine.size_for(sine.params(n_series=7)) == 7
+    assert csv.tasks_for(csv.params(path="x.csv", task="forecast")) == ("forecast",)
+    assert csv.tasks_for(csv.params(path="x.csv", task="classification")) == ("binary", "multiclass")
+    assert csv.size_for is None  # a file's size is known only once it is read
+
+
+def test_a_plugin_missing_its_private_helper_names_it_as_the_user_wrote_it(tmp_path, monkeypatch):
+    # A project copies plugins/lstm.py but not the helper it imports, plugins/_recurrent.py.
+    package = tmp_path / "plugins"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "lstm.py").write_text((ROOT / "plugins" / "lstm.py").read_text())
+    monkeypatch.chdir(tmp_path)
+    registry = build_registry(entry_points=False)
+    assert registry.broken["lstm"] == "failed to import (ModuleNotFoundError: No module named 'plugins._recurrent')"

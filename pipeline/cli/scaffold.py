@@ -1,15 +1,13 @@
 """`seqpipe new NAME`: write a working plugin file and its conformance test from a template."""
 from __future__ import annotations
 
-import keyword
-import re
 from pathlib import Path
 
 from seqpipe.errors import PluginError
 from seqpipe.registry import PLUGINS_DIR, Registry
+from seqpipe.specs import valid_name
 
 TESTS_DIR = "tests"
-NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 PLUGIN_TEMPLATE = '''"""{title} - replace this line: it is what `seqpipe list` shows.
 
@@ -21,6 +19,10 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from seqpipe import Architecture, InputSpec, hookimpl
+
+# Code shared by several plugins goes in a private module of this folder (a name starting with
+# `_`, which is not loaded as a plugin) imported relatively, e.g. `from ._blocks import conv_block`;
+# it is part of this plugin's fingerprint, so editing it retrains what uses it.
 
 
 class {cls}Params(BaseModel):
@@ -54,7 +56,7 @@ def build(spec: InputSpec, hp: {cls}Params):
 def register_architectures(register):
     register(
         Architecture(
-            "{name}",
+            "{name}",  # a lowercase Python identifier: it names files, params.yaml and dvc.yaml keys
             build,
             {cls}Params,
             description=__doc__,
@@ -80,7 +82,7 @@ def test_{name}_passes_every_conformance_check():
 
 def validate_name(name: str, registry: Registry) -> None:
     """A new architecture name: a lowercase identifier no plugin or keyword already uses."""
-    if not NAME_RE.match(name) or keyword.iskeyword(name):
+    if not valid_name(name):  # the rule the registry applies to every registered name
         raise PluginError(
             f"'{name}' is not a valid plugin name; use a lowercase Python identifier such as my_model"
         )

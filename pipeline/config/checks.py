@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from seqpipe.errors import ParamsError
+from seqpipe.errors import ParamsError, PluginError, SeqpipeError, one_line
 from seqpipe.config.experiment import ArchitectureChoice, DatasetChoice
 from seqpipe.config.params import PARAMS_FILE, Params
 
@@ -18,9 +18,32 @@ if TYPE_CHECKING:  # the spec is only read here; importing it would tie this mod
     from seqpipe.data.spec import PreparedSpec
 
 
+def _hint(dataset: DatasetChoice, field: str) -> Any:
+    """Call the source's declared hint `field` (tasks_for, size_for); plugin failures are one line."""
+    hint = getattr(dataset.dataset, field)
+    try:
+        return hint(dataset.options)
+    except SeqpipeError:
+        raise
+    except Exception as exc:
+        raise PluginError(f"dataset '{dataset.name}': {field}() raised {type(exc).__name__}: {one_line(str(exc))}") from None
+
+
 def _forecast_only(dataset: DatasetChoice) -> bool:
-    tasks = tuple(dataset.dataset.tasks)
-    return tasks == ("forecast",) or getattr(dataset.options, "task", None) == "forecast"
+    """Whether the source, with these options, can only produce forecast data."""
+    source = dataset.dataset
+    tasks = tuple(source.tasks if source.tasks_for is None else _hint(dataset, "tasks_for"))
+    return tasks == ("forecast",)
+
+
+def _size(dataset: DatasetChoice) -> int | None:
+    """The number of sequences the source says it will produce, None when unknown."""
+    if dataset.dataset.size_for is None:
+        return None
+    size = _hint(dataset, "size_for")
+    if size is not None and (isinstance(size, bool) or not isinstance(size, int)):
+        raise PluginError(f"dataset '{dataset.name}': size_for() returned {size!r}, expected an int or None")
+    return size
 
 
 def _min_timesteps(choice: ArchitectureChoice) -> int | None:
@@ -64,9 +87,9 @@ def check_experiment(
                 f"({window.lookback}); the seasonal naive baseline needs a full season of history"
             )
         check_timesteps(window.lookback, "data.window.lookback", choices, source)
-    n_samples = getattr(dataset.options, "n_samples", None)
-    if isinstance(n_samples, int) and not _forecast_only(dataset):
-        # Synthetic sources know their size: the split's arithmetic (scikit-learn rounds test and val up).
+    n_samples = _size(dataset)
+    if n_samples is not None and not _forecast_only(dataset):
+        # Sources that know their size: the split's arithmetic (scikit-learn rounds test and val up).
         rest = n_samples - math.ceil(n_samples * data.split.test)
         train = rest - math.ceil(rest * data.split.val / (1.0 - data.split.test))
         check_batch_size(params.train.batch_size, train, source, estimated=True)

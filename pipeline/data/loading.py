@@ -6,10 +6,19 @@ from seqpipe.errors import PluginError, SeqpipeError, one_line
 from seqpipe.specs import TASKS, RawData
 
 
-def load_raw(choice: DatasetChoice, seed: int) -> RawData:
-    """Call the dataset plugin; its failures are reported as one line naming it."""
+def load_raw(choice: DatasetChoice, seed: int, *, labelled: bool = True) -> RawData:
+    """Call the dataset plugin; its failures are reported as one line naming it.
+
+    `labelled=False` (new files for `seqpipe predict`) is passed to file sources, whose load takes
+    it (the registry refuses one that cannot); other sources produce no files to predict from.
+    """
+    if not labelled and not choice.dataset.reads_path:
+        raise ValueError(f"dataset '{choice.name}' reads no file, so it has no unlabelled form")
     try:
-        raw = choice.dataset.load(choice.options, seed)
+        if choice.dataset.reads_path:
+            raw = choice.dataset.load(choice.options, seed, labelled=labelled)
+        else:
+            raw = choice.dataset.load(choice.options, seed)
     except SeqpipeError:
         raise
     except Exception as exc:

@@ -103,12 +103,11 @@ def read_input(path: str | Path, source: Any, source_path: str, spec: PreparedSp
 
 
 def _load_with_source(source: Any, path: Path) -> RawData:
-    from seqpipe import tables
+    """`path` read by the training data source; its target column is optional (labelled=False)."""
     from seqpipe.data.loading import load_raw
 
     options = source.options.model_copy(update={"path": str(path)})
-    with tables.reading_for_prediction():
-        return load_raw(replace(source, options=options), seed=0)
+    return load_raw(replace(source, options=options), seed=0, labelled=False)
 
 
 def from_raw(raw: RawData, spec: PreparedSpec, vocabulary: list[str] | None, text: TextParams) -> Inputs:

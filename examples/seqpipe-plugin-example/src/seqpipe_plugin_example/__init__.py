@@ -4,6 +4,10 @@ Source: the convolutional + recurrent pattern of Ordóñez, F. J. and Roggen, D.
 convolutional and LSTM recurrent neural networks for multimodal wearable activity recognition.
 Sensors 16(1). Published as its own package to show seqpipe's entry-point plugins. The
 convolution mixes padded steps in, so masking is off.
+
+The contract (see `seqpipe.hookspecs`): the name is a lowercase Python identifier; the package
+imports only `seqpipe` (and keras inside `build`); private helpers would be modules of this
+package, which its fingerprint covers.
 """
 from __future__ import annotations
 
