@@ -131,7 +131,7 @@ CASES = [
     # params.yaml: unknown keys, wrong types, out-of-range values, impossible combinations
     ("unknown-top-key", {"trian": {}}, {}, VALIDATE, "trian: unknown key; allowed: architectures"),
     ("unknown-nested-key", {"data": {"splt": {}}}, {}, VALIDATE, "data.splt: unknown key"),
-    ("wrong-type", {"train": {"epochs": "ten"}}, {}, VALIDATE, "train.epochs: input should be a valid integer, unable to parse string as an integer, got 'ten'"),
+    ("wrong-type", {"train": {"epochs": "ten"}}, {}, VALIDATE, "train.epochs: input should be a valid integer, got 'ten' (a string)"),
     ("out-of-range-lr", {"train": {"learning_rate": 0}}, {}, VALIDATE, "train.learning_rate: input should be greater than 0"),
     ("negative-seed", {"seed": -1}, {}, VALIDATE, "seed: input should be greater than or equal to 0, got -1"),
     ("horizon-zero", {"data": {"window": {"horizon": 0}}}, {}, VALIDATE, "data.window.horizon: input should be greater than or equal to 1, got 0"),
