@@ -198,3 +198,22 @@ def test_predict_cli_on_an_unlabelled_csv_writes_ids_predictions_and_class_names
     assert frame["id"].tolist() == table["id"].tolist()
     assert set(frame["label"]) <= {"down", "flat", "up"}
     np.testing.assert_allclose(frame[["p_0", "p_1", "p_2"]].sum(axis=1), 1.0, atol=1e-4)
+
+
+def test_predict_overwrites_its_own_output_but_not_the_users_files(trained):
+    path, prepared, model, raw = trained
+    np.save(path / "new.npy", raw.sequences[:5])
+    for _ in range(2):  # the second run replaces the first run's inference/ CSV, as before
+        result = _seqpipe("predict", "--arch", "lstm", "--input", "new.npy", cwd=path)
+        assert result.returncode == 0, result.stderr
+        assert "to inference/lstm.new.csv" in result.stdout
+    before = (path / "new.npy").read_bytes()
+    result = _seqpipe("predict", "--arch", "lstm", "--input", "new.npy", "-o", "new.npy", cwd=path)
+    assert result.returncode == 1
+    assert result.stderr == ("seqpipe: error: new.npy: --output would overwrite the input file; name a new file "
+                             "(for example inference/lstm.new.csv), or add --force\n")
+    assert (path / "new.npy").read_bytes() == before
+    (path / "mine.csv").write_text("a user's file outside git and DVC\n")
+    result = _seqpipe("predict", "--arch", "lstm", "--input", "new.npy", "-o", "mine.csv", "--force", cwd=path)
+    assert result.returncode == 0, result.stderr
+    assert pd.read_csv(path / "mine.csv").shape == (5, 2)
