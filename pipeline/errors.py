@@ -25,6 +25,10 @@ class DataError(SeqpipeError):
     """Input data cannot be used as asked."""
 
 
+class OutputError(SeqpipeError):
+    """An output path would replace something the user owns (see `seqpipe.user_files`)."""
+
+
 def one_line(message: str) -> str:
     """Collapse whitespace so the error is exactly one line."""
     return " ".join(str(message).split())

@@ -120,6 +120,50 @@ def _numeric_next_token(options, seed):
     return RawData(np.zeros((20, 5, 1), np.float32), np.arange(20) % 3, "next_token", "numeric")
 
 
+class LaxParams(BaseModel):
+    """A plugin's params model without extra="forbid": pydantic alone would drop unknown keys."""
+
+    width: int = 4
+    gated: bool = False
+
+
+def _lax_plugin() -> tuple[str, object]:
+    register = hookimpl(lambda register: register(Architecture("lax", _raising_build, LaxParams, description="test")))
+    return ("lax_plugin", types.SimpleNamespace(register_architectures=register))
+
+
+# --- params.yaml as text: what only YAML itself can say -----------------------------------
+
+
+def _text(old: str = "", new: str = "", extra: str = "") -> str:
+    """The base params as YAML text with `old` replaced by `new` (once) and `extra` appended."""
+    text = yaml.safe_dump(BASE, sort_keys=False)
+    assert old in text
+    return (text.replace(old, new, 1) if old else text) + extra
+
+
+def _line(text: str, needle: str) -> int:
+    """The 1-based line of `needle`'s first occurrence in `text`."""
+    return text[: text.index(needle)].count("\n") + 1
+
+
+def _laughs(name: str = "lol", levels: int = 9) -> str:
+    """A "billion laughs": anchors each repeating the previous one 9 times (9**9 values if expanded)."""
+    lines = [f'{name}0: &{name}0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"{name}{i}: &{name}{i} [{', '.join([f'*{name}{i - 1}'] * 9)}]" for i in range(1, levels)]
+    return "\n".join(lines) + "\n"
+
+
+BOMB_AS_SEED = "bomb:\n" + "".join(f"  {line}\n" for line in _laughs().splitlines())  # anchors under one key
+DEEP = "[" * 100_000 + "]" * 100_000
+
+# DVC files naming paths (written into the case's project): a predict -o onto one of them is refused.
+DVC_YAML = "stages:\n  report:\n    matrix:\n      arch: [lstm, cnn]\n    cmd: echo\n    outs:\n      - reports/${item.arch}.csv\n"
+DVC_LOCK = "schema: '2.0'\nstages:\n  score:\n    cmd: echo\n    outs:\n    - path: scores/summary.csv\n      md5: 0\n"
+PREDICT = ["predict", "--arch", "lstm"]
+FAKE_MODEL = {"models/lstm.keras": b"PK not a zip"}
+
+
 # --- the cases ------------------------------------------------------------------------------
 # (id, params update or raw params text, files, command, culprit text, extra plugins)
 
@@ -131,7 +175,7 @@ CASES = [
     # params.yaml: unknown keys, wrong types, out-of-range values, impossible combinations
     ("unknown-top-key", {"trian": {}}, {}, VALIDATE, "trian: unknown key; allowed: architectures"),
     ("unknown-nested-key", {"data": {"splt": {}}}, {}, VALIDATE, "data.splt: unknown key"),
-    ("wrong-type", {"train": {"epochs": "ten"}}, {}, VALIDATE, "train.epochs: input should be a valid integer, unable to parse string as an integer, got 'ten'"),
+    ("wrong-type", {"train": {"epochs": "ten"}}, {}, VALIDATE, "train.epochs: input should be a valid integer, got 'ten' (a string)"),
     ("out-of-range-lr", {"train": {"learning_rate": 0}}, {}, VALIDATE, "train.learning_rate: input should be greater than 0"),
     ("negative-seed", {"seed": -1}, {}, VALIDATE, "seed: input should be greater than or equal to 0, got -1"),
     ("horizon-zero", {"data": {"window": {"horizon": 0}}}, {}, VALIDATE, "data.window.horizon: input should be greater than or equal to 1, got 0"),
@@ -159,6 +203,43 @@ CASES = [
     ("params-empty", "", {}, VALIDATE, "params.yaml: must be a mapping of sections, got NoneType"),
     ("params-latin1", b"seed: 1\n# caf\xe9\narchitectures: [lstm]\n", {}, VALIDATE, "params.yaml: not valid UTF-8"),
     ("params-missing", None, {}, VALIDATE, "params.yaml: file not found"),
+    # params.yaml read as DVC reads it (ruamel.yaml, YAML 1.2), with limits and strict types
+    ("params-duplicate-key", _text(extra="seed: 7\n"), {}, VALIDATE,
+     f"params.yaml: seed: duplicate key at line {_text().count(chr(10)) + 1} (first at line 1); "
+     "DVC refuses duplicate keys"),
+    ("params-duplicate-nested-key", _text("  epochs: 1\n", "  epochs: 1\n  epochs: 2\n"), {}, VALIDATE,
+     f"params.yaml: train.epochs: duplicate key at line {_line(_text(), '  epochs: 1') + 1} (first at line {_line(_text(), '  epochs: 1')})"),
+    ("params-seed-yes", _text("seed: 42", "seed: yes"), {}, VALIDATE,  # YAML 1.1 read True; DVC reads 'yes'
+     "params.yaml: seed: input should be a valid integer, got 'yes' (a string)"),
+    ("params-alias-bomb-as-seed", _text("seed: 42", BOMB_AS_SEED + "seed: *lol8"), {}, VALIDATE,
+     "params.yaml: bomb.lol5.0: more than 100,000 values by line 7 (an alias counts as everything it repeats)"),
+    ("params-alias-bomb-as-hyperparameter", _text("  lstm:\n    units: 4\n", "  lstm:\n" + "".join(f"    {line}\n" for line in _laughs().splitlines())), {},
+     VALIDATE, f"models.lstm.lol5.0: more than 100,000 values by line {_line(_text(), '  lstm:') + 6}"),
+    ("params-deep-nesting", _text("seed: 42", "seed: " + DEEP), {}, VALIDATE,
+     "nested deeper than 64 levels at line 1; at most 64 levels are allowed"),
+    ("params-huge-integer", _text("seed: 42", "seed: " + "9" * 5000), {}, VALIDATE, "params.yaml: not valid YAML: Exceeds the limit"),
+    ("epochs-true", {"train": {"epochs": True}}, {}, VALIDATE,  # lax pydantic trained 1 epoch
+     "params.yaml: train.epochs: input should be a valid integer, got True (a boolean)"),
+    ("learning-rate-true", {"train": {"learning_rate": True}}, {}, VALIDATE,
+     "train.learning_rate: input should be a valid number, got True (a boolean)"),
+    ("epochs-float", {"train": {"epochs": 3.0}}, {}, VALIDATE, "train.epochs: input should be a valid integer, got 3.0 (a float)"),
+    ("seed-quoted-number", {"seed": "7"}, {}, VALIDATE, "seed: input should be a valid integer, got '7' (a string)"),
+    ("scale-one", {"data": {"scale": 1}}, {}, VALIDATE,
+     "data.scale: input should be a valid boolean (true or false), got 1 (an integer)"),
+    ("scale-yes", {"data": {"scale": "yes"}}, {}, VALIDATE, "data.scale: input should be a valid boolean (true or false), got 'yes'"),
+    ("jit-compile-one", {"train": {"jit_compile": 1}}, {}, VALIDATE, "train.jit_compile: input should be one of 'auto', True, False, got 1"),
+    ("hyperparameter-boolean", {"models": {"lstm": {"units": True}}}, {}, VALIDATE,
+     "models.lstm.units: input should be a valid integer, got True (a boolean)"),
+    ("hyperparameter-quoted-number", {"models": {"lstm": {"dropout": "0.1"}}}, {}, VALIDATE,
+     "models.lstm.dropout: input should be a valid number, got '0.1' (a string)"),
+    ("lax-plugin-unknown-key", {"architectures": ["lax"], "models": {"lax": {"widht": 8}}}, {}, VALIDATE,
+     "models.lax.widht: unknown key; allowed: gated, width", [_lax_plugin()]),
+    ("lax-plugin-number-as-boolean", {"architectures": ["lax"], "models": {"lax": {"gated": 1}}}, {}, VALIDATE,
+     "models.lax.gated: input should be a valid boolean (true or false), got 1 (an integer)", [_lax_plugin()]),
+    ("long-value-truncated", {"data": {"padding": "p" * 1_000_000}}, {}, VALIDATE,
+     "data.padding: input should be 'pre' or 'post', got '" + "p" * 56 + "..."),
+    ("long-key-truncated", {"x" * 1_000_000: 1}, {}, VALIDATE, "params.yaml: " + "x" * 57 + "...: unknown key; allowed: architectures"),
+    ("long-list-summarised", {"seed": list(range(50_000))}, {}, VALIDATE, "seed: input should be a valid integer, got a list of 50000 items"),
     # data files
     ("csv-missing", data(CSV), {}, PREPARE, "in.csv: file not found"),
     ("csv-is-a-directory", data(CSV), {"in.csv/x": b""}, PREPARE, "in.csv: file not found"),
@@ -211,6 +292,29 @@ CASES = [
      ["predict", "--arch", "lstm", "--input", "new.npy"], "new.npy: cannot read"),
     ("predict-corrupt-model", {}, {"models/lstm.keras": b"PK not a zip"}, ["predict", "--arch", "lstm"],
      "models/lstm.keras: cannot load as a Keras model"),
+    # predict never replaces what the user owns (the output check runs before any model is loaded)
+    ("predict-output-a-directory", {}, FAKE_MODEL, PREDICT + ["-o", "models"],
+     "models: --output is an existing directory; name a file to write (for example inference/lstm.test.csv)"),
+    ("predict-output-a-directory-forced", {}, FAKE_MODEL, PREDICT + ["-o", "models", "--force"],
+     "--force never replaces a directory"),
+    ("predict-output-the-params", {}, FAKE_MODEL, PREDICT + ["-o", "params.yaml"],
+     "params.yaml: --output would overwrite the params file; name a new file (for example inference/lstm.test.csv), or add --force"),
+    ("predict-output-the-params-via-dot", {}, FAKE_MODEL, PREDICT + ["-o", "./data/../params.yaml"], "would overwrite the params file"),
+    ("predict-output-the-input", {}, {**FAKE_MODEL, "new.npy": _npy(GOOD_X[:, :, 0])}, PREDICT + ["--input", "new.npy", "-o", "new.npy"],
+     "new.npy: --output would overwrite the input file; name a new file (for example inference/lstm.new.csv)"),
+    ("predict-output-the-model", {}, FAKE_MODEL, PREDICT + ["-o", "models/lstm.keras"], "would overwrite the model"),
+    ("predict-output-a-dvc-yaml-out", {}, {**FAKE_MODEL, "dvc.yaml": DVC_YAML}, PREDICT + ["-o", "reports/cnn.csv"],
+     "reports/cnn.csv: --output would overwrite a path DVC tracks (dvc.yaml: stage report: reports/${item.arch}.csv)"),
+    ("predict-output-a-dvc-lock-out", {}, {**FAKE_MODEL, "dvc.lock": DVC_LOCK}, PREDICT + ["-o", "scores/summary.csv"],
+     "a path DVC tracks (dvc.lock: stage score: scores/summary.csv)"),
+    ("predict-output-a-prepared-file", {}, {**FAKE_MODEL, "dvc.yaml": DVC_YAML.replace("reports/${item.arch}.csv", "data/prepared")},
+     PREDICT + ["-o", "data/prepared/X_test.npy"], "a path DVC tracks (dvc.yaml: stage report: data/prepared)"),
+    ("predict-output-a-dot-dvc-file", {}, {**FAKE_MODEL, "raw.csv": "a\n1\n", "raw.csv.dvc": "outs:\n- path: raw.csv\n"},
+     PREDICT + ["-o", "raw.csv"], "raw.csv: --output would overwrite a path tracked by DVC (raw.csv.dvc)"),
+    ("predict-output-in-a-dvc-tracked-folder", {}, {**FAKE_MODEL, "images/a.csv": "a\n", "images.dvc": "outs:\n- path: images\n"},
+     PREDICT + ["-o", "images/a.csv"], "a path tracked by DVC (images.dvc)"),
+    ("predict-force-passes-the-check", {}, {**FAKE_MODEL, "dvc.lock": DVC_LOCK}, PREDICT + ["-o", "scores/summary.csv", "--force"],
+     "models/lstm.keras: cannot load as a Keras model"),  # the check let it through; the fake model stops it
     ("show-unknown", {}, {}, ["show", "nope"], "unknown architecture 'nope'"),
     ("check-unknown", {}, {}, ["check", "nope"], "unknown architecture 'nope'"),
 ]
@@ -326,3 +430,92 @@ def test_bad_data_through_the_prepare_stage_process(tmp_path):
     assert done.stderr.startswith("seqpipe: error: in.csv: NaN/inf value in sequence 's3'") and done.stderr.count("\n") == 1
     assert "Traceback" not in done.stderr
     assert _snapshot(tmp_path) == before
+
+
+def test_predict_refuses_a_git_tracked_output_through_the_process(tmp_path):
+    """A user's notes, committed to git, named as the CSV by mistake: refused, nothing touched."""
+    _write_project(tmp_path, {}, {"notes.csv": "my,own\nwork,here\n"})
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    subprocess.run(["git", "add", "notes.csv"], cwd=tmp_path, check=True)
+    before = _snapshot(tmp_path)
+    done = _subprocess(tmp_path, sys.executable, "-m", "seqpipe.cli", "predict", "--arch", "lstm", "-o", "notes.csv")
+    assert done.returncode == 1, done.stderr
+    assert done.stderr == ("seqpipe: error: notes.csv: --output would overwrite a file tracked by git; name a new file "
+                           "(for example inference/lstm.test.csv), or add --force\n")
+    assert {k: v for k, v in _snapshot(tmp_path).items() if not k.startswith(".git/")} == \
+        {k: v for k, v in before.items() if not k.startswith(".git/")}
+
+
+def test_predict_into_the_models_folder_is_one_line_and_keeps_the_folder(tmp_path):
+    """`-o models` once deleted models/ and wrote a CSV in its place."""
+    _write_project(tmp_path, {}, {"models/lstm.keras": b"a trained model", "models/lstm.fit.json": "{}"})
+    before = _snapshot(tmp_path)
+    done = _subprocess(tmp_path, sys.executable, "-m", "seqpipe.cli", "predict", "--arch", "lstm", "-o", "models", "--force")
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("seqpipe: error: models: --output is an existing directory")
+    assert _snapshot(tmp_path) == before
+
+
+def test_an_alias_bomb_through_the_validate_process_is_one_line_and_quick(tmp_path):
+    import time
+
+    _write_project(tmp_path, _text("seed: 42", BOMB_AS_SEED + "seed: *lol8"), {})
+    start = time.perf_counter()
+    done = _subprocess(tmp_path, sys.executable, "-m", "seqpipe.cli", "validate")
+    assert done.returncode == 1 and time.perf_counter() - start < 30
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("seqpipe: error: params.yaml: bomb.")
+    assert "at most 100,000 are allowed" in done.stderr
+
+
+def test_error_lines_stay_short_however_long_the_value():
+    from seqpipe.config import params as params_mod
+    from seqpipe.errors import ParamsError
+
+    for raw in ({"seed": "s" * 10**6}, {"seed": {"k" * 10**6: 1}}, {"s" * 10**6: 1}, {"seed": 10**5000}):
+        with pytest.raises(ParamsError) as err:
+            params_mod.validate(params_mod.Params, {**BASE, **raw})
+        assert len(str(err.value)) < 300, str(err.value)[:400]
+
+
+# --- YAML 1.2, as DVC reads params.yaml -------------------------------------------------------
+
+YAML_12 = "seed: 010\narchitectures: [lstm]\ndata: {source: adding, options: {n_samples: 0o20}}\nmodels: {lstm: {}}\nx: yes\ny: on\nz: 1_000\n"
+
+
+def test_params_are_read_as_dvc_reads_them(tmp_path):
+    from dvc.utils.serialize import parse_yaml
+
+    from seqpipe.config import params as params_mod
+
+    (tmp_path / "params.yaml").write_text(YAML_12)
+    ours = params_mod.read_yaml(tmp_path / "params.yaml")
+    assert ours == parse_yaml(YAML_12, "params.yaml")
+    assert ours["seed"] == 10 and ours["data"]["options"]["n_samples"] == 16 and ours["x"] == "yes" and ours["y"] == "on"
+
+
+def test_a_duplicate_key_dvc_refuses_is_refused_too(tmp_path):
+    from dvc.utils.serialize import YAMLError, parse_yaml
+
+    from seqpipe.config import params as params_mod
+    from seqpipe.errors import ParamsError
+
+    text = "seed: 1\narchitectures: [lstm]\nseed: 2\n"
+    with pytest.raises(YAMLError):
+        parse_yaml(text, "params.yaml")
+    (tmp_path / "params.yaml").write_text(text)
+    with pytest.raises(ParamsError, match=r"params.yaml: seed: duplicate key at line 3 \(first at line 1\)"):
+        params_mod.read_yaml(tmp_path / "params.yaml")
+
+
+def test_dvc_set_param_writes_values_the_strict_schema_accepts(tmp_path):
+    """`dvc exp run -S seed=3 -S train.jit_compile=True` (DVC's own override code) stays valid."""
+    from dvc.utils.hydra import apply_overrides
+
+    from seqpipe.config import params as params_mod
+
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(BASE, sort_keys=False))
+    apply_overrides(path, ["seed=3", "train.jit_compile=True", "train.learning_rate=1", "models.lstm.units=8"])
+    params = params_mod.load(path)
+    assert (params.seed, params.train.jit_compile, params.train.learning_rate) == (3, True, 1.0)
+    assert params_mod.read_yaml(path)["models"]["lstm"]["units"] == 8

@@ -233,3 +233,22 @@ def test_a_third_party_file_source_is_told_to_read_new_files_unlabelled(tmp_path
     inputs = new_inputs.read_input(tmp_path / "new.lines", source, source.options.path, prepared.spec, None, None)
     assert calls == [True, False]
     assert inputs.x.shape == (2, 3, 1) and inputs.y_true is None
+
+
+def test_predict_overwrites_its_own_output_but_not_the_users_files(trained):
+    path, prepared, model, raw = trained
+    np.save(path / "new.npy", raw.sequences[:5])
+    for _ in range(2):  # the second run replaces the first run's inference/ CSV, as before
+        result = _seqpipe("predict", "--arch", "lstm", "--input", "new.npy", cwd=path)
+        assert result.returncode == 0, result.stderr
+        assert "to inference/lstm.new.csv" in result.stdout
+    before = (path / "new.npy").read_bytes()
+    result = _seqpipe("predict", "--arch", "lstm", "--input", "new.npy", "-o", "new.npy", cwd=path)
+    assert result.returncode == 1
+    assert result.stderr == ("seqpipe: error: new.npy: --output would overwrite the input file; name a new file "
+                             "(for example inference/lstm.new.csv), or add --force\n")
+    assert (path / "new.npy").read_bytes() == before
+    (path / "mine.csv").write_text("a user's file outside git and DVC\n")
+    result = _seqpipe("predict", "--arch", "lstm", "--input", "new.npy", "-o", "mine.csv", "--force", cwd=path)
+    assert result.returncode == 0, result.stderr
+    assert pd.read_csv(path / "mine.csv").shape == (5, 2)

@@ -68,7 +68,7 @@ def predictions_frame(task_name: str, raw_output: np.ndarray, spec: PreparedSpec
 
 def main(args) -> None:
     """The `seqpipe predict` subcommand (args from the CLI parser)."""
-    from seqpipe import atomic, process
+    from seqpipe import atomic, process, user_files
     from seqpipe.config.context import context
     from seqpipe.training.model import load_model
 
@@ -77,10 +77,23 @@ def main(args) -> None:
     choice = ctx.architecture(args.arch)
     prepared = Path(args.prepared)
     spec_file = prepared / layout.SPEC_FILE
+    path = layout.model_path(args.arch)
+    default = layout.INFERENCE_DIR / f"{args.arch}.{Path(args.input).stem if args.input else args.split}.csv"
+    output = Path(args.output or default)
+    # Before any work: a CSV must never replace params, inputs, the model or tracked files.
+    reads = {"the params file": args.params, "the training data (data.path)": ctx.params.data.path,
+             "the model": path, "the prepared data": spec_file}
+    if args.input:
+        reads["the input file"] = args.input
+
+    def guard() -> None:
+        user_files.check_output(output, reads=reads, force=args.force, option="--output", example=str(default),
+                                variables=ctx.params.model_dump())
+
+    guard()
     if not spec_file.is_file():
         raise DataError(f"{spec_file}: not found; run `dvc repro` first (predict reuses prepare's preprocessing)")
     spec = PreparedSpec.read(spec_file)
-    path = layout.model_path(args.arch)
     if not path.is_file():
         raise DataError(f"{path}: not found; run `dvc repro train@{args.arch}` first")
 
@@ -96,7 +109,7 @@ def main(args) -> None:
     model = load_model(str(path), custom_objects=custom)
     raw = predict_batches(model, inputs.x, ctx.params.train.batch_size, progress=True if args.progress else None)
     frame = predictions_frame(spec.task, raw, spec, inputs.y_true, inputs.ids, vocabulary)
-    output = Path(args.output or layout.INFERENCE_DIR / f"{args.arch}.{Path(args.input).stem if args.input else args.split}.csv")
+    guard()  # again: loading and predicting take a while, and a directory may have appeared meanwhile
     with atomic.atomic_path(output) as tmp:
         frame.to_csv(tmp, index=False, float_format="%.6g")
     print(f"wrote {len(frame)} predictions of {args.arch} to {output}")
@@ -110,7 +123,10 @@ def add_parser(sub) -> None:
                         "target column optional) or a .npy/.npz array")
     source.add_argument("--split", default="test", choices=("train", "val", "test"),
                         help="a prepared split instead of --input (default: test)")
-    pr.add_argument("--output", "-o", help="CSV to write (default: inference/<arch>.<input or split>.csv)")
+    pr.add_argument("--output", "-o", help="CSV to write (default: inference/<arch>.<input or split>.csv); an "
+                    "existing directory, the params, input, model or a file tracked by git or DVC is refused")
+    pr.add_argument("--force", action="store_true",
+                    help="overwrite --output even if git or DVC tracks it or the command reads it (never a directory)")
     pr.add_argument("--params", default=str(layout.PARAMS_FILE))
     pr.add_argument("--prepared", default=str(layout.PREPARED_DIR), help="prepared data directory (spec.json)")
     pr.add_argument("--progress", action="store_true", help="always show the progress bar")
