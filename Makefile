@@ -1,11 +1,15 @@
 # Two entry points for a fresh machine: `make repro` (the default experiment) and `make test`.
+# `make check` is the fast lane of the edit-test loop (lint, types, TensorFlow-free tests).
 PYTHON ?= python3.11
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 # Stage commands in dvc.yaml call `python`; the venv must come first on PATH for dvc and its queue workers.
 export PATH := $(abspath $(BIN)):$(PATH)
+# mypy cannot follow setuptools' editable-install finder: it reads the package through a link
+# named like the import package (pipeline/ is `seqpipe`).
+TYPING  = .cache/typing
 
-.PHONY: install repro test clean
+.PHONY: install repro test check lint types clean
 
 install: $(VENV)/.installed
 
@@ -21,8 +25,18 @@ repro: install
 	$(BIN)/dvc repro -f fingerprint
 	$(BIN)/dvc repro
 
-test: install
+lint: install
+	$(BIN)/ruff check .
+
+types: install
+	@mkdir -p $(TYPING) && ln -sfn ../../pipeline $(TYPING)/seqpipe
+	MYPYPATH=$(TYPING) $(BIN)/mypy -p seqpipe -p plugins
+
+check: lint types
+	$(BIN)/python -m pytest -q -n 2 -m "not keras and not e2e"
+
+test: lint types
 	$(BIN)/python -m pytest -n 2
 
 clean:
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(TYPING)

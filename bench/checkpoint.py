@@ -29,11 +29,11 @@ def main() -> None:
     ap.add_argument("--samples", type=int, default=600)
     args = ap.parse_args()
 
+    from seqpipe.config.context import context
     from seqpipe.training import resilience
-    from seqpipe import process as stage
     from seqpipe.training.model import build_model
 
-    ctx = stage.context()
+    ctx = context()
     prepared = prepared_data(args.samples)
     x, y = prepared.xy("train")
     rows = []

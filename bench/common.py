@@ -21,8 +21,8 @@ BIN = Path(sys.executable).parent
 def prepared_data(samples: int | None = None, timesteps: int | None = None) -> Any:
     """params.yaml's dataset (the adding problem by default) with `n_samples`/`timesteps` replaced,
     loaded by its plugin and split, padded and scaled by pipeline.data.prepare as the prepare stage does."""
+    from seqpipe.config.context import context
     from seqpipe.data import api as data
-    from seqpipe import process as stage
     from seqpipe.stages.prepare import load_raw
 
     raw_params = yaml.safe_load((ROOT / "params.yaml").read_text())
@@ -35,7 +35,7 @@ def prepared_data(samples: int | None = None, timesteps: int | None = None) -> A
     with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
         yaml.safe_dump(raw_params, f, sort_keys=False)
     try:
-        ctx = stage.context(f.name)
+        ctx = context(f.name)
     finally:
         os.unlink(f.name)
     p = ctx.params.data

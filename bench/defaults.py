@@ -36,7 +36,6 @@ import time
 from pathlib import Path
 
 import yaml
-
 from common import ROOT, prepared_data
 
 SEED_ARCHS = ("rnn", "lstm", "gru", "transformer", "cnn")
@@ -80,14 +79,14 @@ def one(side: str, arch: str, data_dir: Path, seed_batch: int, seed_epochs: int 
     """Train one model in this process; time to a trained model and the test metric."""
     import numpy as np
 
+    from seqpipe import tasks
+    from seqpipe.config.context import context
     from seqpipe.data import api as data
     from seqpipe.evaluation import scoring as evaluation
-    from seqpipe import process as stage
-    from seqpipe import tasks
-    from seqpipe.training.model import build_model
     from seqpipe.training.fit import fit, seed_everything
+    from seqpipe.training.model import build_model
 
-    ctx = stage.context(str(ROOT / "params.yaml"))
+    ctx = context(str(ROOT / "params.yaml"))
     prepared = data.load(data_dir)
     spec = prepared.spec
     train = ctx.params.train
@@ -124,8 +123,8 @@ def no_skill(spec: dict, y_train, y_test, out) -> float:
     """The regression score of always predicting the training mean: a model near it learned nothing."""
     import numpy as np
 
-    from seqpipe.evaluation import scoring as evaluation
     from seqpipe import tasks
+    from seqpipe.evaluation import scoring as evaluation
 
     if spec.task != "regression":
         return math.nan

@@ -22,7 +22,6 @@ import time
 from pathlib import Path
 
 import yaml
-
 from common import ROOT, print_table, save_results
 
 DVC = str(Path(sys.executable).parent / "dvc")
@@ -70,7 +69,7 @@ def main() -> None:
             for name, path in projects.items():
                 times[name].append(no_op_seconds(path))
     finally:
-        for name, path in projects.items():
+        for path in projects.values():
             if path != ROOT:
                 shutil.rmtree(path, ignore_errors=True)
     rows = [{"project": name, "median_s": round(statistics.median(t), 3), "min_s": round(min(t), 3)}

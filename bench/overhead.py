@@ -18,7 +18,6 @@ import shutil
 import statistics
 
 import yaml
-
 from common import ROOT, run_timed, save_results, scratch_project
 
 

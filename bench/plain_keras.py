@@ -15,12 +15,13 @@ import numpy as np
 def main(arch: str, epochs: int, batch_size: int) -> None:
     import keras
 
-    from seqpipe import process as stage
-    from seqpipe.training.model import build_model
+    from seqpipe.config.context import context
+    from seqpipe.data.spec import PreparedSpec
     from seqpipe.training.fit import seed_everything
+    from seqpipe.training.model import build_model
 
-    ctx = stage.context()
-    spec = json.load(open("data/prepared/spec.json"))
+    ctx = context()
+    spec = PreparedSpec.read("data/prepared/spec.json")
     x, y = np.load("data/prepared/X_train.npy"), np.load("data/prepared/y_train.npy")
     xv, yv = np.load("data/prepared/X_val.npy"), np.load("data/prepared/y_val.npy")
     seed_everything(ctx.params.seed)

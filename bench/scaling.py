@@ -32,7 +32,6 @@ import sys
 import time
 
 import yaml
-
 from common import ROOT, prepared_data, save_results
 
 ARCHS = ("rnn", "lstm", "gru", "transformer", "cnn")
@@ -71,14 +70,13 @@ def one(arch: str, samples: int, timesteps: int, epochs: int, sweep_samples: int
     `jit_compile: auto` is resolved for the sweep's largest run (`sweep_samples` sequences), so
     that every point of one architecture trains with the same kernels: resolved per point, auto
     would switch XLA on only for the larger runs and mix two kernels into one growth factor."""
+
+    from seqpipe.config.context import context
     from seqpipe.training import acceleration
-    from seqpipe import process as stage
-    from seqpipe.training.model import build_model
     from seqpipe.training.fit import fit, seed_everything
+    from seqpipe.training.model import build_model
 
-    import keras  # imported first: the runtime's own memory belongs to the baseline
-
-    ctx = stage.context(str(ROOT / "params.yaml"))
+    ctx = context(str(ROOT / "params.yaml"))
     if arch not in ctx.architectures:
         raise SystemExit(f"'{arch}' is not in params.yaml architectures ({', '.join(ctx.architectures)})")
     train = ctx.params.train.model_copy(update={"epochs": epochs, "patience": 0})

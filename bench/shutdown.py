@@ -1,5 +1,5 @@
 """What does a stage process pay after its work is done? Python's shutdown, with and without
-`stage.skip_final_collection()`.
+`process.skip_final_collection()`.
 
 Once TensorFlow and Keras are imported, the interpreter's shutdown runs a full garbage collection
 over ~500k objects. Every `train` and `evaluate` process ends that way. For each stage and

@@ -21,7 +21,6 @@ import statistics
 import sys
 
 import yaml
-
 from common import ROOT, prepared_data, save_results
 
 MODES = {"keras default (autotune on)": False, "seqpipe (autotune off)": True}
@@ -35,12 +34,12 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=3)
     args = ap.parse_args()
 
-    from seqpipe.training import acceleration
     from seqpipe.config.experiment import choose_architecture
-    from seqpipe.training.model import build_model
     from seqpipe.config.params import Params
     from seqpipe.registry import build_registry
+    from seqpipe.training import acceleration
     from seqpipe.training.fit import fit, seed_everything
+    from seqpipe.training.model import build_model
 
     if not acceleration.tensorflow_backend():
         raise SystemExit("bench/teardown.py measures tf.data: run it with the TensorFlow backend")

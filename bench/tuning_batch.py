@@ -18,7 +18,6 @@ import math
 import os
 
 import yaml
-
 from common import ROOT, adding_problem, save_results
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -35,12 +34,12 @@ def main() -> None:
 
     import numpy as np
 
-    from seqpipe.training import acceleration
     from seqpipe.config.experiment import choose_architecture
-    from seqpipe.training.model import build_model
     from seqpipe.config.params import Params, TrainParams
     from seqpipe.registry import build_registry
+    from seqpipe.training import acceleration
     from seqpipe.training.fit import fit, seed_everything
+    from seqpipe.training.model import build_model
 
     acceleration.configure_threads()
     raw_params = yaml.safe_load((ROOT / "params.yaml").read_text())

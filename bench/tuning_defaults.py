@@ -23,7 +23,6 @@ import time
 from pathlib import Path
 
 import yaml
-
 from common import ROOT, prepared_data
 
 
@@ -39,14 +38,14 @@ def parse_overrides(variant: str) -> tuple[dict, dict]:
 
 def one(arch: str, variant: str, data_dir: Path) -> dict:
     """Train `arch` under `variant` in this process: seconds to a trained model and the test metric."""
-    from seqpipe.data import api as data
-    from seqpipe.evaluation import scoring as evaluation
     from seqpipe import tasks
     from seqpipe.config.experiment import choose_architecture
-    from seqpipe.training.model import build_model
     from seqpipe.config.params import Params
+    from seqpipe.data import api as data
+    from seqpipe.evaluation import scoring as evaluation
     from seqpipe.registry import build_registry
     from seqpipe.training.fit import fit, seed_everything
+    from seqpipe.training.model import build_model
 
     hp, train_overrides = parse_overrides(variant)
     raw = yaml.safe_load((ROOT / "params.yaml").read_text())

@@ -21,7 +21,6 @@ import statistics
 import time
 
 import yaml
-
 from common import ROOT, adding_problem, save_results
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -30,11 +29,11 @@ DEFAULT_ARCHS = ["rnn", "lstm", "gru", "transformer", "cnn", "tcn", "fcn", "resn
 
 
 def epoch_times(choice, prepared, train, jit: bool) -> list[float]:
-    from seqpipe.training import acceleration
-    from seqpipe.training.model import build_model
-    from seqpipe.training.fit import fit, seed_everything
-
     import keras
+
+    from seqpipe.training import acceleration
+    from seqpipe.training.fit import fit, seed_everything
+    from seqpipe.training.model import build_model
 
     seed_everything(0)
     model = build_model(choice, prepared.spec, train.model_copy(update={"jit_compile": False}))
@@ -63,10 +62,10 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=64)
     args = ap.parse_args()
 
-    from seqpipe.training import acceleration
     from seqpipe.config.experiment import choose_architecture
     from seqpipe.config.params import Params, TrainParams
     from seqpipe.registry import build_registry
+    from seqpipe.training import acceleration
 
     acceleration.configure_threads()
     raw_params = yaml.safe_load((ROOT / "params.yaml").read_text())

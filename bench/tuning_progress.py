@@ -32,12 +32,12 @@ def main() -> None:
 
     import keras
 
-    from seqpipe.training import acceleration
     from seqpipe.config.experiment import ArchitectureChoice
-    from seqpipe.training.model import build_model
     from seqpipe.config.params import TrainParams
     from seqpipe.registry import build_registry
+    from seqpipe.training import acceleration
     from seqpipe.training.fit import fit, seed_everything
+    from seqpipe.training.model import build_model
 
     acceleration.configure_threads()
     registry = build_registry()
@@ -58,9 +58,9 @@ def main() -> None:
                         import time
                         self.t = time.perf_counter()
 
-                    def on_epoch_end(self, epoch, logs=None):
+                    def on_epoch_end(self, epoch, logs=None, _epochs=epochs):
                         import time
-                        epochs.append(time.perf_counter() - self.t)
+                        _epochs.append(time.perf_counter() - self.t)
 
                 with contextlib.redirect_stdout(io.StringIO()):
                     fit(model, prepared.xy("train"), prepared.xy("val"), train, extra_callbacks=[Timer()], verbose=verbose)

@@ -80,4 +80,4 @@ def fingerprint(registry: Registry, name: str, kind: str = "architecture") -> di
     root = Path(os.path.commonpath([p.parent for p in files])) if files else Path()
     for path in files:
         digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
-    return {kind: name, "plugin": entry.plugin, "source": entry.source, "sha256": digest.hexdigest()}
+    return {kind: name, "plugin": entry.plugin, "origin": entry.origin, "sha256": digest.hexdigest()}

@@ -27,8 +27,8 @@ def quiet_tensorflow() -> None:
 def skip_final_collection() -> None:
     """Call as a process's last step: the interpreter then exits without a full garbage collection.
 
-    Once TensorFlow and Keras are loaded, Python's shutdown spends 1-2 s collecting their ~500k
-    objects, memory the OS takes back anyway (bench/shutdown.py). Frozen objects are not scanned;
+    Once TensorFlow and Keras are loaded, Python's shutdown spends seconds collecting their ~500k
+    objects, memory the OS takes back anyway (bench/shutdown.py; bench/RESULTS.md). Frozen objects are not scanned;
     files are still flushed and closed and atexit handlers still run. Never call it in a process
     that goes on working (tests calling main()): it would keep garbage for the rest of its life.
     """

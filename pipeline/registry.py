@@ -13,6 +13,7 @@ broken plugin would have provided raises that plugin's error.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import importlib.metadata
@@ -47,7 +48,7 @@ class Registered:
 
     item: Any
     plugin: str  # plugin name: in-tree module name or entry-point name
-    source: str  # "plugins/lstm.py" or "dist-name 1.2.3"
+    origin: str  # where the plugin comes from: "plugins/lstm.py" or "dist-name 1.2.3"
 
 
 @dataclass
@@ -69,9 +70,9 @@ class Registry:
         """The dataset source called `name`, or a PluginError naming what is available."""
         return self._lookup(self.datasets, name, "dataset").item
 
-    def source_of(self, name: str) -> str:
+    def origin_of(self, name: str) -> str:
         entry = self.architectures.get(name) or self.datasets.get(name)
-        return entry.source if entry else "unknown"
+        return entry.origin if entry else "unknown"
 
     def _lookup(self, table: dict[str, Registered], name: str, kind: str) -> Registered:
         if name in table:
@@ -95,8 +96,7 @@ def _builtin_plugins() -> dict[str, tuple[Path, Callable[[], ModuleType]]]:
         return {}
     folder = Path(package.__path__[0])
     return {
-        info.name: (folder / f"{info.name}.py",
-                    lambda q=f"{BUILTIN_PACKAGE}.{info.name}": importlib.import_module(q))
+        info.name: (folder / f"{info.name}.py", functools.partial(importlib.import_module, f"{BUILTIN_PACKAGE}.{info.name}"))
         for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name)
         if not info.name.startswith("_")
     }
@@ -124,12 +124,12 @@ def _project_plugins(folder: Path) -> list[tuple[str, Path, Callable[[], ModuleT
     if not (folder / "__init__.py").is_file():
         return []
     package = _import_folder(folder)
-    found = []
+    found: list[tuple[str, Path, Callable[[], ModuleType]]] = []
     for info in sorted(pkgutil.iter_modules([str(folder)]), key=lambda m: m.name):
         if info.name.startswith("_"):
             continue
         qualified = f"{package}.{info.name}"
-        found.append((info.name, folder / f"{info.name}.py", lambda q=qualified: importlib.import_module(q)))
+        found.append((info.name, folder / f"{info.name}.py", functools.partial(importlib.import_module, qualified)))
     return found
 
 
@@ -178,13 +178,13 @@ def build_registry(
     if entry_points:
         for ep in sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
             dist = ep.dist
-            source = f"{dist.metadata['Name']} {dist.version}" if dist else ep.value
-            candidates.append((ep.name, source, ep.load))
+            origin = f"{dist.metadata['Name']} {dist.version}" if dist else ep.value
+            candidates.append((ep.name, origin, ep.load))
     for name, obj in extra_plugins or []:
-        candidates.append((name, f"<{name}>", lambda o=obj: o))
+        candidates.append((name, f"<{name}>", functools.partial(_given, obj)))
 
-    sources: dict[str, str] = {}
-    for name, source, load in candidates:
+    origins: dict[str, str] = {}
+    for name, origin, load in candidates:
         try:
             plugin = load()
         except Exception as exc:  # any failure in a plugin's import is that plugin's problem
@@ -193,7 +193,7 @@ def build_registry(
             registry.broken[name] = f"failed to import ({type(exc).__name__}: {reason})"
             continue
         if manager.has_plugin(name):
-            registry.broken[name] = f"plugin name '{name}' is already used by {sources[name]}"
+            registry.broken[name] = f"plugin name '{name}' is already used by {origins[name]}"
             continue
         try:
             manager.register(plugin, name=name)
@@ -202,10 +202,10 @@ def build_registry(
             manager.unregister(name=name)
             registry.broken[name] = f"invalid hook implementation ({one_line(str(exc))})"
             continue
-        sources[name] = source
+        origins[name] = origin
 
-    _collect(registry, "register_architectures", registry.architectures, Architecture, sources)
-    _collect(registry, "register_datasets", registry.datasets, Dataset, sources)
+    _collect(registry, "register_architectures", registry.architectures, Architecture, origins)
+    _collect(registry, "register_datasets", registry.datasets, Dataset, origins)
     return registry
 
 
@@ -213,10 +213,11 @@ def _collect(
     registry: Registry,
     hook_name: str,
     table: dict[str, Registered],
-    kind: type,
-    sources: dict[str, str],
+    kind: type[Architecture] | type[Dataset],
+    origins: dict[str, str],
 ) -> None:
     """Call one hook plugin by plugin, so every registration is attributed to its plugin."""
+    assert registry.manager is not None, "built by build_registry"
     hook = getattr(registry.manager.hook, hook_name)
     for impl in hook.get_hookimpls():  # registration (= discovery) order
         plugin = impl.plugin_name
@@ -224,9 +225,9 @@ def _collect(
             continue
         pending: list[Registered] = []
 
-        def register(item: object, _plugin: str = plugin) -> None:
+        def register(item: object, _plugin: str = plugin, _pending: list[Registered] = pending) -> None:
             check_registration(item, kind)
-            pending.append(Registered(item, _plugin, sources[_plugin]))
+            _pending.append(Registered(item, _plugin, origins[_plugin]))
 
         try:
             impl.function(register=register)
@@ -245,10 +246,10 @@ def _collect(
                 # A clash is ambiguous: letting the first plugin (in file-name order) win would let
                 # a stray file shadow a built-in. Both plugins are reported and the name is unusable.
                 first = table.pop(name)
-                registry.broken[plugin] = f"{label} is already registered by {first.source}"
-                registry.broken.setdefault(first.plugin, f"{label} is also registered by {entry.source}")
+                registry.broken[plugin] = f"{label} is already registered by {first.origin}"
+                registry.broken.setdefault(first.plugin, f"{label} is also registered by {entry.origin}")
                 registry.ambiguous[name] = (
-                    f"{label} is registered by both {first.source} and {entry.source}; remove or rename one"
+                    f"{label} is registered by both {first.origin} and {entry.origin}; remove or rename one"
                 )
             else:
                 table[name] = entry
@@ -258,10 +259,16 @@ class InvalidRegistration(PluginError):
     """What `register` refuses; the plugin is marked broken with this one-line reason."""
 
 
-def check_registration(item: object, kind: type) -> None:
+def _given(obj: object) -> object:
+    """The importer of a plugin handed over as an object (tests' inline plugins)."""
+    return obj
+
+
+def check_registration(given: object, kind: type[Architecture] | type[Dataset]) -> None:
     """Refuse an Architecture/Dataset that the core could not use, with a one-line reason."""
-    if not isinstance(item, kind):
-        raise InvalidRegistration(f"registered {type(item).__name__}, expected {kind.__name__}")
+    if not isinstance(given, kind):
+        raise InvalidRegistration(f"registered {type(given).__name__}, expected {kind.__name__}")
+    item: Architecture | Dataset = given
     label = kind.__name__.lower()
     if not valid_name(item.name):
         raise InvalidRegistration(f"{label} name {item.name!r} is not allowed; a name must be {NAME_RULE}")

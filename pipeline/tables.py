@@ -20,7 +20,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from seqpipe.errors import DataError
-from seqpipe.specs import RawData
+from seqpipe.specs import RawData, TaskName
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -51,7 +51,7 @@ def requested_tasks(task: str) -> tuple[str, ...]:
     return ("binary", "multiclass") if task == "classification" else (task,)
 
 
-def _no_targets(task: str) -> tuple[np.ndarray, str]:
+def _no_targets(task: str) -> tuple[np.ndarray, TaskName]:
     return np.zeros(0, np.float32), "regression" if task == "regression" else "multiclass"
 
 
@@ -114,7 +114,7 @@ def _numeric(df: pd.DataFrame, columns: list[str], origin: str) -> np.ndarray:
 
 
 def _targets(values: pd.Series, task: str, origin: str, column: str,
-             labelled: bool) -> tuple[np.ndarray, str, list[str] | None]:
+             labelled: bool) -> tuple[np.ndarray, TaskName, list[str] | None]:
     """(targets, concrete task, class names) for regression or classification."""
     import pandas as pd
 
@@ -249,6 +249,7 @@ def from_wide(
         targets, concrete = _no_targets(task)
         return RawData(sequences, targets, concrete, "numeric", origin=origin, ids=ids, feature_names=["value"],
                        description=description)
+    assert target_column is not None, "required above for every task but forecast"
     targets, concrete, names = _targets(df[target_column], task, origin, target_column, labelled)
     return RawData(sequences, targets, concrete, "numeric", class_names=names, split=split, origin=origin,
                    ids=ids, feature_names=["value"], description={**description, "classes": names})
@@ -286,8 +287,9 @@ def from_text(
     if unlabelled:
         return RawData(sequences, np.zeros(0, np.int32), "multiclass", "text", origin=origin, ids=ids,
                        description=description)
+    assert label_column is not None, "required above unless the file is unlabelled"
     targets, names = encode_labels(df[label_column], origin, label_column, labelled=labelled)
-    concrete = "binary" if len(names) == 2 else "multiclass"
+    concrete: TaskName = "binary" if len(names) == 2 else "multiclass"
     return RawData(sequences, targets, concrete, "text", class_names=names, split=split, origin=origin, ids=ids,
                    description={**description, "classes": names})
 
@@ -305,7 +307,7 @@ def from_arrays(
         parts = ["train", "test"]
         pairs = [(f"{x_key}_{p}", f"{y_key}_{p}") for p in parts]
     else:
-        parts = [None]
+        parts = [None]  # type: ignore[list-item]  # one unsplit part
         pairs = [(x_key, y_key)]
     xs, ys, split = [], [], []
     for part, (xk, yk) in zip(parts, pairs):

@@ -18,10 +18,10 @@ import numpy as np
 from annotated_types import Ge, Gt, Le, Lt
 from pydantic import BaseModel, ValidationError
 
-from seqpipe.errors import PluginError, one_line
 from seqpipe.config.experiment import ArchitectureChoice
 from seqpipe.config.params import TrainParams
 from seqpipe.data.spec import ForecastSpec, PaddingSpec, PreparedSpec
+from seqpipe.errors import PluginError, one_line
 from seqpipe.specs import Architecture
 
 BATCH, STEPS, FEATURES, VOCAB, CLASSES, SEED = 16, 8, 2, 12, 3, 1234
@@ -45,13 +45,13 @@ class CheckFailed(Exception):
 
 def _out_of_range(field: Any) -> Iterator[tuple[str, Any]]:
     """(bound, value just outside it) for each numeric bound or Literal choice of a field."""
-    for meta in field.metadata:
+    for meta in field.metadata:  # annotated_types bounds on numbers: the arithmetic is on those
         if isinstance(meta, Ge):
-            yield f">= {meta.ge}", meta.ge - 1
+            yield f">= {meta.ge}", meta.ge - 1  # type: ignore[operator]
         elif isinstance(meta, Gt):
             yield f"> {meta.gt}", meta.gt
         elif isinstance(meta, Le):
-            yield f"<= {meta.le}", meta.le + 1
+            yield f"<= {meta.le}", meta.le + 1  # type: ignore[operator]
         elif isinstance(meta, Lt):
             yield f"< {meta.lt}", meta.lt
     if typing.get_origin(field.annotation) is typing.Literal:
@@ -82,7 +82,7 @@ def check_hyperparameters(schema: type[BaseModel]) -> str:
     return f"unknown keys and {tried} out-of-range values rejected"
 
 
-def toy_batch(task: str, input_kind: str, seed: int = SEED) -> tuple[np.ndarray, np.ndarray, dict]:
+def toy_batch(task: str, input_kind: str, seed: int = SEED) -> tuple[np.ndarray, np.ndarray, PreparedSpec]:
     """A learnable batch (the target is a function of the inputs) and its prepared-data spec."""
     rng = np.random.default_rng(seed)
     if input_kind == "tokens":
@@ -127,8 +127,8 @@ def width(task: str, spec: PreparedSpec) -> int:
 
 
 def _build(arch: Architecture, hp: Any, spec: PreparedSpec) -> Any:
-    from seqpipe.training.model import build_model
     from seqpipe.training.fit import seed_everything
+    from seqpipe.training.model import build_model
 
     seed_everything(SEED)
     return build_model(ArchitectureChoice(arch.name, arch, hp), spec, TRAIN)

@@ -119,12 +119,14 @@ def _dvc_paths(file: Path, variables: Mapping[str, Any]) -> Iterable[tuple[str, 
     if not isinstance(data, dict):
         return []
     found: list[tuple[str, str]] = []
-    stages = data.get("stages") if isinstance(data.get("stages"), dict) else {}
+    declared = data.get("stages")
+    stages: dict[Any, Any] = declared if isinstance(declared, dict) else {}
     for stage, body in stages.items():
         if not isinstance(body, dict):
             continue
         body = body.get("do", body) if isinstance(body.get("do"), dict) else body  # foreach: ... do:
-        wdir = body.get("wdir") if isinstance(body.get("wdir"), str) else "."
+        declared_wdir = body.get("wdir")
+        wdir = declared_wdir if isinstance(declared_wdir, str) else "."
         for key in ("deps", "outs", "metrics", "plots", "params"):
             for entry in _entries(body.get(key)):
                 found.append((str(stage), os.path.normpath(_interpolate(os.path.join(wdir, entry), variables))))

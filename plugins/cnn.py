@@ -51,6 +51,6 @@ def receptive_field(hp: CNNParams) -> int:
 
 @hookimpl
 def register_architectures(register):
-    # XLA: 0.58x the epoch time on 2 CPU cores, ~11 s compiling (bench/tuning_jit.py)
+    # jit_compile: measured by bench/tuning_jit.py (figures in bench/RESULTS.md)
     register(Architecture("cnn", build, CNNParams, description=__doc__, min_timesteps=receptive_field,
                           jit_compile=True))

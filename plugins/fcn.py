@@ -37,6 +37,6 @@ def build(spec: InputSpec, hp: FCNParams):
 
 @hookimpl
 def register_architectures(register):
-    # XLA: 0.29x the epoch time on 2 CPU cores, ~15 s compiling (bench/tuning_jit.py)
+    # jit_compile: measured by bench/tuning_jit.py (figures in bench/RESULTS.md)
     register(Architecture("fcn", build, FCNParams, description=__doc__, min_timesteps=lambda hp: max(KERNEL_SIZES),
                           jit_compile=True))

@@ -23,5 +23,5 @@ def build(spec: InputSpec, hp: GRUParams):
 
 @hookimpl
 def register_architectures(register):
-    # XLA: 0.52x the epoch time on 2 CPU cores, ~8 s compiling (bench/tuning_jit.py)
+    # jit_compile: measured by bench/tuning_jit.py (figures in bench/RESULTS.md)
     register(Architecture("gru", build, GRUParams, description=__doc__, supports_masking=True, jit_compile=True))

@@ -57,6 +57,6 @@ def build(spec: InputSpec, hp: InceptionTimeParams):
 
 @hookimpl
 def register_architectures(register):
-    # XLA: does not compile (UnimplementedError on CPU) (bench/tuning_jit.py)
+    # jit_compile: measured by bench/tuning_jit.py (figures in bench/RESULTS.md)
     register(Architecture("inceptiontime", build, InceptionTimeParams, description=__doc__,
                          min_timesteps=lambda hp: hp.kernel_size, jit_compile=False))

@@ -23,5 +23,5 @@ def build(spec: InputSpec, hp: LSTMParams):
 
 @hookimpl
 def register_architectures(register):
-    # XLA: 0.30x the epoch time on 2 CPU cores, ~12 s compiling (bench/tuning_jit.py)
+    # jit_compile: measured by bench/tuning_jit.py (figures in bench/RESULTS.md)
     register(Architecture("lstm", build, LSTMParams, description=__doc__, supports_masking=True, jit_compile=True))

@@ -24,7 +24,7 @@ class PatternOptions(BaseModel):
     max_length: int = Field(20, ge=2, description="longest context")
 
     @model_validator(mode="after")
-    def _consistent(self) -> "PatternOptions":
+    def _consistent(self) -> PatternOptions:
         if self.max_motif < self.min_motif or self.max_length < self.min_length:
             raise ValueError("max_motif/max_length must be >= min_motif/min_length")
         if self.min_length <= self.max_motif:

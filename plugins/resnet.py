@@ -49,6 +49,6 @@ def build(spec: InputSpec, hp: ResNetParams):
 
 @hookimpl
 def register_architectures(register):
-    # XLA: 1.65x the epoch time on 2 CPU cores: slower (bench/tuning_jit.py)
+    # jit_compile: measured by bench/tuning_jit.py (figures in bench/RESULTS.md)
     register(Architecture("resnet", build, ResNetParams, description=__doc__,
                           min_timesteps=lambda hp: max(KERNEL_SIZES), jit_compile=False))

@@ -4,8 +4,8 @@ Source: Elman, J. L. (1990). Finding structure in time. Cognitive Science 14(2).
 Stacked (`num_layers`) and bidirectional variants are hyperparameters. Supports masking, so
 padded steps are skipped. The default activation is relu, as in Le, Q. V. et al. (2015). A simple
 way to initialize recurrent networks of rectified linear units. arXiv:1504.00941: on the adding
-problem (100 steps) the tanh layer never left the no-skill plateau while the relu one reached a
-test MSE of 0.0009 (bench/tuning_defaults.py). Unlike LSTM and GRU, Keras has no cuDNN kernel for
+problem (100 steps) the tanh layer never left the no-skill plateau while the relu one learned it
+(bench/tuning_defaults.py; bench/RESULTS.md). Unlike LSTM and GRU, Keras has no cuDNN kernel for
 SimpleRNN, so relu costs nothing on a GPU. relu recurrences can blow up; `train.clipnorm` (on by
 default) keeps them stable.
 """
@@ -32,5 +32,5 @@ def build(spec: InputSpec, hp: SimpleRNNParams):
 
 @hookimpl
 def register_architectures(register):
-    # XLA: 0.68x the epoch time on 2 CPU cores, ~8 s compiling (bench/tuning_jit.py)
+    # jit_compile: measured by bench/tuning_jit.py (figures in bench/RESULTS.md)
     register(Architecture("rnn", build, SimpleRNNParams, description=__doc__, supports_masking=True, jit_compile=True))

@@ -55,6 +55,6 @@ def widest_kernel(hp: TCNParams) -> int:
 
 @hookimpl
 def register_architectures(register):
-    # XLA: 0.70x the epoch time on 2 CPU cores, ~22 s compiling (bench/tuning_jit.py)
+    # jit_compile: measured by bench/tuning_jit.py (figures in bench/RESULTS.md)
     register(Architecture("tcn", build, TCNParams, description=__doc__, min_timesteps=widest_kernel,
                           jit_compile=True))

@@ -27,7 +27,7 @@ class TokenOptions(BaseModel):
     noise_tokens: int = Field(2, ge=0, description="keywords of other classes in each sequence")
 
     @model_validator(mode="after")
-    def _consistent(self) -> "TokenOptions":
+    def _consistent(self) -> TokenOptions:
         if self.max_length < self.min_length:
             raise ValueError(f"max_length ({self.max_length}) must be >= min_length ({self.min_length})")
         if self.noise_tokens >= self.signal_tokens:

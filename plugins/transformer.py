@@ -37,7 +37,7 @@ class TransformerParams(BaseModel):
     patch_size: int = Field(1, ge=1, le=512, description="steps per token (1: every step is a token)")
 
     @model_validator(mode="after")
-    def _heads_divide_width(self) -> "TransformerParams":
+    def _heads_divide_width(self) -> TransformerParams:
         if self.d_model % self.num_heads:
             raise ValueError(f"d_model ({self.d_model}) must be divisible by num_heads ({self.num_heads})")
         return self
@@ -158,9 +158,8 @@ def build(spec: InputSpec, hp: TransformerParams):
 
 @hookimpl
 def register_architectures(register):
-    # XLA: with 16 steps per execution, 0.55x the epoch time on 2 CPU cores (2.67 s vs 4.86 s, the
-    # tutorial block on the adding problem; bench/tuning_defaults.py). Without steps per execution
-    # it was 0.90x plus ~15 s of compiling (bench/tuning_jit.py).
+    # jit_compile: faster with XLA given steps per execution (bench/tuning_jit.py and
+    # bench/tuning_defaults.py; figures in bench/RESULTS.md).
     register(
         Architecture(
             "transformer", build, TransformerParams, description=__doc__,

@@ -25,12 +25,12 @@ def history(distribute: str, batch_size: int) -> list[dict[str, float]]:
     """Per-epoch logs of `fit` with `train.distribute` and per-replica `batch_size`."""
     import keras
 
-    from seqpipe.data import api as data
     from seqpipe.config.experiment import ArchitectureChoice
-    from seqpipe.training.model import build_model
     from seqpipe.config.params import TrainParams
+    from seqpipe.data import api as data
     from seqpipe.registry import build_registry
     from seqpipe.training.fit import fit, seed_everything
+    from seqpipe.training.model import build_model
 
     registry = build_registry()
     source = registry.dataset("adding")

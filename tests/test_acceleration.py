@@ -11,21 +11,19 @@ import json
 import socket
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 from pydantic import BaseModel
 
 from seqpipe import Architecture, ParamsError
-from seqpipe.data.spec import PreparedSpec, SplitCounts
-from seqpipe.training import acceleration
 from seqpipe.config.experiment import ArchitectureChoice
-from seqpipe.training.model import build_model
 from seqpipe.config.params import TrainParams, validate
+from seqpipe.data.spec import PreparedSpec, SplitCounts
 from seqpipe.registry import build_registry
+from seqpipe.training import acceleration
 from seqpipe.training.fit import fit, seed_everything
-
+from seqpipe.training.model import build_model
 from tests import distributed_run
 from tests.conftest import env
 

@@ -18,7 +18,7 @@ def test_list_shows_every_architecture_with_source_and_defaults():
     payload = json.loads(result.stdout)
     by_name = {a["name"]: a for a in payload["architectures"]}
     assert {"rnn", "lstm", "gru", "transformer", "cnn"} <= set(by_name)
-    assert by_name["gru"]["source"] == "plugins/gru.py"
+    assert by_name["gru"]["origin"] == "plugins/gru.py"
     assert by_name["cnn"]["defaults"]["kernel_size"] == 5
     assert {d["name"] for d in payload["datasets"]} >= {"adding", "tokens"}
 

@@ -61,10 +61,7 @@ def test_every_example_has_a_small_data_file_or_a_generator():
 
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_example_runs_end_to_end(name, tmp_path, monkeypatch):
-    from seqpipe.stages import evaluate
-    from seqpipe.stages import prepare
-    from seqpipe.stages import report
-    from seqpipe.stages import train
+    from seqpipe.stages import evaluate, prepare, report, train
 
     shutil.copytree(ROOT / "examples", tmp_path / "examples")
     for synthetic in ("plugins",):  # synthetic sources point data.path at their generator

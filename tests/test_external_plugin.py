@@ -38,7 +38,7 @@ def test_the_installed_package_is_listed_with_its_distribution_and_passes_the_ki
     project.extra_env = {"PYTHONPATH": site}
     listed = json.loads(project.run(sys.executable, "-m", "seqpipe.cli", "list", "--json").stdout)
     convgru = {a["name"]: a for a in listed["architectures"]}["convgru"]
-    assert convgru["source"] == "seqpipe-plugin-example 0.1.0"
+    assert convgru["origin"] == "seqpipe-plugin-example 0.1.0"
     assert convgru["description"].startswith("ConvGRU - ")
     assert convgru["defaults"] == {"filters": 16, "kernel_size": 3, "units": 16}
     assert listed["broken"] == []
@@ -54,7 +54,7 @@ def test_dvc_repro_trains_a_package_architecture_and_tracks_its_source(project, 
     metrics = json.loads((project.path / "metrics" / "convgru.json").read_text())
     assert set(metrics) == {"mse", "rmse", "mae", "r2", "params"}
     fingerprint = json.loads((project.path / "sources" / "convgru.json").read_text())
-    assert fingerprint["source"] == "seqpipe-plugin-example 0.1.0"
+    assert fingerprint["origin"] == "seqpipe-plugin-example 0.1.0"
 
     # Nothing changed: nothing runs.
     assert project.repro() == []

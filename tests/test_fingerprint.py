@@ -1,8 +1,8 @@
 """The fingerprint that DVC tracks per architecture follows the plugin's source, and only it."""
 from __future__ import annotations
 
-from seqpipe.stages.fingerprint import fingerprint
 from seqpipe.registry import build_registry
+from seqpipe.stages.fingerprint import fingerprint
 from tests.conftest import ROOT
 
 PLUGIN = '''"""Tiny - a test plugin."""
@@ -26,7 +26,7 @@ def test_an_in_tree_fingerprint_changes_with_its_own_file_only(tmp_path, monkeyp
         (package / f"{name}.py").write_text(PLUGIN.format(name=name))
     monkeypatch.chdir(tmp_path)
     before = {name: fingerprint(build_registry(entry_points=False), name) for name in ("one", "two")}
-    assert before["one"]["source"] == "plugins/one.py" and before["one"]["plugin"] == "one"
+    assert before["one"]["origin"] == "plugins/one.py" and before["one"]["plugin"] == "one"
     assert before["one"]["sha256"] != before["two"]["sha256"]
 
     (package / "one.py").write_text(PLUGIN.format(name="one") + "# edited\n")
@@ -43,7 +43,7 @@ def test_the_built_in_fingerprints_are_stable(monkeypatch):
 def test_the_data_source_has_a_fingerprint_too(monkeypatch):
     monkeypatch.chdir(ROOT)
     data = fingerprint(build_registry(), "adding", kind="dataset")
-    assert data["dataset"] == "adding" and data["source"] == "plugins/adding.py" and len(data["sha256"]) == 64
+    assert data["dataset"] == "adding" and data["origin"] == "plugins/adding.py" and len(data["sha256"]) == 64
 
 
 HELPED = '''"""Helped - a test plugin whose builder lives in a private helper module."""
@@ -91,7 +91,7 @@ def test_editing_the_shared_recurrent_builder_reruns_rnn_lstm_and_gru_but_not_th
     names = ("rnn", "lstm", "gru", "cnn")
     registry = build_registry(entry_points=False)
     before = {name: fingerprint(registry, name) for name in names}
-    assert {before[name]["source"] for name in names} == {f"plugins/{name}.py" for name in names}
+    assert {before[name]["origin"] for name in names} == {f"plugins/{name}.py" for name in names}
 
     (package / "_recurrent.py").write_text((ROOT / "plugins" / "_recurrent.py").read_text() + "# edited\n")
     after = {name: fingerprint(build_registry(entry_points=False), name) for name in names}

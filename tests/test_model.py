@@ -8,12 +8,12 @@ import pytest
 from pydantic import BaseModel
 
 from seqpipe import Architecture, PluginError
-from seqpipe.data import api as data
 from seqpipe.config.experiment import ArchitectureChoice
-from seqpipe.training.model import build_model, load_model
 from seqpipe.config.params import TrainParams, WindowParams
+from seqpipe.data import api as data
 from seqpipe.registry import build_registry
 from seqpipe.training.fit import fit, seed_everything
+from seqpipe.training.model import build_model, load_model
 
 REGISTRY = build_registry()
 TINY_HP = {

@@ -5,8 +5,8 @@ import pytest
 import yaml
 
 from seqpipe.config import params as params_mod
-from seqpipe.errors import ParamsError
 from seqpipe.config.experiment import validate_experiment
+from seqpipe.errors import ParamsError
 from seqpipe.registry import build_registry
 from tests.conftest import ROOT
 

@@ -8,8 +8,8 @@ import sys
 import pytest
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from seqpipe.testing import CheckFailed, check_hyperparameters, run_checks
 from seqpipe.registry import build_registry
+from seqpipe.testing import CheckFailed, check_hyperparameters, run_checks
 from tests.conftest import ROOT, env
 
 ZOO = {"tcn", "fcn", "resnet", "inceptiontime"}
@@ -22,8 +22,8 @@ def seqpipe(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
 def test_list_shows_the_zoo_with_sources_tasks_and_defaults():
     payload = json.loads(seqpipe("list", "--json").stdout)
     by_name = {a["name"]: a for a in payload["architectures"]}
-    assert ZOO <= set(by_name)
-    assert by_name["tcn"]["source"] == "plugins/tcn.py"
+    assert set(by_name) >= ZOO
+    assert by_name["tcn"]["origin"] == "plugins/tcn.py"
     assert by_name["resnet"]["tasks"] == ["regression", "binary", "multiclass", "forecast", "next_token"]
     assert by_name["inceptiontime"]["defaults"]["kernel_size"] == 16
     text = seqpipe("list").stdout

@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
 
-from seqpipe.data import api as data
 from seqpipe import DataError
-from seqpipe.cli import predict
+from seqpipe.data import api as data
 from seqpipe.data import new_inputs
 from seqpipe.registry import build_registry
 from tests.conftest import ROOT, env
@@ -50,9 +50,9 @@ def _seqpipe(*args, cwd):
 def trained(tmp_path):
     """A project directory with params.yaml, data/prepared and a one-epoch models/lstm.keras."""
     from seqpipe.config.experiment import choose_architecture
-    from seqpipe.training.model import build_model
     from seqpipe.config.params import load
     from seqpipe.training.fit import fit, seed_everything
+    from seqpipe.training.model import build_model
 
     params = yaml.safe_load((ROOT / "params.yaml").read_text())
     params.update(architectures=["lstm"], train={**params["train"], "epochs": 1, "patience": 0, "batch_size": 16})
@@ -175,8 +175,8 @@ def test_labels_unseen_in_training_are_refused(tmp_path):
 
 def test_predict_cli_on_an_unlabelled_csv_writes_ids_predictions_and_class_names(tmp_path):
     from seqpipe.config.experiment import choose_architecture
+    from seqpipe.training.fit import seed_everything
     from seqpipe.training.model import build_model
-    from seqpipe.training.fit import fit, seed_everything
 
     params, source, raw, prepared = _example("csv-wide-classification", tmp_path)
     raw_params = yaml.safe_load((ROOT / "examples/csv-wide-classification/params.yaml").read_text())
@@ -218,7 +218,7 @@ def test_a_third_party_file_source_is_told_to_read_new_files_unlabelled(tmp_path
 
     def load(options: LineOptions, seed: int, *, labelled: bool = True) -> RawData:
         calls.append(labelled)
-        rows = [line.split(":") if ":" in line else [None, line] for line in open(options.path).read().splitlines()]
+        rows = [line.split(":") if ":" in line else [None, line] for line in Path(options.path).read_text().splitlines()]
         if labelled and any(label is None for label, _ in rows):
             raise DataError(f"{options.path}: a line without its label")
         sequences = np.asarray([[float(v) for v in values.split()] for _, values in rows], np.float32)

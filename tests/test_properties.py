@@ -6,8 +6,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from seqpipe.data import api as data
 from seqpipe.config.params import WindowParams
+from seqpipe.data import api as data
 from seqpipe.data.text import contexts
 from seqpipe.specs import RawData
 

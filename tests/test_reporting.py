@@ -12,8 +12,8 @@ import pytest
 from seqpipe import environment, tasks
 from seqpipe.data.spec import ForecastSpec, PaddingSpec, PreparedSpec, SplitCounts
 from seqpipe.evaluation import scoring as evaluation
-from seqpipe.reporting import experiments as leaderboard
 from seqpipe.reporting import document, figures, ranking, sections, statistics
+from seqpipe.reporting import experiments as leaderboard
 from tests.conftest import ROOT, env
 
 

@@ -15,8 +15,8 @@ import pytest
 import yaml
 
 from seqpipe import DataError, RawData
-from seqpipe.data import api as data
 from seqpipe.config.params import TextParams, WindowParams
+from seqpipe.data import api as data
 from seqpipe.registry import build_registry
 from tests.conftest import ROOT, env
 
@@ -295,9 +295,9 @@ def test_bad_data_through_the_stage_is_one_line_exit_1_and_writes_nothing(tmp_pa
 
 
 def test_data_path_is_passed_to_file_sources_and_not_accepted_twice():
-    from seqpipe.errors import ParamsError
     from seqpipe.config.experiment import choose_dataset
     from seqpipe.config.params import Params
+    from seqpipe.errors import ParamsError
 
     params = Params.model_validate(
         {"architectures": ["lstm"], "data": {"source": "npz", "path": "x.npz", "options": {"task": "regression"}}}

@@ -1,7 +1,6 @@
 """`seqpipe leaderboard`: architecture × experiment from `dvc exp show --json`, one ranked table per task."""
 from __future__ import annotations
 
-import argparse
 import sys
 
 from seqpipe.reporting.experiments import build, environments, exp_show_json, parse_json_text, render

@@ -19,7 +19,7 @@ def list_payload(registry: Registry) -> dict:
         return [
             {
                 "name": name,
-                "source": entry.source,
+                "origin": entry.origin,
                 "description": entry.item.description,
                 **extra(entry.item),
                 "defaults": _defaults(entry.item.params),
@@ -41,7 +41,7 @@ def print_list(payload: dict) -> None:
     for section in ("architectures", "datasets"):
         print(f"{section}:")
         for e in payload[section]:
-            print(f"  {e['name']:<14} {e['source']:<28} {e['description']}")
+            print(f"  {e['name']:<14} {e['origin']:<28} {e['description']}")
             print(f"  {'':<14} tasks: {', '.join(e['tasks'])}")
             defaults = ", ".join(f"{k}={v}" for k, v in e["defaults"].items())
             print(f"  {'':<14} defaults: {defaults}")
@@ -84,11 +84,11 @@ def _bounds(field) -> str:
 
 def schema_payload(registry: Registry, name: str) -> dict:
     """One architecture's hyperparameter schema: names, types, defaults, bounds and meaning."""
-    entry = registry.architectures.get(name)
     arch = registry.architecture(name)  # raises the one-line error for unknown or broken names
+    entry = registry.architectures[name]
     return {
         "name": name,
-        "source": entry.source,
+        "origin": entry.origin,
         "description": arch.description,
         "tasks": list(arch.tasks),
         "inputs": list(arch.input_kinds),
@@ -109,7 +109,7 @@ def schema_payload(registry: Registry, name: str) -> dict:
 def print_schema(payload: dict) -> None:
     from tabulate import tabulate
 
-    print(f"{payload['name']} ({payload['source']}): {payload['description']}")
+    print(f"{payload['name']} ({payload['origin']}): {payload['description']}")
     print(f"tasks: {', '.join(payload['tasks'])}; inputs: {', '.join(payload['inputs'])}; "
           f"masking: {'yes' if payload['masking'] else 'no'}")
     rows = [[h["name"], h["type"], h["default"], h["bounds"], h["description"]] for h in payload["hyperparameters"]]
@@ -152,7 +152,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.params:
         raw = params_mod.read_yaml(args.params).get("models", {}) or {}
         hp = params_mod.validate(arch.params, raw.get(args.name), prefix=f"models.{args.name}", source=args.params)
-    print(f"checking {args.name} ({registry.source_of(args.name)})", flush=True)
+    print(f"checking {args.name} ({registry.origin_of(args.name)})", flush=True)
     failed = 0
     for result in run_checks(arch, hp):
         failed += not result.passed

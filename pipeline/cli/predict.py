@@ -17,7 +17,6 @@ from seqpipe.data.new_inputs import Inputs, read_input
 from seqpipe.data.spec import PreparedSpec
 from seqpipe.errors import DataError
 
-
 # --- prediction ----------------------------------------------------------------------------------
 
 

@@ -88,7 +88,7 @@ def validate_name(name: str, registry: Registry) -> None:
         )
     taken = {**registry.architectures, **registry.datasets}
     if name in taken:
-        raise PluginError(f"'{name}' is already registered by {taken[name].source}; choose another name")
+        raise PluginError(f"'{name}' is already registered by {taken[name].origin}; choose another name")
     if name in registry.broken:
         raise PluginError(f"'{name}' is the name of an existing (broken) plugin: {registry.broken[name]}")
 

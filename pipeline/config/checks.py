@@ -8,11 +8,11 @@ before building). Every failure is one ParamsError naming the dotted key, the va
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from seqpipe.errors import ParamsError, PluginError, SeqpipeError, one_line
 from seqpipe.config.experiment import ArchitectureChoice, DatasetChoice
 from seqpipe.config.params import PARAMS_FILE, Params
+from seqpipe.errors import ParamsError, PluginError, SeqpipeError, one_line
 
 if TYPE_CHECKING:  # the spec is only read here; importing it would tie this module to the data step
     from seqpipe.data.spec import PreparedSpec

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from seqpipe.config import params as params_mod
-from seqpipe.errors import ParamsError
 from seqpipe.config.params import Params
+from seqpipe.errors import ParamsError
 from seqpipe.registry import Registry
 from seqpipe.specs import Architecture, Dataset
 

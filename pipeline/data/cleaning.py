@@ -27,10 +27,9 @@ def clean_values(raw: RawData, policy: str, fill_value: float) -> RawData:
     if raw.input_kind != "numeric":
         return raw
     seqs = raw.sequences
-    dense = isinstance(seqs, np.ndarray)
     features = raw.feature_names
     bad_rows: list[int] = []
-    if dense:
+    if isinstance(seqs, np.ndarray):  # one dense array: chunked, in place
         if not np.issubdtype(seqs.dtype, np.floating):
             seqs = raw.sequences = seqs.astype(np.float32)
         where = _first_bad(seqs)

@@ -1,9 +1,11 @@
 """Call the configured data source plugin; whatever goes wrong inside it is one line naming it."""
 from __future__ import annotations
 
+from typing import cast
+
 from seqpipe.config.experiment import DatasetChoice
 from seqpipe.errors import PluginError, SeqpipeError, one_line
-from seqpipe.specs import TASKS, RawData
+from seqpipe.specs import TASKS, FileLoader, RawData
 
 
 def load_raw(choice: DatasetChoice, seed: int, *, labelled: bool = True) -> RawData:
@@ -16,7 +18,8 @@ def load_raw(choice: DatasetChoice, seed: int, *, labelled: bool = True) -> RawD
         raise ValueError(f"dataset '{choice.name}' reads no file, so it has no unlabelled form")
     try:
         if choice.dataset.reads_path:
-            raw = choice.dataset.load(choice.options, seed, labelled=labelled)
+            file_loader = cast(FileLoader, choice.dataset.load)  # the registry checked it takes `labelled`
+            raw = file_loader(choice.options, seed, labelled=labelled)
         else:
             raw = choice.dataset.load(choice.options, seed)
     except SeqpipeError:

@@ -19,12 +19,11 @@ import numpy as np
 
 from seqpipe import tasks
 from seqpipe.config.params import TextParams
-from seqpipe.errors import DataError
 from seqpipe.data.padding import pad, padding_positions
 from seqpipe.data.spec import PreparedSpec
 from seqpipe.data.text import vectorize
+from seqpipe.errors import DataError
 from seqpipe.specs import RawData
-
 
 # --- loaders: path -> raw sequences (array (n, steps[, features]) or list of 1-D/2-D arrays) -----
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+
 import numpy as np
 
 from seqpipe import atomic
 from seqpipe.data.spec import PreparedSpec
-from seqpipe.layout import SPEC_FILE
 from seqpipe.data.splits import SPLITS
+from seqpipe.layout import SPEC_FILE
 
 VOCABULARY_FILE = "vocabulary.json"
 

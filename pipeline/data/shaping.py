@@ -20,7 +20,7 @@ from seqpipe.data.naming import origin_prefix, sequence_name
 from seqpipe.data.padding import choose_maxlen, pad, padding_positions
 from seqpipe.data.prepared import VOCABULARY_FILE, Prepared
 from seqpipe.data.scaling import apply_scaler, fit_scaler
-from seqpipe.data.spec import PaddingSpec, PreparedSpec, ScalerSpec, SplitCounts
+from seqpipe.data.spec import InputKindPrepared, PaddingSpec, PreparedSpec, ScalerSpec, Side, SplitCounts
 from seqpipe.data.splits import SPLITS, official_split_indices, split_indices
 from seqpipe.data.text import check_texts, contexts, fit_vocabulary, vectorize
 from seqpipe.errors import DataError
@@ -39,8 +39,8 @@ def prepare(
     scale: bool = True,
     maxlen: int | None = None,
     maxlen_percentile: float = 100.0,
-    padding: str = "pre",
-    truncating: str = "pre",
+    padding: Side = "pre",
+    truncating: Side = "pre",
     pad_value: float = 0.0,
     nan_policy: str = "error",
     fill_value: float = 0.0,
@@ -84,7 +84,7 @@ def prepare(
         parts = split_indices(targets, raw.task, val, test, seed)
 
     vocabulary = None
-    input_kind = raw.input_kind
+    input_kind: InputKindPrepared = "numeric" if raw.input_kind == "numeric" else "tokens"  # text: tokenized below
     vocab_size = raw.vocab_size
     if raw.input_kind == "text":
         progress("tokenizing")
@@ -128,14 +128,14 @@ def _pad_and_pack(
     raw: RawData,
     seqs_by_split: dict[str, Any],
     targets_by_split: dict[str, np.ndarray],
-    input_kind: str,
+    input_kind: InputKindPrepared,
     vocab_size: int | None,
     vocabulary: list[str] | None,
     *,
     maxlen: int | None,
     maxlen_percentile: float,
-    padding: str,
-    truncating: str,
+    padding: Side,
+    truncating: Side,
     pad_value: float,
     scale: bool,
     official: bool,
@@ -184,7 +184,7 @@ def _pad_and_pack(
         classes = int(max(int(targets_by_split[s].max()) for s in SPLITS if len(targets_by_split[s]))) + 1
         classes = max(classes, len(raw.class_names or []))  # a class may vanish after nan_policy drop
     elif raw.task == "next_token":
-        classes = int(vocab_size)
+        classes = int(vocab_size or 0)
     else:
         classes = None
     sizes = {s: int(len(arrays[f"y_{s}"])) for s in SPLITS}
@@ -212,7 +212,7 @@ def _pad_and_pack(
         coverage=round(1.0 - n_truncated / total, 6) if total else 1.0,
         class_balance=None
         if not tasks.get(raw.task).labels
-        else {s: np.bincount(arrays[f"y_{s}"], minlength=classes).tolist() for s in SPLITS},
+        else {s: np.bincount(arrays[f"y_{s}"], minlength=classes or 0).tolist() for s in SPLITS},
         scaler=scaler_stats,
         vocabulary=None if vocabulary is None else VOCABULARY_FILE,
         source=raw.description,

@@ -14,6 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from seqpipe.errors import DataError
 from seqpipe.specs import TaskName
 
+Side = Literal["pre", "post"]  # where padding or truncation happens, as in `keras.utils.pad_sequences`
+InputKindPrepared = Literal["numeric", "tokens"]  # text is tokens once prepared
+
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -33,8 +36,8 @@ class SplitCounts(_Frozen):
 class PaddingSpec(_Frozen):
     """How sequences were brought to `timesteps` steps (`keras.utils.pad_sequences` semantics)."""
 
-    side: Literal["pre", "post"] = "pre"
-    truncating: Literal["pre", "post"] = "pre"
+    side: Side = "pre"
+    truncating: Side = "pre"
     value: float = 0.0  # of padded numeric steps, kept exactly after scaling; token padding is id 0
     padded: bool = False  # whether any sequence was padded (masking then matters)
     maxlen_from: str = "data.maxlen"  # where the length came from, for messages and the report
@@ -66,7 +69,7 @@ class PreparedSpec(_Frozen):
     """Task, input shape and every preprocessing statistic of the prepared data."""
 
     task: TaskName
-    input_kind: Literal["numeric", "tokens"]
+    input_kind: InputKindPrepared
     timesteps: int = Field(ge=1)
     features: int = Field(1, ge=1)  # 1 for token ids
     vocab_size: int | None = None

@@ -14,7 +14,7 @@ from seqpipe.reporting.results import Results
 
 
 def write_report(out: Path, results: Results, prepared: Prepared, params: dict[str, Any],
-                 plugin_sources: dict[str, str], seed_note: str = "") -> Any:
+                 plugin_origins: dict[str, str], seed_note: str = "") -> Any:
     """Everything the report stage writes, into the (empty) directory `out`; returns the leaderboard."""
     spec = prepared.spec
     names = list(results.metrics)
@@ -40,7 +40,7 @@ def write_report(out: Path, results: Results, prepared: Prepared, params: dict[s
     table.to_csv(out / "leaderboard.csv", index=False)
     blocks = sections.report_blocks(
         table, base, spec, params, shown, sections.data_summary(spec, prepared.arrays["X_train"]), tests,
-        results.environments, plugin_sources,
+        results.environments, plugin_origins,
     )
     (out / "report.md").write_text(render_markdown(blocks), encoding="utf-8")
     (out / "report.html").write_text(render_html(blocks, out), encoding="utf-8")

@@ -68,7 +68,7 @@ def plot_score_vs_cost(table: pd.DataFrame, metric: str, path: Path, greater_is_
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    std = table[f"{metric}_std"] if f"{metric}_std" in table else None
+    std = table.get(f"{metric}_std")
     fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
     for ax, column, label in zip(axes, ("params", "train_s"), ("parameters", "training time (s)")):
         ax.errorbar(table[column], table[metric], yerr=std, fmt="o", capsize=3)

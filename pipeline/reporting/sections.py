@@ -51,7 +51,7 @@ def report_blocks(
     data_table: pd.DataFrame,
     tests: pd.DataFrame,
     environments: dict[str, dict],
-    plugin_sources: dict[str, str],
+    plugin_origins: dict[str, str],
 ) -> list[Block]:
     task = tasks.get(spec.task)
     metric = task.primary_metric
@@ -93,16 +93,16 @@ def report_blocks(
     for caption, name in figures:
         blocks.append(Block("img", name, caption))
     blocks += [Block("h2", "Data"), Block("table", data_table)]
-    env_rows = _environment_table(environments, plugin_sources)
+    env_rows = _environment_table(environments, plugin_origins)
     blocks += [Block("h2", "Versions and environment"), Block("table", env_rows)]
     blocks += [Block("h2", "Params"), Block("pre", json.dumps(params, indent=2))]
     return blocks
 
 
-def _environment_table(environments: dict[str, dict], plugin_sources: dict[str, str]) -> pd.DataFrame:
+def _environment_table(environments: dict[str, dict], plugin_origins: dict[str, str]) -> pd.DataFrame:
     """One row per fingerprint key; a single column when every architecture ran in the same environment."""
     keys = [k for k in (next(iter(environments.values()), {}) or {}) if k != "executable"]
-    rows = [{"item": f"plugin source: {a}", "value": s} for a, s in plugin_sources.items()]
+    rows = [{"item": f"plugin origin: {a}", "value": s} for a, s in plugin_origins.items()]
     same = not differences(environments, tuple(keys))
     for key in keys:
         if same:

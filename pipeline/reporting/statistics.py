@@ -7,7 +7,6 @@ import pandas as pd
 from seqpipe import tasks
 
 
-
 def per_sample(metric: str, predictions: pd.DataFrame) -> np.ndarray | None:
     """One value per test sequence whose mean is `metric` (up to a constant factor), or None.
 

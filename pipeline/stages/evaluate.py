@@ -12,8 +12,8 @@ import json
 import pandas as pd
 
 from seqpipe import atomic, layout, process
-from seqpipe.data.prepared import load as load_prepared
 from seqpipe.config.context import context
+from seqpipe.data.prepared import load as load_prepared
 from seqpipe.errors import user_errors_exit
 from seqpipe.evaluation import scoring
 from seqpipe.training.model import load_model

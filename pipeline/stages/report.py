@@ -6,8 +6,8 @@ summary.json and reports/curves/*.tsv (one column per architecture, for `dvc plo
 from __future__ import annotations
 
 from seqpipe import atomic, layout, process
-from seqpipe.data.prepared import load as load_prepared
 from seqpipe.config.context import context
+from seqpipe.data.prepared import load as load_prepared
 from seqpipe.errors import user_errors_exit
 from seqpipe.reporting.build import write_report
 from seqpipe.reporting.results import read_results
@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> None:
     seed_note = f" (first seed, {ctx.params.seed})" if ctx.params.train.repeats > 1 else ""
     with atomic.atomic_path(layout.REPORTS_DIR) as out:
         table = write_report(out, results, prepared, ctx.params.model_dump(mode="json"),
-                             {a: ctx.registry.source_of(a) for a in names}, seed_note)
+                             {a: ctx.registry.origin_of(a) for a in names}, seed_note)
     print(table.to_string(index=False))
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from seqpipe import atomic, environment, layout, process
 from seqpipe.config import checks
-from seqpipe.data.prepared import load as load_prepared
 from seqpipe.config.context import Context, context
+from seqpipe.data.prepared import load as load_prepared
 from seqpipe.errors import user_errors_exit
 from seqpipe.training import acceleration, resilience
 from seqpipe.training.run import summary_record, train_as_worker, train_seeds

@@ -17,9 +17,9 @@ from typing import Any
 
 from seqpipe.errors import ParamsError, one_line
 
-# XLA compiles once per batch shape: 8-15 s per model on 2 CPU cores. bench/tuning_jit.py measured
-# the break-even at 205 (lstm), 320 (gru), 756 (rnn) and 830 (cnn) training steps (epochs x
-# batches per epoch); shorter runs train without XLA under `jit_compile: auto`.
+# XLA compiles once per batch shape, which shorter runs do not win back: below this many training
+# steps (epochs x batches per epoch) `jit_compile: auto` trains without it (the break-even points
+# measured by bench/tuning_jit.py are in bench/RESULTS.md).
 JIT_MIN_STEPS = 800
 
 
@@ -292,10 +292,10 @@ def _patch_multi_worker_mean() -> None:
 def input_pipeline_without_autotune() -> Iterator[None]:
     """Inside, the tf.data pipelines Keras builds from numpy arrays run without tf.data's autotuning.
 
-    Measured (bench/teardown.py): with autotuning on, 6 of 15 fits returned 0.3-1.0 s after their
-    last callback, while Keras destroyed the epoch iterator and waited for the autotuning thread;
-    with it off, none did, epochs were no slower, and the trained numbers were identical. Other
-    backends feed numpy directly, so this only applies on TensorFlow.
+    With autotuning on, fits often returned late after their last callback, while Keras destroyed
+    the epoch iterator and waited for the autotuning thread; with it off none did, epochs were no
+    slower and the numbers identical (bench/teardown.py; bench/RESULTS.md). Other backends feed
+    numpy directly, so this only applies on TensorFlow.
     """
     if not tensorflow_backend():
         yield

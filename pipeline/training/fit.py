@@ -138,7 +138,7 @@ def fit(
     )
     acceleration.prepare_fit(model, train[0], train[1])
     # Python's full collections rescanned the ~500k objects of TensorFlow, Keras and the model
-    # (0.3 s each, once or more per fit); frozen, they are left alone until training ends.
+    # (tenths of a second each, once or more per fit); frozen, they are left alone until training ends.
     gc.freeze()
     try:
         with acceleration.input_pipeline_without_autotune():

@@ -5,13 +5,13 @@ from __future__ import annotations
 import zipfile
 from typing import Any
 
-from seqpipe.training import acceleration
 from seqpipe import tasks
-from seqpipe.errors import DataError, PluginError, one_line
 from seqpipe.config.experiment import ArchitectureChoice
 from seqpipe.config.params import TrainParams
 from seqpipe.data.spec import PreparedSpec
+from seqpipe.errors import DataError, PluginError, one_line
 from seqpipe.specs import InputSpec
+from seqpipe.training import acceleration
 
 
 def check_supported(choice: ArchitectureChoice, spec: PreparedSpec) -> None:
