@@ -25,7 +25,7 @@ PREDICTIONS_DIR = Path("predictions")
 CONFUSION_DIR = Path("plots")  # plots/<arch>/confusion.csv: dvc plots' confusion template
 SCORES_DIR = Path("scores")
 REPORTS_DIR = Path("reports")
-CURVES_DIR = REPORTS_DIR / "curves"
+CURVES_DIR = Path("curves")  # one column per architecture, for dvc.yaml's top-level plots
 # Outside DVC: the resumable training state (git-ignored) and `seqpipe predict`'s default output.
 BACKUP_ROOT = Path(".seqpipe") / "backup"
 INFERENCE_DIR = Path("inference")

@@ -59,8 +59,8 @@ def test_repro_trains_evaluates_ranks_and_caches_precisely(project):
     html = (project.path / "reports" / "report.html").read_text()
     assert html.count("src='data:image/png;base64,") == 2 and "Versions and environment" in html
     assert json.loads((project.path / "environment" / "lstm.json").read_text())["keras_backend"] == "tensorflow"
-    assert (project.path / "reports" / "curves" / "val_loss.tsv").read_text().startswith("epoch\t" + "\t".join(ALL))
-    overlay = json.loads(project.run("dvc", "plots", "show", "--json").stdout)["data"]["reports/curves/val_loss.tsv"]
+    assert (project.path / "curves" / "val_loss.tsv").read_text().startswith("epoch\t" + "\t".join(ALL))
+    overlay = json.loads(project.run("dvc", "plots", "show", "--json").stdout)["data"]["curves/val_loss.tsv"]
     assert {row["field"] for row in overlay[0]["content"]["data"]["values"]} == set(ALL)
     summary = json.loads((project.path / "reports" / "summary.json").read_text())
     assert sorted(summary["ranking"]) == sorted(ALL)

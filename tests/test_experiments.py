@@ -62,7 +62,7 @@ def test_a_queued_two_point_sweep_shows_up_in_exp_show_and_the_leaderboard(proje
 
     # Curves of both experiments in one plot, metrics compared between them.
     plots = json.loads(project.run("dvc", "plots", "diff", names[0], names[1], "--json").stdout)
-    revisions = plots["data"]["reports/curves/val_loss.tsv"][0]["revisions"]
+    revisions = plots["data"]["curves/val_loss.tsv"][0]["revisions"]
     assert sorted(revisions) == names
     diff = json.loads(project.run("dvc", "metrics", "diff", names[0], names[1], "--json").stdout)
     assert "metrics/lstm.json" in diff

@@ -2,6 +2,8 @@
 has nothing left to run."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 pytestmark = pytest.mark.e2e
@@ -19,10 +21,16 @@ def test_a_second_clone_pulls_the_shared_cache_and_reproduces_nothing(project, t
     project.run("git", *GIT_USER, "commit", "-qm", "trained cnn")
     project.run("dvc", "push")
 
-    # Bob: a fresh clone has the code, params and dvc.lock but no outputs until it pulls.
+    # Bob: a fresh clone has the code, params and dvc.lock, and the small results (metrics,
+    # timings, curves, environments: in git), but no models until it pulls.
     clone = type(project)(tmp_path / "bob")
     project.run("git", "clone", "-q", str(project.path), str(clone.path))
     assert not (clone.path / "models").exists()
+    diff = json.loads(clone.run("dvc", "metrics", "diff", "--json", "--all").stdout)
+    assert diff["metrics/cnn.json"]["mse"]["old"] == json.loads((project.path / "metrics/cnn.json").read_text())["mse"]
+    assert diff["metrics/cnn.json"]["mse"]["diff"] == 0
+    rows = json.loads(clone.run("seqpipe", "leaderboard", "--json").stdout)
+    assert {(r["architecture"], r["kind"]) for r in rows} == {("cnn", "workspace"), ("cnn", "baseline")}
     clone.run("dvc", "pull")
 
     # Everything is up to date: nothing to retrain, and the same results as Alice's.

@@ -1,4 +1,4 @@
-"""Write one experiment's report directory: leaderboard, figures, curves, report.md/.html, summary.json."""
+"""Write one experiment's report directory (leaderboard, figures, report.md/.html, summary.json) and its curves."""
 from __future__ import annotations
 
 import json
@@ -13,9 +13,10 @@ from seqpipe.reporting.document import render_html, render_markdown
 from seqpipe.reporting.results import Results
 
 
-def write_report(out: Path, results: Results, prepared: Prepared, params: dict[str, Any],
+def write_report(out: Path, curves_out: Path, results: Results, prepared: Prepared, params: dict[str, Any],
                  plugin_origins: dict[str, str], seed_note: str = "") -> Any:
-    """Everything the report stage writes, into the (empty) directory `out`; returns the leaderboard."""
+    """Everything the report stage writes, into the directories `out` (the report) and `curves_out`
+    (one TSV per loss for `dvc plots`), both to be created; returns the leaderboard."""
     spec = prepared.spec
     names = list(results.metrics)
     task = tasks.get(spec.task)
@@ -24,10 +25,11 @@ def write_report(out: Path, results: Results, prepared: Prepared, params: dict[s
     base = task.baseline(prepared.arrays["y_train"], prepared.arrays["y_test"], prepared.arrays["X_test"], spec)
     tests = statistics.significance(table, spec.task, results.scores, results.predictions)
 
-    (out / "curves").mkdir(parents=True)
+    out.mkdir(parents=True)
+    curves_out.mkdir(parents=True)
     curves = {a: curves_mod.read_curves(layout.LIVE_DIR, a) for a in names}
     for column in ("train_loss", "val_loss"):
-        curves_mod.curves_wide(curves, column).to_csv(out / "curves" / f"{column}.tsv", sep="\t", float_format="%.6g")
+        curves_mod.curves_wide(curves, column).to_csv(curves_out / f"{column}.tsv", sep="\t", float_format="%.6g")
     figures.plot_learning_curves(curves, out / "learning_curves.png")
     figures.plot_score_vs_cost(table, primary, out / "score_vs_cost.png", task.greater_is_better)
     ranked_predictions = {a: results.predictions[a] for a in table["architecture"] if a in results.predictions}

@@ -1,7 +1,7 @@
 """Stage `report`: rank the architectures of params.yaml on the test split and draw the figures.
 
 Writes reports/report.md (PNGs next to it), a self-contained reports/report.html, leaderboard.csv,
-summary.json and reports/curves/*.tsv (one column per architecture, for `dvc plots`).
+summary.json, and curves/*.tsv (one column per architecture, for `dvc plots`; kept in git).
 """
 from __future__ import annotations
 
@@ -21,8 +21,8 @@ def main(argv: list[str] | None = None) -> None:
     prepared = load_prepared(layout.PREPARED_DIR, splits=("train", "test"))
     results = read_results(names)
     seed_note = f" (first seed, {ctx.params.seed})" if ctx.params.train.repeats > 1 else ""
-    with atomic.atomic_path(layout.REPORTS_DIR) as out:
-        table = write_report(out, results, prepared, ctx.params.model_dump(mode="json"),
+    with atomic.atomic_path(layout.REPORTS_DIR) as out, atomic.atomic_path(layout.CURVES_DIR) as curves:
+        table = write_report(out, curves, results, prepared, ctx.params.model_dump(mode="json"),
                              {a: ctx.registry.origin_of(a) for a in names}, seed_note)
     print(table.to_string(index=False))
 
