@@ -46,6 +46,13 @@ def test_no_module_imports_the_folder_names_instead_of_seqpipe():
     assert not offenders
 
 
+def test_the_task_table_and_the_leaderboard_import_without_scikit_learn_or_keras():
+    code = ("import sys, seqpipe.tasks, seqpipe.reporting.experiments, seqpipe.data.spec\n"
+            "print(sorted(m for m in ('sklearn', 'keras', 'tensorflow') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], env=env(), capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
 def test_a_stage_refuses_to_run_when_the_project_code_is_not_the_code_that_runs(tmp_path):
     shutil.copytree(FOLDER, tmp_path / "pipeline")
     shutil.copy(ROOT / "params.yaml", tmp_path / "params.yaml")

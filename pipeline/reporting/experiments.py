@@ -12,14 +12,21 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from seqpipe import tasks
+from seqpipe import layout, tasks
 from seqpipe.errors import DataError, SeqpipeError
 
-METRICS_FILE = re.compile(r"^metrics/(?P<arch>[^/]+)\.json$")
-TIMINGS_FILE = re.compile(r"^timings/(?P<arch>[^/]+)\.json$")
-ENV_FILE = re.compile(r"^environment/(?P<arch>[^/]+)\.json$")
+
+def _per_architecture(folder: Path) -> re.Pattern[str]:
+    """`<folder>/<arch>.json` as `dvc exp show` names it, capturing the architecture."""
+    return re.compile(rf"^{re.escape(folder.as_posix())}/(?P<arch>[^/]+)\.json$")
+
+
+METRICS_FILE = _per_architecture(layout.METRICS_DIR)
+TIMINGS_FILE = _per_architecture(layout.TIMINGS_DIR)
+ENV_FILE = _per_architecture(layout.ENV_DIR)
 if TYPE_CHECKING:
     import pandas as pd
 
