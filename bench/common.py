@@ -20,7 +20,7 @@ BIN = Path(sys.executable).parent
 
 def prepared_data(samples: int | None = None, timesteps: int | None = None) -> Any:
     """params.yaml's dataset (the adding problem by default) with `n_samples`/`timesteps` replaced,
-    loaded by its plugin and split, padded and scaled by pipeline.data.prepare as the prepare stage does."""
+    loaded by its plugin and split, padded and scaled by seqpipe.data.shaping.prepare as the prepare stage does."""
     from seqpipe.config.context import context
     from seqpipe.data import api as data
     from seqpipe.stages.prepare import load_raw

@@ -8,7 +8,7 @@ and seqpipe.training.fit.fit with params.yaml's `train` section and `models.<arc
 whatever the defaults are: batch size, learning rate, early stopping, jit_compile ...).
 
 Both sides get the same prepared arrays (the default adding problem, through the dataset plugin
-and pipeline.data.prepare) and run in a fresh process each, in alternating order. Time to a
+and seqpipe.data.shaping.prepare) and run in a fresh process each, in alternating order. Time to a
 trained model = build + compile + fit, measured inside the process (imports excluded, the
 same for both). The test metric is the task's primary metric on the prepared test split.
 

@@ -5,7 +5,7 @@ through the pipeline's own build_model/fit, without and with XLA, interleaved, i
 (determinism on, as in the pipeline). Reports the steady-state epoch time (median of epochs 2..E),
 the ratio XLA/plain (< 1: XLA is faster), the extra seconds XLA spends compiling (total time
 minus epochs x steady epoch time, beyond the same for plain), and the break-even number of training steps
-after which the compile time is repaid (`JIT_MIN_STEPS` in pipeline/acceleration.py).
+after which the compile time is repaid (`JIT_MIN_STEPS` in pipeline/training/acceleration.py).
 
     .venv/bin/python bench/tuning_jit.py [--archs lstm gru] [--samples 2000] [--epochs 4] [--batch 64]
 

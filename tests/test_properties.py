@@ -1,4 +1,4 @@
-"""Property-based tests (hypothesis): padding/truncation and windowing in pipeline/data.py agree
+"""Property-based tests (hypothesis): padding/truncation and windowing in seqpipe.data agree
 with plain-Python reference implementations on random inputs."""
 from __future__ import annotations
 
