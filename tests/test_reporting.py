@@ -242,3 +242,39 @@ def test_score_axis_is_logarithmic_when_scores_span_more_than_a_decade(tmp_path,
     monkeypatch.setattr(matplotlib.axes.Axes, "set_yscale", lambda ax, v, **kw: (scales.append(v), original(ax, v, **kw)))
     figures.plot_score_vs_cost(table, "mse", tmp_path / "cost.png", greater_is_better=False)
     assert "log" in scales
+
+
+def _two_architectures(mse_good: float, mse_bad: float) -> pd.DataFrame:
+    metrics = {"good": {"mse": mse_good, "params": 10}, "flat": {"mse": mse_bad, "params": 10}}
+    return ranking.leaderboard(metrics, {a: {} for a in metrics}, "regression")
+
+
+def test_the_report_flags_results_that_look_wrong_each_with_its_fix():
+    from seqpipe.reporting.diagnostics import diagnose
+
+    table = _two_architectures(0.01, 0.19)
+    spec = PreparedSpec(task="regression", input_kind="numeric", timesteps=8, sizes=SplitCounts(train=40, val=8, test=10))
+    epochs = np.arange(1, 31)
+    curves = {
+        "good": pd.DataFrame({"train_loss": 1.0 / epochs}, index=epochs),  # converged: little gain at the end
+        "flat": pd.DataFrame({"train_loss": 1.0 - epochs / 31}, index=epochs),  # falling steadily: under-trained
+    }
+    timings = {"good": {"best_epoch": 25, "epochs_run": 30}, "flat": {"best_epoch": 1, "epochs_run": 30}}
+    lines = [f.line() for f in diagnose(table, tasks.Baseline("mean of train targets", {"mse": 0.18}), spec,
+                                        curves, timings, epochs=30)]
+    assert lines[0].startswith("the validation split has 8 sequences") and "data.split.val" in lines[0]
+    assert any(line.startswith("flat: test mse 0.19 is no better than the baseline") for line in lines)
+    assert any(line.startswith("flat: the best validation loss came at epoch 1 of 30") for line in lines)
+    assert any(line.startswith("flat: the training loss was still falling") and "train.epochs" in line for line in lines)
+    assert not any(line.startswith("good:") for line in lines)
+
+
+def test_no_best_headline_without_a_significant_gap():
+    from seqpipe.reporting.diagnostics import headline
+
+    table = _two_architectures(0.01, 0.02)
+    base = tasks.Baseline("mean of train targets", {"mse": 0.18})
+    tied = pd.DataFrame([{"architecture": "flat", "gap_to_best": 0.01, "significant": "no"}])
+    assert headline(table, tied, base, "mse").startswith("No architecture is significantly better than **flat**")
+    real = tied.assign(significant="yes")
+    assert headline(table, real, base, "mse").startswith("Best: **good**")

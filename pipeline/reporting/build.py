@@ -8,15 +8,15 @@ from typing import Any
 from seqpipe import layout, tasks
 from seqpipe.data.prepared import Prepared
 from seqpipe.reporting import curves as curves_mod
-from seqpipe.reporting import figures, ranking, sections, statistics
+from seqpipe.reporting import diagnostics, figures, ranking, sections, statistics
 from seqpipe.reporting.document import render_html, render_markdown
 from seqpipe.reporting.results import Results
 
 
 def write_report(out: Path, curves_out: Path, results: Results, prepared: Prepared, params: dict[str, Any],
-                 plugin_origins: dict[str, str], seed_note: str = "") -> Any:
+                 plugin_origins: dict[str, str], seed_note: str = "") -> tuple[Any, list[diagnostics.Finding]]:
     """Everything the report stage writes, into the directories `out` (the report) and `curves_out`
-    (one TSV per loss for `dvc plots`), both to be created; returns the leaderboard."""
+    (one TSV per loss for `dvc plots`), both to be created; returns the leaderboard and the findings."""
     spec = prepared.spec
     names = list(results.metrics)
     task = tasks.get(spec.task)
@@ -40,9 +40,10 @@ def write_report(out: Path, curves_out: Path, results: Results, prepared: Prepar
         *figures.task_figures(task, ranked_predictions, spec, out),
     ]
     table.to_csv(out / "leaderboard.csv", index=False)
+    findings = diagnostics.diagnose(table, base, spec, curves, results.timings, int(params["train"]["epochs"]))
     blocks = sections.report_blocks(
         table, base, spec, params, shown, sections.data_summary(spec, prepared.arrays["X_train"]), tests,
-        results.environments, plugin_origins,
+        results.environments, plugin_origins, findings,
     )
     (out / "report.md").write_text(render_markdown(blocks), encoding="utf-8")
     (out / "report.html").write_text(render_html(blocks, out), encoding="utf-8")
@@ -53,6 +54,8 @@ def write_report(out: Path, curves_out: Path, results: Results, prepared: Prepar
         "best": table.iloc[0]["architecture"],
         "baseline": {"baseline": base.name, **base.scores},
         "significance": tests.to_dict(orient="records"),
+        "headline": diagnostics.headline(table, tests, base, primary),
+        "findings": [f.line() for f in findings],
     }
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    return table
+    return table, findings

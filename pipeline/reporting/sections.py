@@ -9,6 +9,7 @@ import pandas as pd
 from seqpipe import tasks
 from seqpipe.data.spec import PreparedSpec
 from seqpipe.environment import differences
+from seqpipe.reporting.diagnostics import Finding, headline
 from seqpipe.reporting.document import Block, display_table, fmt
 from seqpipe.reporting.ranking import with_baseline_row
 
@@ -52,6 +53,7 @@ def report_blocks(
     tests: pd.DataFrame,
     environments: dict[str, dict],
     plugin_origins: dict[str, str],
+    findings: list[Finding] | None = None,
 ) -> list[Block]:
     task = tasks.get(spec.task)
     metric = task.primary_metric
@@ -64,9 +66,10 @@ def report_blocks(
         Block("p", f"Task **{spec.task}** on `{params['data']['source']}`: "
                    f"{spec.sizes.train} train / {spec.sizes.val} validation / {spec.sizes.test} test "
                    f"sequences of {spec.timesteps} steps. Ranked by test **{metric}** ({direction} is better{seeds})."),
-        Block("p", f"Best: **{best['architecture']}** with {metric} = {best[metric]:.4g}; "
-                   f"the baseline ({base.name}) scores {base.scores[metric]:.4g}."),
+        Block("p", headline(table, tests, base, metric)),
     ]
+    for finding in findings or []:
+        blocks.append(Block("warn", finding.line()))
     for key, values in differences(environments).items():
         shown = ", ".join(f"{a}: {v}" for a, v in values.items())
         blocks.append(Block("warn", f"the architectures were trained in different environments ({key}: {shown}); "

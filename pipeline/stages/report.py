@@ -22,9 +22,11 @@ def main(argv: list[str] | None = None) -> None:
     results = read_results(names)
     seed_note = f" (first seed, {ctx.params.seed})" if ctx.params.train.repeats > 1 else ""
     with atomic.atomic_path(layout.REPORTS_DIR) as out, atomic.atomic_path(layout.CURVES_DIR) as curves:
-        table = write_report(out, curves, results, prepared, ctx.params.model_dump(mode="json"),
-                             {a: ctx.registry.origin_of(a) for a in names}, seed_note)
+        table, findings = write_report(out, curves, results, prepared, ctx.params.model_dump(mode="json"),
+                                       {a: ctx.registry.origin_of(a) for a in names}, seed_note)
     print(table.to_string(index=False))
+    for finding in findings:  # the same lines as in the report: results that look wrong, with the fix
+        print(f"check: {finding.line()}")
 
 
 if __name__ == "__main__":
