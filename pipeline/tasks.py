@@ -245,7 +245,7 @@ def _seasonal_naive_baseline(y_train: np.ndarray, y_test: np.ndarray, x_test: np
 TABLE: dict[str, Task] = {
     "regression": Task(
         "regression", ("mse", "rmse", "mae", "r2"), "mae", "mse", ("mae",), _dense(1, None),
-        _regression_scores, lambda out: out.reshape(-1), _mean_baseline,
+        _regression_scores, lambda out: out.reshape(-1), _mean_baseline, figures=("predicted_vs_true",),
     ),
     "binary": Task(
         "binary", ("accuracy", "f1", "macro_f1", "log_loss", "roc_auc"), "log_loss", "binary_crossentropy",

@@ -197,6 +197,7 @@ def classification_report(tmp_path):
         shown, sections.data_summary(spec, x_train),
         statistics.significance(table, "multiclass", {}, predictions),
         {"lstm": fp, "cnn": dict(fp, numpy="0.0.0")}, {"lstm": "plugins/lstm.py", "cnn": "plugins/cnn.py"},
+        per_class=sections.per_class_table(predictions, spec),
     )
     return tmp_path, shown, blocks
 
@@ -211,6 +212,12 @@ def test_classification_report_has_confusion_matrices_data_summary_and_environme
     assert "| padded steps in train" in text and "33.3%" in text
     assert "class balance train" in text and "a: 4 (33%)" in text
     assert "plugins/lstm.py" in text
+    # per class: the best architecture's precision/recall/F1 and every other one's F1 (cnn misses a "b" and a "c")
+    assert "## Per class" in text and "lstm precision |" in text and "cnn F1 |" in text
+    per_class = sections.per_class_table({"cnn": pd.DataFrame({"y_true": [0, 1, 2], "y_pred": [0, 1, 1]})},
+                                         PreparedSpec(task="multiclass", input_kind="tokens", timesteps=3,
+                                                      n_classes=3, class_names=["a", "b", "c"]))
+    assert per_class["cnn F1"].round(3).tolist() == [1.0, 0.667, 0.0]
 
 
 def test_html_report_is_self_contained(classification_report):

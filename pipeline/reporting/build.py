@@ -43,7 +43,7 @@ def write_report(out: Path, curves_out: Path, results: Results, prepared: Prepar
     findings = diagnostics.diagnose(table, base, spec, curves, results.timings, int(params["train"]["epochs"]))
     blocks = sections.report_blocks(
         table, base, spec, params, shown, sections.data_summary(spec, prepared.arrays["X_train"]), tests,
-        results.environments, plugin_origins, findings,
+        results.environments, plugin_origins, findings, sections.per_class_table(ranked_predictions, spec),
     )
     (out / "report.md").write_text(render_markdown(blocks), encoding="utf-8")
     (out / "report.html").write_text(render_html(blocks, out), encoding="utf-8")

@@ -130,6 +130,44 @@ def _confusion_figure(predictions: dict[str, pd.DataFrame], spec: PreparedSpec, 
     return [("Confusion matrices on the test split, best architecture first", "confusion_matrices.png")]
 
 
+def plot_predicted_vs_true(predictions: dict[str, pd.DataFrame], path: Path, max_points: int = 2000) -> None:
+    """Regression: one panel per architecture (best first) of predicted against true, and the
+    residuals (predicted - true) against true, so a biased or a flat predictor shows at once."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    n = len(predictions)
+    fig, axes = plt.subplots(2, n, figsize=(3.6 * n, 6.4), squeeze=False, sharex="col")
+    for col, (arch, frame) in enumerate(predictions.items()):
+        shown = frame.head(max_points)
+        true, pred = shown["y_true"].to_numpy(float), shown["y_pred"].to_numpy(float)
+        lo, hi = float(min(true.min(), pred.min())), float(max(true.max(), pred.max()))
+        top, bottom = axes[0][col], axes[1][col]
+        top.scatter(true, pred, s=5, alpha=0.4)
+        top.plot([lo, hi], [lo, hi], color="grey", linestyle="--", linewidth=1)
+        top.set_title(arch)
+        top.set_ylabel("predicted" if col == 0 else "")
+        bottom.scatter(true, pred - true, s=5, alpha=0.4)
+        bottom.axhline(0.0, color="grey", linestyle="--", linewidth=1)
+        bottom.set_xlabel("true")
+        bottom.set_ylabel("residual (predicted - true)" if col == 0 else "")
+        for ax in (top, bottom):
+            ax.grid(alpha=0.3)
+    part = f" (first {max_points} test sequences)" if any(len(f) > max_points for f in predictions.values()) else ""
+    fig.suptitle(f"Predicted against true, and residuals, on the test split{part}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _predicted_vs_true_figure(predictions: dict[str, pd.DataFrame], spec: PreparedSpec,
+                              out_dir: Path) -> list[tuple[str, str]]:
+    plot_predicted_vs_true(predictions, out_dir / "predicted_vs_true.png")
+    return [("Predicted against true and residuals on the test split, best architecture first", "predicted_vs_true.png")]
+
+
 def plot_forecasts(predictions: dict[str, pd.DataFrame], path: Path, max_windows: int = 300) -> None:
     """Forecast against truth over the test windows (first horizon step, in time order), and
     predicted against true for every horizon step."""
@@ -181,6 +219,7 @@ def _forecast_figure(predictions: dict[str, pd.DataFrame], spec: PreparedSpec, o
 FIGURES: dict[str, Callable[[dict[str, pd.DataFrame], PreparedSpec, Path], list[tuple[str, str]]]] = {
     "confusion": _confusion_figure,
     "forecasts": _forecast_figure,
+    "predicted_vs_true": _predicted_vs_true_figure,
 }
 
 

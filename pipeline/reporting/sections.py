@@ -54,6 +54,7 @@ def report_blocks(
     environments: dict[str, dict],
     plugin_origins: dict[str, str],
     findings: list[Finding] | None = None,
+    per_class: pd.DataFrame | None = None,
 ) -> list[Block]:
     task = tasks.get(spec.task)
     metric = task.primary_metric
@@ -86,11 +87,20 @@ def report_blocks(
             Block("h2", f"Is the gap to {best['architecture']} real?"),
             Block("table", tests.map(fmt)),
             Block("p", "`gap_to_best`: the architecture's test " + metric + " minus the best one's. "
-                       + ("A paired t-test across seeds (same seeds for every architecture), significant at p < 0.05."
+                       + ("A paired t-test across seeds (same seeds for every architecture)."
                           if repeats > 1 else
-                          "One seed per architecture: a 95% paired bootstrap interval of the gap over the test "
-                          "sequences; significant when it excludes 0. It covers test-set noise, not training "
-                          "noise: set `train.repeats` to 3 or more for a test across seeds.")),
+                          "One seed per architecture: a paired bootstrap over the test sequences (95% interval "
+                          "of the gap and its p-value). It covers test-set noise, not training noise: set "
+                          "`train.repeats` to 3 or more for a test across seeds.")
+                       + " `p_holm`: the p-value after Holm's correction for comparing every architecture with "
+                         "the best at once; significant when below 0.05."),
+        ]
+    if per_class is not None and not per_class.empty:
+        blocks += [
+            Block("h2", "Per class"),
+            Block("table", per_class.map(fmt)),
+            Block("p", f"Precision, recall and F1 of **{best['architecture']}** per class on the test split, and "
+                       "every other architecture's F1; `support`: test sequences of the class."),
         ]
     blocks.append(Block("h2", "Figures"))
     for caption, name in figures:
@@ -98,8 +108,43 @@ def report_blocks(
     blocks += [Block("h2", "Data"), Block("table", data_table)]
     env_rows = _environment_table(environments, plugin_origins)
     blocks += [Block("h2", "Versions and environment"), Block("table", env_rows)]
-    blocks += [Block("h2", "Params"), Block("pre", json.dumps(params, indent=2))]
+    blocks += [Block("h2", "Params"), Block("pre", json.dumps(applicable_params(params, spec), indent=2))]
     return blocks
+
+
+def per_class_table(predictions: dict[str, pd.DataFrame], spec: PreparedSpec) -> pd.DataFrame:
+    """Labelled tasks: one row per class; the first architecture's precision, recall and F1, then
+    each other architecture's F1 (architectures in rank order)."""
+    from sklearn.metrics import precision_recall_fscore_support
+
+    if not tasks.get(spec.task).labels or not predictions:
+        return pd.DataFrame()
+    labels = list(range(spec.n_classes or len(spec.class_names or [])))
+    rows: dict[int, dict[str, object]] = {c: {"class": spec.label(c)} for c in labels}
+    for i, (arch, frame) in enumerate(predictions.items()):
+        p, r, f, support = precision_recall_fscore_support(
+            frame["y_true"].astype(int), frame["y_pred"].astype(int), labels=labels, zero_division=0)
+        for c in labels:
+            if i == 0:
+                rows[c].update({"support": int(support[c]), f"{arch} precision": p[c], f"{arch} recall": r[c]})
+            rows[c][f"{arch} F1"] = f[c]
+    return pd.DataFrame(list(rows.values()))
+
+
+def applicable_params(params: dict, spec: PreparedSpec) -> dict:
+    """The params that shaped this run: no forecast window for a classifier, no text settings for
+    numbers, no hyperparameters of architectures that were not trained."""
+    data = dict(params.get("data", {}))
+    if spec.forecast is None and spec.task != "next_token":
+        data.pop("window", None)
+    if spec.vocabulary is None:
+        data.pop("text", None)
+    if spec.forecast is not None:
+        for key in ("maxlen", "maxlen_percentile", "padding", "truncating", "pad_value"):
+            data.pop(key, None)
+    trained = set(params.get("architectures", []))
+    models = {name: hp for name, hp in (params.get("models") or {}).items() if name in trained}
+    return {**params, "data": data, "models": models}
 
 
 def _environment_table(environments: dict[str, dict], plugin_origins: dict[str, str]) -> pd.DataFrame:

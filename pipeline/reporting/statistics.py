@@ -33,15 +33,38 @@ def paired_t_test(best: np.ndarray, other: np.ndarray) -> float:
     return float(stats.ttest_rel(other, best).pvalue)
 
 
-def bootstrap_diff_ci(per_sample_best: np.ndarray, per_sample_other: np.ndarray,
-                      n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> tuple[float, float]:
-    """Paired bootstrap over test samples of mean(other) - mean(best): (low, high) interval."""
+def _bootstrap_means(per_sample_best: np.ndarray, per_sample_other: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     diff = np.asarray(per_sample_other, float) - np.asarray(per_sample_best, float)
     idx = rng.integers(0, len(diff), size=(n_boot, len(diff)))
-    means = diff[idx].mean(axis=1)
+    return diff[idx].mean(axis=1)
+
+
+def bootstrap_diff_ci(per_sample_best: np.ndarray, per_sample_other: np.ndarray,
+                      n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> tuple[float, float]:
+    """Paired bootstrap over test samples of mean(other) - mean(best): (low, high) interval."""
+    means = _bootstrap_means(per_sample_best, per_sample_other, n_boot, seed)
     alpha = (1.0 - level) / 2.0
     return float(np.quantile(means, alpha)), float(np.quantile(means, 1.0 - alpha))
+
+
+def bootstrap_p_value(per_sample_best: np.ndarray, per_sample_other: np.ndarray,
+                      n_boot: int = 2000, seed: int = 0) -> float:
+    """Two-sided p-value of "no gap" from the same paired bootstrap (at least 1 / n_boot)."""
+    means = _bootstrap_means(per_sample_best, per_sample_other, n_boot, seed)
+    tail = min(float((means <= 0).mean()), float((means >= 0).mean()))
+    return min(1.0, max(2.0 * tail, 1.0 / n_boot))
+
+
+def holm(p_values: list[float]) -> list[float]:
+    """Holm-Bonferroni adjusted p-values, in the input order (nan stays nan and is not counted)."""
+    order = [i for i in np.argsort(p_values, kind="stable") if np.isfinite(p_values[i])]
+    adjusted = [float("nan")] * len(p_values)
+    running, m = 0.0, len(order)
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p_values[i]))
+        adjusted[i] = running
+    return adjusted
 
 
 def significance(
@@ -70,16 +93,21 @@ def significance(
         if (seeds_best is not None and other is not None and len(seeds_best) > 1
                 and list(seeds_best["seed"]) == list(other["seed"])):
             p = paired_t_test(seeds_best[metric].to_numpy(), other[metric].to_numpy())
-            row.update(test=f"paired t-test over {len(other)} seeds", p_value=round(p, 4),
-                       significant="yes" if p < alpha else "no")
+            row.update(test=f"paired t-test over {len(other)} seeds", p_value=round(p, 4))
         elif (best in predictions and arch in predictions
               and (loss_b := per_sample(metric, predictions[best])) is not None
               and (loss_o := per_sample(metric, predictions[arch])) is not None):
             low, high = bootstrap_diff_ci(loss_b, loss_o)
             over = "test windows, on MAE" if metric == "mase" else "test sequences"
             row.update(test=f"paired bootstrap over {over}", ci95=f"[{low:.4g}, {high:.4g}]",
-                       significant="yes" if (low > 0 or high < 0) else "no")
+                       p_value=round(bootstrap_p_value(loss_b, loss_o), 4))
         else:
-            row.update(test="none available", significant="unknown")
+            row.update(test="none available", p_value=float("nan"))
         rows.append(row)
+    # Several architectures are compared with the best at once: Holm's correction keeps the chance
+    # of calling any equal pair different at alpha, however many architectures there are.
+    adjusted = holm([float(r["p_value"]) for r in rows])
+    for row, p in zip(rows, adjusted):
+        row["p_holm"] = round(p, 4) if np.isfinite(p) else p
+        row["significant"] = "unknown" if not np.isfinite(p) else ("yes" if p < alpha else "no")
     return pd.DataFrame(rows)
