@@ -6,6 +6,13 @@ values (a DataFrame or arrays, plus `origin`, the file name used in messages), n
 except `check_file` and `read_table`, which a plugin calls to read its file. Every problem is a
 DataError of one line that names the file. Nothing here writes anything.
 
+Rows in messages are data rows, counted from 1 without the header: "data row 31" is line 32 of a
+CSV with one header line. The count is the same for CSV, Parquet and a plugin's own DataFrame
+(line numbers are not: a quoted field may hold a line break, Parquet has none); it is the row's
+integer index label + 1 (`read_table` gives 0..n-1). An NPZ place is its numpy index, from 0.
+Numbers must fit float32, the prepared arrays' type: finite values beyond +-3.4e38 (inf once
+cast) and complex numbers (the imaginary part would vanish) are refused, naming the place.
+
 `labelled` is the argument a file source's `load(options, seed, *, labelled=True)` receives;
 pass it on. `seqpipe predict` reads new files with the training data source's own loader and
 `labelled=False`: a missing target/label column is then not an error (the RawData comes back with
@@ -20,24 +27,13 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from seqpipe.errors import DataError
-from seqpipe.specs import RawData, TaskName
+from seqpipe.specs import FLOAT32_MAX, RawData, TaskName, beyond_float32, check_file, data_row, time_order
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = [
-    "TableOptions",
-    "check_file",
-    "encode_labels",
-    "from_arrays",
-    "from_long",
-    "from_table",
-    "from_text",
-    "from_wide",
-    "read_table",
-    "require_columns",
-    "requested_tasks",
-]
+__all__ = ["TableOptions", "check_file", "encode_labels", "from_arrays", "from_long", "from_table", "from_text",
+           "from_wide", "read_table", "require_columns", "requested_tasks", "time_order"]
 
 
 def _unlabelled(column: str | None, present: Any, labelled: bool) -> bool:
@@ -53,14 +49,6 @@ def requested_tasks(task: str) -> tuple[str, ...]:
 
 def _no_targets(task: str) -> tuple[np.ndarray, TaskName]:
     return np.zeros(0, np.float32), "regression" if task == "regression" else "multiclass"
-
-
-def check_file(path: str | Path) -> Path:
-    """`path` as a Path, or a one-line DataError when it is not a file."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: file not found (set data.path to your data file)")
-    return path
 
 
 def read_table(path: str | Path, kind: str) -> pd.DataFrame:
@@ -90,10 +78,12 @@ def encode_labels(values: pd.Series, origin: str, column: str, *, labelled: bool
     """Class labels (any type) -> ids 0..k-1 in sorted order of their text, plus the names.
 
     Training data (`labelled=True`) needs two classes or more; new data for prediction may hold one.
+    A missing label is reported at its data row, read from `values.index` (see the module docstring).
     """
     missing = values.isna().to_numpy()
     if missing.any():
-        raise DataError(f"{origin}: missing label in column '{column}' at row {int(np.argmax(missing))}")
+        row = data_row(values.index, int(np.argmax(missing)))
+        raise DataError(f"{origin}: data row {row}: missing label in column '{column}'; every sequence needs a label")
     text = values.astype(str)
     names = sorted(text.unique().tolist())
     if len(names) < 2 and labelled:
@@ -107,10 +97,26 @@ def _numeric(df: pd.DataFrame, columns: list[str], origin: str) -> np.ndarray:
 
     for col in columns:
         if not pd.api.types.is_numeric_dtype(df[col]):
-            bad = df[col][pd.to_numeric(df[col], errors="coerce").isna() & df[col].notna()]
-            example = bad.iloc[0] if len(bad) else "?"
-            raise DataError(f"{origin}: column '{col}' is not numeric (e.g. {example!r} at row {bad.index[0] if len(bad) else '?'})")
+            bad = (pd.to_numeric(df[col], errors="coerce").isna() & df[col].notna()).to_numpy()
+            where = f"data row {data_row(df.index, int(np.argmax(bad)))}" if bad.any() else "?"
+            example = df[col].iloc[int(np.argmax(bad))] if bad.any() else "?"
+            raise DataError(f"{origin}: column '{col}' is not numeric (e.g. {example!r} at {where}); "
+                            "feature columns hold numbers")
+        _check_float32(df[col], origin, f"column '{col}'")
     return df[columns].to_numpy(np.float32)
+
+
+def _check_float32(values: pd.Series, origin: str, what: str) -> None:
+    """Refuse complex numbers and finite values float32 cannot hold, naming the first one's data row."""
+    import pandas as pd
+
+    if pd.api.types.is_complex_dtype(values):
+        raise DataError(f"{origin}: {what} holds complex numbers; store real numbers (e.g. real and imaginary parts "
+                        "as two columns)")
+    at = beyond_float32(values.to_numpy())
+    if at is not None:
+        raise DataError(f"{origin}: {what}, data row {data_row(values.index, at[0])}: {values.iloc[at[0]]:.6g} is "
+                        f"beyond float32 range (+-{FLOAT32_MAX:.3g}), the type of the prepared arrays; rescale the data")
 
 
 def _targets(values: pd.Series, task: str, origin: str, column: str,
@@ -121,6 +127,7 @@ def _targets(values: pd.Series, task: str, origin: str, column: str,
     if task == "regression":
         if not pd.api.types.is_numeric_dtype(values):
             raise DataError(f"{origin}: target column '{column}' is not numeric; use task: classification for labels")
+        _check_float32(values, origin, f"target column '{column}'")
         return values.to_numpy(np.float32), "regression", None
     ids, names = encode_labels(values, origin, column, labelled=labelled)
     return ids, "binary" if len(names) == 2 else "multiclass", names
@@ -136,21 +143,12 @@ def _split(values: pd.Series | None, origin: str, column: str | None) -> np.ndar
     return text
 
 
-def from_long(
-    df: pd.DataFrame,
-    *,
-    origin: str,
-    task: str,
-    id_column: str,
-    time_column: str | None,
-    feature_columns: list[str] | None,
-    target_column: str,
-    split_column: str | None = None,
-    labelled: bool,
-) -> RawData:
-    """Long form: one row per (sequence, step). Rows are grouped by `id_column` and ordered by
-    `time_column`; sequences may differ in length. The target is the value on a sequence's last
-    row (it should be constant per sequence). For `forecast`, each id is one series and
+def from_long(df: pd.DataFrame, *, origin: str, task: str, id_column: str, time_column: str | None,
+              feature_columns: list[str] | None, target_column: str, split_column: str | None = None,
+              labelled: bool) -> RawData:
+    """Long form: one row per (sequence, step). Rows are grouped by `id_column` (an empty id is
+    refused) and ordered by `time_column` as `time_order` says; sequences may differ in length.
+    The target is the value on a sequence's last row (it should be constant per sequence). For `forecast`, each id is one series and
     `target_column` is the feature being forecast. With `labelled=False` the target column may be
     missing (see the module docstring)."""
     import pandas as pd
@@ -166,8 +164,18 @@ def from_long(
         features = [target_column, *features]
     if not features:
         raise DataError(f"{origin}: no feature columns; columns found: {', '.join(map(str, df.columns))}")
+    df = df.reset_index(drop=True)  # the index is the data row - 1 from here on, through the sort below
+    empty = df[id_column].isna().to_numpy() | (df[id_column].astype(str).str.strip() == "").to_numpy()
+    if empty.any():
+        raise DataError(f"{origin}: data row {int(np.argmax(empty)) + 1}: empty id in column '{id_column}'; "
+                        "every row needs the id of its sequence")
     # stable sort: without a time column, rows keep the file's order within each sequence
-    df = df.sort_values([id_column] + ([time_column] if time_column else []), kind="stable")
+    if time_column:
+        order = time_order(df[time_column], origin, time_column)
+        df = df.sort_values([id_column, time_column], kind="stable",
+                            key=lambda col: order if col.name == time_column else col)
+    else:
+        df = df.sort_values([id_column], kind="stable")
     if time_column:
         repeated = df.duplicated([id_column, time_column]).to_numpy()
         if repeated.any():
@@ -183,7 +191,7 @@ def from_long(
     ids = [_plain(u) for u in uniques]
     split = None
     if split_column:
-        split = _split(df[split_column].iloc[ends - 1].reset_index(drop=True), origin, split_column)
+        split = _split(df[split_column].iloc[ends - 1], origin, split_column)
     description = {"file": origin, "format": "long", "sequences": len(sequences), "features": features}
     if task == "forecast":
         return RawData(sequences, np.zeros(0, np.float32), "forecast", "numeric", origin=origin, ids=ids,
@@ -193,29 +201,22 @@ def from_long(
         targets, concrete = _no_targets(task)
         return RawData(sequences, targets, concrete, "numeric", origin=origin, ids=ids, feature_names=features,
                        description=description)
-    last = df[target_column].iloc[ends - 1].reset_index(drop=True)
+    last = df[target_column].iloc[ends - 1]  # keeps each row's index: its data row - 1, for messages
     targets, concrete, names = _targets(last, task, origin, target_column, labelled)
     return RawData(sequences, targets, concrete, "numeric", class_names=names, split=split, origin=origin,
                    ids=ids, feature_names=features, description={**description, "classes": names})
 
 
-def from_wide(
-    df: pd.DataFrame,
-    *,
-    origin: str,
-    task: str,
-    id_column: str | None,
-    step_columns: list[str] | None,
-    target_column: str | None,
-    split_column: str | None = None,
-    labelled: bool,
-) -> RawData:
+def from_wide(df: pd.DataFrame, *, origin: str, task: str, id_column: str | None,
+              step_columns: list[str] | None, target_column: str | None, split_column: str | None = None,
+              labelled: bool) -> RawData:
     """Wide form: one row per sequence, one column per step (a single feature). Empty cells at
     the end of a row make that sequence shorter; an empty cell between values is a NaN. For
     `forecast` each row is one series and `target_column` is not used. With `labelled=False` the
     target column may be missing."""
     if df.empty:
         raise DataError(f"{origin}: no rows")
+    df = df.reset_index(drop=True)  # position = data row - 1, for messages
     if task != "forecast" and target_column is None:
         raise DataError(f"{origin}: wide form needs a target_column for task {task}")
     unlabelled = task != "forecast" and _unlabelled(target_column, df.columns, labelled)
@@ -229,14 +230,15 @@ def from_wide(
     # trailing empty cells end a shorter sequence
     present = ~np.isnan(values)
     lengths = np.where(present.any(axis=1), values.shape[1] - np.argmax(present[:, ::-1], axis=1), 0)
-    ids = [_plain(v) for v in df[id_column]] if id_column else [int(i) for i in range(len(df))]
+    ids = [_plain(v) for v in df[id_column]] if id_column else [f"data row {i + 1}" for i in range(len(df))]
     if id_column and df[id_column].duplicated().any():
         row = int(np.argmax(df[id_column].duplicated().to_numpy()))
-        raise DataError(f"{origin}: duplicate id {ids[row]!r} in column '{id_column}' (row {row}); "
+        raise DataError(f"{origin}: data row {row + 1}: duplicate id {ids[row]!r} in column '{id_column}'; "
                         "wide form has one row per sequence")
     if (lengths == 0).any():
         row = int(np.argmax(lengths == 0))
-        raise DataError(f"{origin}: sequence {ids[row]!r} (row {row}) has no values")
+        raise DataError(f"{origin}: data row {row + 1}: sequence {ids[row]!r} has no values; give each row one value "
+                        "or more")
     ragged = bool((lengths != values.shape[1]).any())
     sequences: Any = [values[i, : lengths[i], None] for i in range(len(values))] if ragged else values[..., None]
     split = _split(df[split_column], origin, split_column) if split_column else None
@@ -255,20 +257,13 @@ def from_wide(
                    ids=ids, feature_names=["value"], description={**description, "classes": names})
 
 
-def from_text(
-    df: pd.DataFrame,
-    *,
-    origin: str,
-    task: str,
-    text_column: str,
-    label_column: str | None,
-    split_column: str | None = None,
-    labelled: bool,
-) -> RawData:
+def from_text(df: pd.DataFrame, *, origin: str, task: str, text_column: str, label_column: str | None,
+              split_column: str | None = None, labelled: bool) -> RawData:
     """Text rows; the core tokenizes them (TextVectorization fit on the training split). With
     `labelled=False` the label column may be missing."""
     if df.empty:
         raise DataError(f"{origin}: no rows")
+    df = df.reset_index(drop=True)  # position = data row - 1, for messages
     unlabelled = task != "next_token" and _unlabelled(label_column, df.columns, labelled)
     require_columns(df, [text_column, split_column, label_column if task != "next_token" and not unlabelled else None],
                     origin)
@@ -276,11 +271,11 @@ def from_text(
     empty = texts.isna().to_numpy() | (texts.astype(str).str.strip() == "").to_numpy()
     if empty.any():
         row = int(np.argmax(empty))
-        raise DataError(f"{origin}: empty text in column '{text_column}' at row {row}")
+        raise DataError(f"{origin}: data row {row + 1}: empty text in column '{text_column}'; every row needs a text")
     split = _split(df[split_column], origin, split_column) if split_column else None
     description = {"file": origin, "format": "text", "rows": len(df)}
     sequences = texts.astype(str).tolist()
-    ids = [f"row {i}" for i in range(len(df))]
+    ids = [f"data row {i + 1}" for i in range(len(df))]
     if task == "next_token":
         return RawData(sequences, np.zeros(len(df), np.int32), "next_token", "text", split=split, origin=origin,
                        ids=ids, description=description)
@@ -324,6 +319,13 @@ def from_arrays(
             )
         if x.ndim not in (2, 3):
             raise DataError(f"{origin}: '{xk}' must be (n, timesteps) or (n, timesteps, features), got shape {x.shape}")
+        if 0 in x.shape[1:]:
+            what = "no steps" if x.shape[1] == 0 else "no features"
+            raise DataError(f"{origin}: array '{xk}' has shape {x.shape}: {what}; each sequence needs at least one "
+                            "step of at least one feature")
+        _check_array(x, origin, xk)
+        if not unlabelled and np.iscomplexobj(y):
+            raise DataError(f"{origin}: array '{yk}' holds complex numbers (dtype {y.dtype}); store real targets")
         if y.ndim != 1 or len(y) != len(x):
             raise DataError(f"{origin}: '{yk}' must be 1-D with one target per sequence: shape {y.shape} for {len(x)} sequences")
         xs.append(x)
@@ -345,6 +347,17 @@ def from_arrays(
         split=np.asarray(split) if parts[0] is not None else None, origin=origin,
         description={"file": origin, "format": "npz", "sequences": int(len(x)), "official_split": parts[0] is not None},
     )
+
+
+def _check_array(x: np.ndarray, origin: str, key: str) -> None:
+    """Refuse complex arrays and finite values float32 cannot hold, naming the first one's index."""
+    if np.iscomplexobj(x):
+        raise DataError(f"{origin}: array '{key}' holds complex numbers (dtype {x.dtype}); store real numbers "
+                        "(e.g. real and imaginary parts as two features)")
+    at = beyond_float32(x)
+    if at is not None:
+        raise DataError(f"{origin}: array '{key}' at {list(at)}: {float(x[at]):.6g} is beyond float32 range "
+                        f"(+-{FLOAT32_MAX:.3g}), the type of the prepared arrays; rescale the data")
 
 
 class TableOptions(BaseModel):

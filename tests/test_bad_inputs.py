@@ -31,10 +31,14 @@ BASE["train"]["batch_size"] = 8
 # --- data files ---------------------------------------------------------------------------
 
 
-def _long_csv(n: int = 30, classes: int = 2) -> str:
+def _long_csv(n: int = 30, classes: int = 2, label: Callable[[int], object] | None = None,
+              x: Callable[[int, int], object] | None = None) -> str:
+    """A long CSV of `n` sequences of 8 steps; sequence `sid` is labelled `label(sid)` (default
+    sid % classes) and its step `t` holds `x(sid, t)`. Data row 8 * sid + t + 1 is (sid, t)."""
     rows = ["id,time,x,target"]
     for sid in range(n):
-        rows += [f"s{sid},{t},{(sid * 7 + t) % 5 * 0.5},{sid % classes}" for t in range(8)]
+        rows += [f"s{sid},{t},{x(sid, t) if x else (sid * 7 + t) % 5 * 0.5},{label(sid) if label else sid % classes}"
+                 for t in range(8)]
     return "\n".join(rows) + "\n"
 
 
@@ -242,7 +246,7 @@ CASES = [
     ("long-list-summarised", {"seed": list(range(50_000))}, {}, VALIDATE, "seed: input should be a valid integer, got a list of 50000 items"),
     # data files
     ("csv-missing", data(CSV), {}, PREPARE, "in.csv: file not found"),
-    ("csv-is-a-directory", data(CSV), {"in.csv/x": b""}, PREPARE, "in.csv: file not found"),
+    ("csv-is-a-directory", data(CSV), {"in.csv/x": b""}, PREPARE, "in.csv: is a directory, not a data file"),
     ("csv-empty", data(CSV), {"in.csv": b""}, PREPARE, "in.csv: cannot read as csv"),
     ("csv-header-only", data(CSV), {"in.csv": "id,time,x,target\n"}, PREPARE, "in.csv: no rows"),
     ("csv-utf16", data(CSV), {"in.csv": _long_csv().encode("utf-16")}, PREPARE, "in.csv"),
@@ -258,7 +262,8 @@ CASES = [
     ("csv-missing-target", data({**CSV, "options": {**CSV["options"], "target_column": "label"}}), {"in.csv": _long_csv()},
      PREPARE, "in.csv: column 'label' not found"),
     ("wide-duplicate-ids", data({**CSV, "options": {"format": "wide", "task": "classification", "target_column": "label"}}),
-     {"in.csv": "id,label,t0,t1,t2,t3\n" + "".join(f"r{i % 19},{i % 2},{i},1,2,3\n" for i in range(24))}, PREPARE, "in.csv: duplicate id"),
+     {"in.csv": "id,label,t0,t1,t2,t3\n" + "".join(f"r{i % 19},{i % 2},{i},1,2,3\n" for i in range(24))}, PREPARE,
+     "in.csv: data row 20: duplicate id 'r0'"),
     ("parquet-corrupt", data(PARQUET), {"in.parquet": b"PAR1 this is not parquet"}, PREPARE, "in.parquet: cannot read as parquet"),
     ("parquet-empty", data(PARQUET), {"in.parquet": _parquet(pd.DataFrame({"id": [], "time": [], "x": [], "target": []}))}, PREPARE,
      "in.parquet: no rows"),
@@ -268,7 +273,52 @@ CASES = [
     ("npz-missing-y", data(NPZ), {"in.npz": _npz(X=GOOD_X)}, PREPARE, "in.npz"),
     ("npz-length-mismatch", data(NPZ), {"in.npz": _npz(X=GOOD_X, y=GOOD_Y[:5])}, PREPARE, "in.npz"),
     ("npz-strings", data(NPZ), {"in.npz": _npz(X=np.array([["a", "b"]] * 20), y=GOOD_Y)}, PREPARE, "in.npz"),
-    ("text-empty-row", data(TEXT), {"in.csv": "text,label\n" + "good day,1\nbad day,0\n" * 10 + ",1\n"}, PREPARE, "in.csv: empty text"),
+    ("text-empty-row", data(TEXT), {"in.csv": "text,label\n" + "good day,1\nbad day,0\n" * 10 + ",1\n"}, PREPARE, "in.csv: data row 21: empty text in column 'text'"),
+    # --- data values and data files (issue 16)
+    ("pad-value-nan", _text("pad_value: 0.0", "pad_value: .nan"), {}, VALIDATE,
+     "params.yaml: data.pad_value: must be a finite number within +-3.4e+38 (the prepared arrays are float32), got nan"),
+    ("pad-value-beyond-float32", {"data": {"pad_value": 1e39}}, {}, PREPARE, "data.pad_value: must be a finite number"),
+    ("fill-value-inf", _text("fill_value: 0.0", "fill_value: .inf"), {}, PREPARE,
+     "params.yaml: data.fill_value: must be a finite number within +-3.4e+38"),
+    ("csv-value-beyond-float32", data(CSV), {"in.csv": _with_x(_long_csv(), "s3,1", "1e39")}, PREPARE,
+     "in.csv: column 'x', data row 26: 1e+39 is beyond float32 range (+-3.4e+38), the type of the prepared arrays; "
+     "rescale the data"),
+    ("csv-target-beyond-float32", data(CSV_REGRESSION), {"in.csv": _long_csv(label=lambda sid: "1e300" if sid == 2 else sid)},
+     PREPARE, "in.csv: target column 'target', data row 24: 1e+300 is beyond float32 range"),
+    ("csv-scaling-overflows", data(CSV), {"in.csv": _long_csv(x=lambda sid, t: "3.3e38" if (sid, t) == (4, 2) else "-3.3e38")},
+     PREPARE, "standardising it (data.scale: true) overflowed float32; rescale the data"),
+    ("npz-no-features", data(NPZ), {"in.npz": _npz(X=np.zeros((30, 6, 0)), y=np.arange(30) % 2)}, PREPARE,
+     "in.npz: array 'X' has shape (30, 6, 0): no features; each sequence needs at least one step of at least one feature"),
+    ("npz-complex", data(NPZ), {"in.npz": _npz(X=GOOD_X + 1j, y=GOOD_Y)}, PREPARE,
+     "in.npz: array 'X' holds complex numbers (dtype complex64); store real numbers"),
+    ("npz-beyond-float32", data(NPZ), {"in.npz": _npz(X=np.where(np.arange(120).reshape(20, 6, 1) == 19, 1e39, 1.0), y=GOOD_Y)},
+     PREPARE, "in.npz: array 'X' at [3, 1, 0]: 1e+39 is beyond float32 range"),
+    ("csv-empty-id", data(CSV), {"in.csv": _long_csv() + ",0,0.5,1\n"}, PREPARE,
+     "in.csv: data row 241: empty id in column 'id'; every row needs the id of its sequence"),
+    ("csv-empty-time", data(CSV), {"in.csv": _long_csv().replace("s5,3,", "s5,,")}, PREPARE,
+     "in.csv: data row 44: empty time in column 'time'"),
+    ("csv-missing-label-row", data(CSV), {"in.csv": _long_csv(label=lambda sid: "" if sid == 3 else sid % 2)}, PREPARE,
+     "in.csv: data row 32: missing label in column 'target'"),
+    ("wide-missing-label-row", data({**CSV, "options": {"format": "wide", "task": "classification", "target_column": "label"}}),
+     {"in.csv": "id,label,t0,t1\n" + "".join(f"r{i},{'' if i == 30 else i % 2},{i},1\n" for i in range(40))}, PREPARE,
+     "in.csv: data row 31: missing label in column 'label'"),
+    ("csv-class-of-one", data(CSV), {"in.csv": _long_csv(label=lambda sid: "rare" if sid == 7 else "common")}, PREPARE,
+     "in.csv: cannot split 30 sequences into train/val/test (data.split.test 0.15, data.split.val 0.15): class 'rare' "
+     "has 1 sequence (class counts 'common': 29, 'rare': 1); a stratified split needs at least 3 of each class"),
+    ("csv-test-split-below-classes", data(CSV), {"in.csv": _long_csv(n=16, classes=4)}, PREPARE,
+     "in.csv: cannot split 16 sequences into train/val/test (data.split.test 0.15, data.split.val 0.15): data.split.test "
+     "0.15 of 16 sequences is 3, fewer than the 4 classes (class counts '0': 4, '1': 4, '2': 4, '3': 4); raise "
+     "data.split.test to at least 0.25 or add data"),
+    ("predict-input-nan", {}, {**FAKE_MODEL, "new.npy": _npy(np.where(np.arange(60).reshape(5, 6, 2) == 15, np.nan, 0.5))},
+     PREDICT + ["--input", "new.npy"], "new.npy: sequence 1, step 1, feature 1: NaN/inf value; the model needs finite numbers"),
+    ("predict-input-beyond-float32", {}, {**FAKE_MODEL, "new.npy": _npy(np.full((2, 6, 2), 1e39))},
+     PREDICT + ["--input", "new.npy"], "new.npy: sequence 0, step 0, feature 0: 1e+39 is beyond float32 range"),
+    ("predict-input-empty", {}, {**FAKE_MODEL, "new.npy": _npy(np.zeros((0, 6, 2)))}, PREDICT + ["--input", "new.npy"],
+     "new.npy: no sequences to predict; give at least one"),
+    ("predict-input-wrong-features", {}, {**FAKE_MODEL, "new.npy": _npy(np.zeros((3, 6, 5)))}, PREDICT + ["--input", "new.npy"],
+     "new.npy: inputs have [5] features per step; the model was trained on 2"),
+    ("predict-input-a-directory", {}, {**FAKE_MODEL, "new.npy/x": b""}, PREDICT + ["--input", "new.npy"],
+     "new.npy: is a directory, not a data file (set --input to your data file)"),
     # plugins
     ("dataset-load-raises", {"data": {"source": "fragile", "options": {}}}, {}, PREPARE,
      "dataset 'fragile': load() raised OSError: disk on fire", [_dataset_plugin("fragile", _loader_raises)]),
@@ -519,3 +569,93 @@ def test_dvc_set_param_writes_values_the_strict_schema_accepts(tmp_path):
     params = params_mod.load(path)
     assert (params.seed, params.train.jit_compile, params.train.learning_rate) == (3, True, 1.0)
     assert params_mod.read_yaml(path)["models"]["lstm"]["units"] == 8
+
+
+# --- data values and data files (issue 16): what a CASES row cannot set up ---------------------
+
+
+def test_a_fifo_is_named_as_not_a_regular_file_without_blocking(tmp_path):
+    import os
+
+    from seqpipe.errors import DataError
+    from seqpipe.tables import read_table
+
+    fifo = tmp_path / "in.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(DataError, match=r"in.csv: is not a regular file \(a FIFO, socket or device\)"):
+        read_table(fifo, "csv")  # a plain open() would wait for a writer forever
+
+
+def test_an_unreadable_file_is_named_as_unreadable(tmp_path, monkeypatch):
+    import os
+
+    from seqpipe.errors import DataError
+    from seqpipe.tables import check_file
+
+    path = tmp_path / "in.csv"
+    path.write_text("id,time,x,target\n")
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: False if str(p) == str(path) else real(p, mode))  # root reads all
+    with pytest.raises(DataError, match="in.csv: cannot be read: permission denied"):
+        check_file(path)
+
+
+@pytest.mark.parametrize(("times", "expected"), [
+    ([f"t{i}" for i in (11, 2, 0, 10, 1)], ["t0", "t1", "t2", "t10", "t11"]),  # natural order, not t10 < t2
+    (["step 10", "step 9", "step 1"], ["step 1", "step 9", "step 10"]),
+    (["2024-01-10", "2023-12-31", "2024-01-02"], ["2023-12-31", "2024-01-02", "2024-01-10"]),
+    (["01/10/2024", "12/31/2023", "02/01/2024"], ["12/31/2023", "01/10/2024", "02/01/2024"]),  # as dates, month first
+    ([10, 9, 100], [9, 10, 100]),
+])
+def test_times_order_as_times_not_as_text(times, expected):
+    from seqpipe.tables import from_long
+
+    df = pd.DataFrame({"id": ["a"] * len(times), "time": times, "x": np.arange(len(times), dtype=float),
+                       "target": [1.0] * len(times)})  # x: each row's place in the file
+    raw = from_long(df, origin="in.csv", task="regression", id_column="id", time_column="time", feature_columns=["x"],
+                    target_column="target", labelled=True)
+    order = [df["time"].tolist().index(t) for t in expected]
+    assert raw.sequences[0][:, 0].tolist() == df["x"].to_numpy(np.float32)[order].tolist()
+
+
+def test_a_sequence_ordered_by_text_times_is_read_in_time_order(tmp_path):
+    """t0..t11 as text: t10 and t11 once landed between t1 and t2."""
+    from seqpipe.tables import TableOptions, from_table, read_table
+
+    rows = "id,time,x,target\n" + "".join(f"a,t{t},{t},1\n" for t in range(12))
+    (tmp_path / "in.csv").write_text(rows)
+    raw = from_table(read_table(tmp_path / "in.csv", "csv"), TableOptions(path="in.csv"), labelled=True)
+    assert raw.sequences[0][:, 0].tolist() == list(range(12))
+
+
+def test_prepare_checks_pad_and_fill_values_given_directly():
+    from seqpipe.data.shaping import prepare
+    from seqpipe.errors import DataError
+
+    raw = RawData(np.ones((20, 4, 1), np.float32), np.arange(20) % 2, "binary", "numeric")
+    for kwargs, key in (({"pad_value": float("nan")}, "data.pad_value"), ({"fill_value": 1e39}, "data.fill_value")):
+        with pytest.raises(DataError, match=f"{key}: .* is not a finite float32 number"):
+            prepare(raw, val=0.2, test=0.2, seed=0, **kwargs)
+
+
+def test_a_plugins_float64_values_beyond_float32_are_named_not_called_inf():
+    from seqpipe.data.shaping import prepare
+    from seqpipe.errors import DataError
+
+    x = np.ones((20, 4, 1))
+    x[5, 2, 0] = 1e39
+    raw = RawData(list(x), np.arange(20) % 2, "binary", "numeric", origin="mine.bin", ids=[f"q{i}" for i in range(20)])
+    with pytest.raises(DataError, match=r"mine.bin: sequence 'q5', step 2, feature 0: 1e\+39 is beyond float32 range"):
+        prepare(raw, val=0.2, test=0.2, seed=0, nan_policy="fill")
+
+
+def test_a_forecast_that_overflows_when_scaled_is_refused():
+    from seqpipe.config.params import WindowParams
+    from seqpipe.data.shaping import prepare
+    from seqpipe.errors import DataError
+
+    series = np.full((60, 1), -3.3e38, np.float32)
+    series[-5] = 3.3e38  # in the test range, beyond what the train statistics can standardise
+    raw = RawData([series], np.zeros(0, np.float32), "forecast", "numeric", origin="in.csv", ids=["a"])
+    with pytest.raises(DataError, match=r"in.csv: a window of sequence 'a' \(X_test row \d+\): standardising it"):
+        prepare(raw, val=0.2, test=0.2, seed=0, window=WindowParams(lookback=8))

@@ -226,7 +226,7 @@ def _csv(tmp_path, text: str, name="data.csv"):
         (
             lambda p: _csv(p, "id,time,x,target\n1,0,1.0,1\n1,1,abc,1\n"),
             {},
-            "column 'x' is not numeric (e.g. 'abc' at row 1)",
+            "column 'x' is not numeric (e.g. 'abc' at data row 2)",
         ),
     ],
 )
@@ -264,7 +264,7 @@ def test_one_class_and_empty_text_are_refused(tmp_path):
     with pytest.raises(DataError, match="one.csv: column 'label' has only one class"):
         _load("text", path=one)
     empty = _csv(tmp_path, 'text,label\nhello there,a\n"  ",b\n', "empty.csv")
-    with pytest.raises(DataError, match="empty.csv: empty text in column 'text' at row 1"):
+    with pytest.raises(DataError, match="empty.csv: data row 2: empty text in column 'text'"):
         _load("text", path=empty)
 
 

@@ -6,6 +6,7 @@ Errors name the dotted key, the value and what is allowed, in one line. Reading 
 """
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any, Literal
 
@@ -68,6 +69,20 @@ class DataParams(Strict):
     fill_value: float = Field(0.0, description="replacement for NaN/inf with nan_policy fill")
     window: WindowParams = Field(default_factory=WindowParams)
     text: TextParams = Field(default_factory=TextParams)
+
+    @field_validator("pad_value", "fill_value")
+    @classmethod
+    def _fits_float32(cls, value: float) -> float:
+        """Both are written into the float32 arrays: NaN, inf or a value beyond float32 would be too."""
+        from pydantic_core import PydanticCustomError
+
+        from seqpipe.specs import FLOAT32_MAX
+
+        if not math.isfinite(value) or abs(value) > FLOAT32_MAX:
+            raise PydanticCustomError(
+                "float32", f"must be a finite number within +-{FLOAT32_MAX:.3g} (the prepared arrays are float32)"
+            )
+        return value
 
 
 class TrainParams(Strict):

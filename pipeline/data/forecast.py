@@ -8,6 +8,7 @@ from sklearn.preprocessing import StandardScaler
 
 from seqpipe import progress as progress_module
 from seqpipe.config.params import WindowParams
+from seqpipe.data.cleaning import check_finite_outputs
 from seqpipe.data.naming import origin_prefix, sequence_name
 from seqpipe.data.prepared import Prepared
 from seqpipe.data.scaling import apply_scaler
@@ -63,7 +64,8 @@ def prepare_forecast(
     bounds = []
     xs: dict[str, list[np.ndarray]] = {s: [] for s in SPLITS}
     ys: dict[str, list[np.ndarray]] = {s: [] for s in SPLITS}
-    for s in series:
+    origins: dict[str, list[int]] = {s: [] for s in SPLITS}  # the series each window comes from, for messages
+    for i, s in enumerate(series):
         t = len(s)
         t_train, t_val = int(t * (1.0 - val - test)), int(t * (1.0 - test))
         bounds.append(t_train)
@@ -73,6 +75,7 @@ def prepare_forecast(
                 if start >= lo and start + horizon <= hi:
                     xs[split].append(s[start - lookback : start])
                     ys[split].append(s[start : start + horizon, f])
+                    origins[split].append(i)
     for split in SPLITS:
         if not xs[split]:
             raise DataError(
@@ -95,6 +98,8 @@ def prepare_forecast(
         for split in SPLITS:
             arrays[f"X_{split}"] = apply_scaler(scaler, arrays[f"X_{split}"])
         scaler_stats = ScalerSpec(mean=scaler.mean_.tolist(), scale=scaler.scale_.tolist())
+    names = {split: (lambda row, at=origins[split]: f"a window of {sequence_name(raw, at[row])}") for split in SPLITS}
+    check_finite_outputs(raw, arrays, names, scaled=scale)
     sizes = {s: int(len(arrays[f"y_{s}"])) for s in SPLITS}
     spec = PreparedSpec(
         task="forecast",

@@ -23,7 +23,8 @@ from seqpipe.data.padding import pad, padding_positions
 from seqpipe.data.spec import PreparedSpec
 from seqpipe.data.text import vectorize
 from seqpipe.errors import DataError
-from seqpipe.specs import RawData
+from seqpipe.specs import FLOAT32_MAX, RawData
+from seqpipe.tables import check_file
 
 # --- loaders: path -> raw sequences (array (n, steps[, features]) or list of 1-D/2-D arrays) -----
 
@@ -65,9 +66,7 @@ class Inputs:
 
 def load_input(path: str | Path) -> Any:
     """Raw sequences from a .npy/.npz array file."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: file not found")
+    path = check_file(path, setting="--input")
     loader = LOADERS.get(path.suffix.lower())
     if loader is None:
         raise DataError(f"{path}: unsupported input format '{path.suffix}'; supported: {', '.join(sorted(LOADERS))} "
@@ -87,13 +86,11 @@ def read_input(path: str | Path, source: Any, source_path: str, spec: PreparedSp
     layout and text are understood the same way; its target column is optional. `.npy` arrays,
     and `.npz` arrays for sources that do not read .npz, are sequences as they are.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: file not found")
+    path = check_file(path, setting="--input")
     suffix = path.suffix.lower()
     same_format = source.dataset.reads_path and suffix == Path(source_path).suffix.lower()
     if suffix in LOADERS and not same_format:
-        return Inputs(preprocess(load_input(path), spec))
+        return Inputs(preprocess(load_input(path), spec, origin=str(path)))
     if not source.dataset.reads_path:
         raise DataError(f"{path}: unsupported input format '{path.suffix}'; the training data source "
                         f"'{source.name}' is not a file, so give .npy/.npz arrays or use --split")
@@ -119,7 +116,7 @@ def from_raw(raw: RawData, spec: PreparedSpec, vocabulary: list[str] | None, tex
     task = tasks.get(spec.task)
     if task.continues_sequence:
         sequences = _last_contexts(raw, sequences, spec.timesteps, whole_window=spec.forecast is not None)
-    x = preprocess(sequences, spec)
+    x = preprocess(sequences, spec, origin=raw.origin, ids=raw.ids)
     y_true = None
     if len(raw.targets) == len(x) and not task.continues_sequence:
         y_true = _targets_as_trained(raw, spec)
@@ -154,8 +151,14 @@ def _targets_as_trained(raw: RawData, spec: PreparedSpec) -> np.ndarray:
 # --- preprocessing from spec.json ----------------------------------------------------------------
 
 
-def preprocess(sequences: Any, spec: PreparedSpec) -> np.ndarray:
-    """Raw sequences -> the model's input, with the padding and scaling recorded at prepare time."""
+def preprocess(sequences: Any, spec: PreparedSpec, origin: str | None = None, ids: list[Any] | None = None) -> np.ndarray:
+    """Raw sequences -> the model's input, with the padding and scaling recorded at prepare time.
+
+    Refused, naming `origin` (the file) and the sequence (its id from `ids`, else its index): no
+    sequences, a wrong number of features, and values that are NaN/inf or beyond float32, before
+    or after scaling (a model's output on them would be NaN; prepare's data.nan_policy is for
+    training data, so predict does not drop or fill)."""
+    where = f"{origin}: " if origin else ""
     tokens = spec.tokens
     padding = spec.padding
     maxlen = spec.timesteps
@@ -163,13 +166,17 @@ def preprocess(sequences: Any, spec: PreparedSpec) -> np.ndarray:
     if isinstance(seqs, np.ndarray) and not tokens and seqs.ndim == 2:
         seqs = seqs[..., None]
     if isinstance(seqs, np.ndarray) and tokens and seqs.ndim != 2:
-        raise DataError(f"token inputs must be (sequences, steps) integer ids, got shape {seqs.shape}")
+        raise DataError(f"{where}token inputs must be (sequences, steps) integer ids, got shape {seqs.shape}")
     n = len(seqs)
+    if n == 0:
+        raise DataError(f"{where}no sequences to predict; give at least one")
     lengths = np.fromiter((len(s) for s in seqs), dtype=np.int64, count=n)
     if not tokens:
         features = {np.asarray(s).shape[-1] for s in seqs}
         if features and features != {spec.features}:
-            raise DataError(f"inputs have {sorted(features)} features per step; the model was trained on {spec.features}")
+            raise DataError(f"{where}inputs have {sorted(features)} features per step; the model was trained on "
+                            f"{spec.features}")
+        _check_values(seqs, where, ids, "")
     dtype = "int32" if tokens else "float32"
     if isinstance(seqs, np.ndarray) and seqs.shape[1] == maxlen:
         x = seqs.astype(dtype)
@@ -178,12 +185,40 @@ def preprocess(sequences: Any, spec: PreparedSpec) -> np.ndarray:
     if tokens:
         vocab = spec.vocab_size
         if vocab and x.size and (x.max() >= vocab or x.min() < 0):
-            raise DataError(f"token ids must be in [0, {vocab - 1}] (the training vocabulary), got {x.min()}..{x.max()}")
+            raise DataError(f"{where}token ids must be in [0, {vocab - 1}] (the training vocabulary), "
+                            f"got {x.min()}..{x.max()}")
         return x
     if spec.scaler:
         real = ~padding_positions(lengths, maxlen, padding.side)
         mean = np.asarray(spec.scaler.mean, dtype=np.float64)
         scale = np.asarray(spec.scaler.scale, dtype=np.float64)
-        x = ((x - mean) / scale).astype(np.float32)
+        with np.errstate(over="ignore"):
+            x = ((x - mean) / scale).astype(np.float32)
         x[~real] = padding.value  # as prepare left them: exactly the padding value, for the mask
+        _check_values(x, where, ids, " after scaling with the training statistics")
     return x
+
+
+def _check_values(seqs: Any, where: str, ids: list[Any] | None, stage: str) -> None:
+    """Refuse complex values and the first NaN/inf or beyond-float32 one, naming its sequence, step
+    and feature (`stage` says when it was found)."""
+    dense = isinstance(seqs, np.ndarray)
+    for i, item in enumerate([seqs] if dense else seqs):
+        array = np.asarray(item)
+        if array.dtype.kind == "c":
+            raise DataError(f"{where}inputs hold complex numbers (dtype {array.dtype}); give real numbers")
+        if array.dtype.kind != "f":
+            continue  # ints and bools are always finite
+        with np.errstate(invalid="ignore"):
+            bad = ~np.isfinite(array) | (np.abs(array) > FLOAT32_MAX)
+        if not bad.any():
+            continue
+        at = tuple(int(j) for j in np.argwhere(bad)[0])
+        value = float(array[at])
+        at = at if dense else (i, *at)
+        if array.ndim == (2 if dense else 1):
+            at = (*at, 0)  # one feature per step
+        name = f"sequence {ids[at[0]]!r}" if ids is not None and at[0] < len(ids) else f"sequence {at[0]}"
+        what = "NaN/inf value" if not np.isfinite(value) else f"{value:.6g} is beyond float32 range"
+        raise DataError(f"{where}{name}, step {at[1]}, feature {at[2]}: {what}{stage}; the model needs finite "
+                        f"numbers within +-{FLOAT32_MAX:.3g}: fix or drop the sequence, or rescale the data")

@@ -30,8 +30,9 @@ def apply_scaler(scaler: StandardScaler, x: np.ndarray, padded: np.ndarray | Non
     scale = scaler.scale_.astype(np.float32)
     for start in range(0, len(x), CHUNK):
         chunk = x[start : start + CHUNK]
-        chunk -= mean
-        chunk /= scale
+        with np.errstate(over="ignore"):  # values near the float32 limit: prepare names them after scaling
+            chunk -= mean
+            chunk /= scale
         if padded is not None:
             chunk[padded[start : start + CHUNK]] = value
     return x

@@ -14,7 +14,7 @@ import numpy as np
 from seqpipe import progress as progress_module
 from seqpipe import tasks
 from seqpipe.config.params import TextParams, WindowParams
-from seqpipe.data.cleaning import clean_values
+from seqpipe.data.cleaning import check_finite_outputs, check_setting, clean_values
 from seqpipe.data.forecast import prepare_forecast
 from seqpipe.data.naming import origin_prefix, sequence_name
 from seqpipe.data.padding import choose_maxlen, pad, padding_positions
@@ -58,6 +58,7 @@ def prepare(
             f"{origin_prefix(raw)}task 'next_token' needs token or text inputs, got numeric series; "
             "use task regression or forecast for numbers"
         )
+    check_setting("data.pad_value", pad_value)  # before any work: it is written into the arrays
     progress("cleaning")
     raw = clean_values(raw, nan_policy, fill_value)
     if raw.task == "forecast":
@@ -79,9 +80,10 @@ def prepare(
             )
     progress("splitting")
     if raw.split is not None:
-        parts = official_split_indices(raw.split, targets, raw.task, val, seed)
+        parts = official_split_indices(raw.split, targets, raw.task, val, seed, origin=raw.origin,
+                                       class_names=raw.class_names)
     else:
-        parts = split_indices(targets, raw.task, val, test, seed)
+        parts = split_indices(targets, raw.task, val, test, seed, origin=raw.origin, class_names=raw.class_names)
 
     vocabulary = None
     input_kind: InputKindPrepared = "numeric" if raw.input_kind == "numeric" else "tokens"  # text: tokenized below
@@ -117,11 +119,14 @@ def prepare(
         for split, idx in parts.items()
     }
     targets_by_split = {split: targets[idx] for split, idx in parts.items()}
-    return _pad_and_pack(
+    prepared = _pad_and_pack(
         raw, seqs_by_split, targets_by_split, input_kind, vocab_size, vocabulary,
         maxlen=maxlen, maxlen_percentile=maxlen_percentile, padding=padding, truncating=truncating,
         pad_value=pad_value, scale=scale, official=raw.split is not None, progress=progress,
     )
+    names = {split: (lambda row, idx=idx: sequence_name(raw, int(idx[row]))) for split, idx in parts.items()}
+    check_finite_outputs(raw, prepared.arrays, names, scaled=scale and input_kind == "numeric")
+    return prepared
 
 
 def _pad_and_pack(
