@@ -26,8 +26,9 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from seqpipe.data_files import FLOAT32_MAX, beyond_float32, check_file, data_row, time_order
 from seqpipe.errors import DataError
-from seqpipe.specs import FLOAT32_MAX, RawData, TaskName, beyond_float32, check_file, data_row, time_order
+from seqpipe.specs import RawData, TaskName
 
 if TYPE_CHECKING:
     import pandas as pd

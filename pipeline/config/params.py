@@ -76,7 +76,7 @@ class DataParams(Strict):
         """Both are written into the float32 arrays: NaN, inf or a value beyond float32 would be too."""
         from pydantic_core import PydanticCustomError
 
-        from seqpipe.specs import FLOAT32_MAX
+        from seqpipe.data_files import FLOAT32_MAX
 
         if not math.isfinite(value) or abs(value) > FLOAT32_MAX:
             raise PydanticCustomError(

@@ -7,8 +7,9 @@ import numpy as np
 
 from seqpipe.data.naming import origin_prefix, sequence_name
 from seqpipe.data.scaling import CHUNK
+from seqpipe.data_files import FLOAT32_MAX, beyond_float32
 from seqpipe.errors import DataError
-from seqpipe.specs import FLOAT32_MAX, RawData, beyond_float32
+from seqpipe.specs import RawData
 
 
 def first_bad(array: np.ndarray) -> tuple[int, ...] | None:

@@ -22,8 +22,9 @@ from seqpipe.config.params import TextParams
 from seqpipe.data.padding import pad, padding_positions
 from seqpipe.data.spec import PreparedSpec
 from seqpipe.data.text import vectorize
+from seqpipe.data_files import FLOAT32_MAX
 from seqpipe.errors import DataError
-from seqpipe.specs import FLOAT32_MAX, RawData
+from seqpipe.specs import RawData
 from seqpipe.tables import check_file
 
 # --- loaders: path -> raw sequences (array (n, steps[, features]) or list of 1-D/2-D arrays) -----
