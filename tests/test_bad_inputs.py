@@ -712,10 +712,10 @@ def test_a_permission_error_in_an_atomic_write_names_the_real_path(tmp_path):
     from seqpipe import atomic
     from seqpipe.errors import OutputError
 
-    with pytest.raises(OutputError, match=r"/out/sources/lstm.json: cannot write: Permission denied"):
-        with atomic.atomic_path(tmp_path / "out" / "sources") as tmp:
-            tmp.mkdir(parents=True)
-            raise PermissionError(13, "Permission denied", str(tmp / "lstm.json"))
+    with (pytest.raises(OutputError, match=r"/out/sources/lstm.json: cannot write: Permission denied"),
+          atomic.atomic_path(tmp_path / "out" / "sources") as tmp):
+        tmp.mkdir(parents=True)
+        raise PermissionError(13, "Permission denied", str(tmp / "lstm.json"))
     assert not (tmp_path / "out" / "sources").exists()
 
 
