@@ -4,12 +4,15 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
+import re
 import shutil
 import signal
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
+
+from seqpipe.errors import write_failure
 
 
 @contextmanager
@@ -17,20 +20,46 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary sibling path; on success rename it over `path`, on failure remove it.
 
     Works for files and directories. The temporary name keeps the suffix (Keras checks `.keras`).
+    A full disk or a permission problem becomes one OutputError naming `path` (not the temporary).
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    _remove_leftovers(path)
     tmp = path.with_name(f".{path.stem}.tmp-{os.getpid()}{path.suffix}")
-    _remove(tmp)
     try:
-        yield tmp
-        _kill_point(path)
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path)
-        os.replace(tmp, path)
-    finally:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _remove_leftovers(path)
         _remove(tmp)
+        try:
+            yield tmp
+            _kill_point(path)
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            os.replace(tmp, path)
+        finally:
+            _remove(tmp)
+    except OSError as exc:
+        failure = write_failure(exc, _real_name(str(exc.filename)) if exc.filename else path)
+        if failure is None:
+            raise
+        raise failure from None
+
+
+def _real_name(path: str) -> str:
+    """`models/.lstm.tmp-123.keras/x` -> `models/lstm.keras/x`: name what the user will look for."""
+    return re.sub(r"(^|/)\.([^/]*?)\.tmp-\d+", r"\1\2", path)
+
+
+@contextmanager
+def removed_on_failure(*paths: str | Path) -> Iterator[None]:
+    """A stage's outputs appear together or not at all: on any error, remove those written so far
+    (DVC deleted them before the run, so nothing of the user's is lost), e.g. dvclive's logs when
+    saving the model then fails."""
+    try:
+        yield
+    except BaseException:
+        for path in paths:
+            with suppress(OSError):  # best effort: the error being raised is the one to show
+                _remove(Path(path))
+        raise
 
 
 def _kill_point(path: Path) -> None:

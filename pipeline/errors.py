@@ -1,6 +1,7 @@
 """One base class for every mistake a user can fix, and the wrapper that prints it as one line."""
 from __future__ import annotations
 
+import errno
 import functools
 import sys
 from collections.abc import Callable
@@ -34,6 +35,26 @@ def one_line(message: str) -> str:
     return " ".join(str(message).split())
 
 
+# OSErrors that the user fixes (free space, fix permissions): one line, like any other user error.
+_FULL = {errno.ENOSPC: "free some disk space", errno.EDQUOT: "free some space within your quota",
+         errno.EFBIG: "free some disk space or use a file system that allows larger files"}
+_DENIED = {errno.EACCES, errno.EPERM, errno.EROFS}
+
+
+def write_failure(exc: OSError, path: object = None) -> OutputError | None:
+    """The one-line error for a full disk or a permission problem while writing `path` (default:
+    the file the OSError names); None for other OSErrors, which stay bugs with a traceback."""
+    if exc.errno in _FULL:
+        fix = _FULL[exc.errno]
+    elif exc.errno in _DENIED:
+        fix = "check that you may write there (permissions, a read-only file system)"
+    else:
+        return None
+    where = path if path is not None else (exc.filename or "output")
+    cause = exc.strerror or errno.errorcode.get(exc.errno or 0, "error")
+    return OutputError(f"{where}: cannot write: {cause}; {fix}, then rerun; nothing partial was kept")
+
+
 def user_errors_exit(func: F) -> F:
     """Run a command-line main(): SeqpipeError becomes `seqpipe: error: ...` and exit code 1.
 
@@ -46,6 +67,12 @@ def user_errors_exit(func: F) -> F:
             return func(*args, **kwargs)
         except SeqpipeError as exc:
             print(f"seqpipe: error: {one_line(str(exc))}", file=sys.stderr)
+            sys.exit(1)
+        except OSError as exc:  # a write outside seqpipe's own atomic writes (dvclive's logs)
+            failure = write_failure(exc)
+            if failure is None:
+                raise
+            print(f"seqpipe: error: {one_line(str(failure))}", file=sys.stderr)
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]

@@ -83,7 +83,8 @@ def register_datasets(register: Callable[..., None]) -> None:
     - `tasks_for(options)` (optional): the tasks these options produce, a subset of `tasks`
       (`seqpipe.tables.requested_tasks` maps an option `task: classification` to binary and
       multiclass); `size_for(options)` (optional): how many sequences `load` will return, or None
-      when unknown before reading. With them `seqpipe validate` checks the forecast window and
+      when unknown before reading; `timesteps_for(options)` (optional): the length of every sequence
+      for a fixed-length source, or None. With them `seqpipe validate` checks the forecast window and
       `train.batch_size` before any data is read (sequence length and training-split size are
       checked again once the data is prepared, hints or not).
 

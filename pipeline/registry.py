@@ -13,16 +13,20 @@ broken plugin would have provided raises that plugin's error.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import importlib
 import importlib.metadata
 import importlib.util
 import inspect
+import io
+import os
 import pkgutil
 import re
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -32,7 +36,7 @@ import pluggy
 from pydantic import BaseModel
 
 from seqpipe import hookspecs
-from seqpipe.errors import PluginError, one_line
+from seqpipe.errors import PluginError, SeqpipeError, one_line
 from seqpipe.specs import NAME_RULE, Architecture, Dataset, valid_name
 
 ENTRY_POINT_GROUP = hookspecs.PROJECT_NAME
@@ -40,6 +44,9 @@ ENTRY_POINT_GROUP = hookspecs.PROJECT_NAME
 PLUGINS_DIR = Path("plugins")
 BUILTIN_PACKAGE = "seqpipe.plugins"  # the same folder of this repository, installed with seqpipe
 PRIVATE_PREFIX = "_seqpipe_project_plugins_"
+# A plugin whose import blocks (a network call, a lock, input()) is marked broken after this long.
+IMPORT_TIMEOUT_ENV = "SEQPIPE_PLUGIN_IMPORT_TIMEOUT"
+DEFAULT_IMPORT_TIMEOUT = 30.0
 
 
 @dataclass(frozen=True)
@@ -172,8 +179,11 @@ def build_registry(
     manager.add_hookspecs(hookspecs)
     registry = Registry(manager=manager)
 
+    timeout = import_timeout()
     candidates: list[tuple[str, str, Callable[[], object]]] = []
-    for name, file, importer in _plugin_modules(None if plugins_dir is None else Path(plugins_dir), builtins):
+    with _stdout_to_stderr(PLUGINS_DIR.name):  # the project's plugins/__init__.py runs here
+        modules = _plugin_modules(None if plugins_dir is None else Path(plugins_dir), builtins)
+    for name, file, importer in modules:
         candidates.append((name, _relative(file), importer))
     if entry_points:
         for ep in sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
@@ -186,7 +196,12 @@ def build_registry(
     origins: dict[str, str] = {}
     for name, origin, load in candidates:
         try:
-            plugin = load()
+            with _stdout_to_stderr(name):
+                plugin = _bounded(load, timeout)
+        except _ImportTimeout:
+            registry.broken[name] = (f"import did not finish within {timeout:g} s (is it waiting for something?); "
+                                     f"fix the plugin, or allow longer with {IMPORT_TIMEOUT_ENV}=<seconds>")
+            continue
         except Exception as exc:  # any failure in a plugin's import is that plugin's problem
             # the private package name means nothing to the user: say `plugins._helper`, as written
             reason = re.sub(rf"{PRIVATE_PREFIX}[0-9a-f]{{12}}", PLUGINS_DIR.name, one_line(str(exc)))
@@ -230,7 +245,8 @@ def _collect(
             _pending.append(Registered(item, _plugin, origins[_plugin]))
 
         try:
-            impl.function(register=register)
+            with _stdout_to_stderr(plugin):
+                impl.function(register=register)
         except InvalidRegistration as exc:  # the host's own check: its message says it all
             registry.broken[plugin] = str(exc)
             continue
@@ -255,6 +271,63 @@ def _collect(
                 table[name] = entry
 
 
+def import_timeout() -> float:
+    """Seconds one plugin's import may take: $SEQPIPE_PLUGIN_IMPORT_TIMEOUT, 30 by default."""
+    raw = os.environ.get(IMPORT_TIMEOUT_ENV, "").strip()
+    if not raw:
+        return DEFAULT_IMPORT_TIMEOUT
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not seconds > 0 or seconds == float("inf"):
+        raise SeqpipeError(f"{IMPORT_TIMEOUT_ENV}: {raw[:40]!r} is not a number of seconds; use a positive number such as 30")
+    return seconds
+
+
+class _ImportTimeout(Exception):
+    pass
+
+
+def _bounded(load: Callable[[], object], timeout: float) -> object:
+    """`load()` in a worker thread, waiting at most `timeout` seconds.
+
+    A thread, not SIGALRM: it bounds any kind of blocking (C code that ignores signals too) and
+    works off the main thread. A plugin that never returns is left behind in a daemon thread,
+    which does not keep the process alive.
+    """
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["plugin"] = load()
+        except BaseException as exc:  # handed to the caller, which decides what is the plugin's fault
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=run, name="seqpipe-plugin-import", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        raise _ImportTimeout
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["plugin"]
+
+
+@contextlib.contextmanager
+def _stdout_to_stderr(plugin: str) -> Iterator[None]:
+    """What a plugin prints while it loads or registers goes to stderr, marked with its name:
+    on stdout it would corrupt `seqpipe list --json` and `seqpipe show --json`. (Only Python's
+    sys.stdout is captured; a plugin writing to file descriptor 1 itself is not.)"""
+    buffer = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(buffer):
+            yield
+    finally:
+        for line in buffer.getvalue().splitlines():
+            print(f"seqpipe: plugin '{plugin}' printed: {line}", file=sys.stderr)
+
+
 class InvalidRegistration(PluginError):
     """What `register` refuses; the plugin is marked broken with this one-line reason."""
 
@@ -277,7 +350,7 @@ def check_registration(given: object, kind: type[Architecture] | type[Dataset]) 
     if not callable(getattr(item, "build", None) or getattr(item, "load", None)):
         raise InvalidRegistration(f"'{item.name}': builder is not callable")
     if isinstance(item, Dataset):
-        for hint in ("tasks_for", "size_for"):
+        for hint in ("tasks_for", "size_for", "timesteps_for"):
             if getattr(item, hint) is not None and not callable(getattr(item, hint)):
                 raise InvalidRegistration(f"'{item.name}': {hint} must be a function of the options or None")
         if item.reads_path and not _takes_labelled(item.load):

@@ -149,6 +149,10 @@ class Dataset:
     # windows or next-token contexts); None, or returning None: not known before loading. Lets
     # train.batch_size be checked against the training split before any data is read.
     size_for: Callable[[Any], int | None] | None = None
+    # The length of every sequence `load` returns for validated options (a fixed-length synthetic
+    # source); None, or returning None: not known before loading. With data.maxlen: null, lets an
+    # architecture's min_timesteps be checked before any data is read.
+    timesteps_for: Callable[[Any], int | None] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "description", first_line(self.description))

@@ -659,3 +659,256 @@ def test_a_forecast_that_overflows_when_scaled_is_refused():
     raw = RawData([series], np.zeros(0, np.float32), "forecast", "numeric", origin="in.csv", ids=["a"])
     with pytest.raises(DataError, match=r"in.csv: a window of sequence 'a' \(X_test row \d+\): standardising it"):
         prepare(raw, val=0.2, test=0.2, seed=0, window=WindowParams(lookback=8))
+
+
+# --- processes, plugins and writes (issue 16) -------------------------------------------------
+
+
+def _one_error_line(done: subprocess.CompletedProcess, culprit: str) -> None:
+    """Exit code 1 and nothing on stderr but `seqpipe: error: ...culprit...`."""
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("seqpipe: error: "), done.stderr
+    assert culprit in done.stderr, done.stderr
+
+
+def test_a_train_refusal_after_tensorflow_loads_is_the_only_line_on_stderr(tmp_path):
+    # No prepared data: train refuses after its TensorFlow set-up, where TensorFlow's C++ start-up
+    # chatter (absl's pre-init warning, the oneDNN notice, twice) used to come first.
+    _write_project(tmp_path, {}, {})
+    done = _subprocess(tmp_path, sys.executable, "-m", "seqpipe.stages.train", "--arch", "lstm")
+    _one_error_line(done, "data/prepared/spec.json: not found")
+
+
+def test_a_predict_refusal_after_keras_loads_is_the_only_line_on_stderr(tmp_path):
+    _write_project(tmp_path, {}, {"models/lstm.keras": b"not a zip"})
+    assert _subprocess(tmp_path, sys.executable, "-m", "seqpipe.stages.prepare").returncode == 0
+    done = _subprocess(tmp_path, sys.executable, "-m", "seqpipe.cli", "predict", "--arch", "lstm")
+    _one_error_line(done, "models/lstm.keras: cannot load as a Keras model")
+
+
+def test_startup_chatter_is_dropped_below_the_log_level_and_real_errors_are_kept():
+    from seqpipe.process import drop_startup_chatter
+
+    text = ("WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+            "I0000 00:00:1796173793.565259    2319 port.cc:153] oneDNN custom operations are on.\n"
+            "E0000 00:00:1796173793.565259    2319 cuda.cc:1] no GPU\nImportError: real problem\n")
+    assert drop_startup_chatter(text, 3) == "ImportError: real problem\n"
+    assert drop_startup_chatter(text, 2).splitlines()[0].startswith("E0000")
+
+
+def test_a_stage_usage_mistake_is_one_house_line_with_what_is_allowed(tmp_path):
+    _write_project(tmp_path, {}, {})
+    done = _subprocess(tmp_path, sys.executable, "-m", "seqpipe.stages.train")
+    _one_error_line(done, "the following arguments are required: --arch; usage: python -m seqpipe.stages.train")
+    done = _subprocess(tmp_path, sys.executable, "-m", "seqpipe.stages.prepare", "--frob")
+    _one_error_line(done, "unrecognized arguments: --frob; usage: python -m seqpipe.stages.prepare")
+
+
+@pytest.mark.parametrize(("argv", "culprit"), [
+    (["frob"], "argument command: invalid choice: 'frob' (choose from 'list', 'validate'"),
+    (["predict", "--arch", "lstm", "--split", "nope"], "choose from 'train', 'val', 'test'); usage: seqpipe predict"),
+])
+def test_a_seqpipe_usage_mistake_is_one_house_line(argv, culprit, capsys):
+    from seqpipe.cli import main as cli
+
+    with pytest.raises(SystemExit) as exited:
+        cli.main(argv)
+    err = capsys.readouterr().err
+    assert exited.value.code == 1 and err.count("\n") == 1 and err.startswith("seqpipe: error: "), err
+    assert culprit in err, err
+
+
+@pytest.mark.parametrize("kind", ["directory", "fifo"])
+def test_params_naming_a_directory_or_a_fifo_says_so(kind, tmp_path, monkeypatch, capsys):
+    import os
+
+    from seqpipe.cli import main as cli
+
+    monkeypatch.chdir(tmp_path)
+    target = tmp_path / "params.d"
+    target.mkdir() if kind == "directory" else os.mkfifo(target)
+    with pytest.raises(SystemExit):
+        cli.main(["validate", "--params", str(target)])  # a FIFO must not be opened: it would block
+    err = capsys.readouterr().err
+    expected = "is a directory" if kind == "directory" else "is not a regular file (a FIFO"
+    assert err.startswith(f"seqpipe: error: {target}: {expected}") and err.count("\n") == 1, err
+
+
+def _project_plugin(root: Path, name: str, code: str) -> None:
+    (root / "plugins").mkdir(exist_ok=True)
+    (root / "plugins" / "__init__.py").write_text("")
+    (root / "plugins" / f"{name}.py").write_text(code)
+
+
+NOISY = '''print("hello from noisy")
+from pydantic import BaseModel
+from seqpipe import Architecture, hookimpl
+
+class P(BaseModel):
+    pass
+
+@hookimpl
+def register_architectures(register):
+    print("registering noisy")
+    register(Architecture("noisy", lambda spec, hp: None, P, description="prints"))
+'''
+
+
+def test_a_plugin_printing_on_import_does_not_break_json_output(tmp_path):
+    _project_plugin(tmp_path, "noisy", NOISY)
+    listed = _subprocess(tmp_path, sys.executable, "-m", "seqpipe.cli", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert "noisy" in {a["name"] for a in __import__("json").loads(listed.stdout)["architectures"]}
+    assert "seqpipe: plugin 'noisy' printed: hello from noisy" in listed.stderr
+    assert "seqpipe: plugin 'noisy' printed: registering noisy" in listed.stderr
+    shown = _subprocess(tmp_path, sys.executable, "-m", "seqpipe.cli", "show", "noisy", "--json")
+    assert __import__("json").loads(shown.stdout)["name"] == "noisy", shown.stdout
+
+
+def test_a_plugin_that_blocks_on_import_stops_validate_with_one_line(tmp_path):
+    import os
+    import time
+
+    _project_plugin(tmp_path, "stuck", "import time\ntime.sleep(3600)\n")
+    for name in ("lstm.py", "_recurrent.py", "adding.py"):
+        (tmp_path / "plugins" / name).write_bytes((ROOT / "plugins" / name).read_bytes())
+    _write_project(tmp_path, {"architectures": ["lstm", "stuck"], "models": {"stuck": {}}}, {})
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "seqpipe.cli", "validate"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120, env={**env(), "SEQPIPE_PLUGIN_IMPORT_TIMEOUT": "2"})
+    assert time.perf_counter() - start < 60
+    _one_error_line(done, "plugin 'stuck' is broken: import did not finish within 2 s")
+    assert "SEQPIPE_PLUGIN_IMPORT_TIMEOUT" in done.stderr
+    assert os.environ.get("SEQPIPE_PLUGIN_IMPORT_TIMEOUT") is None
+
+
+def _validate_with(plugins: list, params: dict, tmp_path: Path, monkeypatch, capsys) -> str:
+    from seqpipe import registry
+    from seqpipe.cli import main as cli
+
+    monkeypatch.chdir(tmp_path)
+    _write_project(tmp_path, params, {})
+    real = registry.build_registry
+    monkeypatch.setattr("seqpipe.cli.main.build_registry", lambda **kw: real(**{**kw, "extra_plugins": plugins}))
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["validate"])
+    err = capsys.readouterr().err
+    assert exited.value.code == 1 and err.count("\n") == 1, err
+    return err
+
+
+def test_validate_refuses_an_architecture_that_cannot_serve_the_datasets_task(tmp_path, monkeypatch, capsys):
+    register = hookimpl(lambda register: register(
+        Architecture("binonly", _raising_build, NoParams, description="test", tasks=("binary",))))
+    err = _validate_with([("binonly_plugin", types.SimpleNamespace(register_architectures=register))],
+                         {"architectures": ["binonly"], "models": {"binonly": {}}}, tmp_path, monkeypatch, capsys)
+    assert "architectures: 'binonly' supports tasks binary, but data.source 'adding'" in err
+    assert "gives regression" in err
+
+
+def test_validate_checks_min_timesteps_against_a_sources_declared_length(tmp_path, monkeypatch, capsys):
+    class Steps(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        timesteps: int = 4
+
+    def load(options, seed):
+        raise AssertionError("validate reads no data")
+
+    register = hookimpl(lambda register: register(
+        Dataset("short", load, Steps, description="test", tasks=("regression",),
+                timesteps_for=lambda options: options.timesteps)))
+    params = {"architectures": ["cnn"], "models": {"cnn": {"kernel_size": 3, "num_layers": 3}},
+              "data": {"source": "short", "options": {"timesteps": 4}, "maxlen": None}}
+    err = _validate_with([("short_plugin", types.SimpleNamespace(register_datasets=register))], params,
+                         tmp_path, monkeypatch, capsys)
+    assert "data.maxlen (null: the 4 steps of data.source 'short'): 4 steps are fewer than the 7" in err
+
+
+def _disk_full(*args, **kwargs):
+    import errno
+
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_a_full_disk_while_saving_the_model_is_one_line_and_leaves_nothing(tmp_path, monkeypatch, capsys):
+    from seqpipe.stages import train
+
+    monkeypatch.chdir(tmp_path)
+    _write_project(tmp_path, {"architectures": ["lstm"]}, {})
+    _prepared(tmp_path)
+    capsys.readouterr()
+    monkeypatch.setattr("seqpipe.training.resilience.normalise_keras_archive", _disk_full)
+    with pytest.raises(SystemExit) as exited:
+        train.main(["--arch", "lstm"])
+    err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert exited.value.code == 1
+    assert err == ["seqpipe: error: models/lstm.keras: cannot write: No space left on device; free some disk "
+                   "space, then rerun; nothing partial was kept"], err
+    left = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
+    assert not [p for p in left if p.startswith(("models", "dvclive", "environment"))], left
+
+
+def test_a_permission_error_in_an_atomic_write_names_the_real_path(tmp_path):
+    from seqpipe import atomic
+    from seqpipe.errors import OutputError
+
+    with (pytest.raises(OutputError, match=r"/out/sources/lstm.json: cannot write: Permission denied"),
+          atomic.atomic_path(tmp_path / "out" / "sources") as tmp):
+        tmp.mkdir(parents=True)
+        raise PermissionError(13, "Permission denied", str(tmp / "lstm.json"))
+    assert not (tmp_path / "out" / "sources").exists()
+
+
+def _edit_params(update: dict) -> None:
+    path = Path("params.yaml")
+    path.write_text(yaml.safe_dump(merge(yaml.safe_load(path.read_text()), update), sort_keys=False))
+
+
+def test_params_edited_while_train_runs_are_refused_and_no_output_is_kept(tmp_path, monkeypatch, capsys):
+    from seqpipe.stages import train
+
+    monkeypatch.chdir(tmp_path)
+    _write_project(tmp_path, {"architectures": ["lstm"]}, {})
+    _prepared(tmp_path)
+    capsys.readouterr()
+    real = train.train_seeds
+
+    def edited_meanwhile(*args, **kwargs):
+        summaries = real(*args, **kwargs)
+        _edit_params({"models": {"lstm": {"units": 5}}})  # as a user would, while the model trains
+        return summaries
+
+    monkeypatch.setattr(train, "train_seeds", edited_meanwhile)
+    with pytest.raises(SystemExit) as exited:
+        train.main(["--arch", "lstm"])
+    err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert exited.value.code == 1
+    assert err == ["seqpipe: error: params.yaml: changed during the run (models.lstm); this run used the values it "
+                   "started with, so its outputs were not kept; rerun `dvc repro`"], err
+    assert not (tmp_path / "models" / "lstm.keras").exists() and not (tmp_path / "dvclive" / "lstm").exists()
+
+
+@pytest.mark.parametrize(("edit", "refused"), [({"data": {"scale": False}}, True), ({"train": {"epochs": 3}}, False)])
+def test_prepare_refuses_only_edits_of_the_params_it_tracks(edit, refused, tmp_path, monkeypatch, capsys):
+    from seqpipe.stages import prepare
+
+    monkeypatch.chdir(tmp_path)
+    _write_project(tmp_path, {}, {})
+    real = prepare.save
+    monkeypatch.setattr(prepare, "save", lambda *a, **kw: (real(*a, **kw), _edit_params(edit)))
+    if refused:
+        with pytest.raises(SystemExit):
+            prepare.main([])
+        assert "seqpipe: error: params.yaml: changed during the run (data)" in capsys.readouterr().err
+    else:
+        prepare.main([])
+    assert (tmp_path / "data" / "prepared").exists() is not refused
+
+
+def test_the_params_each_stage_checks_are_those_dvc_yaml_tracks():
+    from seqpipe.config.tracked import STAGE_PARAMS
+
+    stages = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
+    from_dvc = {name: tuple(p.replace("${item.arch}", "{arch}") for p in stage.get("params", []) if isinstance(p, str))
+                for name, stage in stages.items() if any(isinstance(p, str) for p in stage.get("params", []))}
+    assert from_dvc == STAGE_PARAMS

@@ -5,7 +5,6 @@ Only `check` and `predict` import TensorFlow; the other commands answer in well 
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -21,7 +20,8 @@ from seqpipe.registry import build_registry
 
 @user_errors_exit
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(prog="seqpipe", description=__doc__)
+    process.quiet_tensorflow()  # before anything imports it (check, predict, list --build)
+    ap = process.Parser(prog="seqpipe", description=__doc__)
     sub = ap.add_subparsers(dest="command", required=True)
     ls = sub.add_parser("list", help="architectures and datasets, their source and default hyperparameters")
     ls.add_argument("--json", action="store_true", help="machine-readable output")

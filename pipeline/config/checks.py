@@ -29,11 +29,36 @@ def _hint(dataset: DatasetChoice, field: str) -> Any:
         raise PluginError(f"dataset '{dataset.name}': {field}() raised {type(exc).__name__}: {one_line(str(exc))}") from None
 
 
+def _tasks(dataset: DatasetChoice) -> tuple[str, ...]:
+    """The tasks the source can produce with these options (its `tasks_for` hint, else `tasks`)."""
+    source = dataset.dataset
+    return tuple(source.tasks if source.tasks_for is None else _hint(dataset, "tasks_for"))
+
+
 def _forecast_only(dataset: DatasetChoice) -> bool:
     """Whether the source, with these options, can only produce forecast data."""
-    source = dataset.dataset
-    tasks = tuple(source.tasks if source.tasks_for is None else _hint(dataset, "tasks_for"))
-    return tasks == ("forecast",)
+    return _tasks(dataset) == ("forecast",)
+
+
+def _timesteps(dataset: DatasetChoice) -> int | None:
+    """The sequence length the source declares for these options (`timesteps_for`), None when unknown."""
+    if getattr(dataset.dataset, "timesteps_for", None) is None:
+        return None
+    steps = _hint(dataset, "timesteps_for")
+    if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int)):
+        raise PluginError(f"dataset '{dataset.name}': timesteps_for() returned {steps!r}, expected an int or None")
+    return steps
+
+
+def check_tasks(offered: tuple[str, ...], choices: list[ArchitectureChoice], what: str, source: str = PARAMS_FILE) -> None:
+    """Every architecture serves at least one of the tasks the data can be (all of them once known)."""
+    for choice in choices:
+        supported = tuple(choice.architecture.tasks)
+        if not set(offered) & set(supported):
+            raise ParamsError(
+                f"{source}: architectures: '{choice.name}' supports tasks {', '.join(supported)}, but {what} gives "
+                f"{' or '.join(offered)}; remove '{choice.name}' from architectures or use data of a task it supports"
+            )
 
 
 def _size(dataset: DatasetChoice) -> int | None:
@@ -77,8 +102,12 @@ def check_experiment(
 ) -> None:
     """What can be told from params.yaml and the plugins alone, before any data is read."""
     data = params.data
+    check_tasks(_tasks(dataset), choices, f"data.source '{dataset.name}' with its data.options", source)
     if data.maxlen is not None and not _forecast_only(dataset):
         check_timesteps(data.maxlen, "data.maxlen", choices, source)
+    elif not _forecast_only(dataset) and (steps := _timesteps(dataset)) is not None:
+        # data.maxlen: null pads to a percentile of the lengths: all the same for a fixed-length source
+        check_timesteps(steps, f"data.maxlen (null: the {steps} steps of data.source '{dataset.name}')", choices, source)
     if _forecast_only(dataset):
         window = data.window
         if window.season > window.lookback:
@@ -100,5 +129,6 @@ def check_prepared(spec: PreparedSpec, params: Params, choices: list[Architectur
     """Checks that need the prepared data's shape: sequence length and training-split size."""
     origin = spec.padding.maxlen_from  # the key the length came from, or how it was computed
     key = origin if origin.startswith("data.") else f"data.maxlen (null: {origin})"
+    check_tasks((spec.task,), choices, "the prepared data", source)
     check_timesteps(spec.timesteps, key, choices, source)
     check_batch_size(params.train.batch_size, spec.sizes.train, source)

@@ -1,11 +1,13 @@
 """What every stage does first: read and validate params.yaml and build the plugin registry."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import copy
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from seqpipe import layout, process
-from seqpipe.config import checks
+from seqpipe.config import checks, tracked
 from seqpipe.config import params as params_mod
 from seqpipe.config.experiment import ArchitectureChoice, DatasetChoice, validate_experiment
 from seqpipe.config.params import Params
@@ -19,6 +21,11 @@ class Context:
     registry: Registry
     dataset: DatasetChoice
     architectures: dict[str, ArchitectureChoice]
+    raw: dict[str, Any] = field(default_factory=dict)  # params.yaml as read at the start
+
+    def tracked(self, stage: str, arch: str | None = None) -> dict[str, Any]:
+        """The params DVC tracks for `stage`, as this run read them (for `tracked.check_unchanged`)."""
+        return tracked.tracked_values(self.raw, stage, arch)
 
     def architecture(self, name: str) -> ArchitectureChoice:
         """The `--arch` of a stage: one of params.yaml's architectures, or a one-line error."""
@@ -31,8 +38,9 @@ class Context:
 def context(params_file: str | Path = layout.PARAMS_FILE) -> Context:
     """Validated params and plugins; fails with one line before any data or training work."""
     process.check_project_code()
-    params = params_mod.load(params_file)
+    raw = params_mod.read_yaml(params_file)  # read once: validated and remembered are the same
+    params = params_mod.validate(Params, copy.deepcopy(raw), source=str(params_file))
     registry = build_registry()
     dataset, choices = validate_experiment(params, registry, str(params_file))
     checks.check_experiment(params, dataset, choices, str(params_file))
-    return Context(params, registry, dataset, {c.name: c for c in choices})
+    return Context(params, registry, dataset, {c.name: c for c in choices}, raw)

@@ -28,7 +28,7 @@ def read_yaml(path: str | Path = layout.PARAMS_FILE) -> dict[str, Any]:
 
     path = Path(path)
     if not path.is_file():
-        raise ParamsError(f"{path}: file not found (run from the project root)")
+        raise ParamsError(f"{path}: {_not_a_file(path)}")
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
@@ -43,6 +43,15 @@ def read_yaml(path: str | Path = layout.PARAMS_FILE) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise ParamsError(f"{path}: must be a mapping of sections, got {type(raw).__name__}")
     return raw
+
+
+def _not_a_file(path: Path) -> str:
+    """Why `path` cannot be read as the params file (checked before opening: a FIFO would block)."""
+    if path.is_dir():
+        return "is a directory; --params names the params file (default: params.yaml)"
+    if path.exists():
+        return "is not a regular file (a FIFO, socket or device); --params names a YAML file such as params.yaml"
+    return "file not found (run from the project root)"
 
 
 def _yaml_problem(path: Path, exc: Exception) -> str:

@@ -49,14 +49,17 @@ def main(argv: list[str] | None = None) -> None:
     predictions = scoring.predictions_frame(task_name, y_test, raw_output)
     confusion = scoring.confusion_rows(task_name, prepared.spec, y_test, raw_output)
 
-    atomic.write_json(layout.metrics_path(args.arch), metrics)
-    atomic.write_json(layout.timings_path(args.arch), timings)
-    with atomic.atomic_path(layout.scores_path(args.arch)) as tmp:
-        pd.DataFrame(per_seed).to_csv(tmp, index=False)
-    with atomic.atomic_path(layout.predictions_path(args.arch)) as tmp:
-        predictions.to_csv(tmp, index=False, float_format="%.6g")
-    with atomic.atomic_path(layout.confusion_path(args.arch)) as tmp:
-        confusion.to_csv(tmp, index=False)
+    outputs = [layout.metrics_path(args.arch), layout.timings_path(args.arch), layout.scores_path(args.arch),
+               layout.predictions_path(args.arch), layout.confusion_path(args.arch)]
+    with atomic.removed_on_failure(*outputs):  # a full disk half way: none of them is kept
+        atomic.write_json(outputs[0], metrics)
+        atomic.write_json(outputs[1], timings)
+        with atomic.atomic_path(outputs[2]) as tmp:
+            pd.DataFrame(per_seed).to_csv(tmp, index=False)
+        with atomic.atomic_path(outputs[3]) as tmp:
+            predictions.to_csv(tmp, index=False, float_format="%.6g")
+        with atomic.atomic_path(outputs[4]) as tmp:
+            confusion.to_csv(tmp, index=False)
     shown = ", ".join(f"{k}={v}" for k, v in metrics.items())
     print(f"evaluated {args.arch}: {shown}")
 

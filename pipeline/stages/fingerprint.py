@@ -13,6 +13,7 @@ the project, so after upgrading or editing a plugin package run `dvc repro -f fi
 from __future__ import annotations
 
 from seqpipe import atomic, layout, process
+from seqpipe.config import tracked
 from seqpipe.config.context import context
 from seqpipe.errors import user_errors_exit
 from seqpipe.fingerprints import fingerprint
@@ -21,12 +22,14 @@ from seqpipe.fingerprints import fingerprint
 @user_errors_exit
 def main(argv: list[str] | None = None) -> None:
     args = process.parser(__doc__).parse_args(argv)
+    process.quiet_tensorflow()
     ctx = context(args.params)
     with atomic.atomic_path(layout.SOURCES_DIR) as tmp:
         tmp.mkdir(parents=True)
         for name in ctx.architectures:
             atomic.write_json(tmp / layout.fingerprint_path(name).name, fingerprint(ctx.registry, name))
         atomic.write_json(tmp / layout.DATA_FINGERPRINT.name, fingerprint(ctx.registry, ctx.dataset.name, kind="dataset"))
+        tracked.check_unchanged(args.params, ctx.tracked("fingerprint"))  # before the rename
 
 
 if __name__ == "__main__":

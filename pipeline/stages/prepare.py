@@ -1,8 +1,8 @@
 """Stage `prepare`: load the configured data source, split, pad and scale; write data/prepared/."""
 from __future__ import annotations
 
-from seqpipe import layout, process
-from seqpipe.config import checks
+from seqpipe import atomic, layout, process
+from seqpipe.config import checks, tracked
 from seqpipe.config.context import context
 from seqpipe.data.loading import load_raw
 from seqpipe.data.prepared import save
@@ -16,6 +16,7 @@ def main(argv: list[str] | None = None) -> None:
     args = process.parser(__doc__).parse_args(argv)
     process.quiet_tensorflow()
     ctx = context(args.params)
+    started = ctx.tracked("prepare")
     p = ctx.params.data
     with Phases("prepare", PREPARE_PHASES) as phase:
         phase("loading")
@@ -39,7 +40,9 @@ def main(argv: list[str] | None = None) -> None:
         )
         checks.check_prepared(prepared.spec, ctx.params, list(ctx.architectures.values()), args.params)
         phase("saving")
-        save(prepared, layout.PREPARED_DIR)
+        with atomic.removed_on_failure(layout.PREPARED_DIR):
+            save(prepared, layout.PREPARED_DIR)
+            tracked.check_unchanged(args.params, started)
     spec = prepared.spec
     print(
         f"prepared {ctx.dataset.name}: task={spec.task} "

@@ -6,6 +6,7 @@ summary.json, and curves/*.tsv (one column per architecture, for `dvc plots`; ke
 from __future__ import annotations
 
 from seqpipe import atomic, layout, process
+from seqpipe.config import tracked
 from seqpipe.config.context import context
 from seqpipe.data.prepared import load as load_prepared
 from seqpipe.errors import user_errors_exit
@@ -16,7 +17,9 @@ from seqpipe.reporting.results import read_results
 @user_errors_exit
 def main(argv: list[str] | None = None) -> None:
     args = process.parser(__doc__).parse_args(argv)
+    process.quiet_tensorflow()
     ctx = context(args.params)
+    started = ctx.tracked("report")
     names = ctx.params.architectures
     prepared = load_prepared(layout.PREPARED_DIR, splits=("train", "test"))
     results = read_results(names)
@@ -24,6 +27,7 @@ def main(argv: list[str] | None = None) -> None:
     with atomic.atomic_path(layout.REPORTS_DIR) as out, atomic.atomic_path(layout.CURVES_DIR) as curves:
         table, findings = write_report(out, curves, results, prepared, ctx.params.model_dump(mode="json"),
                                        {a: ctx.registry.origin_of(a) for a in names}, seed_note)
+        tracked.check_unchanged(args.params, started)  # before the renames
     print(table.to_string(index=False))
     for finding in findings:  # the same lines as in the report: results that look wrong, with the fix
         print(f"check: {finding.line()}")

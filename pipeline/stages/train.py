@@ -11,7 +11,7 @@ backup is removed once every output is written. A NaN/inf loss stops with one li
 from __future__ import annotations
 
 from seqpipe import atomic, environment, layout, process
-from seqpipe.config import checks
+from seqpipe.config import checks, tracked
 from seqpipe.config.context import Context, context
 from seqpipe.data.prepared import load as load_prepared
 from seqpipe.errors import user_errors_exit
@@ -24,6 +24,7 @@ def main(argv: list[str] | None = None) -> None:
     args = process.parser(__doc__, with_arch=True).parse_args(argv)
     process.quiet_tensorflow()
     ctx = context(args.params)
+    started = ctx.tracked("train", args.arch)
     choice = ctx.architecture(args.arch)
     train = ctx.params.train
     acceleration.check_distribute(train.distribute)  # TF_CONFIG problems: one line, before any work
@@ -38,12 +39,14 @@ def main(argv: list[str] | None = None) -> None:
         return
     backup = resilience.backup_dir(args.arch, _run_key(ctx, args.arch))
     resilience.forget_other_backups(args.arch, backup.name.removeprefix(f"{args.arch}-"))
-    summaries = train_seeds(
-        choice, prepared, train, seeds, backup=backup, model_file=layout.model_path(args.arch),
-        repeats_dir=layout.repeats_dir(args.arch), live_dir=layout.live_dir(args.arch),
-    )
-    atomic.write_json(layout.fit_summary_path(args.arch), summary_record(summaries))
-    atomic.write_json(layout.environment_path(args.arch), environment.snapshot())
+    outputs = [layout.model_path(args.arch), layout.repeats_dir(args.arch), layout.live_dir(args.arch),
+               layout.fit_summary_path(args.arch), layout.environment_path(args.arch)]
+    with atomic.removed_on_failure(*outputs):  # a full disk or edited params: no output is kept
+        summaries = train_seeds(choice, prepared, train, seeds, backup=backup, model_file=outputs[0],
+                                repeats_dir=outputs[1], live_dir=outputs[2])
+        atomic.write_json(outputs[3], summary_record(summaries))
+        atomic.write_json(outputs[4], environment.snapshot())
+        tracked.check_unchanged(args.params, started)  # before DVC records these outputs as current
     resilience.remove_backup(backup)
 
 
