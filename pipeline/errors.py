@@ -4,8 +4,9 @@ from __future__ import annotations
 import errno
 import functools
 import sys
+import warnings
 from collections.abc import Callable
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 F = TypeVar("F", bound=Callable[..., int | None])
 
@@ -59,20 +60,37 @@ def user_errors_exit(func: F) -> F:
     """Run a command-line main(): SeqpipeError becomes `seqpipe: error: ...` and exit code 1.
 
     Programming errors keep their traceback on purpose: they are bugs to report, not inputs to fix.
+    Python warnings raised on the way are held back: a refusal is its one line and nothing else,
+    and a command that ends normally (or with a bug) shows them when it ends.
     """
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except SeqpipeError as exc:
-            print(f"seqpipe: error: {one_line(str(exc))}", file=sys.stderr)
-            sys.exit(1)
-        except OSError as exc:  # a write outside seqpipe's own atomic writes (dvclive's logs)
-            failure = write_failure(exc)
-            if failure is None:
+        with warnings.catch_warnings(record=True) as held:
+            try:
+                result = func(*args, **kwargs)
+            except SeqpipeError as exc:
+                _refuse(str(exc))
+            except OSError as exc:  # a write outside seqpipe's own atomic writes (dvclive's logs)
+                failure = write_failure(exc)
+                if failure is None:
+                    _show(held)
+                    raise
+                _refuse(str(failure))
+            except BaseException:  # a bug, or sys.exit of a command that chose its own exit code
+                _show(held)
                 raise
-            print(f"seqpipe: error: {one_line(str(failure))}", file=sys.stderr)
-            sys.exit(1)
+        _show(held)
+        return result
 
     return wrapper  # type: ignore[return-value]
+
+
+def _refuse(message: str) -> NoReturn:
+    print(f"seqpipe: error: {one_line(message)}", file=sys.stderr)
+    sys.exit(1)
+
+
+def _show(held: list[warnings.WarningMessage] | None) -> None:
+    for w in held or []:
+        warnings.showwarning(w.message, w.category, w.filename, w.lineno, w.file, w.line)

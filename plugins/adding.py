@@ -45,4 +45,4 @@ def load(options: AddingOptions, seed: int) -> RawData:
 @hookimpl
 def register_datasets(register):
     register(Dataset("adding", load, AddingOptions, description=__doc__, tasks=("regression",),
-                     size_for=lambda options: options.n_samples))
+                     size_for=lambda options: options.n_samples, timesteps_for=lambda options: options.timesteps))

@@ -912,3 +912,22 @@ def test_the_params_each_stage_checks_are_those_dvc_yaml_tracks():
     from_dvc = {name: tuple(p.replace("${item.arch}", "{arch}") for p in stage.get("params", []) if isinstance(p, str))
                 for name, stage in stages.items() if any(isinstance(p, str) for p in stage.get("params", []))}
     assert from_dvc == STAGE_PARAMS
+
+
+def test_warnings_before_a_refusal_are_dropped_and_shown_when_the_command_succeeds(tmp_path):
+    # A real process: pytest would catch the warnings itself and hide what a user sees on stderr.
+    script = (
+        "import sys, warnings\n"
+        "from seqpipe.errors import DataError, user_errors_exit\n"
+        "@user_errors_exit\n"
+        "def command(fail):\n"
+        "    warnings.warn(\"a library's deprecation notice\", UserWarning, stacklevel=1)\n"
+        "    if fail:\n"
+        "        raise DataError('in.csv: data row 3: bad value; use numbers')\n"
+        "command(sys.argv[1] == 'fail')\n"
+    )
+    refused = _subprocess(tmp_path, sys.executable, "-c", script, "fail")
+    assert refused.returncode == 1
+    assert refused.stderr == "seqpipe: error: in.csv: data row 3: bad value; use numbers\n"
+    done = _subprocess(tmp_path, sys.executable, "-c", script, "ok")
+    assert done.returncode == 0 and "UserWarning: a library's deprecation notice" in done.stderr

@@ -57,7 +57,7 @@ def test_repro_trains_evaluates_ranks_and_caches_precisely(project):
     assert "## Leaderboard" in report and all(f"| {a} " in report for a in ALL)
     assert (project.path / "reports" / "learning_curves.png").stat().st_size > 10_000
     html = (project.path / "reports" / "report.html").read_text()
-    assert html.count("src='data:image/png;base64,") == 2 and "Versions and environment" in html
+    assert html.count("src='data:image/png;base64,") == 3 and "Versions and environment" in html  # curves, cost, predicted vs true
     assert json.loads((project.path / "environment" / "lstm.json").read_text())["keras_backend"] == "tensorflow"
     assert (project.path / "curves" / "val_loss.tsv").read_text().startswith("epoch\t" + "\t".join(ALL))
     overlay = json.loads(project.run("dvc", "plots", "show", "--json").stdout)["data"]["curves/val_loss.tsv"]
