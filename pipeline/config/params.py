@@ -10,7 +10,8 @@ import math
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from seqpipe.config.validation import validate
 from seqpipe.config.yaml_file import read_yaml
@@ -74,8 +75,6 @@ class DataParams(Strict):
     @classmethod
     def _fits_float32(cls, value: float) -> float:
         """Both are written into the float32 arrays: NaN, inf or a value beyond float32 would be too."""
-        from pydantic_core import PydanticCustomError
-
         from seqpipe.data_files import FLOAT32_MAX
 
         if not math.isfinite(value) or abs(value) > FLOAT32_MAX:
@@ -86,8 +85,17 @@ class DataParams(Strict):
 
 
 class TrainParams(Strict):
-    # Defaults chosen by bench/tuning_defaults.py and bench/defaults.py (see bench/RESULTS.md).
-    epochs: int = Field(30, ge=1, le=10_000)
+    # Defaults chosen by bench/tuning_defaults.py, bench/defaults.py and bench/budget.py (see bench/RESULTS.md).
+    epochs: int | Literal["auto"] = Field(
+        "auto",
+        description="epochs to train; auto: enough for train.min_steps optimizer steps, within "
+        "train.min_epochs..train.max_epochs (seqpipe.config.budget)",
+    )
+    # bench/budget.py (bench/RESULTS.md, "budget"): on 42 training series (3 steps per epoch) every
+    # architecture was at chance after 90 steps and near its best only after ~1000-3000.
+    min_steps: int = Field(1000, ge=1, le=10_000_000, description="epochs: auto trains at least this many steps")
+    min_epochs: int = Field(10, ge=1, le=10_000, description="epochs: auto trains at least this many epochs")
+    max_epochs: int = Field(1000, ge=1, le=10_000, description="epochs: auto trains at most this many epochs")
     batch_size: int = Field(16, ge=1)
     learning_rate: float = Field(2e-3, gt=0.0, le=10.0)
     lr_schedule: Literal["constant", "cosine"] = Field(
@@ -120,6 +128,22 @@ class TrainParams(Strict):
         description="tf.distribute strategy: mirrored = all GPUs of this machine, multi_worker = machines in "
         "TF_CONFIG; batch_size is per replica",
     )
+
+    @field_validator("epochs", mode="before")
+    @classmethod
+    def _epochs_word_or_count(cls, value: Any) -> Any:
+        """One message for every wrong value, instead of one per member of the union."""
+        if value == "auto" or (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 10_000):
+            return value
+        raise PydanticCustomError("epochs", "must be auto or a whole number of epochs from 1 to 10000")
+
+    @field_validator("max_epochs")
+    @classmethod
+    def _max_not_below_min(cls, value: int, info: ValidationInfo) -> int:
+        low = info.data.get("min_epochs")
+        if low is not None and value < low:
+            raise PydanticCustomError("epochs", f"must be at least train.min_epochs ({low})")
+        return value
 
     @field_validator("jit_compile", mode="before")
     @classmethod

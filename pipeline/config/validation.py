@@ -130,9 +130,9 @@ def _scalar_kinds(annotation: Any) -> tuple[set[type] | None, list[Any], type[Ba
 
 
 def _expected(kinds: set[type], literals: list[Any]) -> str:
-    if literals:
-        return "one of " + ", ".join(show(v) for v in literals)
-    words = []  # pydantic's wording, so every type error of params.yaml reads the same
+    words = ["one of " + ", ".join(show(v) for v in literals)] if literals else []
+    kinds = kinds - {type(v) for v in literals}  # e.g. int | Literal["auto"]: "one of 'auto' or a valid integer"
+    # pydantic's wording, so every type error of params.yaml reads the same
     if int in kinds and float not in kinds:
         words.append("a valid integer")
     if float in kinds:

@@ -108,7 +108,7 @@ def prepare(
             return _pad_and_pack(
                 raw, seqs_by_split, targets_by_split, input_kind, vocab_size, vocabulary,
                 maxlen=maxlen, maxlen_percentile=maxlen_percentile, padding="pre", truncating="pre",
-                pad_value=0.0, scale=False, official=raw.split is not None, progress=progress,
+                pad_value=0.0, scale=False, official=raw.split is not None, progress=progress, split_note=parts.note,
             )
         sequences: Any = tokens
     else:
@@ -123,6 +123,7 @@ def prepare(
         raw, seqs_by_split, targets_by_split, input_kind, vocab_size, vocabulary,
         maxlen=maxlen, maxlen_percentile=maxlen_percentile, padding=padding, truncating=truncating,
         pad_value=pad_value, scale=scale, official=raw.split is not None, progress=progress,
+        split_note=parts.note,
     )
     names = {split: (lambda row, idx=idx: sequence_name(raw, int(idx[row]))) for split, idx in parts.items()}
     check_finite_outputs(raw, prepared.arrays, names, scaled=scale and input_kind == "numeric")
@@ -145,6 +146,7 @@ def _pad_and_pack(
     scale: bool,
     official: bool,
     progress: Callable[[str], None] = progress_module.nothing,
+    split_note: str | None = None,
 ) -> Prepared:
     progress("padding")
     tokens = input_kind == "tokens"
@@ -206,6 +208,7 @@ def _pad_and_pack(
         or (None if classes is None or raw.task == "next_token" else [str(c) for c in range(classes)]),
         sizes=SplitCounts(**sizes),
         official_split=official,
+        split_note=split_note,
         padding=PaddingSpec(
             side=padding,
             truncating=truncating,

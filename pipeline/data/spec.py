@@ -77,6 +77,8 @@ class PreparedSpec(_Frozen):
     class_names: list[str] | None = None
     sizes: SplitCounts = Field(default_factory=SplitCounts)
     official_split: bool = False
+    # how the validation split was drawn when it could not be stratified (seqpipe.data.splits); None: as usual
+    split_note: str | None = None
     padding: PaddingSpec = Field(default_factory=PaddingSpec)
     truncated: SplitCounts = Field(default_factory=SplitCounts)
     coverage: float = 1.0  # share of sequences that fit without truncation

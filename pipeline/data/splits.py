@@ -1,7 +1,17 @@
-"""Train/validation/test splits: seeded, stratified by class, or the split that came with the data."""
+"""Train/validation/test splits: seeded, stratified by class, or the split that came with the data.
+
+The validation split of labelled data is stratified whenever scikit-learn can stratify it. When
+it cannot (a class with a single sequence, or fewer validation sequences than classes, as in a
+UCR set with 2 training series per class), it falls back to `unstratified_val`: as many
+sequences as the stratified split would hold, drawn at random (seeded) without ever taking a
+class's last sequence, so every class keeps at least one in train. Such a validation split is
+small, and the train stage does not early-stop on a small one (seqpipe.config.budget). The test
+split is never drawn that way: a class missing from it could not be scored.
+"""
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import numpy as np
 from sklearn.model_selection import train_test_split
@@ -12,27 +22,74 @@ from seqpipe.errors import DataError
 SPLITS = ("train", "val", "test")
 
 
+class Splits(dict[str, np.ndarray]):
+    """Indices per split; `note` says how the validation split was drawn when it could not be
+    stratified (None otherwise), for the prepare log and spec.json."""
+
+    note: str | None = None
+
+
 def split_indices(
     targets: np.ndarray, task: str, val: float, test: float, seed: int, *, origin: str | None = None,
     class_names: list[str] | None = None,
-) -> dict[str, np.ndarray]:
-    """Seeded train/val/test indices; stratified by class for classification tasks.
+) -> Splits:
+    """Seeded train/val/test indices; stratified by class for classification tasks (the validation
+    split falls back to `unstratified_val` when it cannot be stratified).
 
     When scikit-learn cannot split, the error names `origin`, the class counts (by `class_names`)
     and what would work, instead of scikit-learn's words."""
     n = len(targets)
     indices = np.arange(n)
     stratify = targets if tasks.get(task).labels else None
+    fractions = {"data.split.test": test, "data.split.val": val}  # in the order scikit-learn meets them
     try:
         rest, test_idx = train_test_split(indices, test_size=test, random_state=seed, stratify=stratify)
-        rest_targets = targets[rest] if stratify is not None else None
-        train_idx, val_idx = train_test_split(
-            rest, test_size=val / (1.0 - test), random_state=seed + 1, stratify=rest_targets
-        )
     except ValueError:
-        fractions = {"data.split.test": test, "data.split.val": val}  # in the order scikit-learn meets them
         raise DataError(_why_not(targets, stratify is not None, fractions, origin, class_names)) from None
-    return {"train": np.sort(train_idx), "val": np.sort(val_idx), "test": np.sort(test_idx)}
+    parts = _carve_val(rest, targets, val / (1.0 - test), seed + 1, stratify is not None, class_names)
+    if parts is None:
+        raise DataError(_why_not(targets, stratify is not None, fractions, origin, class_names))
+    parts["test"] = np.sort(test_idx)
+    return parts
+
+
+def _carve_val(pool: np.ndarray, targets: np.ndarray, fraction: float, seed: int, stratified: bool,
+               class_names: list[str] | None) -> Splits | None:
+    """Split `pool` into train and val (`fraction` of it): stratified where possible, else (labelled
+    data) `unstratified_val`; None when neither works."""
+    try:
+        train_idx, val_idx = train_test_split(pool, test_size=fraction, random_state=seed,
+                                              stratify=targets[pool] if stratified else None)
+    except ValueError:
+        if not stratified:
+            return None
+        return unstratified_val(pool, targets, math.ceil(fraction * len(pool)), seed, class_names)
+    return Splits(train=np.sort(train_idx), val=np.sort(val_idx))
+
+
+def unstratified_val(pool: np.ndarray, targets: np.ndarray, n_val: int, seed: int,
+                     class_names: list[str] | None = None) -> Splits | None:
+    """Up to `n_val` validation sequences of `pool`, drawn in a seeded random order, skipping any that
+    is the last of its class left in train; None when no class has two sequences to spare one."""
+    counts, k = _counts(targets[pool], class_names)
+    left = Counter(int(t) for t in targets[pool])
+    chosen: list[int] = []
+    for i in np.random.default_rng(seed).permutation(len(pool)):
+        if len(chosen) == n_val:
+            break
+        label = int(targets[pool[i]])
+        if left[label] > 1:
+            left[label] -= 1
+            chosen.append(int(pool[i]))
+    if not chosen:
+        return None
+    rare = min(counts, key=lambda name: counts[name])
+    why = (f"class {rare!r} has {counts[rare]} sequence" if counts[rare] < 2
+           else f"{n_val} validation sequences are fewer than the {k} classes")
+    parts = Splits(train=np.setdiff1d(pool, chosen), val=np.sort(np.asarray(chosen, dtype=pool.dtype)))
+    parts.note = (f"data.split.val: no stratified validation split of {len(pool)} sequences in {k} classes ({why}); "
+                  f"drew {len(chosen)} validation sequences at random, keeping at least one of every class in train")
+    return parts
 
 
 def _counts(targets: np.ndarray, class_names: list[str] | None) -> tuple[dict[str, int], int]:
@@ -72,9 +129,9 @@ def _why_not(targets: np.ndarray, stratified: bool, fractions: dict[str, float],
 def official_split_indices(
     split: np.ndarray, targets: np.ndarray, task: str, val: float, seed: int, *, origin: str | None = None,
     class_names: list[str] | None = None,
-) -> dict[str, np.ndarray]:
+) -> Splits:
     """Respect a split that comes with the data: its test part stays the test split; the
-    validation split is carved (seeded, stratified) out of its train part."""
+    validation split is carved (seeded, stratified, else as `unstratified_val`) out of its train part."""
     split = np.asarray(split).astype(str)
     prefix = f"{origin}: " if origin else ""
     unknown = sorted(set(split.tolist()) - {"train", "test"})
@@ -85,10 +142,10 @@ def official_split_indices(
     if len(train_all) < 2 or len(test_idx) == 0:
         raise DataError(f"{prefix}the official split has {len(train_all)} train and {len(test_idx)} test sequences; "
                         "it needs at least 2 train and 1 test")
-    stratify = targets[train_all] if tasks.get(task).labels else None
-    try:
-        train_idx, val_idx = train_test_split(train_all, test_size=val, random_state=seed + 1, stratify=stratify)
-    except ValueError:
-        raise DataError(_why_not(targets[train_all], stratify is not None, {"data.split.val": val}, origin,
-                                 class_names, parts="train/val (the official train part)")) from None
-    return {"train": np.sort(train_idx), "val": np.sort(val_idx), "test": test_idx}
+    stratified = tasks.get(task).labels
+    parts = _carve_val(train_all, targets, val, seed + 1, stratified, class_names)
+    if parts is None:
+        raise DataError(_why_not(targets[train_all], stratified, {"data.split.val": val}, origin,
+                                 class_names, parts="train/val (the official train part)"))
+    parts["test"] = test_idx
+    return parts

@@ -44,6 +44,8 @@ def main(argv: list[str] | None = None) -> None:
             save(prepared, layout.PREPARED_DIR)
             tracked.check_unchanged(args.params, started)
     spec = prepared.spec
+    if spec.split_note:
+        print(f"prepare: {spec.split_note}")
     print(
         f"prepared {ctx.dataset.name}: task={spec.task} "
         f"train/val/test={spec.sizes.train}/{spec.sizes.val}/{spec.sizes.test} timesteps={spec.timesteps} "

@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from seqpipe.config import budget
+from seqpipe.config.budget import Budget
 from seqpipe.config.params import TrainParams
 
 
@@ -55,6 +57,10 @@ class FitSummary:
     seconds_per_epoch: float
     # fit() time after the last callback's on_train_end: Keras' own tear-down (issue 6 lead)
     teardown_seconds: float = 0.0
+    # the budget and the early-stopping rule the run followed, as the train log states them
+    epochs_budget: int = 0
+    budget: str = ""
+    early_stopping: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -106,9 +112,13 @@ def fit(
     params: TrainParams,
     extra_callbacks: list[Any] | None = None,
     verbose: int = 1,
+    plan: Budget | None = None,
 ) -> FitSummary:
-    """Fit with early stopping on validation loss, restoring the best weights.
+    """Fit for the run's budget, with early stopping on validation loss restoring the best weights
+    where the validation split is large enough (`seqpipe.config.budget`).
 
+    `plan` is the budget the caller planned (the train stage, which runs early stopping beside its
+    checkpoint and passes patience 0 here); without it `fit` plans from `params` and the arrays.
     `params.batch_size` is per replica: the global batch is that times the replicas of
     `params.distribute`. A model compiled with XLA that fails to compile is trained again without
     it, with a one-line warning. `verbose`: 0 silent, 1 one line per epoch, 2 Keras' own logger.
@@ -117,7 +127,10 @@ def fit(
 
     from seqpipe.training import acceleration
 
-    timer = _epoch_timer(params.epochs, print_lines=verbose == 1)
+    batch = params.batch_size * acceleration.replicas(params.distribute)
+    plan = plan or budget.plan(params, len(train[1]), len(val[1]), batch)
+    params = budget.resolved(params, plan)
+    timer = _epoch_timer(plan.epochs, print_lines=verbose == 1)
     callbacks = [timer, *(extra_callbacks or [])]
     if params.patience > 0:
         callbacks.append(keras.callbacks.EarlyStopping(
@@ -130,8 +143,8 @@ def fit(
         train[0],
         train[1],
         validation_data=val,
-        epochs=params.epochs,
-        batch_size=params.batch_size * acceleration.replicas(params.distribute),
+        epochs=plan.epochs,
+        batch_size=batch,
         shuffle=True,
         callbacks=callbacks,
         verbose=2 if verbose == 2 else 0,
@@ -147,14 +160,25 @@ def fit(
         gc.unfreeze()
     teardown = time.perf_counter() - end_mark.at if end_mark.at else 0.0
     val_loss = history.history.get("val_loss", [])
-    best = int(np.argmin(val_loss)) + 1 if val_loss else len(timer.durations)
+    best = kept_epoch(val_loss, len(timer.durations), plan)
     return FitSummary(
         epochs_run=len(timer.durations),
         best_epoch=best,
         train_seconds=round(float(sum(timer.durations)), 3),
         seconds_per_epoch=round(float(np.median(timer.durations)), 3) if timer.durations else 0.0,
         teardown_seconds=round(teardown, 3),
+        epochs_budget=plan.epochs,
+        budget=plan.reason,
+        early_stopping=plan.stopping,
     )
+
+
+def kept_epoch(val_loss: list[float], epochs_run: int, plan: Budget) -> int:
+    """`best_epoch` of the summary: the epoch of lowest validation loss, except where the validation
+    split was too small to pick one (`budget.MIN_VALIDATION`): then the last epoch, whose weights are kept."""
+    if not val_loss or plan.small_validation:
+        return epochs_run
+    return int(np.argmin(val_loss)) + 1
 
 
 def _fit_with_jit_fallback(model: Any, run: Any, timer: Any) -> Any:

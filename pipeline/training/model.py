@@ -6,6 +6,7 @@ import zipfile
 from typing import Any
 
 from seqpipe import tasks
+from seqpipe.config import budget
 from seqpipe.config.experiment import ArchitectureChoice
 from seqpipe.config.params import TrainParams
 from seqpipe.data.spec import PreparedSpec
@@ -32,7 +33,9 @@ def build_model(choice: ArchitectureChoice, spec: PreparedSpec, train: TrainPara
     check_supported(choice, spec)
     gpu = acceleration.gpu_visible()
     batch = train.batch_size * acceleration.replicas(train.distribute)
-    steps = acceleration.training_steps(spec.sizes.train, batch, train.epochs)
+    # train.epochs may be "auto": the cosine schedule and the XLA choice need the planned epochs
+    epochs = budget.plan(train, spec.sizes.train, spec.sizes.val, batch).epochs
+    steps = acceleration.training_steps(spec.sizes.train, batch, epochs)
     jit = acceleration.resolve_jit(train.jit_compile, acceleration.jit_hint(choice.architecture.jit_compile), steps, gpu)
     with acceleration.scope(train.distribute), acceleration.dtype_policy(train.precision):
         model = _assemble(choice, spec, train, jit_compile=False if jit is True else jit, steps=steps)

@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from seqpipe import atomic
+from seqpipe.config import budget
+from seqpipe.config.budget import Budget
 from seqpipe.config.experiment import ArchitectureChoice
 from seqpipe.config.params import TrainParams
 from seqpipe.data.prepared import Prepared
-from seqpipe.training import resilience
-from seqpipe.training.fit import FitSummary, fit, seed_everything
+from seqpipe.training import acceleration, resilience
+from seqpipe.training.fit import FitSummary, fit, kept_epoch, seed_everything
 from seqpipe.training.model import build_model
 
 
@@ -43,6 +45,11 @@ def train_seeds(
 
     arch = choice.name
     summaries = []
+    plan = budget.plan(train, prepared.spec.sizes.train, prepared.spec.sizes.val,
+                       train.batch_size * acceleration.replicas(train.distribute))
+    print(plan.line(), flush=True)
+    print(plan.stopping, flush=True)
+    train = budget.resolved(train, plan)  # what build_model and the stopper below see
     with atomic.atomic_path(repeats_dir) as extra:
         extra.mkdir(parents=True)
         for i, seed in enumerate(seeds):
@@ -60,16 +67,17 @@ def train_seeds(
                 with Live(dir=str(live_dir), dvcyaml=None, save_dvc_exp=False, report=None) as live:
                     resilience.replay_history(live, resilience.saved_history(backup / f"seed{seed}"))
                     summary = fit(model, prepared.xy("train"), prepared.xy("val"), no_stopper,
-                                  extra_callbacks=[*callbacks, resilience.live_logger(live)])
+                                  extra_callbacks=[*callbacks, resilience.live_logger(live)], plan=plan)
                 if guard.failed:
                     shutil.rmtree(live_dir, ignore_errors=True)  # no curves ending in NaN
                 resilience.raise_if_diverged(guard)
                 resilience.save_model(model, model_file)
             else:
-                summary = fit(model, prepared.xy("train"), prepared.xy("val"), no_stopper, extra_callbacks=callbacks)
+                summary = fit(model, prepared.xy("train"), prepared.xy("val"), no_stopper, extra_callbacks=callbacks,
+                              plan=plan)
                 resilience.raise_if_diverged(guard)
                 resilience.save_model(model, extra / f"seed{seed}.keras")
-            summary = _whole_run(summary, ckpt)
+            summary = _whole_run(summary, ckpt, plan)
             summaries.append(summary)
             print(f"trained {arch}{run}: {summary.epochs_run} epochs in {summary.train_seconds:.1f}s "
                   f"(best epoch {summary.best_epoch})", flush=True)
@@ -86,11 +94,11 @@ def summary_record(summaries: list[FitSummary]) -> dict[str, Any]:
     return record
 
 
-def _whole_run(summary: FitSummary, ckpt: Any) -> FitSummary:
+def _whole_run(summary: FitSummary, ckpt: Any, plan: Budget) -> FitSummary:
     """Epoch counts of a resumed run include the epochs done before the interruption."""
     if not ckpt.resumed_from:
         return summary
     val = [h.get("val_loss", float("inf")) for h in ckpt.history]
     summary.epochs_run += ckpt.resumed_from
-    summary.best_epoch = (val.index(min(val)) + 1) if val else summary.epochs_run
+    summary.best_epoch = kept_epoch(val, summary.epochs_run, plan)
     return summary

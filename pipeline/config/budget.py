@@ -1,0 +1,90 @@
+"""The training budget: how many epochs a run trains, and whether early stopping may end it sooner.
+
+- `train.epochs: N` trains N epochs, as it always has.
+- `train.epochs: auto` (the schema default) sizes the run by optimizer steps instead:
+  epochs = clamp(ceil(train.min_steps / steps_per_epoch), train.min_epochs, train.max_epochs),
+  where steps_per_epoch = ceil(training sequences / global batch). A small training split gets
+  enough updates to learn; a large one stops at `min_epochs` (and early stopping may end it sooner).
+- Early stopping (and the restoring of the best epoch's weights) needs a validation loss that
+  means something: with fewer than MIN_VALIDATION validation sequences it is off, the run trains
+  its whole budget and keeps the last epoch. No learning-rate schedule reads the validation loss
+  (`cosine` follows the step count), so nothing else changes.
+
+Plain arithmetic on params and split sizes (no TensorFlow): the train stage, `fit`, model
+assembly (the cosine schedule's length, the XLA choice) and the report all read it from here.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from seqpipe.config.params import TrainParams
+
+# Below 30 validation sequences one sequence moves the validation loss by more than 3% of itself
+# and the best epoch follows noise: on a UCR set with 8 validation series early stopping kept
+# epoch 1 or 2 and every architecture ended at chance (issue 19; bench/RESULTS.md, "budget").
+# The report's diagnostics flag the same size (seqpipe.reporting.diagnostics.MIN_VALIDATION).
+MIN_VALIDATION = 30
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What a run will train: `epochs` of `steps_per_epoch` optimizer steps, and why."""
+
+    epochs: int
+    steps_per_epoch: int
+    reason: str  # how `epochs` was chosen, for the train log and models/<arch>.fit.json
+    early_stopping: bool
+    stopping: str  # whether early stopping may end the run, and which weights are kept
+    small_validation: bool = False  # early stopping is off because the validation split is too small
+
+    @property
+    def steps(self) -> int:
+        return self.epochs * self.steps_per_epoch
+
+    def line(self) -> str:
+        """The train log's one line about the budget."""
+        return f"budget: {self.epochs} epochs x {self.steps_per_epoch} steps = {self.steps} steps ({self.reason})"
+
+
+def steps_per_epoch(n_train: int, global_batch: int) -> int:
+    """Optimizer steps of one epoch (at least 1: an empty split still runs its loop once)."""
+    return max(1, math.ceil(n_train / max(1, global_batch)))
+
+
+def auto_epochs(per_epoch: int, min_steps: int, min_epochs: int, max_epochs: int) -> int:
+    """clamp(ceil(min_steps / per_epoch), min_epochs, max_epochs)."""
+    return min(max(math.ceil(min_steps / max(1, per_epoch)), min_epochs), max_epochs)
+
+
+def plan(train: TrainParams, n_train: int, n_val: int, global_batch: int) -> Budget:
+    """The budget of a run on `n_train` training and `n_val` validation sequences, at
+    `global_batch` sequences per step (train.batch_size times the replicas)."""
+    per_epoch = steps_per_epoch(n_train, global_batch)
+    small = False
+    if train.epochs == "auto":
+        epochs = auto_epochs(per_epoch, train.min_steps, train.min_epochs, train.max_epochs)
+        wanted = math.ceil(train.min_steps / per_epoch)
+        bound = (f", raised to train.min_epochs {train.min_epochs}" if wanted < train.min_epochs
+                 else f", capped at train.max_epochs {train.max_epochs}" if wanted > train.max_epochs else "")
+        reason = (f"train.epochs auto: at least train.min_steps {train.min_steps} steps at {per_epoch} per epoch "
+                  f"({n_train} training sequences, batch {global_batch}){bound}")
+    else:
+        epochs, reason = int(train.epochs), f"train.epochs {train.epochs}"
+    if train.patience <= 0:
+        on, stopping = False, "early stopping off (train.patience 0): every epoch is trained, the last one kept"
+    elif n_val < MIN_VALIDATION:
+        on, small = False, True
+        stopping = (f"early stopping off: the validation split has {n_val} sequences, fewer than {MIN_VALIDATION}, "
+                    "too few for its loss to pick an epoch; every epoch is trained, the last one kept")
+    else:
+        on = True
+        stopping = (f"early stopping on val_loss (patience {train.patience}, {n_val} validation sequences), "
+                    "keeping the best epoch's weights")
+    return Budget(epochs, per_epoch, reason, on, stopping, small)
+
+
+
+def resolved(train: TrainParams, budget: Budget) -> TrainParams:
+    """`train` with the budget's epochs and, where early stopping is off, patience 0."""
+    return train.model_copy(update={"epochs": budget.epochs, "patience": train.patience if budget.early_stopping else 0})

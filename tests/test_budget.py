@@ -1,0 +1,179 @@
+"""A user's small dataset trains long enough, is not early-stopped on noise, and prepares even when
+its classes are too small to stratify (issue 19: right answers on real data)."""
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+import yaml
+
+from seqpipe import DataError, ParamsError, RawData
+from seqpipe.config import budget
+from seqpipe.config.params import TrainParams, validate
+from seqpipe.data import api as data
+from seqpipe.data.splits import official_split_indices, split_indices
+
+# --- the budget arithmetic ---------------------------------------------------------------------
+
+
+def test_an_explicit_epoch_count_trains_exactly_that_many_epochs():
+    # the default experiment: 6000 adding sequences, 4200 of them train, 900 validation
+    plan = budget.plan(TrainParams(epochs=30), n_train=4200, n_val=900, global_batch=16)
+    assert (plan.epochs, plan.steps_per_epoch, plan.early_stopping) == (30, 263, True)
+    assert plan.line() == "budget: 30 epochs x 263 steps = 7890 steps (train.epochs 30)"
+    assert plan.stopping.startswith("early stopping on val_loss (patience 10, 900 validation sequences)")
+
+
+def test_auto_gives_a_small_dataset_enough_steps_and_a_large_one_no_more_than_min_epochs():
+    auto = TrainParams()  # the schema default is epochs: auto
+    assert (auto.epochs, auto.min_steps, auto.min_epochs, auto.max_epochs) == ("auto", 1000, 10, 1000)
+    small = budget.plan(auto, n_train=42, n_val=8, global_batch=16)  # ArrowHead-like: 3 steps per epoch
+    assert (small.epochs, small.steps) == (334, 1002)
+    assert "at least train.min_steps 1000 steps at 3 per epoch (42 training sequences, batch 16)" in small.reason
+    large = budget.plan(auto, n_train=100_000, n_val=20_000, global_batch=16)
+    assert large.epochs == 10 and "raised to train.min_epochs 10" in large.reason
+    tiny = budget.plan(auto.model_copy(update={"max_epochs": 200}), n_train=10, n_val=2, global_batch=16)
+    assert tiny.epochs == 200 and "capped at train.max_epochs 200" in tiny.reason
+
+
+@pytest.mark.parametrize(("per_epoch", "expected"), [(1, 50), (3, 34), (7, 15), (10, 10), (100, 4), (10_000, 4)])
+def test_auto_epochs_is_ceil_of_min_steps_over_steps_per_epoch_within_the_bounds(per_epoch, expected):
+    assert budget.auto_epochs(per_epoch, min_steps=100, min_epochs=4, max_epochs=50) == expected
+    assert expected == min(max(math.ceil(100 / per_epoch), 4), 50)
+
+
+def test_early_stopping_is_off_on_a_validation_split_too_small_to_pick_an_epoch():
+    train = TrainParams(epochs=30, patience=10)
+    small = budget.plan(train, n_train=42, n_val=budget.MIN_VALIDATION - 1, global_batch=16)
+    assert not small.early_stopping and small.small_validation
+    assert small.stopping == ("early stopping off: the validation split has 29 sequences, fewer than 30, too few "
+                              "for its loss to pick an epoch; every epoch is trained, the last one kept")
+    assert budget.resolved(train, small).patience == 0
+    enough = budget.plan(train, n_train=42, n_val=budget.MIN_VALIDATION, global_batch=16)
+    assert enough.early_stopping and budget.resolved(train, enough).patience == 10
+
+
+def test_bad_budget_settings_are_one_line():
+    for raw, message in [
+        ({"epochs": 0}, "train.epochs: must be auto or a whole number of epochs from 1 to 10000, got 0"),
+        ({"epochs": "soon"}, "train.epochs: must be auto or a whole number of epochs from 1 to 10000, got 'soon'"),
+        ({"epochs": 2.5}, "train.epochs: input should be one of 'auto' or a valid integer, got 2.5 (a float)"),
+        ({"min_epochs": 20, "max_epochs": 5}, "train.max_epochs: must be at least train.min_epochs (20), got 5"),
+    ]:
+        with pytest.raises(ParamsError) as err:
+            validate(TrainParams, raw, prefix="train")
+        assert str(err.value) == f"params.yaml: {message}"
+
+
+# --- splits of classes too small to stratify ----------------------------------------------------
+
+def _two_per_class(classes: int = 10, test_per_class: int = 2, timesteps: int = 16) -> RawData:
+    """A UCR-like set with 2 training series per class: too few to stratify 15% validation."""
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(classes), 2 + test_per_class)
+    x = rng.normal(size=(len(labels), timesteps, 1)).astype(np.float32) + labels[:, None, None]
+    split = np.tile(["train"] * 2 + ["test"] * test_per_class, classes)
+    return RawData(sequences=x, targets=labels.astype(np.int32), task="multiclass", input_kind="numeric",
+                   split=split, class_names=[f"c{i}" for i in range(classes)])
+
+
+def test_a_train_split_of_two_per_class_gets_a_random_validation_split_keeping_every_class_in_train():
+    raw = _two_per_class(classes=10)
+    parts = official_split_indices(raw.split, raw.targets, raw.task, 0.15, seed=42)
+    assert len(parts["val"]) == 3  # ceil(0.15 * 20), as a stratified split would hold
+    assert set(raw.targets[parts["train"]]) == set(range(10))  # every class keeps a training series
+    assert not set(parts["train"]) & set(parts["val"]) and len(parts["train"]) + 3 == 20
+    assert parts.note == ("data.split.val: no stratified validation split of 20 sequences in 10 classes (3 validation "
+                          "sequences are fewer than the 10 classes); drew 3 validation sequences at random, keeping at "
+                          "least one of every class in train")
+    again = official_split_indices(raw.split, raw.targets, raw.task, 0.15, seed=42)
+    assert all(np.array_equal(parts[s], again[s]) for s in ("train", "val", "test"))  # seeded
+
+
+def test_a_class_with_one_training_series_stays_in_train():
+    targets = np.array([0, 0, 0, 1, 1, 1, 2, 0, 1, 2])
+    split = np.array(["train"] * 7 + ["test"] * 3)
+    parts = official_split_indices(split, targets, "multiclass", 0.3, seed=0)
+    assert 6 in parts["train"] and "class '2' has 1 sequence" in parts.note
+    with pytest.raises(DataError, match="class '0' has 1 sequence"):  # no class can spare one: as before
+        official_split_indices(np.array(["train"] * 3 + ["test"] * 3), np.array([0, 1, 2, 0, 1, 2]), "multiclass",
+                               0.3, seed=0)
+
+
+def test_data_that_stratifies_splits_exactly_as_before():
+    from sklearn.model_selection import train_test_split
+
+    y = np.random.default_rng(1).integers(0, 3, size=200)
+    parts = split_indices(y, "multiclass", 0.15, 0.15, seed=42)
+    rest, test = train_test_split(np.arange(200), test_size=0.15, random_state=42, stratify=y)
+    train, val = train_test_split(rest, test_size=0.15 / 0.85, random_state=43, stratify=y[rest])
+    assert parts.note is None
+    for name, want in (("train", train), ("val", val), ("test", test)):
+        np.testing.assert_array_equal(parts[name], np.sort(want))
+
+
+# --- training: the budget and the small-validation rule as the user sees them -------------------
+
+CNN = {"filters": 3, "kernel_size": 3, "num_layers": 1}
+
+
+def _cnn():
+    from seqpipe.config.experiment import ArchitectureChoice
+    from seqpipe.registry import build_registry
+
+    arch = build_registry().architecture("cnn")
+    return ArchitectureChoice("cnn", arch, arch.params(**CNN))
+
+
+@pytest.mark.keras
+def test_a_tiny_dataset_trains_the_budgeted_number_of_steps_and_keeps_the_last_epoch():
+    from seqpipe.training.fit import fit, seed_everything
+    from seqpipe.training.model import build_model
+
+    prepared = data.prepare(_two_per_class(classes=4, test_per_class=1), val=0.15, test=0.15, seed=0)
+    assert (prepared.spec.sizes.train, prepared.spec.sizes.val) == (6, 2)
+    train = TrainParams(epochs="auto", min_steps=12, min_epochs=1, batch_size=4, steps_per_execution=1,
+                        patience=3, embedding_dim=4)
+    seed_everything(0)
+    model = build_model(_cnn(), prepared.spec, train)
+    summary = fit(model, prepared.xy("train"), prepared.xy("val"), train, verbose=0)
+    assert int(model.optimizer.iterations) == 12  # 6 epochs x 2 steps: ceil(12 min_steps / 2 per epoch)
+    assert (summary.epochs_run, summary.epochs_budget, summary.best_epoch) == (6, 6, 6)
+    assert summary.budget.startswith("train.epochs auto: at least train.min_steps 12 steps at 2 per epoch")
+    assert summary.early_stopping.startswith("early stopping off: the validation split has 2 sequences")
+    assert float(model.optimizer.learning_rate) == pytest.approx(0.0, abs=1e-9)  # cosine over the whole budget
+
+
+@pytest.mark.keras
+def test_two_series_per_class_prepare_and_train_through_the_stages(tmp_path, monkeypatch, capsys):
+    from seqpipe.stages import prepare, train
+
+    raw = _two_per_class(classes=10)
+    train_rows, test_rows = raw.split == "train", raw.split == "test"
+    np.savez(tmp_path / "arrays.npz", X_train=raw.sequences[train_rows], y_train=raw.targets[train_rows],
+             X_test=raw.sequences[test_rows], y_test=raw.targets[test_rows])
+    params = {
+        "seed": 42, "architectures": ["cnn"],
+        "data": {"source": "npz", "path": "arrays.npz", "options": {"task": "classification"}},
+        "train": {"epochs": "auto", "min_steps": 20, "min_epochs": 1, "batch_size": 8, "steps_per_execution": 1},
+        "models": {"cnn": CNN},
+    }
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    monkeypatch.chdir(tmp_path)
+
+    prepare.main([])
+    out = capsys.readouterr().out
+    assert "prepare: data.split.val: no stratified validation split of 20 sequences in 10 classes" in out
+    spec = json.loads((tmp_path / "data" / "prepared" / "spec.json").read_text())
+    assert spec["sizes"] == {"train": 17, "val": 3, "test": 20} and "at random" in spec["split_note"]
+
+    train.main(["--arch", "cnn"])
+    out = capsys.readouterr().out
+    assert ("budget: 7 epochs x 3 steps = 21 steps (train.epochs auto: at least train.min_steps 20 steps at 3 per "
+            "epoch (17 training sequences, batch 8))") in out
+    assert "early stopping off: the validation split has 3 sequences, fewer than 30" in out
+    fit_record = json.loads((tmp_path / "models" / "cnn.fit.json").read_text())
+    assert (fit_record["epochs_run"], fit_record["epochs_budget"], fit_record["best_epoch"]) == (7, 7, 7)
+    assert fit_record["early_stopping"].startswith("early stopping off: the validation split has 3 sequences")
