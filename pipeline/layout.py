@@ -26,6 +26,11 @@ CONFUSION_DIR = Path("plots")  # plots/<arch>/confusion.csv: dvc plots' confusio
 SCORES_DIR = Path("scores")
 REPORTS_DIR = Path("reports")
 CURVES_DIR = Path("curves")  # one column per architecture, for dvc.yaml's top-level plots
+# The classical baselines (the `baselines` stage): not architectures, so the name is refused as one.
+BASELINES = "baselines"
+BASELINES_METRICS = METRICS_DIR / f"{BASELINES}.json"
+BASELINES_TIMINGS = TIMINGS_DIR / f"{BASELINES}.json"
+BASELINES_PREDICTIONS = PREDICTIONS_DIR / BASELINES  # <name>.csv per classical baseline
 # Outside DVC: the resumable training state (git-ignored) and `seqpipe predict`'s default output.
 BACKUP_ROOT = Path(".seqpipe") / "backup"
 INFERENCE_DIR = Path("inference")
@@ -81,3 +86,7 @@ def scores_path(arch: str) -> Path:
 
 def confusion_path(arch: str) -> Path:
     return CONFUSION_DIR / arch / "confusion.csv"
+
+
+def baseline_predictions_path(name: str) -> Path:
+    return BASELINES_PREDICTIONS / f"{name}.csv"

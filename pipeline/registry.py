@@ -35,7 +35,7 @@ from typing import Any
 import pluggy
 from pydantic import BaseModel
 
-from seqpipe import hookspecs
+from seqpipe import hookspecs, layout
 from seqpipe.errors import PluginError, SeqpipeError, one_line
 from seqpipe.specs import NAME_RULE, Architecture, Dataset, valid_name
 
@@ -345,6 +345,9 @@ def check_registration(given: object, kind: type[Architecture] | type[Dataset]) 
     label = kind.__name__.lower()
     if not valid_name(item.name):
         raise InvalidRegistration(f"{label} name {item.name!r} is not allowed; a name must be {NAME_RULE}")
+    if isinstance(item, Architecture) and item.name == layout.BASELINES:
+        raise InvalidRegistration(f"architecture name {item.name!r} is taken: metrics/{item.name}.json holds the "
+                                  "classical baselines; choose another name")
     if not (isinstance(item.params, type) and issubclass(item.params, BaseModel)):
         raise InvalidRegistration(f"'{item.name}': params must be a pydantic BaseModel class")
     if not callable(getattr(item, "build", None) or getattr(item, "load", None)):

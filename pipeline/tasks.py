@@ -2,8 +2,9 @@
 
 Each task owns its output head, loss, Keras training metrics, held-out scores (scikit-learn,
 imported when scoring), the metric that ranks architectures and every metric's direction, how a
-raw model output decodes to a prediction, the no-skill baseline, and which report figures it
-gets. Plugins never see any of it. Importing this module loads numpy only, so the leaderboard and
+raw model output decodes to a prediction, the no-skill baseline, the classical baselines the
+report sets beside the architectures (by name; `seqpipe.baselines` implements them), and which
+report figures it gets. Plugins never see any of it. Importing this module loads numpy only, so the leaderboard and
 the CLI can ask for a metric's direction without scikit-learn or Keras.
 """
 from __future__ import annotations
@@ -82,6 +83,8 @@ class Task:
     continues_sequence: bool = False  # predicts what follows a series or document (forecast, next token)
     token_output: bool = False  # the prediction is a token id of the vocabulary (next token)
     figures: tuple[str, ...] = field(default=())  # report figures beyond the common ones
+    # (input kind, name) pairs: the classical baselines the `baselines` stage fits (seqpipe.baselines)
+    classical: tuple[tuple[str, str], ...] = field(default=())
 
     @property
     def primary_metric(self) -> str:
@@ -90,6 +93,10 @@ class Task:
     @property
     def greater_is_better(self) -> bool:
         return greater_is_better(self.primary_metric)
+
+    def classical_for(self, input_kind: str) -> list[str]:
+        """The names of the classical baselines for prepared inputs of `input_kind` (numeric or tokens)."""
+        return [name for kind, name in self.classical if kind == input_kind]
 
     def output_width(self, spec: PreparedSpec) -> int:
         """Units of the head's output for this spec (a shape check of the conformance kit)."""
@@ -242,20 +249,26 @@ def _seasonal_naive_baseline(y_train: np.ndarray, y_test: np.ndarray, x_test: np
     return Baseline(name, _rounded(forecast_scores(y_test, naive, f.mase_scale)))
 
 
+# Forecasting has none: its no-skill row is already the seasonal naive forecast.
+_CLASSIFIERS = (("numeric", "summary_logistic"), ("tokens", "tfidf_logistic"))
+
 TABLE: dict[str, Task] = {
     "regression": Task(
         "regression", ("mse", "rmse", "mae", "r2"), "mae", "mse", ("mae",), _dense(1, None),
         _regression_scores, lambda out: out.reshape(-1), _mean_baseline, figures=("predicted_vs_true",),
+        classical=(("numeric", "summary_ridge"), ("tokens", "tfidf_ridge")),
     ),
     "binary": Task(
         "binary", ("accuracy", "f1", "macro_f1", "log_loss", "roc_auc"), "log_loss", "binary_crossentropy",
         ("accuracy",), _dense(1, "sigmoid"), _binary_scores, lambda out: (out.reshape(-1) >= 0.5).astype(int),
         _frequency_baseline(_binary_scores, binary=True), labels=True, figures=("confusion",),
+        classical=_CLASSIFIERS,
     ),
     "multiclass": Task(
         "multiclass", ("accuracy", "macro_f1", "log_loss"), "log_loss", "sparse_categorical_crossentropy",
         ("accuracy",), _dense(None, "softmax"), _multiclass_scores, lambda out: out.argmax(axis=-1),
         _frequency_baseline(_multiclass_scores), labels=True, figures=("confusion",),
+        classical=_CLASSIFIERS,
     ),
     "forecast": Task(
         "forecast", ("mase", "mae", "rmse", "smape"), "mae", "mse", ("mae",), _forecast_head,
@@ -266,6 +279,7 @@ TABLE: dict[str, Task] = {
         "next_token", ("accuracy", "top5_accuracy", "perplexity"), "perplexity", "sparse_categorical_crossentropy",
         ("accuracy", "sparse_top_k_categorical_accuracy"), _dense(None, "softmax"), _next_token_scores,
         lambda out: out.argmax(axis=-1), _frequency_baseline(_next_token_scores), continues_sequence=True, token_output=True,
+        classical=(("tokens", "bigram"),),
     ),
 }
 assert set(TABLE) == set(TASKS), "every task name of the plugin contract has a row"

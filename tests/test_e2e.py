@@ -46,7 +46,8 @@ def _output_bytes(project) -> dict[str, bytes]:
 
 def test_repro_trains_evaluates_ranks_and_caches_precisely(project):
     project.set_params({"architectures": ALL})
-    assert set(project.repro()) == {"fingerprint", "prepare", "report", *(f"{s}@{a}" for s in ("train", "evaluate") for a in ALL)}
+    assert set(project.repro()) == {"fingerprint", "prepare", "baselines", "report",
+                                    *(f"{s}@{a}" for s in ("train", "evaluate") for a in ALL)}
 
     for arch in ALL:
         metrics = json.loads((project.path / "metrics" / f"{arch}.json").read_text())
@@ -55,9 +56,15 @@ def test_repro_trains_evaluates_ranks_and_caches_precisely(project):
         assert timings["epochs_run"] == 1 and timings["inference_ms_per_sample"] > 0
     report = (project.path / "reports" / "report.md").read_text()
     assert "## Leaderboard" in report and all(f"| {a} " in report for a in ALL)
+    # The classical baseline: scored like the models, an unranked row, and one line on whether the best beats it.
+    classical = json.loads((project.path / "metrics" / "baselines.json").read_text())
+    assert set(classical["summary_ridge"]) == {"description", "mse", "rmse", "mae", "r2"}
+    assert "| classical: summary features + ridge regression " in report
+    assert "the classical baseline (summary features + ridge regression) on mse" in report
     assert (project.path / "reports" / "learning_curves.png").stat().st_size > 10_000
     html = (project.path / "reports" / "report.html").read_text()
-    assert html.count("src='data:image/png;base64,") == 3 and "Versions and environment" in html  # curves, cost, predicted vs true
+    # learning curves, score against cost and (regression) predicted against true
+    assert html.count("src='data:image/png;base64,") == 3 and "Versions and environment" in html
     assert json.loads((project.path / "environment" / "lstm.json").read_text())["keras_backend"] == "tensorflow"
     assert (project.path / "curves" / "val_loss.tsv").read_text().startswith("epoch\t" + "\t".join(ALL))
     overlay = json.loads(project.run("dvc", "plots", "show", "--json").stdout)["data"]["curves/val_loss.tsv"]
@@ -65,7 +72,7 @@ def test_repro_trains_evaluates_ranks_and_caches_precisely(project):
     summary = json.loads((project.path / "reports" / "summary.json").read_text())
     assert sorted(summary["ranking"]) == sorted(ALL)
     shown = project.run("dvc", "metrics", "show", "--json").stdout
-    assert all(f"metrics/{a}.json" in shown for a in ALL)
+    assert all(f"metrics/{a}.json" in shown for a in ALL) and "metrics/baselines.json" in shown
     # The environment is a params file of evaluate: drift shows in `dvc params diff` / `dvc exp show`.
     params_shown = project.run("dvc", "params", "diff", "--all").stdout
     assert "environment/lstm.json" in params_shown and "keras_backend" in params_shown
@@ -89,7 +96,7 @@ def test_repro_trains_evaluates_ranks_and_caches_precisely(project):
     # Changing the data params invalidates everything downstream of prepare.
     project.set_params({"data": {"options": {"n_samples": 260}}})
     assert project.repro("prepare") == ["prepare"]
-    assert project.stale() == {"report", *(f"{s}@{a}" for s in ("train", "evaluate") for a in ALL)}
+    assert project.stale() == {"baselines", "report", *(f"{s}@{a}" for s in ("train", "evaluate") for a in ALL)}
 
     # Back to the first params: a forced rerun of lstm's chain (fingerprint, prepare, train,
     # evaluate) retrains it from scratch and reproduces prepared data, model and metrics byte for

@@ -50,7 +50,7 @@ def test_the_installed_package_is_listed_with_its_distribution_and_passes_the_ki
 def test_dvc_repro_trains_a_package_architecture_and_tracks_its_source(project, site):
     project.extra_env = {"PYTHONPATH": site}
     project.set_params({"architectures": ["convgru"], "models": {"convgru": {"filters": 3, "units": 3}}})
-    assert set(project.repro()) == {"fingerprint", "prepare", "train@convgru", "evaluate@convgru", "report"}
+    assert set(project.repro()) == {"fingerprint", "prepare", "baselines", "train@convgru", "evaluate@convgru", "report"}
     metrics = json.loads((project.path / "metrics" / "convgru.json").read_text())
     assert set(metrics) == {"mse", "rmse", "mae", "r2", "params"}
     fingerprint = json.loads((project.path / "sources" / "convgru.json").read_text())

@@ -24,6 +24,7 @@ def write_report(out: Path, curves_out: Path, results: Results, prepared: Prepar
     table = ranking.leaderboard(results.metrics, results.timings, spec.task)
     base = task.baseline(prepared.arrays["y_train"], prepared.arrays["y_test"], prepared.arrays["X_test"], spec)
     tests = statistics.significance(table, spec.task, results.scores, results.predictions)
+    versus = statistics.versus_classical(table, spec.task, results.predictions, results.classical)
 
     out.mkdir(parents=True)
     curves_out.mkdir(parents=True)
@@ -44,6 +45,7 @@ def write_report(out: Path, curves_out: Path, results: Results, prepared: Prepar
     blocks = sections.report_blocks(
         table, base, spec, params, shown, sections.data_summary(spec, prepared.arrays["X_train"]), tests,
         results.environments, plugin_origins, findings, sections.per_class_table(ranked_predictions, spec),
+        results.classical, versus,
     )
     (out / "report.md").write_text(render_markdown(blocks), encoding="utf-8")
     (out / "report.html").write_text(render_html(blocks, out), encoding="utf-8")
@@ -54,6 +56,8 @@ def write_report(out: Path, curves_out: Path, results: Results, prepared: Prepar
         "best": table.iloc[0]["architecture"],
         "baseline": {"baseline": base.name, **base.scores},
         "significance": tests.to_dict(orient="records"),
+        "classical": [{"baseline": c.name, "description": c.description, **c.scores} for c in results.classical],
+        "versus_classical": versus,
         "headline": diagnostics.headline(table, tests, base, primary),
         "findings": [f.line() for f in findings],
     }

@@ -71,6 +71,9 @@ def _file_data(files: dict[str, Any] | None, pattern: re.Pattern) -> dict[str, d
     out = {}
     for path, result in (files or {}).items():
         match = pattern.match(path.replace("\\", "/"))
+        # metrics/baselines.json holds the classical baselines, which are not architectures
+        if match and match["arch"] == layout.BASELINES:
+            continue
         if match and isinstance(result, dict) and isinstance(result.get("data"), dict):
             out[match["arch"]] = result["data"]
     return out

@@ -41,8 +41,16 @@ def leaderboard(metrics: dict[str, dict], timings: dict[str, dict], task_name: s
     return table
 
 
-def with_baseline_row(table: pd.DataFrame, base: tasks.Baseline) -> pd.DataFrame:
-    """The leaderboard plus one unranked row for the baseline's scores."""
-    row: dict[str, object] = {"rank": "-", "architecture": f"baseline: {base.name}"}
+def with_baseline_row(table: pd.DataFrame, base: tasks.Baseline,
+                      classical: list[tuple[str, dict[str, float], float | None]] | None = None) -> pd.DataFrame:
+    """The leaderboard plus unranked rows: each classical baseline's (label, scores, seconds to
+    fit), then the no-skill baseline's scores. They are not architectures and get no rank."""
+    rows: list[dict[str, object]] = []
+    for label, scores, seconds in classical or []:
+        row: dict[str, object] = {"rank": "-", "architecture": f"classical: {label}"}
+        row.update({k: v for k, v in scores.items() if k in table.columns and k not in row})
+        rows.append({**row, "train_s": seconds})
+    row = {"rank": "-", "architecture": f"baseline: {base.name}"}
     row.update({k: v for k, v in base.scores.items() if k in table.columns and k not in row})
-    return pd.concat([table.astype({"rank": object}), pd.DataFrame([row])], ignore_index=True)
+    rows.append(row)
+    return pd.concat([table.astype({"rank": object}), pd.DataFrame(rows)], ignore_index=True)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +10,17 @@ import pandas as pd
 
 from seqpipe import layout
 from seqpipe.errors import DataError
+
+
+@dataclass
+class ClassicalResult:
+    """One classical baseline of the `baselines` stage: its row label, test scores, seconds, predictions."""
+
+    name: str
+    description: str
+    scores: dict[str, float]
+    seconds: float | None
+    predictions: pd.DataFrame | None
 
 
 @dataclass
@@ -21,6 +32,7 @@ class Results:
     environments: dict[str, dict[str, Any]]
     scores: dict[str, pd.DataFrame]
     predictions: dict[str, pd.DataFrame]
+    classical: list[ClassicalResult] = field(default_factory=list)
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -43,4 +55,17 @@ def read_results(names: list[str]) -> Results:
         environments={a: _read(layout.environment_path(a)) for a in names if layout.environment_path(a).is_file()},
         scores={a: frame for a, frame in scores.items() if frame is not None},
         predictions={a: frame for a, frame in predictions.items() if frame is not None},
+        classical=read_classical(),
     )
+
+
+def read_classical() -> list[ClassicalResult]:
+    """What the baselines stage wrote (nothing when it has not run: the report then has no such rows)."""
+    if not layout.BASELINES_METRICS.is_file():
+        return []
+    metrics = _read(layout.BASELINES_METRICS)
+    timings = _read(layout.BASELINES_TIMINGS) if layout.BASELINES_TIMINGS.is_file() else {}
+    return [ClassicalResult(name, str(scores.get("description", name)),
+                            {k: v for k, v in scores.items() if k != "description"},
+                            timings.get(name, {}).get("seconds"), _read_csv(layout.baseline_predictions_path(name)))
+            for name, scores in metrics.items()]

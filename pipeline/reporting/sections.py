@@ -12,6 +12,7 @@ from seqpipe.environment import differences
 from seqpipe.reporting.diagnostics import Finding, headline
 from seqpipe.reporting.document import Block, display_table, fmt
 from seqpipe.reporting.ranking import with_baseline_row
+from seqpipe.reporting.statistics import classical_line
 
 
 def data_summary(spec: PreparedSpec, x_train: np.ndarray) -> pd.DataFrame:
@@ -55,7 +56,11 @@ def report_blocks(
     plugin_origins: dict[str, str],
     findings: list[Finding] | None = None,
     per_class: pd.DataFrame | None = None,
+    classical: list | None = None,
+    versus: list[dict] | None = None,
 ) -> list[Block]:
+    """The report's blocks; `classical`: the baselines stage's `ClassicalResult`s, `versus`: the
+    best architecture against each (`statistics.versus_classical`)."""
     task = tasks.get(spec.task)
     metric = task.primary_metric
     direction = "higher" if task.greater_is_better else "lower"
@@ -69,6 +74,8 @@ def report_blocks(
                    f"sequences of {spec.timesteps} steps. Ranked by test **{metric}** ({direction} is better{seeds})."),
         Block("p", headline(table, tests, base, metric)),
     ]
+    if versus:
+        blocks.append(Block("p", classical_line(versus, metric)))
     for finding in findings or []:
         blocks.append(Block("warn", finding.line()))
     for key, values in differences(environments).items():
@@ -77,10 +84,14 @@ def report_blocks(
                                     "scores and timings may not be comparable."))
     blocks += [
         Block("h2", "Leaderboard"),
-        Block("table", display_table(with_baseline_row(table, base), metric)),
+        Block("table", display_table(with_baseline_row(
+            table, base, [(c.description, c.scores, c.seconds) for c in classical or []]), metric)),
         Block("p", "`params`: trainable and non-trainable weights; `train_s`: sum of epoch times inside `fit` "
                    "(first seed); `s_per_epoch`: median epoch time; `latency_ms`: batched inference time per "
-                   "test sequence."),
+                   "test sequence."
+                   + (" `classical:` rows are not architectures and are not ranked: scikit-learn models fitted "
+                      "on the training split by the `baselines` stage (`train_s`: their fit seconds)."
+                      if classical else "")),
     ]
     if not tests.empty:
         blocks += [

@@ -111,3 +111,48 @@ def significance(
         row["p_holm"] = round(p, 4) if np.isfinite(p) else p
         row["significant"] = "unknown" if not np.isfinite(p) else ("yes" if p < alpha else "no")
     return pd.DataFrame(rows)
+
+
+def versus_classical(table: pd.DataFrame, task_name: str, predictions: dict[str, pd.DataFrame],
+                     classical: list, alpha: float = 0.05) -> list[dict]:
+    """Does the best architecture beat each classical baseline (`results.ClassicalResult`s)?
+
+    One dict per baseline: its name and description, the best architecture's gap to it on the
+    primary metric, whether the best is better, and a paired bootstrap p-value over the test
+    sequences when both predictions are at hand and the metric is a mean over sequences (with
+    repeats, the best's first seed: the baselines are deterministic)."""
+    task = tasks.get(task_name)
+    metric = task.primary_metric
+    best = table.iloc[0]
+    rows = []
+    for c in classical:
+        if metric not in c.scores:
+            continue
+        gap = float(best[metric]) - float(c.scores[metric])
+        row = {"baseline": c.name, "description": c.description, "architecture": best["architecture"],
+               "gap": round(gap, 6), "better": gap > 0 if task.greater_is_better else gap < 0, "p_value": float("nan")}
+        mine = predictions.get(str(best["architecture"]))
+        if mine is not None and c.predictions is not None and len(mine) == len(c.predictions):
+            a, b = per_sample(metric, mine), per_sample(metric, c.predictions)
+            if a is not None and b is not None:
+                row["p_value"] = round(bootstrap_p_value(a, b), 4)
+        p = row["p_value"]
+        row["significant"] = "unknown" if not np.isfinite(p) else ("yes" if p < alpha else "no")
+        rows.append(row)
+    return rows
+
+
+def classical_line(rows: list[dict], metric: str) -> str:
+    """One sentence per classical baseline: does the best architecture beat it, and is that real?"""
+    parts = []
+    for r in rows:
+        verdict = "beats" if r["better"] else "does not beat"
+        if r["significant"] == "yes":
+            how = f" (significantly: paired bootstrap p = {r['p_value']:.3g})"
+        elif r["significant"] == "no":
+            how = f" (not significantly: paired bootstrap p = {r['p_value']:.3g})"
+        else:
+            how = ""
+        parts.append(f"**{r['architecture']}** {verdict} the classical baseline ({r['description']}) on {metric}, "
+                     f"by {abs(r['gap']):.4g}{how}.")
+    return " ".join(parts)
