@@ -76,15 +76,21 @@ def save_results(name: str, payload: Any) -> Path:
     return out
 
 
-def scratch_project(samples: int, epochs: int) -> Path:
-    """A temporary copy of the tracked project files, with `samples` sequences prepared and
-    `train.epochs` set to `epochs` (early stopping off). The caller removes it."""
-    dest = Path(tempfile.mkdtemp(prefix="seqpipe-bench-"))
+def copy_project(prefix: str = "seqpipe-bench-") -> Path:
+    """A temporary copy of the tracked project files (outputs included). The caller removes it."""
+    dest = Path(tempfile.mkdtemp(prefix=prefix))
     files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
     for name in files:
         if (ROOT / name).is_file():
             (dest / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, dest / name)
+    return dest
+
+
+def scratch_project(samples: int, epochs: int) -> Path:
+    """A temporary copy of the tracked project files, with `samples` sequences prepared and
+    `train.epochs` set to `epochs` (early stopping off). The caller removes it."""
+    dest = copy_project()
     params = yaml.safe_load((dest / "params.yaml").read_text())
     params["data"]["options"]["n_samples"] = samples
     params["train"].update({"epochs": epochs, "patience": 0})

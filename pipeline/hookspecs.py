@@ -10,7 +10,8 @@ invalid registrations are caught by the host and reported with the plugin's name
 What a plugin may import: `seqpipe` (`hookimpl`, `Architecture`, `Dataset`, `InputSpec`,
 `RawData`, the error classes) and, for file sources, the table helpers of `seqpipe.tables`
 (`read_table`, `from_table`, `from_long`, `from_wide`, `from_text`, `from_arrays`,
-`encode_labels`, ...; see its `__all__`). A plugin may keep private helper modules beside it
+`encode_labels`, ...; see its `__all__`) and the `.ts` reader of `seqpipe.ts_format` (`read_ts`,
+`from_ts`). A plugin may keep private helper modules beside it
 (a file or package whose name starts with `_`, which is not loaded as a plugin) and import them
 relatively (`from ._recurrent import recurrent_encoder`): that works for the installed built-ins
 and for a project's own `plugins/` folder alike, and the helpers are part of the plugin's

@@ -46,7 +46,7 @@ def test_the_committed_params_are_valid():
         ({"trian": {}}, "params.yaml: trian: unknown key; allowed: architectures, data, models, seed, train"),
         ({"data__split": {"val": 0.7}}, "data.split.val: input should be less than 0.5, got 0.7"),
         ({"data__padding": "middle"}, "data.padding: input should be 'pre' or 'post'"),
-        ({"data__source": "nope"}, "data.source: unknown dataset 'nope'; available: adding, csv, npz, parquet, patterns, sine, text, tokens"),
+        ({"data__source": "nope"}, "data.source: unknown dataset 'nope'; available: adding, csv, npz, parquet, patterns, sine, text, tokens, ts"),
         ({"data__options": {"timesteps": 1}}, "data.options.timesteps: input should be greater than or equal to 2"),
         ({"architectures": ["lstm", "nope"]}, "unknown architecture 'nope'; available: cnn, fcn, gru, inceptiontime, lstm, resnet, rnn, tcn, transformer"),
         ({"architectures": ["lstm", "lstm"]}, "architectures: value error, names must be unique, repeated: lstm"),

@@ -1,0 +1,143 @@
+"""Right answers on real data: the default pipeline on UCR/UEA datasets that ship inside aeon's
+wheel (read offline through the `ts` source), beside published scores.
+
+For each dataset: a scratch copy of the project (git-initialised, so `dvc repro` runs as a user's
+would), the dataset's `_TRAIN.ts` and `_TEST.ts` copied in, params.yaml changed only in `data.*`
+(`source: ts`, `path`, and `split.val` where the core cannot stratify 15% of a small train file)
+and in which architectures run (`models.<arch>: {}`, the plugin defaults); then `dvc repro`.
+Scores are seqpipe's test metric on the official test file (accuracy in %, or RMSE), one seed.
+
+Published figures (test accuracy or RMSE on the official split): FCN and ResNet from Ismail
+Fawaz et al. 2019 (dl-4-tsc), InceptionTime from Ismail Fawaz et al. 2020, 1-NN DTW and the
+CardanoSentiment RMSEs from tsml-eval's published results. They trained for far longer (FCN and
+ResNet 2000 and 1500 epochs) and report means over runs; seqpipe here uses params.yaml's
+`train` (30 epochs, early stopping). The published "CNN" for CardanoSentiment is the TSER CNN, and
+seqpipe's `cnn` is a plain Conv1D stack: same name, different models.
+
+    .venv/bin/pip install -e '.[bench]'             # aeon: only its data files are used
+    .venv/bin/python bench/realdata.py --quick      # smoke run: ArrowHead, cnn and fcn, 2 epochs
+    .venv/bin/python bench/realdata.py              # the comparison (hours on 2 CPU cores)
+
+Prints a table and writes bench/results/realdata.json (realdata-quick.json with --quick).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import yaml
+from common import copy_project, print_table, run_timed, save_results
+
+# name -> (metric, published scores, data.* overrides and why)
+DATASETS: dict[str, dict] = {
+    "ArrowHead": {"metric": "accuracy", "published": {"fcn": 84.3, "resnet": 83.8, "inceptiontime": 84.6,
+                                                      "1-NN DTW": 70.3}},
+    "OSULeaf": {"metric": "accuracy", "published": {"fcn": 97.9, "resnet": 98.0, "inceptiontime": 94.2,
+                                                    "1-NN DTW": 59.1}},
+    # 50 train cases of 10 classes: 15% validation is 8 cases, fewer than the classes
+    "PickupGestureWiimoteZ": {"metric": "accuracy", "data": {"split": {"val": 0.2}},
+                              "published": {"fcn": 74.4, "resnet": 70.4, "inceptiontime": 76.0, "1-NN DTW": 66.0}},
+    "CardanoSentiment": {"metric": "rmse", "published": {"fcn": 0.302, "resnet": 0.342, "inceptiontime": 0.379,
+                                                         "cnn": 0.290}},
+}
+ARCHS = ["fcn", "resnet", "inceptiontime", "cnn"]
+QUICK = {"datasets": ["ArrowHead"], "archs": ["cnn", "fcn"], "epochs": 2}
+
+
+def aeon_data() -> Path:
+    """The folder of datasets inside the installed aeon package (no download)."""
+    spec = importlib.util.find_spec("aeon")
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit("aeon is not installed: .venv/bin/pip install -e '.[bench]' (only its data files are used)")
+    return Path(next(iter(spec.submodule_search_locations))) / "datasets" / "data"
+
+
+def project_for(name: str, archs: list[str], epochs: int | None) -> Path:
+    """A git-initialised scratch copy whose params.yaml reads `name` with the ts source."""
+    dest = copy_project(prefix=f"seqpipe-realdata-{name}-")
+    for stale in ("dvc.lock", "metrics", "dvclive", "curves", "plots", "timings", "environment"):
+        target = dest / stale
+        shutil.rmtree(target) if target.is_dir() else target.unlink(missing_ok=True)
+    (dest / "datasets").mkdir()
+    for part in ("TRAIN", "TEST"):
+        shutil.copy2(aeon_data() / name / f"{name}_{part}.ts", dest / "datasets" / f"{name}_{part}.ts")
+    params = yaml.safe_load((dest / "params.yaml").read_text())
+    data = params["data"]
+    data.update({"source": "ts", "path": f"datasets/{name}_TRAIN.ts", "options": {}})
+    for key, value in DATASETS[name].get("data", {}).items():
+        data[key] = {**data[key], **value} if isinstance(value, dict) else value
+    params["architectures"] = archs
+    params["models"] = {arch: params["models"].get(arch, {}) for arch in archs}
+    if epochs:  # --quick or --epochs: a smoke run, not the comparison
+        params["train"]["epochs"] = epochs
+    (dest / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    for cmd in (["git", "init", "-q"], ["git", "add", "-A"],
+                ["git", "-c", "user.name=bench", "-c", "user.email=bench@localhost", "commit", "-qm", "scratch"]):
+        subprocess.run(cmd, cwd=dest, check=True, capture_output=True)
+    return dest
+
+
+def run_dataset(name: str, archs: list[str], epochs: int | None, keep: bool) -> list[dict]:
+    project = project_for(name, archs, epochs)
+    load = os.getloadavg()[0]
+    try:
+        seconds, _ = run_timed(["dvc", "repro"], project)
+        metric = DATASETS[name]["metric"]
+        spec = json.loads((project / "data" / "prepared" / "spec.json").read_text())
+        rows = []
+        for arch in archs:
+            scores = json.loads((project / "metrics" / f"{arch}.json").read_text())
+            ours = scores[metric] * (100 if metric == "accuracy" else 1)
+            published = DATASETS[name]["published"].get(arch)
+            rows.append({"dataset": name, "architecture": arch, "metric": metric, "seqpipe": round(ours, 3),
+                         "published": published, "gap": None if published is None else round(ours - published, 3),
+                         "sizes": spec["sizes"], "timesteps": spec["timesteps"], "features": spec["features"],
+                         "repro_s": round(seconds, 1), "load_at_start": round(load, 2)})
+        return rows
+    finally:
+        if keep:
+            print(f"kept {project}")
+        else:
+            shutil.rmtree(project, ignore_errors=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="smoke run: ArrowHead, cnn and fcn, 2 epochs")
+    ap.add_argument("--datasets", nargs="+", choices=sorted(DATASETS), help="default: all")
+    ap.add_argument("--archs", nargs="+", help=f"default: {' '.join(ARCHS)}")
+    ap.add_argument("--epochs", type=int, help="override train.epochs (a smoke run; default: params.yaml's)")
+    ap.add_argument("--keep", action="store_true", help="keep the scratch projects")
+    args = ap.parse_args()
+    datasets = args.datasets or (QUICK["datasets"] if args.quick else list(DATASETS))
+    archs = args.archs or (QUICK["archs"] if args.quick else ARCHS)
+    epochs = args.epochs or (QUICK["epochs"] if args.quick else None)
+    start = time.time()
+    rows: list[dict] = []
+    for name in datasets:
+        rows += run_dataset(name, archs, epochs, args.keep)
+        print(json.dumps(rows[-1]), flush=True)
+    table = [{**r, "published_text": "-" if r["published"] is None else f"{r['published']:g}",
+              "gap_text": "-" if r["gap"] is None else f"{r['gap']:+.3g}"} for r in rows]
+    print_table(table, [("dataset", "dataset", "<22"), ("architecture", "architecture", "<13"), ("metric", "metric", "<8"),
+                        ("seqpipe", "seqpipe", ">8.3g"), ("published_text", "published", ">9"), ("gap_text", "gap", ">7")])
+    for name in datasets:
+        others = {k: v for k, v in DATASETS[name]["published"].items() if k not in archs}
+        if others:
+            print(f"{name}: also published: {', '.join(f'{k} {v:g}' for k, v in others.items())}")
+    if epochs:
+        print(f"(train.epochs = {epochs}: a smoke run of the pipeline, not the comparison)")
+    out = save_results("realdata-quick" if args.quick else "realdata", {
+        "quick": args.quick, "epochs": epochs, "datasets": datasets, "archs": archs, "rows": rows,
+        "wall_s": round(time.time() - start, 1), "load_at_end": round(os.getloadavg()[0], 2)})
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
