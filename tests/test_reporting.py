@@ -266,9 +266,10 @@ def test_the_report_flags_results_that_look_wrong_each_with_its_fix():
         "good": pd.DataFrame({"train_loss": 1.0 / epochs}, index=epochs),  # converged: little gain at the end
         "flat": pd.DataFrame({"train_loss": 1.0 - epochs / 31}, index=epochs),  # falling steadily: under-trained
     }
-    timings = {"good": {"best_epoch": 25, "epochs_run": 30}, "flat": {"best_epoch": 1, "epochs_run": 30}}
+    timings = {"good": {"best_epoch": 25, "epochs_run": 30, "epochs_budget": 30},
+               "flat": {"best_epoch": 1, "epochs_run": 30, "epochs_budget": 30}}
     lines = [f.line() for f in diagnose(table, tasks.Baseline("mean of train targets", {"mse": 0.18}), spec,
-                                        curves, timings, epochs=30)]
+                                        curves, timings)]
     assert lines[0].startswith("the validation split has 8 sequences") and "data.split.val" in lines[0]
     assert any(line.startswith("flat: test mse 0.19 is no better than the baseline") for line in lines)
     assert any(line.startswith("flat: the best validation loss came at epoch 1 of 30") for line in lines)

@@ -41,7 +41,7 @@ def write_report(out: Path, curves_out: Path, results: Results, prepared: Prepar
         *figures.task_figures(task, ranked_predictions, spec, out),
     ]
     table.to_csv(out / "leaderboard.csv", index=False)
-    findings = diagnostics.diagnose(table, base, spec, curves, results.timings, int(params["train"]["epochs"]))
+    findings = diagnostics.diagnose(table, base, spec, curves, results.timings)
     blocks = sections.report_blocks(
         table, base, spec, params, shown, sections.data_summary(spec, prepared.arrays["X_train"]), tests,
         results.environments, plugin_origins, findings, sections.per_class_table(ranked_predictions, spec),

@@ -12,11 +12,9 @@ import numpy as np
 import pandas as pd
 
 from seqpipe import tasks
+from seqpipe.config.budget import MIN_VALIDATION
 from seqpipe.data.spec import PreparedSpec
 
-# Below this many validation sequences, a validation loss is mostly noise (one sequence moves a
-# mean over 20 by 5%), so early stopping and the best-epoch choice follow chance.
-MIN_VALIDATION = 30
 EARLY_EPOCHS = 2  # a best epoch this early in a longer run: training hardly started
 # Share of the whole run's drop in training loss that came in its last fifth of epochs: a run that
 # converged (or whose learning rate decayed to 0) gains little there; an under-trained one a lot.
@@ -37,16 +35,18 @@ class Finding:
 
 
 def diagnose(table: pd.DataFrame, base: tasks.Baseline, spec: PreparedSpec, curves: dict[str, pd.DataFrame],
-             timings: dict[str, dict], epochs: int) -> list[Finding]:
-    """Every finding for one experiment, experiment-wide first, then per architecture in rank order."""
+             timings: dict[str, dict]) -> list[Finding]:
+    """Every finding for one experiment, experiment-wide first, then per architecture in rank order.
+
+    `timings` are the fit summaries: epochs run, best epoch, and the epochs the run was budgeted."""
     task = tasks.get(spec.task)
     metric = task.primary_metric
     findings = []
     if spec.sizes.val < MIN_VALIDATION:
         findings.append(Finding(
-            None, f"the validation split has {spec.sizes.val} sequences (fewer than {MIN_VALIDATION}), so early "
-                  "stopping and the best epoch follow noise",
-            "use more data or a larger data.split.val, or train.patience: 0 to train every epoch"))
+            None, f"the validation split has {spec.sizes.val} sequences (fewer than {MIN_VALIDATION}): too few to "
+                  "choose an epoch by, so early stopping was off and every run kept its last epoch",
+            "use more data or a larger data.split.val to let validation choose"))
     baseline = base.scores.get(metric)
     for _, row in table.iterrows():
         arch = str(row["architecture"])
@@ -64,7 +64,7 @@ def diagnose(table: pd.DataFrame, base: tasks.Baseline, spec: PreparedSpec, curv
                 "if the validation split is small, raise data.split.val or set train.patience: 0; "
                 "otherwise lower train.learning_rate"))
         falling = _still_falling(curves.get(arch))
-        if falling is not None and run == epochs:
+        if falling is not None and run is not None and run == timing.get("epochs_budget", run):
             findings.append(Finding(
                 arch, f"the training loss was still falling when training stopped ({falling:.0%} of its whole drop came "
                       "in the last fifth of the epochs)",

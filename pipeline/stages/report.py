@@ -5,8 +5,6 @@ summary.json, and curves/*.tsv (one column per architecture, for `dvc plots`; ke
 """
 from __future__ import annotations
 
-from typing import Any
-
 from seqpipe import atomic, layout, process
 from seqpipe.config import tracked
 from seqpipe.config.context import context
@@ -27,8 +25,7 @@ def main(argv: list[str] | None = None) -> None:
     results = read_results(names)
     seed_note = f" (first seed, {ctx.params.seed})" if ctx.params.train.repeats > 1 else ""
     with atomic.atomic_path(layout.REPORTS_DIR) as out, atomic.atomic_path(layout.CURVES_DIR) as curves:
-        table, findings = write_report(out, curves, results, prepared, _planned(ctx.params.model_dump(mode="json"),
-                                                                                 results.timings),
+        table, findings = write_report(out, curves, results, prepared, ctx.params.model_dump(mode="json"),
                                        {a: ctx.registry.origin_of(a) for a in names}, seed_note)
         tracked.check_unchanged(args.params, started)  # before the renames
     print(table.to_string(index=False))
@@ -36,13 +33,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"check: {finding.line()}")
 
 
-def _planned(params: dict[str, Any], timings: dict[str, dict]) -> dict[str, Any]:
-    """params with `train.epochs: auto` replaced by the epochs the runs were budgeted (fit.json's
-    `epochs_budget`, the same for every architecture of one experiment): the report compares runs with it."""
-    budgets = [t["epochs_budget"] for t in timings.values() if t.get("epochs_budget")]
-    if params["train"]["epochs"] != "auto" or not budgets:
-        return params
-    return {**params, "train": {**params["train"], "epochs": max(budgets)}}
 
+if __name__ == "__main__":
     main()
     process.skip_final_collection()
