@@ -179,7 +179,7 @@ CASES = [
     # params.yaml: unknown keys, wrong types, out-of-range values, impossible combinations
     ("unknown-top-key", {"trian": {}}, {}, VALIDATE, "trian: unknown key; allowed: architectures"),
     ("unknown-nested-key", {"data": {"splt": {}}}, {}, VALIDATE, "data.splt: unknown key"),
-    ("wrong-type", {"train": {"epochs": "ten"}}, {}, VALIDATE, "train.epochs: input should be a valid integer, got 'ten' (a string)"),
+    ("wrong-type", {"train": {"epochs": "ten"}}, {}, VALIDATE, "train.epochs: must be auto or a whole number of epochs from 1 to 10000, got 'ten'"),
     ("out-of-range-lr", {"train": {"learning_rate": 0}}, {}, VALIDATE, "train.learning_rate: input should be greater than 0"),
     ("negative-seed", {"seed": -1}, {}, VALIDATE, "seed: input should be greater than or equal to 0, got -1"),
     ("horizon-zero", {"data": {"window": {"horizon": 0}}}, {}, VALIDATE, "data.window.horizon: input should be greater than or equal to 1, got 0"),
@@ -223,10 +223,10 @@ CASES = [
      "nested deeper than 64 levels at line 1; at most 64 levels are allowed"),
     ("params-huge-integer", _text("seed: 42", "seed: " + "9" * 5000), {}, VALIDATE, "params.yaml: not valid YAML: Exceeds the limit"),
     ("epochs-true", {"train": {"epochs": True}}, {}, VALIDATE,  # lax pydantic trained 1 epoch
-     "params.yaml: train.epochs: input should be a valid integer, got True (a boolean)"),
+     "params.yaml: train.epochs: input should be one of 'auto' or a valid integer, got True (a boolean)"),
     ("learning-rate-true", {"train": {"learning_rate": True}}, {}, VALIDATE,
      "train.learning_rate: input should be a valid number, got True (a boolean)"),
-    ("epochs-float", {"train": {"epochs": 3.0}}, {}, VALIDATE, "train.epochs: input should be a valid integer, got 3.0 (a float)"),
+    ("epochs-float", {"train": {"epochs": 3.0}}, {}, VALIDATE, "train.epochs: input should be one of 'auto' or a valid integer, got 3.0 (a float)"),
     ("seed-quoted-number", {"seed": "7"}, {}, VALIDATE, "seed: input should be a valid integer, got '7' (a string)"),
     ("scale-one", {"data": {"scale": 1}}, {}, VALIDATE,
      "data.scale: input should be a valid boolean (true or false), got 1 (an integer)"),
