@@ -41,7 +41,11 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
     Metric("f1", True, "F1 of the positive class"),
     Metric("macro_f1", True, "F1 averaged over classes"),
     Metric("log_loss", False, "cross-entropy of the predicted probabilities"),
-    Metric("roc_auc", True, "area under the ROC curve"),
+    Metric("roc_auc", True, "area under the ROC curve (several classes: one-vs-rest, macro average)"),
+    Metric("average_precision", True, "area under the precision-recall curve (several classes: one-vs-rest, "
+                                      "macro average)"),
+    Metric("ece", False, "expected calibration error: top-label confidence against accuracy in 10 "
+                         "equal-width bins"),
     Metric("smape", False, "symmetric mean absolute percentage error (0-200)"),
     Metric("mase", False, "MAE over the seasonal naive forecast's MAE on the training range"),
     Metric("top5_accuracy", True, "share of next tokens among the five most likely"),
@@ -159,6 +163,8 @@ def _regression_scores(y: np.ndarray, out: np.ndarray, spec: PreparedSpec | None
 def _binary_scores(y: np.ndarray, out: np.ndarray, spec: PreparedSpec | None = None) -> dict[str, float]:
     from sklearn import metrics as skm
 
+    from seqpipe.probabilities import probability_scores
+
     prob = out.reshape(-1)
     pred = (prob >= 0.5).astype(int)
     scores = {
@@ -167,18 +173,20 @@ def _binary_scores(y: np.ndarray, out: np.ndarray, spec: PreparedSpec | None = N
         "macro_f1": float(skm.f1_score(y, pred, average="macro", labels=[0, 1], zero_division=0)),
         "log_loss": float(skm.log_loss(y, np.clip(prob, 1e-7, 1 - 1e-7), labels=[0, 1])),
     }
-    scores["roc_auc"] = float(skm.roc_auc_score(y, prob)) if len(np.unique(y)) == 2 else float("nan")
-    return scores
+    return {**scores, **probability_scores(y, prob)}
 
 
 def _multiclass_scores(y: np.ndarray, out: np.ndarray, spec: PreparedSpec | None = None) -> dict[str, float]:
     from sklearn import metrics as skm
+
+    from seqpipe.probabilities import probability_scores
 
     pred = out.argmax(axis=-1)
     return {
         "accuracy": float(skm.accuracy_score(y, pred)),
         "macro_f1": float(skm.f1_score(y, pred, average="macro", zero_division=0)),
         "log_loss": float(skm.log_loss(y, np.clip(out, 1e-7, 1.0), labels=list(range(out.shape[-1])))),
+        **probability_scores(y, out),
     }
 
 
@@ -259,15 +267,17 @@ TABLE: dict[str, Task] = {
         classical=(("numeric", "summary_ridge"), ("tokens", "tfidf_ridge")),
     ),
     "binary": Task(
-        "binary", ("accuracy", "f1", "macro_f1", "log_loss", "roc_auc"), "log_loss", "binary_crossentropy",
-        ("accuracy",), _dense(1, "sigmoid"), _binary_scores, lambda out: (out.reshape(-1) >= 0.5).astype(int),
-        _frequency_baseline(_binary_scores, binary=True), labels=True, figures=("confusion",),
+        "binary", ("accuracy", "f1", "macro_f1", "log_loss", "roc_auc", "average_precision", "ece"), "log_loss",
+        "binary_crossentropy", ("accuracy",), _dense(1, "sigmoid"), _binary_scores,
+        lambda out: (out.reshape(-1) >= 0.5).astype(int), _frequency_baseline(_binary_scores, binary=True),
+        labels=True, figures=("confusion", "roc_pr", "calibration"),
         classical=_CLASSIFIERS,
     ),
     "multiclass": Task(
-        "multiclass", ("accuracy", "macro_f1", "log_loss"), "log_loss", "sparse_categorical_crossentropy",
-        ("accuracy",), _dense(None, "softmax"), _multiclass_scores, lambda out: out.argmax(axis=-1),
-        _frequency_baseline(_multiclass_scores), labels=True, figures=("confusion",),
+        "multiclass", ("accuracy", "macro_f1", "log_loss", "roc_auc", "average_precision", "ece"), "log_loss",
+        "sparse_categorical_crossentropy", ("accuracy",), _dense(None, "softmax"), _multiclass_scores,
+        lambda out: out.argmax(axis=-1), _frequency_baseline(_multiclass_scores), labels=True,
+        figures=("confusion", "roc_pr", "calibration"),
         classical=_CLASSIFIERS,
     ),
     "forecast": Task(
@@ -294,9 +304,10 @@ def get(name: str) -> Task:
 def task_of_metrics(names: set[str] | list[str]) -> Task | None:
     """The task whose held-out scores these are: how the leaderboard tells tasks apart in metrics
     files that do not name their task. Among the tasks whose primary metric is present, the one
-    missing the fewest of its metrics, then sharing the most."""
+    sharing the most of its metrics, then missing the fewest (a file of an older commit may lack a
+    metric added since: it still goes to its own task, not to one that shares less of it)."""
     present = set(names)
     fitting = [t for t in TABLE.values() if t.primary_metric in present]
     if not fitting:
         return None
-    return min(fitting, key=lambda t: (len(set(t.metrics) - present), -len(set(t.metrics) & present)))
+    return min(fitting, key=lambda t: (-len(set(t.metrics) & present), len(set(t.metrics) - present)))

@@ -22,15 +22,18 @@ def score(task_name: str, y_true: np.ndarray, raw_output: np.ndarray, spec: Prep
 
 
 def predictions_frame(task_name: str, y_true: np.ndarray, raw_output: np.ndarray) -> pd.DataFrame:
-    """Test predictions as a flat table; multi-step forecasts get one column per horizon step."""
-    pred = tasks.get(task_name).decode(raw_output)
+    """Test predictions as a flat table; multi-step forecasts get one column per horizon step, and
+    labelled tasks the class probabilities (`p_1` for binary, `p_<class>` each otherwise) that the
+    report's ROC, precision-recall and calibration figures read."""
+    task = tasks.get(task_name)
+    pred = task.decode(raw_output)
     if np.ndim(y_true) == 2:
         columns = {}
         for h in range(y_true.shape[1]):
             columns[f"y_true_h{h + 1}"] = y_true[:, h]
             columns[f"y_pred_h{h + 1}"] = pred[:, h]
         return pd.DataFrame(columns)
-    return pd.DataFrame({"y_true": y_true, "y_pred": pred})
+    return pd.DataFrame({"y_true": y_true, "y_pred": pred, **task.probabilities(raw_output)})
 
 
 def confusion_rows(task_name: str, spec: PreparedSpec, y_true: np.ndarray, raw_output: np.ndarray) -> pd.DataFrame:

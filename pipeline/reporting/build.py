@@ -7,16 +7,18 @@ from typing import Any
 
 from seqpipe import layout, tasks
 from seqpipe.data.prepared import Prepared
+from seqpipe.reporting import compare, diagnostics, figures, ranking, sections, statistics
 from seqpipe.reporting import curves as curves_mod
-from seqpipe.reporting import diagnostics, figures, ranking, sections, statistics
 from seqpipe.reporting.document import render_html, render_markdown
 from seqpipe.reporting.results import Results
 
 
 def write_report(out: Path, curves_out: Path, results: Results, prepared: Prepared, params: dict[str, Any],
-                 plugin_origins: dict[str, str], seed_note: str = "") -> tuple[Any, list[diagnostics.Finding]]:
+                 plugin_origins: dict[str, str], seed_note: str = "",
+                 committed: compare.CommitMetrics | None = None) -> tuple[Any, list[diagnostics.Finding]]:
     """Everything the report stage writes, into the directories `out` (the report) and `curves_out`
-    (one TSV per loss for `dvc plots`), both to be created; returns the leaderboard and the findings."""
+    (one TSV per loss for `dvc plots`), both to be created; returns the leaderboard and the findings.
+    `committed`: the baseline commit's metrics, for the section comparing with it (none without)."""
     spec = prepared.spec
     names = list(results.metrics)
     task = tasks.get(spec.task)
@@ -41,11 +43,13 @@ def write_report(out: Path, curves_out: Path, results: Results, prepared: Prepar
         *figures.task_figures(task, ranked_predictions, spec, out),
     ]
     table.to_csv(out / "leaderboard.csv", index=False)
+    names_ranked = table["architecture"].tolist()
     findings = diagnostics.diagnose(table, base, spec, curves, results.timings)
     blocks = sections.report_blocks(
         table, base, spec, params, shown, sections.data_summary(spec, prepared.arrays["X_train"]), tests,
         results.environments, plugin_origins, findings, sections.per_class_table(ranked_predictions, spec),
         results.classical, versus,
+        compare.comparison_blocks(results.metrics, committed, spec.task, names_ranked) if committed else None,
     )
     (out / "report.md").write_text(render_markdown(blocks), encoding="utf-8")
     (out / "report.html").write_text(render_html(blocks, out), encoding="utf-8")

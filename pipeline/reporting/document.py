@@ -25,15 +25,24 @@ def fmt(value: Any) -> str:
     return str(value)
 
 
+def mean_std(mean: Any, std: Any) -> str:
+    """`0.8123 ± 0.012`; the mean alone where there is no std (a baseline row, a single seed)."""
+    if isinstance(std, (float, np.floating)) and np.isfinite(std):
+        return f"{fmt(mean)} ± {std:.2g}"
+    return fmt(mean)
+
+
 def display_table(table: pd.DataFrame, metric: str) -> pd.DataFrame:
-    """The leaderboard as strings: `mean ± std` when there are repeats."""
+    """The leaderboard as strings: every metric with repeats as `mean ± std` over seeds (the
+    `<metric>_std` columns folded in); `metric`, the primary one, says so in its header."""
     shown = table.copy()
-    std = f"{metric}_std"
-    if std in shown:
-        shown[metric] = [f"{m:.4g} ± {s:.2g}" for m, s in zip(table[metric], table[std])]
+    for std in [c for c in table.columns if c.endswith("_std") and c.removesuffix("_std") in table.columns]:
+        name = std.removesuffix("_std")
+        shown[name] = [mean_std(m, s) for m, s in zip(table[name], table[std])]
         shown = shown.drop(columns=[std])
-        shown = shown.rename(columns={metric: f"{metric} (mean ± std)"})
-    if "repeats" in shown and (shown["repeats"] == 1).all():
+        if name == metric:
+            shown = shown.rename(columns={metric: f"{metric} (mean ± std)"})
+    if "repeats" in shown and (shown["repeats"].dropna() == 1).all():  # baseline rows have none
         shown = shown.drop(columns=["repeats"])
     return shown.map(fmt)
 

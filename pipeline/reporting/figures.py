@@ -9,6 +9,7 @@ import pandas as pd
 
 from seqpipe import tasks
 from seqpipe.data.spec import PreparedSpec
+from seqpipe.reporting.probability import calibration_figure, roc_pr_figure
 
 
 def _scale(ax, which: str, values) -> bool:
@@ -220,6 +221,8 @@ FIGURES: dict[str, Callable[[dict[str, pd.DataFrame], PreparedSpec, Path], list[
     "confusion": _confusion_figure,
     "forecasts": _forecast_figure,
     "predicted_vs_true": _predicted_vs_true_figure,
+    "roc_pr": roc_pr_figure,
+    "calibration": calibration_figure,
 }
 
 

@@ -11,16 +11,20 @@ def leaderboard(metrics: dict[str, dict], timings: dict[str, dict], task_name: s
     """One row per architecture, ranked by the task's primary metric (ties by its tie-breaking
     metric, then by fewer parameters).
 
-    With repeats, scores are means over seeds and `<primary>_std` follows the primary metric.
+    With repeats, scores are means over seeds and each `<metric>_std` (the std over seeds) follows
+    its metric.
     """
     task = tasks.get(task_name)
-    primary_std = f"{task.primary_metric}_std"
     rows = []
     for arch, scores in metrics.items():
         timing = timings.get(arch, {})
-        shown = {k: v for k, v in scores.items() if k not in ("params", "repeats") and not k.endswith("_std")}
-        if primary_std in scores:
-            shown = {task.primary_metric: shown.pop(task.primary_metric), primary_std: scores[primary_std], **shown}
+        means = [k for k in scores if k not in ("params", "repeats") and not k.endswith("_std")]
+        means.sort(key=lambda k: k != task.primary_metric)  # the primary metric first, the others in file order
+        shown = {}
+        for k in means:
+            shown[k] = scores[k]
+            if f"{k}_std" in scores:
+                shown[f"{k}_std"] = scores[f"{k}_std"]
         rows.append(
             {
                 "architecture": arch,

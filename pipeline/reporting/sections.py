@@ -11,6 +11,7 @@ from seqpipe.data.spec import PreparedSpec
 from seqpipe.environment import differences
 from seqpipe.reporting.diagnostics import Finding, headline
 from seqpipe.reporting.document import Block, display_table, fmt
+from seqpipe.reporting.probability import metric_notes
 from seqpipe.reporting.ranking import with_baseline_row
 from seqpipe.reporting.statistics import classical_line
 
@@ -58,9 +59,11 @@ def report_blocks(
     per_class: pd.DataFrame | None = None,
     classical: list | None = None,
     versus: list[dict] | None = None,
+    comparison: list[Block] | None = None,
 ) -> list[Block]:
     """The report's blocks; `classical`: the baselines stage's `ClassicalResult`s, `versus`: the
-    best architecture against each (`statistics.versus_classical`)."""
+    best architecture against each (`statistics.versus_classical`); `comparison`: the section
+    comparing with the baseline commit (`compare.comparison_blocks`)."""
     task = tasks.get(spec.task)
     metric = task.primary_metric
     direction = "higher" if task.greater_is_better else "lower"
@@ -91,8 +94,12 @@ def report_blocks(
                    "test sequence."
                    + (" `classical:` rows are not architectures and are not ranked: scikit-learn models fitted "
                       "on the training split by the `baselines` stage (`train_s`: their fit seconds)."
-                      if classical else "")),
+                      if classical else "")
+                   + (f" Every score is the mean ± standard deviation over {repeats} seeds." if repeats > 1 else "")),
     ]
+    note = metric_notes(list(task.metrics))
+    if note:
+        blocks.append(Block("p", note))
     if not tests.empty:
         blocks += [
             Block("h2", f"Is the gap to {best['architecture']} real?"),
@@ -113,6 +120,7 @@ def report_blocks(
             Block("p", f"Precision, recall and F1 of **{best['architecture']}** per class on the test split, and "
                        "every other architecture's F1; `support`: test sequences of the class."),
         ]
+    blocks += comparison or []
     blocks.append(Block("h2", "Figures"))
     for caption, name in figures:
         blocks.append(Block("img", name, caption))

@@ -2,6 +2,8 @@
 
 Writes reports/report.md (PNGs next to it), a self-contained reports/report.html, leaderboard.csv,
 summary.json, and curves/*.tsv (one column per architecture, for `dvc plots`; kept in git).
+The report compares the test scores with those committed at git HEAD (the baseline commit), an
+input DVC does not track: the section names the commit (see seqpipe.reporting.compare).
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from seqpipe.config.context import context
 from seqpipe.data.prepared import load as load_prepared
 from seqpipe.errors import user_errors_exit
 from seqpipe.reporting.build import write_report
+from seqpipe.reporting.compare import read_commit_metrics
 from seqpipe.reporting.results import read_results
 
 
@@ -24,9 +27,10 @@ def main(argv: list[str] | None = None) -> None:
     prepared = load_prepared(layout.PREPARED_DIR, splits=("train", "test"))
     results = read_results(names)
     seed_note = f" (first seed, {ctx.params.seed})" if ctx.params.train.repeats > 1 else ""
+    committed = read_commit_metrics(names)
     with atomic.atomic_path(layout.REPORTS_DIR) as out, atomic.atomic_path(layout.CURVES_DIR) as curves:
         table, findings = write_report(out, curves, results, prepared, ctx.params.model_dump(mode="json"),
-                                       {a: ctx.registry.origin_of(a) for a in names}, seed_note)
+                                       {a: ctx.registry.origin_of(a) for a in names}, seed_note, committed)
         tracked.check_unchanged(args.params, started)  # before the renames
     print(table.to_string(index=False))
     for finding in findings:  # the same lines as in the report: results that look wrong, with the fix
