@@ -170,6 +170,16 @@ def test_with_repeats_every_metric_shows_mean_and_std_and_baseline_rows_show_the
     assert shown.iloc[1]["accuracy (mean ± std)"] == "0.33"  # the baseline row: no "± nan"
     blocks, _ = _blocks("multiclass", _classifier_outputs("multiclass"), tmp_path, metrics=metrics)
     assert "mean ± standard deviation over 3 seeds" in document.render_markdown(blocks)
+    # per class: each seed's precision, recall and F1 as the evaluate stage writes them to scores/<arch>.csv
+    y = np.array([0, 0, 1, 1, 2, 2])
+    seeds = [scoring.per_class_scores("multiclass", _spec("multiclass", 3), y, np.eye(3)[guess])
+             for guess in ([0, 0, 1, 1, 2, 2], [0, 1, 1, 1, 2, 0], [0, 0, 1, 2, 2, 2])]
+    assert seeds[1]["recall_c0"] == 0.5 and seeds[1]["precision_c1"] == pytest.approx(2 / 3, abs=1e-6)
+    frame = pd.DataFrame({"y_true": y, "y_pred": [0, 0, 1, 1, 2, 2]})
+    per_class = sections.per_class_table({"gru": frame}, _spec("multiclass", 3), {"gru": pd.DataFrame(seeds)})
+    assert per_class.loc[0, "gru recall"] == "0.8333 ± 0.29" and per_class.loc[2, "gru F1"].count("±") == 1
+    one_seed = sections.per_class_table({"gru": frame}, _spec("multiclass", 3), {"gru": pd.DataFrame(seeds[:1])})
+    assert one_seed.loc[0, "gru recall"] == 1.0
 
 
 def _git(repo, *args):

@@ -21,6 +21,21 @@ def score(task_name: str, y_true: np.ndarray, raw_output: np.ndarray, spec: Prep
     return {k: round(v, 6) for k, v in scores.items()}
 
 
+def per_class_scores(task_name: str, spec: PreparedSpec, y_true: np.ndarray, raw_output: np.ndarray) -> dict[str, float]:
+    """Labelled tasks: precision, recall and F1 of each class (`precision_c<class id>`, ...), kept
+    per seed in scores/<arch>.csv so the report's per-class table has a std over seeds; empty for
+    other tasks."""
+    from sklearn.metrics import precision_recall_fscore_support
+
+    task = tasks.get(task_name)
+    if not task.labels:
+        return {}
+    labels = list(range(spec.n_classes or len(spec.class_names or [])))
+    p, r, f, _ = precision_recall_fscore_support(np.asarray(y_true).astype(int), task.decode(raw_output).astype(int),
+                                                 labels=labels, zero_division=0)
+    return {f"{name}_c{c}": round(float(v[c]), 6) for c in labels for name, v in (("precision", p), ("recall", r), ("f1", f))}
+
+
 def predictions_frame(task_name: str, y_true: np.ndarray, raw_output: np.ndarray) -> pd.DataFrame:
     """Test predictions as a flat table; multi-step forecasts get one column per horizon step, and
     labelled tasks the class probabilities (`p_1` for binary, `p_<class>` each otherwise) that the

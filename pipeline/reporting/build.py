@@ -47,7 +47,7 @@ def write_report(out: Path, curves_out: Path, results: Results, prepared: Prepar
     findings = diagnostics.diagnose(table, base, spec, curves, results.timings)
     blocks = sections.report_blocks(
         table, base, spec, params, shown, sections.data_summary(spec, prepared.arrays["X_train"]), tests,
-        results.environments, plugin_origins, findings, sections.per_class_table(ranked_predictions, spec),
+        results.environments, plugin_origins, findings, sections.per_class_table(ranked_predictions, spec, results.scores),
         results.classical, versus,
         compare.comparison_blocks(results.metrics, committed, spec.task, names_ranked) if committed else None,
     )

@@ -117,8 +117,10 @@ def comparison_blocks(current: dict[str, dict], committed: CommitMetrics, task_n
         blocks.append(Block("table", shown.map(fmt)))
         better, worse = (int((changed["verdict"] == v).sum()) for v in ("better", "worse"))
         same = len(table) - len(changed)
+        untouched = [a for a in dict.fromkeys(table["architecture"]) if a not in set(changed["architecture"])]
         blocks.append(Block("p", f"{better} better, {worse} worse"
-                                 + (f", {same} unchanged (not listed)" if same else "") + "."))
+                                 + (f", {same} unchanged (not listed)" if same else "")
+                                 + (f"; every score the same for {', '.join(untouched)}" if untouched else "") + "."))
     if committed.missing:
         blocks.append(Block("p", f"New since {committed.rev} (no committed metrics): {', '.join(committed.missing)}."))
     blocks.append(Block("p", f"This run's test scores (means over seeds where there are repeats) beside those "

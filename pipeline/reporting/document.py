@@ -77,7 +77,8 @@ h2 { margin-top: 1.8em; border-bottom: 1px solid #eee; padding-bottom: .2em; }
 table { border-collapse: collapse; margin: .6em 0; font-size: .92em; }
 th, td { border: 1px solid #ddd; padding: .3em .6em; text-align: left; }
 th { background: #f4f6f8; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.wide { overflow-x: auto; max-width: 100%; }
 tr:nth-child(even) td { background: #fafafa; }
 img { max-width: 100%; border: 1px solid #eee; }
 figure { margin: 1em 0; }
@@ -117,7 +118,8 @@ def _html_table(frame: pd.DataFrame) -> str:
             f"<td class='{'num' if _is_number(v) else 'txt'}'>{html.escape(str(v))}</td>" for v in row
         )
         body.append(f"<tr>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    # A wide leaderboard scrolls inside its box instead of pushing the page sideways.
+    return f"<div class='wide'><table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
 
 
 def render_html(blocks: list[Block], figures_dir: Path, title: str = "seqpipe report") -> str:

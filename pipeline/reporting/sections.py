@@ -10,7 +10,7 @@ from seqpipe import tasks
 from seqpipe.data.spec import PreparedSpec
 from seqpipe.environment import differences
 from seqpipe.reporting.diagnostics import Finding, headline
-from seqpipe.reporting.document import Block, display_table, fmt
+from seqpipe.reporting.document import Block, display_table, fmt, mean_std
 from seqpipe.reporting.probability import metric_notes
 from seqpipe.reporting.ranking import with_baseline_row
 from seqpipe.reporting.statistics import classical_line
@@ -118,7 +118,8 @@ def report_blocks(
             Block("h2", "Per class"),
             Block("table", per_class.map(fmt)),
             Block("p", f"Precision, recall and F1 of **{best['architecture']}** per class on the test split, and "
-                       "every other architecture's F1; `support`: test sequences of the class."),
+                       "every other architecture's F1; `support`: test sequences of the class."
+                       + (f" Mean ± std over {repeats} seeds." if repeats > 1 else "")),
         ]
     blocks += comparison or []
     blocks.append(Block("h2", "Figures"))
@@ -131,9 +132,11 @@ def report_blocks(
     return blocks
 
 
-def per_class_table(predictions: dict[str, pd.DataFrame], spec: PreparedSpec) -> pd.DataFrame:
+def per_class_table(predictions: dict[str, pd.DataFrame], spec: PreparedSpec,
+                    scores: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     """Labelled tasks: one row per class; the first architecture's precision, recall and F1, then
-    each other architecture's F1 (architectures in rank order)."""
+    each other architecture's F1 (architectures in rank order). With several seeds in `scores`
+    (scores/<arch>.csv with `precision_c<id>` columns): `mean ± std` over seeds, as strings."""
     from sklearn.metrics import precision_recall_fscore_support
 
     if not tasks.get(spec.task).labels or not predictions:
@@ -143,11 +146,23 @@ def per_class_table(predictions: dict[str, pd.DataFrame], spec: PreparedSpec) ->
     for i, (arch, frame) in enumerate(predictions.items()):
         p, r, f, support = precision_recall_fscore_support(
             frame["y_true"].astype(int), frame["y_pred"].astype(int), labels=labels, zero_division=0)
+        seeds = (scores or {}).get(arch)
+        if seeds is None or len(seeds) < 2 or not all(f"f1_c{c}" in seeds for c in labels):
+            seeds = None
         for c in labels:
             if i == 0:
-                rows[c].update({"support": int(support[c]), f"{arch} precision": p[c], f"{arch} recall": r[c]})
-            rows[c][f"{arch} F1"] = f[c]
+                rows[c].update({"support": int(support[c]), f"{arch} precision": _over_seeds(seeds, "precision", c, p[c]),
+                                f"{arch} recall": _over_seeds(seeds, "recall", c, r[c])})
+            rows[c][f"{arch} F1"] = _over_seeds(seeds, "f1", c, f[c])
     return pd.DataFrame(list(rows.values()))
+
+
+def _over_seeds(seeds: pd.DataFrame | None, name: str, c: int, first_seed: float) -> object:
+    """`mean ± std` of a per-class score over the seeds of scores/<arch>.csv, or the first seed's value."""
+    if seeds is None:
+        return first_seed
+    column = seeds[f"{name}_c{c}"]
+    return mean_std(float(column.mean()), float(column.std(ddof=1)))
 
 
 def applicable_params(params: dict, spec: PreparedSpec) -> dict:

@@ -3,7 +3,8 @@
 Writes metrics/<arch>.json (deterministic: scores and parameter count), timings/<arch>.json
 (wall-clock figures, kept apart so reruns can be compared byte for byte) and
 predictions/<arch>.csv. With `train.repeats: N`, every seed's model is scored: scores/<arch>.csv
-holds one row per seed, and metrics/<arch>.json the mean (plus `<metric>_std` and `repeats`).
+holds one row per seed (with each class's precision, recall and F1 for labelled tasks), and
+metrics/<arch>.json the mean (plus `<metric>_std` and `repeats`).
 """
 from __future__ import annotations
 
@@ -31,11 +32,12 @@ def main(argv: list[str] | None = None) -> None:
 
     custom = choice.architecture.custom_objects() if choice.architecture.custom_objects else None
     batch = ctx.params.train.batch_size
-    per_seed = []
+    per_seed, per_class = [], []
     for i, (seed, path) in enumerate(layout.seed_models(args.arch)):
         seed_model = load_model(str(path), custom_objects=custom)
         output = scoring.predict(seed_model, x_test, batch)
         per_seed.append({"seed": seed, **scoring.score(task_name, y_test, output, prepared.spec)})
+        per_class.append(scoring.per_class_scores(task_name, prepared.spec, y_test, output))
         if i == 0:
             model, raw_output = seed_model, output
     metrics = {**scoring.summarize_seeds(per_seed), "params": int(model.count_params())}
@@ -55,7 +57,7 @@ def main(argv: list[str] | None = None) -> None:
         atomic.write_json(outputs[0], metrics)
         atomic.write_json(outputs[1], timings)
         with atomic.atomic_path(outputs[2]) as tmp:
-            pd.DataFrame(per_seed).to_csv(tmp, index=False)
+            pd.DataFrame([{**run, **classes} for run, classes in zip(per_seed, per_class)]).to_csv(tmp, index=False)
         with atomic.atomic_path(outputs[3]) as tmp:
             predictions.to_csv(tmp, index=False, float_format="%.6g")
         with atomic.atomic_path(outputs[4]) as tmp:
