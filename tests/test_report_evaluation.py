@@ -222,3 +222,19 @@ def test_the_comparison_with_the_baseline_commit_shows_each_change_in_its_direct
     assert "New since" in text and "cnn" in text
     same = compare.comparison_blocks({"gru": before}, committed, "multiclass")
     assert f"No test score changed since {committed.rev}." in document.render_markdown(same)
+
+    # another task at the commit (mae and rmse are shared by regression and forecast): no table
+    (tmp_path / "metrics" / "gru.json").write_text(json.dumps({"mse": 0.2, "rmse": 0.45, "mae": 0.3, "r2": 0.1}))
+    (tmp_path / "params.yaml").write_text("data:\n  source: adding\n  options: {n_samples: 6000}\n")
+    _git(tmp_path, "add", "-A")
+    _git(tmp_path, "commit", "-qm", "a regression run")
+    regression = compare.read_commit_metrics(["gru"])
+    forecast = {"gru": {"mase": 0.9, "mae": 0.2, "rmse": 0.3, "smape": 10.0}}
+    lines = document.render_markdown(compare.comparison_blocks(forecast, regression, "forecast"))
+    assert "are of task regression, this run's of forecast" in lines and "| gru" not in lines
+    # same task, other data: the table comes with a warning naming the setting that changed
+    changed = document.render_markdown(compare.comparison_blocks(
+        {"gru": {"mse": 0.1, "rmse": 0.3, "mae": 0.2, "r2": 0.5}}, regression, "regression",
+        data_now={"source": "adding", "options": {"n_samples": 240}}))
+    assert "the data settings differ" in changed and "data.options.n_samples: 6000 -> 240" in changed
+    assert "| gru " in changed

@@ -49,7 +49,8 @@ def write_report(out: Path, curves_out: Path, results: Results, prepared: Prepar
         table, base, spec, params, shown, sections.data_summary(spec, prepared.arrays["X_train"]), tests,
         results.environments, plugin_origins, findings, sections.per_class_table(ranked_predictions, spec, results.scores),
         results.classical, versus,
-        compare.comparison_blocks(results.metrics, committed, spec.task, names_ranked) if committed else None,
+        compare.comparison_blocks(results.metrics, committed, spec.task, names_ranked, params.get("data"))
+        if committed else None,
     )
     (out / "report.md").write_text(render_markdown(blocks), encoding="utf-8")
     (out / "report.html").write_text(render_html(blocks, out), encoding="utf-8")

@@ -29,6 +29,7 @@ class CommitMetrics:
     metrics: dict[str, dict[str, float]] = field(default_factory=dict)
     missing: tuple[str, ...] = ()
     reason: str = ""
+    data: dict | None = None  # the `data` section of params.yaml at `rev` (None: unreadable)
 
 
 def _git(args: list[str], cwd: Path) -> str | None:
@@ -66,7 +67,37 @@ def read_commit_metrics(names: list[str], rev: str = "HEAD", cwd: Path = Path(".
     if not found:
         return CommitMetrics(short, reason=f"commit {short} has no committed metrics for "
                                             f"{', '.join(names)} (a first run, or results not committed)")
-    return CommitMetrics(short, found, tuple(missing))
+    return CommitMetrics(short, found, tuple(missing), data=_data_params(_git(["show", f"{rev}:./{layout.PARAMS_FILE}"], cwd)))
+
+
+def _data_params(text: str | None) -> dict | None:
+    import yaml
+
+    try:
+        params = yaml.safe_load(text) if text is not None else None
+    except yaml.YAMLError:
+        return None
+    return params.get("data") if isinstance(params, dict) and isinstance(params.get("data"), dict) else None
+
+
+def _flat(tree: dict, prefix: str = "data") -> dict[str, object]:
+    out: dict[str, object] = {}
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            out.update(_flat(value, f"{prefix}.{key}"))
+        else:
+            out[f"{prefix}.{key}"] = value
+    return out
+
+
+def data_changes(before: dict | None, now: dict | None) -> list[str]:
+    """`data.options.n_samples: 6000 -> 240` for each data setting that differs between the commit
+    and this run: their test sets then differ, and so do their scores' meaning."""
+    if before is None or now is None:
+        return []
+    old, new = _flat(before), _flat(now)
+    return [f"{k}: {old.get(k, '(unset)')} -> {new.get(k, '(unset)')}" for k in sorted(set(old) | set(new))
+            if old.get(k) != new.get(k)]
 
 
 def _verdict(metric: str, change: float) -> str:
@@ -99,15 +130,23 @@ def comparison_table(current: dict[str, dict], committed: CommitMetrics, task_na
 
 
 def comparison_blocks(current: dict[str, dict], committed: CommitMetrics, task_name: str,
-                      order: list[str] | None = None) -> list[Block]:
-    """The report section: a heading and the table, or one line saying why there is none."""
+                      order: list[str] | None = None, data_now: dict | None = None) -> list[Block]:
+    """The report section: a heading and the table, or one line saying why there is none.
+    `data_now`: this run's `data` params, to warn when the commit's test set was another."""
     if committed.reason:
         return [Block("h2", "Compared with the baseline commit"), Block("p", f"No comparison: {committed.reason}.")]
+    other = {tasks.task_of_metrics(list(m)) for m in committed.metrics.values()}
     table = comparison_table(current, committed, task_name, order)
     blocks = [Block("h2", f"Compared with the baseline commit {committed.rev}")]
-    if table.empty:
-        return [*blocks, Block("p", f"No comparison: the metrics at {committed.rev} are not of task "
-                                    f"{task_name} (the data or task changed).")]
+    if table.empty or other != {tasks.get(task_name)}:
+        names = ", ".join(sorted(t.name for t in other if t is not None)) or "unknown"
+        return [*blocks, Block("p", f"No comparison: the metrics committed at {committed.rev} are of task "
+                                    f"{names}, this run's of {task_name}.")]
+    changes = data_changes(committed.data, data_now)
+    if changes:
+        blocks.append(Block("warn", f"the data settings differ from those at {committed.rev} "
+                                    f"({'; '.join(changes[:4])}{'; ...' if len(changes) > 4 else ''}): "
+                                    "the test sets differ, so the scores compare different things."))
     changed = table[table["verdict"].isin(["better", "worse"])]
     if changed.empty:
         blocks.append(Block("p", f"No test score changed since {committed.rev}."))
