@@ -205,14 +205,14 @@ def test_the_comparison_with_the_baseline_commit_shows_each_change_in_its_direct
     (tmp_path / "metrics" / "gru.json").write_text(json.dumps(before))
     _git(tmp_path, "add", "-A")
     _git(tmp_path, "commit", "-qm", "baseline")
-    now = {"gru": {"accuracy": 0.90, "macro_f1": 0.70, "log_loss": 0.60, "ece": 0.05, "params": 10},
+    now = {"gru": {"accuracy": 0.90, "macro_f1": 0.70, "log_loss": 0.60, "ece": 0.05, "params": 12},
            "cnn": {"accuracy": 0.5, "macro_f1": 0.5, "log_loss": 0.7, "ece": 0.1, "params": 5}}
     committed = compare.read_commit_metrics(["gru", "cnn"])
     assert committed.missing == ("cnn",) and committed.metrics["gru"] == before
     table = compare.comparison_table(now, committed, "multiclass").set_index("metric")
     # accuracy up (higher is better), log_loss up (lower is better), ece down (lower is better)
     assert table["verdict"].to_dict() == {"accuracy": "better", "macro_f1": "same", "log_loss": "worse",
-                                          "ece": "better"}
+                                          "ece": "better", "params": "model changed"}
     assert table.loc["accuracy", "change"] == pytest.approx(0.10)
     text = document.render_markdown(compare.comparison_blocks(now, committed, "multiclass"))
     assert f"## Compared with the baseline commit {committed.rev}" in text
@@ -220,6 +220,7 @@ def test_the_comparison_with_the_baseline_commit_shows_each_change_in_its_direct
     assert "<td class='num'>+0.1</td><td class='txt'>better</td>" in document.render_html(
         compare.comparison_blocks(now, committed, "multiclass"), tmp_path)
     assert "New since" in text and "cnn" in text
+    assert "| params " in text  # what changed in the model, beside the scores it moved
     same = compare.comparison_blocks({"gru": before}, committed, "multiclass")
     assert f"No test score changed since {committed.rev}." in document.render_markdown(same)
 

@@ -126,6 +126,11 @@ def comparison_table(current: dict[str, dict], committed: CommitMetrics, task_na
             old, new = float(before[metric]), float(current[arch][metric])
             rows.append({"architecture": arch, "metric": metric, f"at {committed.rev}": old, "this run": new,
                          "change": new - old, "verdict": _verdict(metric, new - old)})
+        if rows and rows[-1]["architecture"] == arch and before.get("params") != current[arch].get("params"):
+            # not a score: what changed in the model, listed beside the scores it moved
+            old, new = float(before.get("params", np.nan)), float(current[arch].get("params", np.nan))
+            rows.append({"architecture": arch, "metric": "params", f"at {committed.rev}": old, "this run": new,
+                         "change": new - old, "verdict": "model changed"})
     return pd.DataFrame(rows, columns=["architecture", "metric", f"at {committed.rev}", "this run", "change", "verdict"])
 
 
@@ -147,7 +152,7 @@ def comparison_blocks(current: dict[str, dict], committed: CommitMetrics, task_n
         blocks.append(Block("warn", f"the data settings differ from those at {committed.rev} "
                                     f"({'; '.join(changes[:4])}{'; ...' if len(changes) > 4 else ''}): "
                                     "the test sets differ, so the scores compare different things."))
-    changed = table[table["verdict"].isin(["better", "worse"])]
+    changed = table[table["verdict"].isin(["better", "worse", "model changed"])]
     if changed.empty:
         blocks.append(Block("p", f"No test score changed since {committed.rev}."))
     else:
@@ -155,7 +160,7 @@ def comparison_blocks(current: dict[str, dict], committed: CommitMetrics, task_n
         shown["change"] = [f"{c:+.3g}" for c in shown["change"]]
         blocks.append(Block("table", shown.map(fmt)))
         better, worse = (int((changed["verdict"] == v).sum()) for v in ("better", "worse"))
-        same = len(table) - len(changed)
+        same = int((table["verdict"] == "same").sum())
         untouched = [a for a in dict.fromkeys(table["architecture"]) if a not in set(changed["architecture"])]
         blocks.append(Block("p", f"{better} better, {worse} worse"
                                  + (f", {same} unchanged (not listed)" if same else "")

@@ -42,7 +42,8 @@ def display_table(table: pd.DataFrame, metric: str) -> pd.DataFrame:
         shown = shown.drop(columns=[std])
         if name == metric:
             shown = shown.rename(columns={metric: f"{metric} (mean ± std)"})
-    if "repeats" in shown and (shown["repeats"].dropna() == 1).all():  # baseline rows have none
+    # One count for every architecture (baseline rows have none): the report's first line says it.
+    if "repeats" in shown and shown["repeats"].dropna().nunique() <= 1:
         shown = shown.drop(columns=["repeats"])
     return shown.map(fmt)
 
@@ -70,7 +71,7 @@ def render_markdown(blocks: list[Block]) -> str:
 
 
 _CSS = """
-body { font-family: system-ui, -apple-system, Segoe UI, sans-serif; max-width: 1100px; margin: 2em auto;
+body { font-family: system-ui, -apple-system, Segoe UI, sans-serif; max-width: 1200px; margin: 2em auto;
        padding: 0 1em; color: #222; line-height: 1.45; }
 h1 { border-bottom: 2px solid #ddd; padding-bottom: .3em; }
 h2 { margin-top: 1.8em; border-bottom: 1px solid #eee; padding-bottom: .2em; }

@@ -141,7 +141,7 @@ def plot_reliability(predictions: dict[str, pd.DataFrame], path: Path, n_classes
                    color=line.get_color(), alpha=0.8)
     top.set(ylabel="accuracy in the bin", title=f"Reliability ({n_bins} equal-width confidence bins)",
             ylim=(-0.02, 1.02))
-    top.legend(fontsize=8, loc="upper left")
+    top.legend(fontsize=8, loc="best")
     bottom.set(xlabel="confidence: predicted probability of the predicted class", ylabel="share of test",
                xlim=(max(low - 0.5 / n_bins, 0.0), 1.0))
     for ax in (top, bottom):
