@@ -40,7 +40,8 @@ def write_report(out: Path, curves_out: Path, results: Results, prepared: Prepar
         (f"Learning curves: training and validation loss per epoch, all architectures{seed_note}",
          "learning_curves.png"),
         (f"Score against cost: test {primary} against parameters and training time", "score_vs_cost.png"),
-        *figures.task_figures(task, ranked_predictions, spec, out),
+        # the task's figures draw predictions/<arch>.csv: the first seed's, with repeats
+        *((f"{caption}{seed_note}", name) for caption, name in figures.task_figures(task, ranked_predictions, spec, out)),
     ]
     table.to_csv(out / "leaderboard.csv", index=False)
     names_ranked = table["architecture"].tolist()

@@ -157,8 +157,8 @@ def roc_pr_figure(predictions: dict[str, pd.DataFrame], spec: PreparedSpec, out_
     if not plot_roc_pr(predictions, out_dir / "roc_pr.png", several):
         return []
     which = "macro average over classes, one class against the rest" if several else "the positive class"
-    return [(f"ROC and precision-recall curves on the test split ({which}; first seed), best architecture "
-             "first; legend: area under each curve", "roc_pr.png")]
+    return [(f"ROC and precision-recall curves on the test split ({which}), best architecture first; "
+             "legend: area under each curve", "roc_pr.png")]
 
 
 def calibration_figure(predictions: dict[str, pd.DataFrame], spec: PreparedSpec,
@@ -166,7 +166,7 @@ def calibration_figure(predictions: dict[str, pd.DataFrame], spec: PreparedSpec,
     n_classes = 2 if spec.task == "binary" else int(spec.n_classes or 2)
     if not plot_reliability(predictions, out_dir / "reliability.png", n_classes):
         return []
-    return [(f"Reliability diagram on the test split (first seed): accuracy against confidence in "
+    return [(f"Reliability diagram on the test split: accuracy against confidence in "
              f"{prob_scores.ECE_BINS} equal-width bins; on the diagonal a model is as sure as it is right, "
              "below it overconfident. Legend: expected calibration error (ECE)", "reliability.png")]
 
