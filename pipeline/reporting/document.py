@@ -25,9 +25,28 @@ def fmt(value: Any) -> str:
     return str(value)
 
 
+CONTENDED_MARK = "†"
+
+
+def contended_note(table: pd.DataFrame) -> str | None:
+    """The one line under a table whose timings were taken under contention (None when none were)."""
+    if "contended" not in table or not table["contended"].fillna(False).astype(bool).any():
+        return None
+    return (f"{CONTENDED_MARK} timed while the machine's load average exceeded its cores (other work was running): "
+            "these times are slower than the model alone and not comparable; rerun on an idle machine to compare.")
+
+
 def display_table(table: pd.DataFrame, metric: str) -> pd.DataFrame:
-    """The leaderboard as strings: `mean ± std` when there are repeats."""
+    """The leaderboard as strings: `mean ± std` when there are repeats; times taken under
+    contention marked with CONTENDED_MARK (see `contended_note`)."""
     shown = table.copy()
+    if "contended" in shown:
+        marked = shown["contended"].fillna(False).astype(bool)
+        for column in ("train_s", "cpu_s", "s_per_epoch", "latency_ms"):
+            if column in shown:
+                shown[column] = [f"{fmt(v)} {CONTENDED_MARK}" if m and fmt(v) else fmt(v)
+                                 for v, m in zip(shown[column], marked)]
+        shown = shown.drop(columns=["contended"])
     std = f"{metric}_std"
     if std in shown:
         shown[metric] = [f"{m:.4g} ± {s:.2g}" for m, s in zip(table[metric], table[std])]

@@ -1,7 +1,8 @@
 """Stage `evaluate@<arch>`: score the saved model on the held-out test split.
 
 Writes metrics/<arch>.json (deterministic: scores and parameter count), timings/<arch>.json
-(wall-clock figures, kept apart so reruns can be compared byte for byte) and
+(wall-clock and CPU seconds with the machine's load, `contended` when it exceeded the cores; kept
+apart so reruns can be compared byte for byte) and
 predictions/<arch>.csv. With `train.repeats: N`, every seed's model is scored: scores/<arch>.csv
 holds one row per seed, and metrics/<arch>.json the mean (plus `<metric>_std` and `repeats`).
 """
@@ -16,6 +17,7 @@ from seqpipe.config.context import context
 from seqpipe.data.prepared import load as load_prepared
 from seqpipe.errors import user_errors_exit
 from seqpipe.evaluation import scoring
+from seqpipe.training.fit import Load
 from seqpipe.training.model import load_model
 
 
@@ -42,9 +44,15 @@ def main(argv: list[str] | None = None) -> None:
     if len(per_seed) > 1:
         metrics["repeats"] = len(per_seed)
     fit_summary = json.loads(layout.fit_summary_path(args.arch).read_text(encoding="utf-8"))
-    timings = {
-        **fit_summary,
-        "inference_ms_per_sample": scoring.latency_ms_per_sample(model, x_test, batch),
+    load = Load()
+    load.sample()
+    latency = scoring.latency_ms_per_sample(model, x_test, batch)
+    load.sample()
+    timings = {  # numbers only (the budget's wording stays in models/<arch>.fit.json): narrow `dvc exp show`
+        **{k: v for k, v in fit_summary.items() if not isinstance(v, str)},
+        "inference_ms_per_sample": latency,
+        "inference_load_avg": load.mean,
+        "contended": bool(fit_summary.get("contended")) or load.contended,
     }
     predictions = scoring.predictions_frame(task_name, y_test, raw_output)
     confusion = scoring.confusion_rows(task_name, prepared.spec, y_test, raw_output)

@@ -88,6 +88,7 @@ def train_seeds(
 def summary_record(summaries: list[FitSummary]) -> dict[str, Any]:
     """models/<arch>.fit.json: the first seed's fit, plus the total time of all repeats."""
     record = summaries[0].as_dict()
+    record["contended"] = any(s.contended for s in summaries)  # any seed's time shared the cores
     if len(summaries) > 1:
         record["repeats"] = len(summaries)
         record["train_seconds_all_repeats"] = round(sum(s.train_seconds for s in summaries), 3)
