@@ -4,10 +4,10 @@ DVC runs each stage as its own process and tells it only its name (`DVC_STAGE`) 
 root (`DVC_ROOT`). The processes of one repro share their DVC ancestor process, so a small state
 file under `.seqpipe/repro/` (git-ignored) links them:
 
-- the first stage of a repro asks DVC, in process and once, which stages are changed
-  (`Repo.status`) and adds every stage downstream of them (DVC reruns those after an upstream
-  change): that is the plan, its length the `/12`. `dvc repro -f` plans every stage. A stage that
-  DVC then skips (an upstream output came out identical) simply never counts.
+- the first stage of a repro asks DVC, in process and once, which other stages are changed
+  (`Stage.status`) and adds every stage downstream of them and of itself (DVC reruns those after
+  an upstream change): that is the plan, its length the `/12`. `dvc repro -f` plans every stage.
+  A stage that DVC then skips (an upstream output came out identical) simply never counts.
 - every later stage reads that file (a few milliseconds) and counts itself among those started;
 - each stage that ends well records its wall time in `.seqpipe/repro/durations.json`, and the
   estimate of the time left is the sum of the last recorded times of the stages not yet finished
@@ -57,24 +57,29 @@ def dvc_ancestor() -> tuple[str, list[str]] | None:
     return None
 
 
-def dvc_plan(root: Path, cmdline: list[str]) -> list[str]:
-    """Stages this repro will run: changed ones and all downstream of them (every stage with -f),
-    in an order DVC could run them."""
+def dvc_plan(root: Path, cmdline: list[str], current: str) -> list[str]:
+    """Stages this repro will run, in an order DVC could run them, as seen from its first stage
+    `current`: that one and all downstream of it, plus every other changed stage and all downstream
+    of those (every stage with -f). Stages upstream of `current` were up to date (DVC ran none before
+    it), so only the rest are checked; `current`'s own outputs are locked by DVC while it runs."""
     import networkx as nx
     from dvc.repo import Repo
 
     with Repo(str(root)) as repo:
         graph = repo.index.graph  # edges point from a stage to the stages it depends on
         names = {stage: stage.addressing for stage in graph.nodes}
-        order = [names[s] for s in reversed(list(nx.topological_sort(graph)))]
+        order = list(reversed(list(nx.topological_sort(graph))))
         if {"-f", "--force"} & set(cmdline):
-            return order
-        changed = set(repo.status())
-        planned = set(changed)
-        for stage, name in names.items():
-            if name in changed:
-                planned.update(names[s] for s in nx.ancestors(graph, stage))
-    return [name for name in order if name in planned]
+            return [names[s] for s in order]
+        by_name = {name: stage for stage, name in names.items()}
+        this = by_name[current]
+        planned = {this, *nx.ancestors(graph, this)}
+        skip = planned | nx.descendants(graph, this)
+        with repo.lock:
+            for stage in graph.nodes:
+                if stage not in skip and stage not in planned and stage.status():
+                    planned |= {stage, *nx.ancestors(graph, stage)}
+    return [names[s] for s in order if s in planned]
 
 
 def estimate_left(pending: list[str], durations: dict[str, float]) -> tuple[float, bool]:
@@ -133,7 +138,7 @@ def begin(stream: IO[str] | None = None, plan: Any = dvc_plan, ancestor: Any = d
         key, cmdline = found
         session = _load_session(state, key)
         if session is None:
-            session = Session(key, plan(Path(root), cmdline))
+            session = Session(key, plan(Path(root), cmdline, stage))
         session.started.append(stage)
         _save(state / "session.json", session.__dict__)
         line = status_line(stage, session, _durations(state))
