@@ -20,7 +20,6 @@ from seqpipe.evaluation import scoring
 from seqpipe.training.fit import Load
 from seqpipe.training.model import load_model
 
-
 TIMING_KEYS = ("epochs_run", "best_epoch", "epochs_budget", "train_seconds", "seconds_per_epoch", "cpu_seconds",
                "load_avg")
 
