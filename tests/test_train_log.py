@@ -17,6 +17,17 @@ def _counters(log: str) -> list[tuple[int, int, str, str]]:
     return [(int(m[1]), int(m[2]), m[3], m[4]) for m in map(COUNTER.match, log.splitlines()) if m]
 
 
+def _stage_lines(log: str, stage: str) -> list[str]:
+    """The lines `stage` printed in a `dvc repro` log (between its `Running stage` and the next)."""
+    out, current = [], None
+    for line in log.splitlines():
+        if line.startswith("Running stage"):
+            current = line.split("'")[1]
+        elif current == stage:
+            out.append(line)
+    return out
+
+
 def test_the_repro_log_counts_stages_folds_checkpoints_and_ends_each_run_with_its_checks(project):
     # 240 sequences with 10% for validation: 24, too few to choose an epoch by (a check fires)
     project.set_params({"architectures": ["lstm", "cnn"], "train": {"epochs": 3}, "data": {"split": {"val": 0.1}}})
@@ -30,8 +41,10 @@ def test_the_repro_log_counts_stages_folds_checkpoints_and_ends_each_run_with_it
     epochs = [line for line in log.splitlines() if line.startswith("epoch ")]
     assert len(epochs) == 6 and all(re.match(r"epoch [123]/3 - [\d.]+s - loss .* - checkpoint saved$", e) for e in epochs)
     assert not any(line.startswith("checkpoint") for line in log.splitlines())  # folded in, not a line of its own
-    small = [line for line in log.splitlines() if line.startswith("check: the validation split has 24 sequences")]
-    assert len(small) == 2 and all("; use more data or a larger data.split.val" in line for line in small)
+    for arch in ("lstm", "cnn"):  # each training run ends with the report's check, with its fix
+        checks = [line for line in _stage_lines(log, f"train@{arch}") if line.startswith("check: ")]
+        assert len(checks) >= 1 and re.match(r"check: the validation split has \d+ sequences \(fewer than 30\): .*; "
+                                             r"use more data or a larger data.split.val", checks[0]), checks
 
     timing = json.loads((project.path / "timings" / "lstm.json").read_text())
     assert {"train_seconds", "cpu_seconds", "load_avg", "contended"} <= set(timing) and timing["cpu_seconds"] > 0
