@@ -39,8 +39,8 @@ def test_the_leaderboard_and_the_score_vs_time_figure_mark_times_taken_under_loa
     table = _table([False, True])
     shown = display_table(table, "mse")
     assert "contended" not in shown
-    assert list(shown["train_s"]) == ["73.9", f"100.9 {CONTENDED_MARK}"]
-    assert list(shown["latency_ms"]) == ["0.44", f"1.22 {CONTENDED_MARK}"]
+    assert list(shown["train_s"]) == ["73.9", f"100.9\u00a0{CONTENDED_MARK}"]
+    assert list(shown["latency_ms"]) == ["0.44", f"1.22\u00a0{CONTENDED_MARK}"]
     note = contended_note(table)
     assert note and note.startswith(CONTENDED_MARK) and "load average exceeded its cores" in note
     assert contended_note(_table([False, False])) is None

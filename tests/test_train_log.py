@@ -61,4 +61,4 @@ def test_the_repro_log_counts_stages_folds_checkpoints_and_ends_each_run_with_it
     assert json.loads((project.path / "timings" / "lstm.json").read_text())["contended"] is True
     report = (project.path / "reports" / "report.md").read_text()
     row = next(line for line in report.splitlines() if line.startswith("|") and " lstm " in line)
-    assert "†" in row and "† timed while the machine's load average exceeded its cores" in report
+    assert "\u00a0†" in row and "† timed while the machine's load average exceeded its cores" in report

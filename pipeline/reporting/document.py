@@ -44,7 +44,7 @@ def display_table(table: pd.DataFrame, metric: str) -> pd.DataFrame:
         marked = shown["contended"].fillna(False).astype(bool)
         for column in ("train_s", "cpu_s", "s_per_epoch", "latency_ms"):
             if column in shown:
-                shown[column] = [f"{fmt(v)} {CONTENDED_MARK}" if m and fmt(v) else fmt(v)
+                shown[column] = [f"{fmt(v)}\u00a0{CONTENDED_MARK}" if m and fmt(v) else fmt(v)  # no-break space
                                  for v, m in zip(shown[column], marked)]
         shown = shown.drop(columns=["contended"])
     std = f"{metric}_std"
