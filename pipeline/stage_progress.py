@@ -69,17 +69,34 @@ def dvc_plan(root: Path, cmdline: list[str], current: str) -> list[str]:
         graph = repo.index.graph  # edges point from a stage to the stages it depends on
         names = {stage: stage.addressing for stage in graph.nodes}
         order = list(reversed(list(nx.topological_sort(graph))))
+        scope = in_scope(cmdline, graph, names)
         if {"-f", "--force"} & set(cmdline):
-            return [names[s] for s in order]
+            return [names[s] for s in order if s in scope]
         by_name = {name: stage for stage, name in names.items()}
         this = by_name[current]
         planned = {this, *nx.ancestors(graph, this)}
         skip = planned | nx.descendants(graph, this)
         with repo.lock:
             for stage in graph.nodes:
-                if stage not in skip and stage not in planned and stage.status():
+                if stage in scope and stage not in skip and stage not in planned and stage.status():
                     planned |= {stage, *nx.ancestors(graph, stage)}
-    return [names[s] for s in order if s in planned]
+    return [names[s] for s in order if s in planned and s in scope]
+
+
+def in_scope(cmdline: list[str], graph: Any, names: dict[Any, str]) -> set[Any]:
+    """The stages `dvc repro TARGET...` may run: each target and everything upstream of it (only the
+    targets with -s/--single-item); every stage without targets (`dvc repro`, `dvc exp run`).
+    A target names a stage (`train@lstm`, `dvc.yaml:train@lstm`) or a matrix group (`train`)."""
+    import networkx as nx
+
+    args = cmdline[cmdline.index("repro") + 1:] if "repro" in cmdline else []
+    targets = {a.rpartition(":")[2] for a in args if not a.startswith("-")}
+    if not targets:
+        return set(graph.nodes)
+    chosen = {s for s, name in names.items() if name in targets or name.partition("@")[0] in targets}
+    if {"-s", "--single-item"} & set(args):
+        return chosen
+    return chosen.union(*(nx.descendants(graph, s) for s in chosen))  # edges point to dependencies
 
 
 def estimate_left(pending: list[str], durations: dict[str, float]) -> tuple[float, bool]:

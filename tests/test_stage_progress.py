@@ -68,3 +68,16 @@ def test_outside_dvc_or_on_any_failure_nothing_is_printed(tmp_path, monkeypatch)
     out = io.StringIO()
     sp.begin(out, plan=lambda *a: PLAN, ancestor=lambda: ("2-2", ["dvc"]))  # no times recorded yet
     assert out.getvalue().strip() == "[1/7] prepare: no estimate yet (first run)"
+
+
+def test_a_repro_of_targets_plans_only_them_and_what_they_need():
+    import networkx as nx
+
+    graph = nx.DiGraph()  # as DVC builds it: an edge from each stage to a stage it depends on
+    graph.add_edges_from([("train@lstm", "prepare"), ("train@gru", "prepare"), ("evaluate@lstm", "train@lstm"),
+                          ("evaluate@gru", "train@gru"), ("report", "evaluate@lstm"), ("report", "evaluate@gru")])
+    names = {s: s for s in graph.nodes}
+    assert sp.in_scope(["dvc", "exp", "run", "-S", "seed=1"], graph, names) == set(graph.nodes)
+    assert sp.in_scope(["dvc", "repro", "-f", "evaluate@lstm"], graph, names) == {"evaluate@lstm", "train@lstm", "prepare"}
+    assert sp.in_scope(["dvc", "repro", "-f", "-s", "dvc.yaml:train@lstm"], graph, names) == {"train@lstm"}
+    assert sp.in_scope(["dvc", "repro", "train"], graph, names) == {"train@lstm", "train@gru", "prepare"}
