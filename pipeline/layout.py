@@ -26,6 +26,9 @@ CONFUSION_DIR = Path("plots")  # plots/<arch>/confusion.csv: dvc plots' confusio
 SCORES_DIR = Path("scores")
 REPORTS_DIR = Path("reports")
 CURVES_DIR = Path("curves")  # one column per architecture, for dvc.yaml's top-level plots
+# `<arch>.<primary metric>` and `<arch>.rank` of every architecture in one flat file: the metrics
+# `dvc exp show` and `dvc metrics show` put first (the report stage writes it; in git)
+SUMMARY_METRICS = Path("summary") / "metrics.json"
 # The classical baselines (the `baselines` stage): not architectures, so the name is refused as one.
 BASELINES = "baselines"
 BASELINES_METRICS = METRICS_DIR / f"{BASELINES}.json"

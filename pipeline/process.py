@@ -15,7 +15,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import NoReturn
 
-from seqpipe import layout
+from seqpipe import layout, stage_progress
 from seqpipe.errors import SeqpipeError, one_line
 
 
@@ -42,7 +42,12 @@ def _stage_prog() -> str | None:
 
 
 def parser(description: str | None, with_arch: bool = False) -> argparse.ArgumentParser:
-    ap = Parser(prog=_stage_prog(), description=description)
+    """The stage's argument parser. A stage that DVC runs (`python -m seqpipe.stages.X`) also
+    prints where it stands in the repro first (`[3/12] train@lstm: ~2m left`; seqpipe.stage_progress)."""
+    prog = _stage_prog()
+    if prog is not None:
+        stage_progress.begin()
+    ap = Parser(prog=prog, description=description)
     ap.add_argument("--params", default=str(layout.PARAMS_FILE), help="params file (default: params.yaml)")
     if with_arch:
         ap.add_argument("--arch", required=True, help="architecture name from params.yaml")
@@ -134,7 +139,9 @@ def skip_final_collection() -> None:
     objects, memory the OS takes back anyway (bench/shutdown.py; bench/RESULTS.md). Frozen objects are not scanned;
     files are still flushed and closed and atexit handlers still run. Never call it in a process
     that goes on working (tests calling main()): it would keep garbage for the rest of its life.
+    A stage reaches it only when it succeeded: its time is then recorded for the repro estimates.
     """
+    stage_progress.finish()
     gc.freeze()
 
 

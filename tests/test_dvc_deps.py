@@ -21,6 +21,7 @@ EXEMPT = {
     "pipeline/progress.py": "progress display: phase lines and bars on the terminal",
     "pipeline/errors.py": "error classes and the one-line wording of user errors",
     "pipeline/process.py": "argument parsing, the running-code check, TensorFlow log level, exiting fast",
+    "pipeline/stage_progress.py": "the repro's stage counter and time-left line",
     "pipeline/stages/__init__.py": "the package docstring",
 }
 

@@ -42,17 +42,18 @@ def _kill_before_rename(project, stage_name: str, pattern: str) -> None:
 
 def _kill_after_checkpoint(project, epoch: int) -> None:
     """`dvc repro -f train@lstm` (upstream stages first), its whole process group killed right
-    after epoch `epoch`'s checkpoint."""
+    after epoch `epoch`'s checkpoint, which the epoch's one line of the log reports."""
     run = subprocess.Popen(["dvc", "repro", "-f", "train@lstm"], cwd=project.path, env=env(),
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     seen = []
     for line in run.stdout:
         seen.append(line)
-        if line.startswith(f"checkpoint: epoch {epoch} saved"):
+        if line.startswith(f"epoch {epoch}/") and line.rstrip().endswith(" - checkpoint saved"):
             os.killpg(run.pid, signal.SIGKILL)
             break
     run.wait()
-    assert any(line.startswith(f"checkpoint: epoch {epoch} saved") for line in seen), "".join(seen)
+    assert any(line.startswith(f"epoch {epoch}/") and "checkpoint saved" in line for line in seen), "".join(seen)
+    assert not any("checkpoint:" in line for line in seen), "".join(seen)  # no line of its own
 
 
 def test_killed_stages_lose_nothing_and_training_resumes_bit_identical(project):
@@ -175,16 +176,17 @@ def test_a_checkpoint_that_does_not_fit_the_model_or_is_older_is_not_resumed(tmp
 
     x, y = np.zeros((8, 6, 2), "float32"), np.zeros((8, 1), "float32")
     lines: list[str] = []
-    model(3).fit(x, y, epochs=1, verbose=0, callbacks=[resilience.checkpoint(tmp_path, log=lines.append)])
-    assert lines == ["checkpoint: epoch 1 saved"]
+    saved = resilience.checkpoint(tmp_path, log=lines.append)
+    model(3).fit(x, y, epochs=1, verbose=0, callbacks=[saved])
+    assert lines == [] and saved.epoch_note == "checkpoint saved"  # fit prints it on the epoch's line
 
     wider = resilience.checkpoint(tmp_path, log=lines.append)
     model(5).fit(x, y, epochs=1, verbose=0, callbacks=[wider])
     assert wider.resumed_from == 0
-    assert lines[1] == f"checkpoint in {tmp_path} does not fit this model; starting afresh"
+    assert lines[0] == f"checkpoint in {tmp_path} does not fit this model; starting afresh"
 
     (tmp_path / "state" / "variables.npz").rename(tmp_path / "state" / "latest.weights.h5")  # an older layout
     older = resilience.checkpoint(tmp_path, log=lines.append)
     model(5).fit(x, y, epochs=1, verbose=0, callbacks=[older])
     assert older.resumed_from == 0
-    assert lines[3] == f"checkpoint in {tmp_path} is in an older format; starting afresh"
+    assert lines[1] == f"checkpoint in {tmp_path} is in an older format; starting afresh"

@@ -31,6 +31,7 @@ import numpy as np
 from seqpipe import tasks
 from seqpipe.baselines import summary, tokens
 from seqpipe.data.prepared import Prepared
+from seqpipe.evaluation.scoring import significant
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,6 @@ def run(prepared: Prepared) -> list[Outcome]:
         raw = baseline.fit_predict(prepared)
         seconds = time.perf_counter() - start
         scores = task.score(prepared.arrays["y_test"], raw, prepared.spec)
-        outcomes.append(Outcome(baseline.name, baseline.description, {k: round(v, 6) for k, v in scores.items()},
+        outcomes.append(Outcome(baseline.name, baseline.description, {k: significant(v) for k, v in scores.items()},
                                 raw, round(seconds, 3)))
     return outcomes

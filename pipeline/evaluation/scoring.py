@@ -16,9 +16,14 @@ def predict(model: Any, x: np.ndarray, batch_size: int) -> np.ndarray:
 
 
 def score(task_name: str, y_true: np.ndarray, raw_output: np.ndarray, spec: PreparedSpec | None = None) -> dict[str, float]:
-    """The task's metrics on the test split, rounded so reruns compare byte for byte."""
+    """The task's metrics on the test split, rounded so reruns compare byte for byte (to six
+    significant digits, not decimals: an mse of 2.1345e-05 keeps its digits)."""
     scores = tasks.get(task_name).score(y_true, raw_output, spec)
-    return {k: round(v, 6) for k, v in scores.items()}
+    return {k: significant(v) for k, v in scores.items()}
+
+
+def significant(value: float, digits: int = 6) -> float:
+    return float(f"{float(value):.{digits}g}")
 
 
 def per_class_scores(task_name: str, spec: PreparedSpec, y_true: np.ndarray, raw_output: np.ndarray) -> dict[str, float]:
@@ -79,6 +84,6 @@ def summarize_seeds(per_seed: list[dict[str, float]]) -> dict[str, float]:
     if len(per_seed) == 1:
         return {k: per_seed[0][k] for k in names}
     values = {k: np.array([run[k] for run in per_seed], dtype=float) for k in names}
-    means = {k: round(float(v.mean()), 6) for k, v in values.items()}
-    stds = {f"{k}_std": round(float(v.std(ddof=1)), 6) for k, v in values.items()}
+    means = {k: significant(v.mean()) for k, v in values.items()}
+    stds = {f"{k}_std": significant(v.std(ddof=1)) for k, v in values.items()}
     return {**means, **stds}

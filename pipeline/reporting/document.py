@@ -32,10 +32,29 @@ def mean_std(mean: Any, std: Any) -> str:
     return fmt(mean)
 
 
+CONTENDED_MARK = "†"
+
+
+def contended_note(table: pd.DataFrame) -> str | None:
+    """The one line under a table whose timings were taken under contention (None when none were)."""
+    if "contended" not in table or not table["contended"].fillna(False).astype(bool).any():
+        return None
+    return (f"{CONTENDED_MARK} timed while the machine's load average exceeded its cores (other work was running): "
+            "these times are slower than the model alone and not comparable; rerun on an idle machine to compare.")
+
+
 def display_table(table: pd.DataFrame, metric: str) -> pd.DataFrame:
     """The leaderboard as strings: every metric with repeats as `mean ± std` over seeds (the
-    `<metric>_std` columns folded in); `metric`, the primary one, says so in its header."""
+    `<metric>_std` columns folded in; `metric`, the primary one, says so in its header); times
+    taken under contention marked with CONTENDED_MARK (see `contended_note`)."""
     shown = table.copy()
+    if "contended" in shown:
+        marked = shown["contended"].fillna(False).astype(bool)
+        for column in ("train_s", "cpu_s", "s_per_epoch", "latency_ms"):
+            if column in shown:
+                shown[column] = [f"{fmt(v)}\u00a0{CONTENDED_MARK}" if m and fmt(v) else fmt(v)  # no-break space
+                                 for v, m in zip(shown[column], marked)]
+        shown = shown.drop(columns=["contended"])
     for std in [c for c in table.columns if c.endswith("_std") and c.removesuffix("_std") in table.columns]:
         name = std.removesuffix("_std")
         shown[name] = [mean_std(m, s) for m, s in zip(table[name], table[std])]

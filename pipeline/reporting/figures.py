@@ -9,6 +9,7 @@ import pandas as pd
 
 from seqpipe import tasks
 from seqpipe.data.spec import PreparedSpec
+from seqpipe.reporting.document import CONTENDED_MARK
 from seqpipe.reporting.probability import calibration_figure, roc_pr_figure
 
 
@@ -71,10 +72,17 @@ def plot_score_vs_cost(table: pd.DataFrame, metric: str, path: Path, greater_is_
 
     std = table.get(f"{metric}_std")
     fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
+    contended = table["contended"].fillna(False).astype(bool) if "contended" in table else pd.Series(False, table.index)
     for ax, column, label in zip(axes, ("params", "train_s"), ("parameters", "training time (s)")):
         ax.errorbar(table[column], table[metric], yerr=std, fmt="o", capsize=3)
-        for _, row in table.iterrows():
-            ax.annotate(row["architecture"], (row[column], row[metric]), textcoords="offset points", xytext=(5, 5))
+        timed = column == "train_s"
+        if timed and contended.any():  # hollow red rings: these times were taken on a busy machine
+            ax.scatter(table.loc[contended, column], table.loc[contended, metric], s=160, facecolors="none",
+                       edgecolors="tab:red", linewidths=1.5, zorder=3, label=f"{CONTENDED_MARK} timed under load")
+            ax.legend(loc="best", fontsize=8)
+        for i, row in table.iterrows():
+            name = f"{row['architecture']} {CONTENDED_MARK}" if timed and contended[i] else row["architecture"]
+            ax.annotate(name, (row[column], row[metric]), textcoords="offset points", xytext=(5, 5))
         log_x = _scale(ax, "x", table[column].to_numpy(dtype=float))
         ax.margins(x=0.15, y=0.12)
         ax.set_xlabel(f"{label} (log scale)" if log_x else label)
@@ -84,8 +92,11 @@ def plot_score_vs_cost(table: pd.DataFrame, metric: str, path: Path, greater_is_
     # squash the good ones into one point on a linear axis.
     log_y = _scale(axes[0], "y", table[metric].to_numpy(dtype=float))
     axes[0].set_ylabel(f"test {metric}{better}" + (" (log scale)" if log_y else ""))
-    if std is not None:
-        fig.suptitle("error bars: standard deviation over seeds", fontsize=9)
+    notes = ["error bars: standard deviation over seeds"] if std is not None else []
+    if contended.any():
+        notes.append(f"{CONTENDED_MARK}: trained while the machine's load exceeded its cores; its time is not its own")
+    if notes:
+        fig.suptitle("\n".join(notes), fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -31,10 +31,13 @@ def leaderboard(metrics: dict[str, dict], timings: dict[str, dict], task_name: s
                 **shown,
                 "params": scores.get("params"),
                 "train_s": timing.get("train_seconds"),
+                "cpu_s": timing.get("cpu_seconds"),
                 "s_per_epoch": timing.get("seconds_per_epoch"),
                 "epochs": timing.get("epochs_run"),
                 "latency_ms": timing.get("inference_ms_per_sample"),
                 "repeats": scores.get("repeats", 1),
+                # timed while the machine's load exceeded its cores (seqpipe.training.fit.Load)
+                "contended": bool(timing.get("contended", False)),
             }
         )
     table = pd.DataFrame(rows)

@@ -10,7 +10,7 @@ from seqpipe import tasks
 from seqpipe.data.spec import PreparedSpec
 from seqpipe.environment import differences
 from seqpipe.reporting.diagnostics import Finding, headline
-from seqpipe.reporting.document import Block, display_table, fmt, mean_std
+from seqpipe.reporting.document import Block, contended_note, display_table, fmt, mean_std
 from seqpipe.reporting.probability import metric_notes
 from seqpipe.reporting.ranking import with_baseline_row
 from seqpipe.reporting.statistics import classical_line
@@ -90,16 +90,16 @@ def report_blocks(
         Block("table", display_table(with_baseline_row(
             table, base, [(c.description, c.scores, c.seconds) for c in classical or []]), metric)),
         Block("p", "`params`: trainable and non-trainable weights; `train_s`: sum of epoch times inside `fit` "
-                   "(first seed); `s_per_epoch`: median epoch time; `latency_ms`: batched inference time per "
+                   "(first seed); `cpu_s`: CPU seconds of those epochs, all threads; `s_per_epoch`: median epoch time; `latency_ms`: batched inference time per "
                    "test sequence."
                    + (" `classical:` rows are not architectures and are not ranked: scikit-learn models fitted "
                       "on the training split by the `baselines` stage (`train_s`: their fit seconds)."
                       if classical else "")
                    + (f" Every score is the mean ± standard deviation over {repeats} seeds." if repeats > 1 else "")),
     ]
-    note = metric_notes(list(task.metrics))
-    if note:
-        blocks.append(Block("p", note))
+    for note in (metric_notes(list(task.metrics)), contended_note(table)):
+        if note:
+            blocks.append(Block("p", note))
     if not tests.empty:
         blocks += [
             Block("h2", f"Is the gap to {best['architecture']} real?"),

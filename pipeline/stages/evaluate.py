@@ -1,7 +1,8 @@
 """Stage `evaluate@<arch>`: score the saved model on the held-out test split.
 
 Writes metrics/<arch>.json (deterministic: scores and parameter count), timings/<arch>.json
-(wall-clock figures, kept apart so reruns can be compared byte for byte) and
+(wall-clock and CPU seconds with the machine's load, `contended` when it exceeded the cores; kept
+apart so reruns can be compared byte for byte) and
 predictions/<arch>.csv. With `train.repeats: N`, every seed's model is scored: scores/<arch>.csv
 holds one row per seed (with each class's precision, recall and F1 for labelled tasks), and
 metrics/<arch>.json the mean (plus `<metric>_std` and `repeats`).
@@ -17,7 +18,11 @@ from seqpipe.config.context import context
 from seqpipe.data.prepared import load as load_prepared
 from seqpipe.errors import user_errors_exit
 from seqpipe.evaluation import scoring
+from seqpipe.training.fit import Load
 from seqpipe.training.model import load_model
+
+TIMING_KEYS = ("epochs_run", "best_epoch", "epochs_budget", "train_seconds", "seconds_per_epoch", "cpu_seconds",
+               "load_avg")
 
 
 @user_errors_exit
@@ -44,9 +49,16 @@ def main(argv: list[str] | None = None) -> None:
     if len(per_seed) > 1:
         metrics["repeats"] = len(per_seed)
     fit_summary = json.loads(layout.fit_summary_path(args.arch).read_text(encoding="utf-8"))
+    load = Load()
+    load.sample()
+    latency = scoring.latency_ms_per_sample(model, x_test, batch)
+    load.sample()
+    # A few numbers (the budget's wording, tear-down and core count stay in models/<arch>.fit.json):
+    # each key here is one column per architecture in `dvc exp show`.
     timings = {
-        **fit_summary,
-        "inference_ms_per_sample": scoring.latency_ms_per_sample(model, x_test, batch),
+        **{k: fit_summary[k] for k in TIMING_KEYS if k in fit_summary},
+        "inference_ms_per_sample": latency,
+        "contended": bool(fit_summary.get("contended")) or load.contended,  # training or latency under load
     }
     predictions = scoring.predictions_frame(task_name, y_test, raw_output)
     confusion = scoring.confusion_rows(task_name, prepared.spec, y_test, raw_output)

@@ -1,11 +1,14 @@
 """Stage `report`: rank the architectures of params.yaml on the test split and draw the figures.
 
 Writes reports/report.md (PNGs next to it), a self-contained reports/report.html, leaderboard.csv,
-summary.json, and curves/*.tsv (one column per architecture, for `dvc plots`; kept in git).
+summary.json, curves/*.tsv (one column per architecture, for `dvc plots`) and summary/metrics.json
+(`<arch>.<primary metric>` and `<arch>.rank`, what `dvc exp show` shows first); the last two in git.
 The report compares the test scores with those committed at git HEAD (the baseline commit), an
 input DVC does not track: the section names the commit (see seqpipe.reporting.compare).
 """
 from __future__ import annotations
+
+import json
 
 from seqpipe import atomic, layout, process
 from seqpipe.config import tracked
@@ -15,6 +18,7 @@ from seqpipe.errors import user_errors_exit
 from seqpipe.reporting.build import write_report
 from seqpipe.reporting.compare import read_commit_metrics
 from seqpipe.reporting.results import read_results
+from seqpipe.reporting.summary_metrics import summary_metrics
 
 
 @user_errors_exit
@@ -32,6 +36,10 @@ def main(argv: list[str] | None = None) -> None:
         table, findings = write_report(out, curves, results, prepared, ctx.params.model_dump(mode="json"),
                                        {a: ctx.registry.origin_of(a) for a in names}, seed_note, committed)
         tracked.check_unchanged(args.params, started)  # before the renames
+        summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+        primary = summary["primary_metric"]
+        atomic.write_json(layout.SUMMARY_METRICS,
+                          summary_metrics(table, names, primary, summary["baseline"].get(primary)))
     print(table.to_string(index=False))
     for finding in findings:  # the same lines as in the report: results that look wrong, with the fix
         print(f"check: {finding.line()}")

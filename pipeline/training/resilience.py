@@ -190,6 +190,8 @@ def remove_backup(directory: Path) -> None:
 
 def checkpoint(directory: Path, stopper: Any = None, log: Any = print) -> Any:
     """A callback that saves a resumable state after every epoch and restores it at train begin.
+    `log` gets its lines about resuming; a saved epoch sets `epoch_note`, which `fit` prints on the
+    epoch's own line (`... - checkpoint saved`) rather than a line of its own.
 
     The state (the values of the model's variables, the optimizer's and the random layers' seed
     states, epoch count, per-epoch logs, and the early-stopping counters and best weights) is
@@ -207,6 +209,7 @@ def checkpoint(directory: Path, stopper: Any = None, log: Any = print) -> Any:
             self.stopper = stopper
             self.resumed_from = 0
             self.history: list[dict[str, float]] = []
+            self.epoch_note: str | None = None  # folded into the epoch's line of the train log (fit.py)
 
         def on_train_begin(self, logs=None):
             state_file = self.state_dir / "state.json"
@@ -237,6 +240,7 @@ def checkpoint(directory: Path, stopper: Any = None, log: Any = print) -> Any:
                 self._restore_stopper()
 
         def on_epoch_end(self, epoch, logs=None):
+            self.epoch_note = None
             if self.model.stop_training and any(not np.isfinite(float(v)) for v in (logs or {}).values()):
                 return  # never checkpoint a diverged model
             self.history.append({k: float(v) for k, v in (logs or {}).items()})
@@ -253,7 +257,7 @@ def checkpoint(directory: Path, stopper: Any = None, log: Any = print) -> Any:
                     if self.stopper.best_weights is not None:
                         np.savez(tmp / "best_weights.npz", *self.stopper.best_weights)
                 (tmp / "state.json").write_text(json.dumps(state) + "\n", encoding="utf-8")
-            log(f"checkpoint: epoch {epoch + 1} saved")
+            self.epoch_note = "checkpoint saved"
 
         def _restore_stopper(self) -> None:
             state = json.loads((self.state_dir / "state.json").read_text(encoding="utf-8"))

@@ -9,13 +9,15 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from seqpipe import atomic
+import numpy as np
+
+from seqpipe import atomic, tasks
 from seqpipe.config import budget
 from seqpipe.config.budget import Budget
 from seqpipe.config.experiment import ArchitectureChoice
 from seqpipe.config.params import TrainParams
 from seqpipe.data.prepared import Prepared
-from seqpipe.training import acceleration, resilience
+from seqpipe.training import acceleration, diagnostics, resilience
 from seqpipe.training.fit import FitSummary, fit, kept_epoch, seed_everything
 from seqpipe.training.model import build_model
 
@@ -80,14 +82,48 @@ def train_seeds(
             summary = _whole_run(summary, ckpt, plan)
             summaries.append(summary)
             print(f"trained {arch}{run}: {summary.epochs_run} epochs in {summary.train_seconds:.1f}s "
-                  f"(best epoch {summary.best_epoch})", flush=True)
+                  f"(best epoch {summary.best_epoch}){_load_note(summary)}", flush=True)
+            if i == 0:  # the run whose model is models/<arch>.keras
+                for finding in run_findings(arch, model, prepared, summary, [h.get("loss") for h in ckpt.history],
+                                            train.batch_size):
+                    print(f"check: {finding.line()}", flush=True)
         (extra / "seeds.json").write_text(json.dumps({"seeds": seeds}) + "\n", encoding="utf-8")
     return summaries
+
+
+def run_findings(arch: str, model: Any, prepared: Prepared, summary: FitSummary, train_loss: list[Any],
+                 batch_size: int) -> list[diagnostics.Finding]:
+    """The report's rules (seqpipe.training.diagnostics) applied to one finished run, on the
+    validation split: too small to choose an epoch by, no better than the task's no-skill baseline,
+    best epoch among the first few, training loss still falling at the end of the budget."""
+    spec = prepared.spec
+    task = tasks.get(spec.task)
+    x_val, y_val = prepared.xy("val")
+    found = [diagnostics.small_validation(spec.sizes.val)]
+    if len(y_val):
+        base = task.baseline(prepared.arrays["y_train"], y_val, x_val, spec)
+        output = np.asarray(model.predict(x_val, batch_size=batch_size, verbose=0))
+        score = task.score(y_val, output, spec)[task.primary_metric]
+        found.append(diagnostics.no_skill(arch, task.primary_metric, score, base.name,
+                                          base.scores.get(task.primary_metric), task.greater_is_better, "validation"))
+    loss = np.array([v for v in train_loss if v is not None], dtype=float)
+    found += [diagnostics.early_best(arch, summary.best_epoch, summary.epochs_run),
+              diagnostics.still_falling(arch, loss, summary.epochs_run, summary.epochs_budget)]
+    return [f for f in found if f]
+
+
+def _load_note(summary: FitSummary) -> str:
+    """What the train log adds to a run timed on a busy machine (the report marks it too)."""
+    if not summary.contended:
+        return ""
+    return (f"; timed under load (load average {summary.load_avg:g} > {summary.cores} cores): "
+            "its times are not its own")
 
 
 def summary_record(summaries: list[FitSummary]) -> dict[str, Any]:
     """models/<arch>.fit.json: the first seed's fit, plus the total time of all repeats."""
     record = summaries[0].as_dict()
+    record["contended"] = any(s.contended for s in summaries)  # any seed's time shared the cores
     if len(summaries) > 1:
         record["repeats"] = len(summaries)
         record["train_seconds_all_repeats"] = round(sum(s.train_seconds for s in summaries), 3)

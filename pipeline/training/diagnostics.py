@@ -1,0 +1,92 @@
+"""The rules that make a run's result doubtful, each with its fix: one source for the train log (at
+the end of each run, on the validation split) and the report (seqpipe.reporting.diagnostics, on the
+test split).
+
+Plain values in, a `Finding` (or None) out: no files, no TensorFlow.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from seqpipe.config.budget import MIN_VALIDATION
+
+EARLY_EPOCHS = 2  # a best epoch this early in a longer run: training hardly started
+# Share of the whole run's drop in training loss that came in its last fifth of epochs: a run that
+# converged (or whose learning rate decayed to 0) gains little there; an under-trained one a lot.
+STILL_FALLING = 0.10
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing that makes a result doubtful: who, what looks wrong, and what would fix it."""
+
+    architecture: str | None  # None: the whole experiment
+    problem: str
+    fix: str
+
+    def line(self) -> str:
+        who = f"{self.architecture}: " if self.architecture else ""
+        return f"{who}{self.problem}; {self.fix}"
+
+
+def small_validation(n_val: int) -> Finding | None:
+    if n_val >= MIN_VALIDATION:
+        return None
+    return Finding(
+        None, f"the validation split has {n_val} sequences (fewer than {MIN_VALIDATION}): too few to "
+              "choose an epoch by, so early stopping was off and every run kept its last epoch",
+        "use more data or a larger data.split.val to let validation choose")
+
+
+def no_skill(arch: str, metric: str, score: float, baseline_name: str, baseline: float | None,
+             greater_is_better: bool, split: str = "test") -> Finding | None:
+    """At or below the no-skill baseline on `split`'s primary metric."""
+    if baseline is None or not np.isfinite(score) or better(score, baseline, greater_is_better):
+        return None
+    return Finding(
+        arch, f"{split} {metric} {score:.4g} is no better than the baseline ({baseline_name}: {baseline:.4g}): "
+              "it learned nothing the baseline does not know",
+        "train longer (train.epochs), check the learning rate, or check that the targets follow from the inputs")
+
+
+def early_best(arch: str, best: object, run: object) -> Finding | None:
+    """The epoch kept came among the first few of a longer run."""
+    if not (isinstance(best, int) and isinstance(run, int) and best <= EARLY_EPOCHS and run >= best + 3):
+        return None
+    return Finding(
+        arch, f"the best validation loss came at epoch {best} of {run}, so the model kept is barely trained",
+        "if the validation split is small, raise data.split.val or set train.patience: 0; "
+        "otherwise lower train.learning_rate")
+
+
+def still_falling(arch: str, train_loss: np.ndarray | None, run: object, budget: object) -> Finding | None:
+    """The run trained its whole budget and its training loss was still falling at the end."""
+    falling = falling_share(train_loss)
+    if falling is None or run is None or run != budget:
+        return None
+    return Finding(
+        arch, f"the training loss was still falling when training stopped ({falling:.0%} of its whole drop came "
+              "in the last fifth of the epochs)",
+        "raise train.epochs: it is under-trained")
+
+
+def better(score: float, baseline: float, greater_is_better: bool) -> bool:
+    return score > baseline if greater_is_better else score < baseline
+
+
+def falling_share(loss: np.ndarray | None) -> float | None:
+    """The share of the training loss's whole drop made in the last fifth of the epochs, when it is
+    above STILL_FALLING and the last epoch is the best so far (None otherwise)."""
+    if loss is None or len(loss) < 5:
+        return None
+    loss = np.asarray(loss, dtype=float)
+    if not np.isfinite(loss).all():
+        return None
+    tail = max(2, len(loss) // 5)
+    whole = loss[0] - loss[-1]
+    if whole <= 0 or loss[-1] > loss.min():
+        return None
+    share = (loss[-tail - 1] - loss[-1]) / whole
+    return float(share) if share > STILL_FALLING else None
