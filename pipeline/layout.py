@@ -26,6 +26,9 @@ CONFUSION_DIR = Path("plots")  # plots/<arch>/confusion.csv: dvc plots' confusio
 SCORES_DIR = Path("scores")
 REPORTS_DIR = Path("reports")
 CURVES_DIR = Path("curves")  # one column per architecture, for dvc.yaml's top-level plots
+# The report's diagnostics as a small metrics file, {arch: {check id: 1}}, so that `dvc exp show`
+# (and `seqpipe leaderboard`, which reads it) sees them for every experiment.
+DIAGNOSTICS_FILE = Path("diagnostics") / "checks.json"
 # The classical baselines (the `baselines` stage): not architectures, so the name is refused as one.
 BASELINES = "baselines"
 BASELINES_METRICS = METRICS_DIR / f"{BASELINES}.json"

@@ -20,6 +20,20 @@ EARLY_EPOCHS = 2  # a best epoch this early in a longer run: training hardly sta
 # converged (or whose learning rate decayed to 0) gains little there; an under-trained one a lot.
 STILL_FALLING = 0.10
 
+# Each check by a short id, with what it means and its usual fix in general terms: the report
+# names the figures, `seqpipe leaderboard` (which reads only the ids, from `layout.DIAGNOSTICS`)
+# prints these lines as its footnotes.
+CHECKS: dict[str, tuple[str, str]] = {
+    "small_val": ("the validation split was too small to choose an epoch by (early stopping off)",
+                  "use more data or a larger data.split.val"),
+    "no_better": ("the test score is no better than the baseline that ignores the sequence",
+                  "train longer (train.epochs), check the learning rate, or check that the targets follow from the inputs"),
+    "early_best": ("the best validation loss came in the first epochs, so the model kept is barely trained",
+                   "raise data.split.val or set train.patience: 0 if validation is small; otherwise lower "
+                   "train.learning_rate"),
+    "still_falling": ("the training loss was still falling when training stopped", "raise train.epochs"),
+}
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -28,6 +42,7 @@ class Finding:
     architecture: str | None  # None: the whole experiment
     problem: str
     fix: str
+    check: str  # its id in CHECKS
 
     def line(self) -> str:
         who = f"{self.architecture}: " if self.architecture else ""
@@ -46,7 +61,7 @@ def diagnose(table: pd.DataFrame, base: tasks.Baseline, spec: PreparedSpec, curv
         findings.append(Finding(
             None, f"the validation split has {spec.sizes.val} sequences (fewer than {MIN_VALIDATION}): too few to "
                   "choose an epoch by, so early stopping was off and every run kept its last epoch",
-            "use more data or a larger data.split.val to let validation choose"))
+            "use more data or a larger data.split.val to let validation choose", "small_val"))
     baseline = base.scores.get(metric)
     for _, row in table.iterrows():
         arch = str(row["architecture"])
@@ -55,21 +70,33 @@ def diagnose(table: pd.DataFrame, base: tasks.Baseline, spec: PreparedSpec, curv
             findings.append(Finding(
                 arch, f"test {metric} {score:.4g} is no better than the baseline ({base.name}: {baseline:.4g}): "
                       "it learned nothing the baseline does not know",
-                "train longer (train.epochs), check the learning rate, or check that the targets follow from the inputs"))
+                "train longer (train.epochs), check the learning rate, or check that the targets follow from the inputs",
+                "no_better"))
         timing = timings.get(arch, {})
         best, run = timing.get("best_epoch"), timing.get("epochs_run")
         if isinstance(best, int) and isinstance(run, int) and best <= EARLY_EPOCHS and run >= best + 3:
             findings.append(Finding(
                 arch, f"the best validation loss came at epoch {best} of {run}, so the model kept is barely trained",
                 "if the validation split is small, raise data.split.val or set train.patience: 0; "
-                "otherwise lower train.learning_rate"))
+                "otherwise lower train.learning_rate", "early_best"))
         falling = _still_falling(curves.get(arch))
         if falling is not None and run is not None and run == timing.get("epochs_budget", run):
             findings.append(Finding(
                 arch, f"the training loss was still falling when training stopped ({falling:.0%} of its whole drop came "
                       "in the last fifth of the epochs)",
-                "raise train.epochs: it is under-trained"))
+                "raise train.epochs: it is under-trained", "still_falling"))
     return findings
+
+
+def flags(findings: list[Finding], names: list[str]) -> dict[str, dict[str, int]]:
+    """The checks that apply to each architecture, as a small flat metrics file DVC shows in `dvc exp show`:
+    `{arch: {check id: 1}}`, experiment-wide findings under every architecture, only the ones that apply."""
+    out: dict[str, dict[str, int]] = {}
+    for arch in names:
+        ids = [f.check for f in findings if f.architecture in (None, arch)]
+        if ids:
+            out[arch] = {check: 1 for check in dict.fromkeys(ids)}
+    return out
 
 
 def _better(score: float, baseline: float, greater_is_better: bool) -> bool:

@@ -1,7 +1,8 @@
 """Stage `report`: rank the architectures of params.yaml on the test split and draw the figures.
 
 Writes reports/report.md (PNGs next to it), a self-contained reports/report.html, leaderboard.csv,
-summary.json, and curves/*.tsv (one column per architecture, for `dvc plots`; kept in git).
+summary.json, curves/*.tsv (one column per architecture, for `dvc plots`; kept in git) and
+diagnostics/checks.json (the checks that flag each architecture, for `seqpipe leaderboard`).
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from seqpipe.config.context import context
 from seqpipe.data.prepared import load as load_prepared
 from seqpipe.errors import user_errors_exit
 from seqpipe.reporting.build import write_report
+from seqpipe.reporting.diagnostics import flags
 from seqpipe.reporting.results import read_results
 
 
@@ -28,6 +30,7 @@ def main(argv: list[str] | None = None) -> None:
         table, findings = write_report(out, curves, results, prepared, ctx.params.model_dump(mode="json"),
                                        {a: ctx.registry.origin_of(a) for a in names}, seed_note)
         tracked.check_unchanged(args.params, started)  # before the renames
+    atomic.write_json(layout.DIAGNOSTICS_FILE, flags(findings, list(table["architecture"])))
     print(table.to_string(index=False))
     for finding in findings:  # the same lines as in the report: results that look wrong, with the fix
         print(f"check: {finding.line()}")
