@@ -181,3 +181,12 @@ def test_a_real_payload_of_two_experiments_after_exp_apply(tmp_path):
                          cwd=ROOT, env=env(), capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert len(run.stdout.splitlines()) == 5
+
+
+def test_only_the_architectures_a_revision_lists_are_rows():
+    workspace = _state("workspace", None, _params(), {"lstm": 0.30, "cnn": 0.20}, {"lstm": "l32", "cnn": "c1"})
+    # a flat summary beside the per-architecture files, and a file left from an architecture since removed
+    workspace["data"]["metrics"]["metrics/summary.json"] = {"data": {"mse": 0.5, "lstm.mse": 0.30}}
+    workspace["data"]["metrics"]["metrics/gru.json"] = {"data": {"mse": 0.01}}
+    table = _table([workspace])
+    assert sorted(table["architecture"]) == ["cnn", "lstm"]

@@ -44,6 +44,7 @@ class State:
     rev: str  # 7 hex digits, or "workspace"
     data: dict[str, Any]
     params: dict[str, Any] = field(default_factory=dict)  # params.yaml, flattened to dotted keys
+    architectures: list[str] | None = None  # params.yaml's list, when it has one
 
 
 @dataclass
@@ -65,7 +66,9 @@ def states(payload: list[dict]) -> list[State]:
             continue
         rev = "workspace" if kind == "workspace" else str(entry.get("rev", ""))[:7]
         params = ((data.get("params") or {}).get(layout.PARAMS_FILE.as_posix()) or {}).get("data") or {}
-        out.append(State(label, kind, rev, data, dict(_flatten(params))))
+        names = params.get("architectures") if isinstance(params, dict) else None
+        out.append(State(label, kind, rev, data, dict(_flatten(params)),
+                         [str(n) for n in names] if isinstance(names, list) else None))
     return out
 
 
@@ -119,6 +122,8 @@ def _hash(section: dict[str, Any] | None, path: Path) -> str | None:
 def _trained(state: State) -> list[Trained]:
     out = []
     for arch, scores in _file_data(state.data.get("metrics"), METRICS_FILE).items():
+        if state.architectures is not None and arch not in state.architectures:
+            continue  # another file in metrics/ (a summary), or one left from an architecture no longer run
         numbers = {k: v for k, v in scores.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
         model = _hash(state.data.get("outs"), layout.model_path(arch))
         if model is None:  # a payload without dvc.lock hashes: the params and code that made it, and its scores
