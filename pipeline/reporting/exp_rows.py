@@ -72,6 +72,18 @@ def states(payload: list[dict]) -> list[State]:
     return out
 
 
+def failed(payload: list[dict]) -> list[str]:
+    """A line for each revision `dvc exp show` reports with an error (a failed or unreadable run)."""
+    out = []
+    for entry, label, _ in _walk(payload):
+        error = entry.get("error")
+        if error:
+            message = error.get("msg") if isinstance(error, dict) else error
+            out.append(f"{label}: dvc exp show reports an error ({message or 'no message'}), so it has no rows; "
+                       "see `dvc exp show` (and `dvc queue logs <name>` for a queued run)")
+    return out
+
+
 def _walk(payload: list[dict]) -> Iterator[tuple[dict, str, str]]:
     for entry in payload:
         rev = entry.get("rev", "")

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from seqpipe import tasks
 from seqpipe.errors import DataError, SeqpipeError
 from seqpipe.reporting.diagnostics import CHECKS
-from seqpipe.reporting.exp_rows import applies, rows
+from seqpipe.reporting.exp_rows import applies, failed, rows
 
 __all__ = ["Ranking", "build", "environments", "exp_show_json", "parse_json_text", "render", "rows"]
 
@@ -101,7 +101,7 @@ def build(payload: list[dict], metric: str | None = None) -> tuple[list[Ranking]
     if metric and metric not in _metric_columns(table):
         raise DataError(f"--metric {metric}: not in the experiments' metrics ({', '.join(_metric_columns(table))}); "
                         "allowed: any of those")
-    rankings, left_out = [], []
+    rankings, left_out = [], failed(payload)
     for task_name, group in table.groupby("task", sort=False):
         task = tasks.TABLE.get(str(task_name))
         name = metric or (task.primary_metric if task else None)
