@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import ROOT, Project, env, make_project, TINY_PARAMS
+from tests.conftest import ROOT, TINY_PARAMS, Project, env, make_project
 
 README = ROOT / "README.md"
 INDEX = "installs from the package index"
