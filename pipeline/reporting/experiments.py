@@ -1,8 +1,10 @@
 """Rank across experiments: architecture × experiment × metric from DVC's own `dvc exp show --json`.
 
 `dvc exp show` gives one column per metrics file, which is unreadable with a matrix of
-architectures. This reads the same JSON and turns it into one row per (experiment, architecture),
-ranked by the task's primary metric. No TensorFlow import.
+architectures. This reads the same JSON and turns it into one row per distinct trained model
+(`exp_rows`: shared models once, the changed params as columns, the report's diagnostics as
+`checks`), ranked within each task by its primary metric, ties by its declared secondary one.
+No TensorFlow import.
 """
 from __future__ import annotations
 
