@@ -190,3 +190,10 @@ def test_only_the_architectures_a_revision_lists_are_rows():
     workspace["data"]["metrics"]["metrics/gru.json"] = {"data": {"mse": 0.01}}
     table = _table([workspace])
     assert sorted(table["architecture"]) == ["cnn", "lstm"]
+
+
+def test_a_check_the_leaderboard_has_no_line_for_points_to_the_report():
+    workspace = _state("workspace", None, _params(), {"lstm": 0.30, "cnn": 0.20}, {"lstm": "l32", "cnn": "c1"},
+                       {"cnn": {"other": 1}})
+    rankings, _ = leaderboard.build([workspace])
+    assert "! other: see the checks in reports/report.md of that experiment" in leaderboard.render(rankings, "text")

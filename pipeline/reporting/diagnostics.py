@@ -42,7 +42,7 @@ class Finding:
     architecture: str | None  # None: the whole experiment
     problem: str
     fix: str
-    check: str  # its id in CHECKS
+    check: str = "other"  # its id in CHECKS (a new check adds its line there)
 
     def line(self) -> str:
         who = f"{self.architecture}: " if self.architecture else ""

@@ -148,7 +148,8 @@ def footnotes(table: pd.DataFrame) -> list[str]:
     if "checks" not in table:
         return []
     flagged = {c for cell in table["checks"].dropna() for c in str(cell).split(", ")}
-    return [f"! {c}: {CHECKS[c][0]}; {CHECKS[c][1]}" if c in CHECKS else f"! {c}: see the report of that experiment"
+    return [f"! {c}: {CHECKS[c][0]}; {CHECKS[c][1]}" if c in CHECKS
+            else f"! {c}: see the checks in reports/report.md of that experiment"
             for c in [*[c for c in CHECKS if c in flagged], *sorted(flagged - set(CHECKS))]]
 
 
