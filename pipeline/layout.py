@@ -29,6 +29,9 @@ CURVES_DIR = Path("curves")  # one column per architecture, for dvc.yaml's top-l
 # `<arch>.<primary metric>` and `<arch>.rank` of every architecture in one flat file: the metrics
 # `dvc exp show` and `dvc metrics show` put first (the report stage writes it; in git)
 SUMMARY_METRICS = Path("summary") / "metrics.json"
+# The report's diagnostics as a small metrics file, {arch: {check id: 1}}, so that `dvc exp show`
+# (and `seqpipe leaderboard`, which reads it) sees them for every experiment.
+DIAGNOSTICS_FILE = Path("diagnostics") / "checks.json"
 # The classical baselines (the `baselines` stage): not architectures, so the name is refused as one.
 BASELINES = "baselines"
 BASELINES_METRICS = METRICS_DIR / f"{BASELINES}.json"

@@ -50,14 +50,20 @@ def _exp_show_payload() -> list[dict]:
 
 def test_leaderboard_ranks_architecture_by_experiment_and_marks_workspace_and_baseline():
     rankings, left_out = leaderboard.build(_exp_show_payload())
-    assert len(rankings) == 1 and not left_out
+    assert len(rankings) == 1
+    assert left_out == ["broken: dvc exp show reports an error (failed), so it has no rows; "
+                        "see `dvc exp show` (and `dvc queue logs <name>` for a queued run)"]
     table, metric = rankings[0].table, rankings[0].metric
     assert metric == "mse" and rankings[0].task == "regression"
     assert list(table["mse"]) == sorted(table["mse"])
     assert table.iloc[0][["architecture", "experiment", "kind"]].tolist() == ["lstm", "wide-lstm", "experiment"]
-    assert set(table["kind"]) == {"workspace", "baseline", "experiment"}
-    assert "main (aaaaaaa)" in set(table["experiment"])
-    assert len(table) == 6  # 3 revisions with metrics x 2 architectures; the failed one is skipped
+    # the workspace equals the baseline commit: listed once, as the baseline marked [workspace]
+    assert set(table["kind"]) == {"baseline", "experiment"}
+    assert "main (aaaaaaa) [workspace]" in set(table["experiment"])
+    # lstm twice (32 and 64 units); the cnn, unchanged by wide-lstm, once and shared; the failed one is skipped
+    assert len(table) == 3
+    cnn = table[table["architecture"] == "cnn"].iloc[0]
+    assert cnn["shared"] == "wide-lstm" and pd.isna(cnn["models.lstm.units"])
     assert table.loc[table["architecture"] == "lstm", "train_s"].notna().all()
     assert leaderboard.environments(rankings) == {"e" * 8, "f" * 8}
     text = leaderboard.render(rankings, "text").splitlines()
@@ -65,7 +71,7 @@ def test_leaderboard_ranks_architecture_by_experiment_and_marks_workspace_and_ba
     assert "| lstm " in leaderboard.render(rankings, "md")
     assert leaderboard.render(rankings, "csv").splitlines()[0].startswith("rank,task,architecture,experiment,kind,rev,mse")
     records = json.loads(leaderboard.render(rankings, "json"))
-    assert len(records) == 6 and records[0]["architecture"] == "lstm" and records[0]["rank"] == 1
+    assert len(records) == 3 and records[0]["architecture"] == "lstm" and records[0]["rank"] == 1
 
 
 def _one_experiment(metrics_per_arch: dict[str, dict[str, float]]) -> list[dict]:

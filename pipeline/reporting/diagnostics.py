@@ -12,7 +12,7 @@ import pandas as pd
 from seqpipe import tasks
 from seqpipe.data.spec import PreparedSpec
 from seqpipe.training import diagnostics as rules
-from seqpipe.training.diagnostics import EARLY_EPOCHS, STILL_FALLING, Finding  # noqa: F401  (this module's API)
+from seqpipe.training.diagnostics import CHECKS, EARLY_EPOCHS, STILL_FALLING, Finding  # noqa: F401  (this module's API)
 
 
 def diagnose(table: pd.DataFrame, base: tasks.Baseline, spec: PreparedSpec, curves: dict[str, pd.DataFrame],
@@ -38,6 +38,17 @@ def diagnose(table: pd.DataFrame, base: tasks.Baseline, spec: PreparedSpec, curv
             if finding:
                 findings.append(finding)
     return findings
+
+
+def flags(findings: list[Finding], names: list[str]) -> dict[str, dict[str, int]]:
+    """The checks that apply to each architecture, as a small flat metrics file DVC shows in `dvc exp show`:
+    `{arch: {check id: 1}}`, experiment-wide findings under every architecture, only the ones that apply."""
+    out: dict[str, dict[str, int]] = {}
+    for arch in names:
+        ids = [f.check for f in findings if f.architecture in (None, arch)]
+        if ids:
+            out[arch] = {check: 1 for check in dict.fromkeys(ids)}
+    return out
 
 
 def headline(table: pd.DataFrame, tests: pd.DataFrame, base: tasks.Baseline, metric: str) -> str:

@@ -1,35 +1,29 @@
 """Rank across experiments: architecture × experiment × metric from DVC's own `dvc exp show --json`.
 
 `dvc exp show` gives one column per metrics file, which is unreadable with a matrix of
-architectures. This reads the same JSON and turns it into one row per (experiment, architecture),
-ranked by the task's primary metric. No TensorFlow import.
+architectures. This reads the same JSON and turns it into one row per distinct trained model
+(`exp_rows`: shared models once, the changed params as columns, the report's diagnostics as
+`checks`), ranked within each task by its primary metric, ties by its declared secondary one.
+No TensorFlow import.
 """
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from seqpipe import layout, tasks
+from seqpipe import tasks
 from seqpipe.errors import DataError, SeqpipeError
+from seqpipe.reporting.diagnostics import CHECKS
+from seqpipe.reporting.exp_rows import applies, failed, rows
+
+__all__ = ["Ranking", "build", "environments", "exp_show_json", "parse_json_text", "render", "rows"]
 
 
-def _per_architecture(folder: Path) -> re.Pattern[str]:
-    """`<folder>/<arch>.json` as `dvc exp show` names it, capturing the architecture."""
-    return re.compile(rf"^{re.escape(folder.as_posix())}/(?P<arch>[^/]+)\.json$")
-
-
-METRICS_FILE = _per_architecture(layout.METRICS_DIR)
-TIMINGS_FILE = _per_architecture(layout.TIMINGS_DIR)
-ENV_FILE = _per_architecture(layout.ENV_DIR)
 if TYPE_CHECKING:
     import pandas as pd
-
 
 
 def exp_show_json(extra_args: list[str] | None = None) -> list[dict]:
@@ -52,68 +46,39 @@ def parse_json_text(text: str) -> list[dict]:
     return payload
 
 
-def _states(payload: list[dict]) -> Iterator[tuple[dict, str, str]]:
-    """(state, experiment label, kind) for the workspace, each baseline commit and its experiments."""
-    for entry in payload:
-        rev = entry.get("rev", "")
-        if rev == "workspace":
-            yield entry, "workspace", "workspace"
-            continue
-        label = entry.get("name") or rev[:7]
-        yield entry, f"{label} ({rev[:7]})" if entry.get("name") else label, "baseline"
-        for exp_range in entry.get("experiments") or []:
-            for state in exp_range.get("revs") or []:
-                name = state.get("name") or exp_range.get("name") or state.get("rev", "")[:7]
-                yield state, name, "experiment"
+IDENTITY = ["rank", "task", "architecture", "experiment", "kind", "rev"]
+COST = ["params", "train_s", "latency_ms", "env"]
+MARKS = ["checks", "shared"]
 
 
-def _file_data(files: dict[str, Any] | None, pattern: re.Pattern) -> dict[str, dict]:
-    out = {}
-    for path, result in (files or {}).items():
-        match = pattern.match(path.replace("\\", "/"))
-        # metrics/baselines.json holds the classical baselines, which are not architectures
-        if match and match["arch"] == layout.BASELINES:
-            continue
-        if match and isinstance(result, dict) and isinstance(result.get("data"), dict):
-            out[match["arch"]] = result["data"]
-    return out
-
-
-def rows(payload: list[dict]) -> list[dict[str, Any]]:
-    """One row per (experiment, architecture) that has a metrics/<arch>.json."""
-    out = []
-    for state, label, kind in _states(payload):
-        data = state.get("data") or {}
-        if state.get("error") or not data:
-            continue
-        metrics = _file_data(data.get("metrics"), METRICS_FILE)
-        timings = _file_data(data.get("metrics"), TIMINGS_FILE)
-        envs = {}
-        for path, output in (data.get("outs") or {}).items():
-            match = ENV_FILE.match(path.replace("\\", "/"))
-            if match and isinstance(output, dict) and output.get("hash"):
-                envs[match["arch"]] = output["hash"][:8]
-        for arch, scores in metrics.items():
-            timing = timings.get(arch, {})
-            task = tasks.task_of_metrics([k for k in scores if not k.endswith("_std")])
-            out.append({
-                "task": task.name if task else "unknown",
-                "architecture": arch,
-                "experiment": label,
-                "kind": kind,
-                "rev": state.get("rev", "")[:7] if kind != "workspace" else "workspace",
-                **{k: v for k, v in scores.items() if isinstance(v, (int, float)) and not isinstance(v, bool)},
-                "train_s": timing.get("train_seconds"),
-                "latency_ms": timing.get("inference_ms_per_sample"),
-                "env": envs.get(arch),
-            })
-    return out
+def _param_columns(table: pd.DataFrame) -> list[str]:
+    """Params keys are dotted (`models.lstm.units`); metric names never are."""
+    return [c for c in table.columns if "." in c]
 
 
 def _metric_columns(table: pd.DataFrame) -> list[str]:
-    fixed = {"rank", "task", "architecture", "experiment", "kind", "rev", "train_s", "latency_ms", "params",
-             "repeats", "env"}
+    fixed = {*IDENTITY, *COST, *MARKS, "repeats", *_param_columns(table)}
     return [c for c in table.columns if c not in fixed]
+
+
+def _integers(table: pd.DataFrame) -> pd.DataFrame:
+    """Whole-number params columns and parameter counts stay integers where some rows lack them (3, not 3.0)."""
+    for column in [*_param_columns(table), "params", "repeats"]:
+        values = table[column].dropna() if column in table else None
+        if values is not None and len(values) and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and float(v).is_integer() for v in values):
+            table[column] = table[column].astype("Int64")
+    return table
+
+
+def _changed(group: pd.DataFrame) -> list[str]:
+    """The params columns whose value differs between this table's rows of the architectures they apply to."""
+    out = []
+    for key in _param_columns(group):
+        mine = group[[applies(key, str(a)) for a in group["architecture"]]][key]
+        if len({repr(v) for v in mine.astype(object).where(mine.notna(), None)}) > 1:
+            out.append(key)
+    return out
 
 
 @dataclass(frozen=True)
@@ -134,11 +99,11 @@ def build(payload: list[dict], metric: str | None = None) -> tuple[list[Ranking]
     found = rows(payload)
     if not found:
         raise DataError("no experiment has metrics/<arch>.json yet; run `dvc repro` or `dvc exp run` first")
-    table = pd.DataFrame(found)
-    if metric and metric not in table:
+    table = _integers(pd.DataFrame(found))
+    if metric and metric not in _metric_columns(table):
         raise DataError(f"--metric {metric}: not in the experiments' metrics ({', '.join(_metric_columns(table))}); "
                         "allowed: any of those")
-    rankings, left_out = [], []
+    rankings, left_out = [], failed(payload)
     for task_name, group in table.groupby("task", sort=False):
         task = tasks.TABLE.get(str(task_name))
         name = metric or (task.primary_metric if task else None)
@@ -154,14 +119,14 @@ def build(payload: list[dict], metric: str | None = None) -> tuple[list[Ranking]
             [*order, "architecture", "experiment"], ascending=[*ascending, True, True], kind="stable"
         ).reset_index(drop=True)
         group.insert(0, "rank", range(1, len(group) + 1))
-        # Columns: identity, ranking metric (and its std), other scores, cost.
-        first = ["rank", "task", "architecture", "experiment", "kind", "rev", name]
+        # Columns: identity, ranking metric (and its std), what changed, other scores, cost, flags.
+        first = [*IDENTITY, name]
         if f"{name}_std" in group:
             first.append(f"{name}_std")
         own = set(task.metrics) if task else set(_metric_columns(group))
         rest = [c for c in _metric_columns(group) if c not in first and not c.endswith("_std") and c in own]
-        cost = [c for c in ("params", "train_s", "latency_ms", "env") if c in group]
-        rankings.append(Ranking(str(task_name), name, greater, group[first + rest + cost]))
+        cost = [c for c in COST if c in group]
+        rankings.append(Ranking(str(task_name), name, greater, group[first + _changed(group) + rest + cost + MARKS]))
     return rankings, left_out
 
 
@@ -170,25 +135,52 @@ def environments(rankings: list[Ranking]) -> set[str]:
     return {env for r in rankings if "env" in r.table for env in r.table["env"].dropna()}
 
 
+def _shown(rankings: list[Ranking]) -> list[Ranking]:
+    """The same columns in every format: `env` only when the rows differ in it, `checks` and `shared`
+    only when some row has them."""
+    drop = [] if len(environments(rankings)) > 1 else ["env"]
+    drop += [c for c in MARKS if all(r.table[c].isna().all() for r in rankings)]
+    return [Ranking(r.task, r.metric, r.greater_is_better, r.table.drop(columns=drop)) for r in rankings]
+
+
+def footnotes(table: pd.DataFrame) -> list[str]:
+    """One line per diagnostic check flagged in `table`: what it means and its usual fix."""
+    if "checks" not in table:
+        return []
+    flagged = {c for cell in table["checks"].dropna() for c in str(cell).split(", ")}
+    return [f"! {c}: {CHECKS[c][0]}; {CHECKS[c][1]}" if c in CHECKS
+            else f"! {c}: see the checks in reports/report.md of that experiment"
+            for c in [*[c for c in CHECKS if c in flagged], *sorted(flagged - set(CHECKS))]]
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
 def render(rankings: list[Ranking], fmt: str) -> str:
-    """`text` and `md`: one table per task under a line saying what ranks it; `csv` and `json`:
-    every row once, with its task and its rank within the task."""
+    """`text` and `md`: one table per task under a line saying what ranks it, then a footnote per
+    flagged check; `csv` and `json`: every row once, with its task and its rank within the task.
+    All four carry the same rows and columns."""
     import pandas as pd
 
+    rankings = _shown(rankings)
     if fmt in ("csv", "json"):
         table = pd.concat([r.table for r in rankings], ignore_index=True)
         if fmt == "csv":
             return table.to_csv(index=False)
         return table.to_json(orient="records", indent=2) + "\n"
-    several_envs = len(environments(rankings)) > 1
     parts = []
     for r in rankings:
-        shown = r.table.drop(columns=["rev", "task"])
-        if "env" in shown and not several_envs:
-            shown = shown.drop(columns=["env"])
+        shown = r.table.drop(columns=["task"]).astype(object)  # the title names the task
+        shown = shown.where(shown.notna(), None)  # blank, never `nan`, in both
         title = f"{r.task}: ranked by {r.metric} ({'higher' if r.greater_is_better else 'lower'} is better)"
+        notes = footnotes(r.table)
         if fmt == "md":
-            parts.append(f"### {title}\n\n" + shown.to_markdown(index=False, floatfmt=".4g", missingval="") + "\n")
+            table = shown.to_markdown(index=False, floatfmt=".4g", missingval="")
+            parts.append(f"### {title}\n\n{table}\n" + "".join(f"\n{line}  " for line in notes) + ("\n" if notes else ""))
         else:
-            parts.append(f"{title}\n" + shown.to_string(index=False, float_format=lambda v: f"{v:.4g}", na_rep="") + "\n")
+            table = shown.map(_cell).to_string(index=False)
+            parts.append(f"{title}\n{table}\n" + "".join(f"{line}\n" for line in notes))
     return "\n".join(parts)

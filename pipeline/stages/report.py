@@ -1,10 +1,12 @@
 """Stage `report`: rank the architectures of params.yaml on the test split and draw the figures.
 
 Writes reports/report.md (PNGs next to it), a self-contained reports/report.html, leaderboard.csv,
-summary.json, curves/*.tsv (one column per architecture, for `dvc plots`) and summary/metrics.json
-(`<arch>.<primary metric>` and `<arch>.rank`, what `dvc exp show` shows first); the last two in git.
-The report compares the test scores with those committed at git HEAD (the baseline commit), an
-input DVC does not track: the section names the commit (see seqpipe.reporting.compare).
+summary.json, curves/*.tsv (one column per architecture, for `dvc plots`), summary/metrics.json
+(`<arch>.<primary metric>` and `<arch>.rank`, what `dvc exp show` shows first) and
+diagnostics/checks.json (the checks that flag each architecture, for `seqpipe leaderboard`); the
+last three in git. The report compares the test scores with those committed at git HEAD (the
+baseline commit), an input DVC does not track: the section names the commit (see
+seqpipe.reporting.compare).
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from seqpipe.data.prepared import load as load_prepared
 from seqpipe.errors import user_errors_exit
 from seqpipe.reporting.build import write_report
 from seqpipe.reporting.compare import read_commit_metrics
+from seqpipe.reporting.diagnostics import flags
 from seqpipe.reporting.results import read_results
 from seqpipe.reporting.summary_metrics import summary_metrics
 
@@ -40,6 +43,7 @@ def main(argv: list[str] | None = None) -> None:
         primary = summary["primary_metric"]
         atomic.write_json(layout.SUMMARY_METRICS,
                           summary_metrics(table, names, primary, summary["baseline"].get(primary)))
+        atomic.write_json(layout.DIAGNOSTICS_FILE, flags(findings, list(table["architecture"])))
     print(table.to_string(index=False))
     for finding in findings:  # the same lines as in the report: results that look wrong, with the fix
         print(f"check: {finding.line()}")

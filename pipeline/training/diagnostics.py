@@ -17,6 +17,20 @@ EARLY_EPOCHS = 2  # a best epoch this early in a longer run: training hardly sta
 # converged (or whose learning rate decayed to 0) gains little there; an under-trained one a lot.
 STILL_FALLING = 0.10
 
+# Each check by a short id, with what it means and its usual fix in general terms: the report and
+# the train log name the figures; `seqpipe leaderboard` (which reads only the ids, from
+# `layout.DIAGNOSTICS_FILE`) prints these lines as its footnotes.
+CHECKS: dict[str, tuple[str, str]] = {
+    "small_val": ("the validation split was too small to choose an epoch by (early stopping off)",
+                  "use more data or a larger data.split.val"),
+    "no_better": ("the test score is no better than the baseline that ignores the sequence",
+                  "train longer (train.epochs), check the learning rate, or check that the targets follow from the inputs"),
+    "early_best": ("the best validation loss came in the first epochs, so the model kept is barely trained",
+                   "raise data.split.val or set train.patience: 0 if validation is small; otherwise lower "
+                   "train.learning_rate"),
+    "still_falling": ("the training loss was still falling when training stopped", "raise train.epochs"),
+}
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -25,6 +39,7 @@ class Finding:
     architecture: str | None  # None: the whole experiment
     problem: str
     fix: str
+    check: str = "other"  # its id in CHECKS (a new check adds its line there)
 
     def line(self) -> str:
         who = f"{self.architecture}: " if self.architecture else ""
@@ -37,7 +52,7 @@ def small_validation(n_val: int) -> Finding | None:
     return Finding(
         None, f"the validation split has {n_val} sequences (fewer than {MIN_VALIDATION}): too few to "
               "choose an epoch by, so early stopping was off and every run kept its last epoch",
-        "use more data or a larger data.split.val to let validation choose")
+        "use more data or a larger data.split.val to let validation choose", "small_val")
 
 
 def no_skill(arch: str, metric: str, score: float, baseline_name: str, baseline: float | None,
@@ -48,7 +63,8 @@ def no_skill(arch: str, metric: str, score: float, baseline_name: str, baseline:
     return Finding(
         arch, f"{split} {metric} {score:.4g} is no better than the baseline ({baseline_name}: {baseline:.4g}): "
               "it learned nothing the baseline does not know",
-        "train longer (train.epochs), check the learning rate, or check that the targets follow from the inputs")
+        "train longer (train.epochs), check the learning rate, or check that the targets follow from the inputs",
+        "no_better")
 
 
 def early_best(arch: str, best: object, run: object) -> Finding | None:
@@ -58,7 +74,7 @@ def early_best(arch: str, best: object, run: object) -> Finding | None:
     return Finding(
         arch, f"the best validation loss came at epoch {best} of {run}, so the model kept is barely trained",
         "if the validation split is small, raise data.split.val or set train.patience: 0; "
-        "otherwise lower train.learning_rate")
+        "otherwise lower train.learning_rate", "early_best")
 
 
 def still_falling(arch: str, train_loss: np.ndarray | None, run: object, budget: object) -> Finding | None:
@@ -69,7 +85,7 @@ def still_falling(arch: str, train_loss: np.ndarray | None, run: object, budget:
     return Finding(
         arch, f"the training loss was still falling when training stopped ({falling:.0%} of its whole drop came "
               "in the last fifth of the epochs)",
-        "raise train.epochs: it is under-trained")
+        "raise train.epochs: it is under-trained", "still_falling")
 
 
 def better(score: float, baseline: float, greater_is_better: bool) -> bool:
