@@ -33,7 +33,7 @@ METRICS = {
     "regression": {"mse", "rmse", "mae", "r2"},
     "binary": {"accuracy", "f1", "macro_f1", "roc_auc", "log_loss"},
     "multiclass": {"accuracy", "macro_f1", "log_loss"},
-    "forecast": {"mae", "rmse", "smape", "mase"},
+    "forecast": {"mae", "rmse", "smape", "mape", "mase"},
     "next_token": {"accuracy", "top5_accuracy", "perplexity"},
 }
 
