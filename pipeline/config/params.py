@@ -51,7 +51,7 @@ class WindowParams(Strict):
         "horizon steps, or the csv/parquet split column",
     )
     normalize: Literal["last", "mean", "seasonal", "none"] = Field(
-        "mean",
+        "last",
         description="per-window normalisation inside the model: subtract each input window's last value, mean or "
         "(seasonal) last season's mean and divide by its spread, reversed on the forecast (seasonal: added to "
         "the window's seasonal naive forecast); bench/forecast_norm.py",
