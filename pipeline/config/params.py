@@ -72,6 +72,14 @@ class WindowParams(Strict):
 
         return value.isoformat() if isinstance(value, datetime.date) else value
 
+    @field_validator("cutoff")
+    @classmethod
+    def _cutoff_needs_its_protocol(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is not None and info.data.get("protocol") == "sliding":
+            raise PydanticCustomError("cutoff", "is used by protocol cutoff only; set data.window.protocol: cutoff "
+                                      "or cutoff: null")
+        return value
+
 
 class TextParams(Strict):
     """Keras TextVectorization settings, fit on the training split only."""
