@@ -215,6 +215,8 @@ def test_the_split_column_and_a_cutoff_date_set_the_test_range(tmp_path):
     assert by_date.arrays["origin_test"][:, 1].tolist() == [108, 120, 132]
     with pytest.raises(DataError, match="data.window.cutoff: 'soon' is not a date"):
         data.prepare(raw, val=0.15, test=0.15, seed=0, window=WindowParams(horizon=12, cutoff="soon"))
+    with pytest.raises(DataError, match="official split \\(split column\\), which data.window.protocol sliding cannot"):
+        data.prepare(raw, val=0.15, test=0.15, seed=0, window=WindowParams(horizon=12, protocol="sliding"))
     with pytest.raises(DataError, match="7 steps in its test range, fewer than data.window.horizon 12"):
         data.prepare(raw, val=0.15, test=0.15, seed=0, window=WindowParams(horizon=12, cutoff="1960-05"))
 

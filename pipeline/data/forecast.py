@@ -81,6 +81,9 @@ def prepare_forecast(
         raise DataError(f"{origin_prefix(raw)}series have different numbers of features")
 
     progress("splitting")  # windows, split by time
+    if window.protocol == "sliding" and raw.test_start is not None:
+        raise DataError(f"{origin_prefix(raw)}the data has an official split (split column), which "
+                        "data.window.protocol sliding cannot respect; use protocol cutoff or drop split_column")
     lengths = [len(s) for s in series]
     plan = (forecast_windows.cutoff(raw, lengths, window) if window.protocol == "cutoff"
             else forecast_windows.sliding(lengths, window, val, test))
