@@ -95,6 +95,11 @@ class RawData:
     `split` (optional, one entry per sequence: "train" or "test") is an official split that the
     core respects (validation is carved out of "train"). `origin` names the file the data came
     from and `ids` the sequence ids, so data errors can say where the problem is.
+
+    Forecast sources may also give `times` (one array per series: its steps' timestamps, numbers
+    or numpy datetime64, in order), from which the core infers the season, cuts at
+    `data.window.cutoff` and continues the timestamps in `seqpipe predict`; and `test_start` (one
+    step index per series: where its official test range begins, its length when it has none).
     """
 
     sequences: np.ndarray | list[np.ndarray]
@@ -109,6 +114,8 @@ class RawData:
     ids: list[Any] | None = None
     feature_names: list[str] | None = None
     forecast_feature: int = 0
+    times: list[np.ndarray] | None = None
+    test_start: list[int] | None = None
 
 
 class Loader(Protocol):

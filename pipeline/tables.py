@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from seqpipe.data_files import FLOAT32_MAX, beyond_float32, check_file, data_row, time_order
 from seqpipe.errors import DataError
 from seqpipe.specs import RawData, TaskName
+from seqpipe.table_series import forecast_from_long
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -144,25 +145,26 @@ def _split(values: pd.Series | None, origin: str, column: str | None) -> np.ndar
     return text
 
 
-def from_long(df: pd.DataFrame, *, origin: str, task: str, id_column: str, time_column: str | None,
+def from_long(df: pd.DataFrame, *, origin: str, task: str, id_column: str | None, time_column: str | None,
               feature_columns: list[str] | None, target_column: str, split_column: str | None = None,
               labelled: bool) -> RawData:
     """Long form: one row per (sequence, step). Rows are grouped by `id_column` (an empty id is
     refused) and ordered by `time_column` as `time_order` says; sequences may differ in length.
-    The target is the value on a sequence's last row (it should be constant per sequence). For `forecast`, each id is one series and
-    `target_column` is the feature being forecast. With `labelled=False` the target column may be
-    missing (see the module docstring)."""
+    The target is the value on a sequence's last row (it should be constant per sequence). For
+    `forecast`: `seqpipe.table_series`. With `labelled=False` the target column may be missing."""
     import pandas as pd
 
-    if df.empty:
-        raise DataError(f"{origin}: no rows")
-    unlabelled = task != "forecast" and _unlabelled(target_column, df.columns, labelled)
+    if task == "forecast":
+        return forecast_from_long(df, origin=origin, id_column=id_column, time_column=time_column,
+                                  feature_columns=feature_columns, target_column=target_column,
+                                  split_column=split_column)
+    if id_column is None or df.empty:
+        raise DataError(f"{origin}: " + ("no rows" if df.empty else f"long form needs an id_column for task {task}"))
+    unlabelled = _unlabelled(target_column, df.columns, labelled)
     require_columns(df, [id_column, time_column, None if unlabelled else target_column, split_column,
                          *(feature_columns or [])], origin)
-    reserved = {id_column, time_column, split_column} | ({target_column} if task != "forecast" else set())
+    reserved = {id_column, time_column, split_column, target_column}
     features = feature_columns or [c for c in df.columns if c not in reserved]
-    if task == "forecast" and target_column not in features:
-        features = [target_column, *features]
     if not features:
         raise DataError(f"{origin}: no feature columns; columns found: {', '.join(map(str, df.columns))}")
     df = df.reset_index(drop=True)  # the index is the data row - 1 from here on, through the sort below
@@ -194,10 +196,6 @@ def from_long(df: pd.DataFrame, *, origin: str, task: str, id_column: str, time_
     if split_column:
         split = _split(df[split_column].iloc[ends - 1], origin, split_column)
     description = {"file": origin, "format": "long", "sequences": len(sequences), "features": features}
-    if task == "forecast":
-        return RawData(sequences, np.zeros(0, np.float32), "forecast", "numeric", origin=origin, ids=ids,
-                       feature_names=features, forecast_feature=features.index(target_column),
-                       description=description)
     if unlabelled:
         targets, concrete = _no_targets(task)
         return RawData(sequences, targets, concrete, "numeric", origin=origin, ids=ids, feature_names=features,
@@ -371,19 +369,20 @@ class TableOptions(BaseModel):
     task: Literal["regression", "classification", "forecast"] = Field(
         "regression", description="classification becomes binary or multiclass by the number of labels"
     )
-    id_column: str | None = Field("id", description="sequence id (required in long form, optional in wide)")
+    id_column: str | None = Field("id", description="sequence id (long form: required, forecast: null = one series)")
     time_column: str | None = Field("time", description="long form: orders the rows of a sequence (null: file order)")
     feature_columns: list[str] | None = Field(None, description="long form: feature columns (null: all others)")
     step_columns: list[str] | None = Field(None, description="wide form: step columns in order (null: all others)")
     target_column: str | None = Field("target", description="target or label column; forecast: the column to forecast")
-    split_column: str | None = Field(None, description="optional column of train/test: an official split")
+    split_column: str | None = Field(None, description="optional train/test column: an official split (forecast: per row)")
 
 
 def from_table(df: pd.DataFrame, options: TableOptions, *, labelled: bool) -> RawData:
     """A csv/parquet table in long or wide form, as `options` describe it."""
     if options.format == "long":
-        if options.id_column is None or options.target_column is None:
-            raise DataError(f"{options.path}: long form needs id_column and target_column")
+        if (options.id_column is None and options.task != "forecast") or options.target_column is None:
+            raise DataError(f"{options.path}: long form needs id_column and target_column (forecast: target_column; "
+                            "id_column null reads one series)")
         return from_long(
             df, origin=options.path, task=options.task, id_column=options.id_column,
             time_column=options.time_column, feature_columns=options.feature_columns,

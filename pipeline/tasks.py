@@ -48,6 +48,7 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
                          "equal-width bins"),
     Metric("smape", False, "symmetric mean absolute percentage error (0-200)"),
     Metric("mase", False, "MAE over the seasonal naive forecast's MAE on the training range"),
+    Metric("mape", False, "mean absolute percentage error, as a fraction (0.05 = 5 %; steps whose truth is 0 left out)"),
     Metric("top5_accuracy", True, "share of next tokens among the five most likely"),
     Metric("perplexity", False, "exp of the mean negative log-likelihood of the next token"),
 )}
@@ -134,13 +135,18 @@ def _dense(units: int | None, activation: str | None) -> Callable[[Any, Prepared
 
 
 def _forecast_head(encoded: Any, spec: PreparedSpec) -> Any:
-    """Dense(horizon), then back to the data's units with the train-range statistics of the
-    forecast column, so predictions, loss and metrics read in the units of the file."""
+    """Dense(horizon): every step of the horizon at once (a direct multi-horizon forecast), then
+    back to the data's units with the train-range statistics of the forecast column, so
+    predictions, loss and metrics read in the units of the file. With per-window normalisation
+    (`data.window.normalize`) the Dense output is in the window's normalised units and the model
+    assembly (`seqpipe.training.window_norm`) takes it back to the data's units."""
     from keras import layers
 
     assert spec.forecast is not None, "a forecast spec"
     f = spec.forecast
     out = layers.Dense(f.horizon, dtype="float32", name="head")(encoded)
+    if f.normalize != "none":
+        return out
     return layers.Rescaling(scale=f.target_std, offset=f.target_mean, dtype="float32", name="to_units")(out)
 
 
@@ -191,18 +197,22 @@ def _multiclass_scores(y: np.ndarray, out: np.ndarray, spec: PreparedSpec | None
 
 
 def forecast_scores(y: np.ndarray, pred: np.ndarray, mase_scale: float) -> dict[str, float]:
-    """MAE, RMSE, sMAPE (percent, 0..200) and MASE over every forecast step."""
+    """MASE, sMAPE (percent, 0..200), MAPE (a fraction), MAE and RMSE over every forecast step of
+    every window (under the cutoff protocol: the whole test range of every series)."""
     y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
     pred = np.asarray(pred, dtype=np.float64).reshape(y.shape)
     err = np.abs(y - pred)
     denom = np.abs(y) + np.abs(pred)
     smape = np.divide(2.0 * err, denom, out=np.zeros_like(err), where=denom > 0)
+    nonzero = y != 0
+    mape = float(np.mean(err[nonzero] / np.abs(y[nonzero]))) if nonzero.any() else float("nan")
     mae = float(err.mean())
     return {
+        "mase": mae / mase_scale,
+        "smape": float(100.0 * smape.mean()),
+        "mape": mape,
         "mae": mae,
         "rmse": float(np.sqrt(np.mean(err**2))),
-        "smape": float(100.0 * smape.mean()),
-        "mase": mae / mase_scale,
     }
 
 
@@ -281,7 +291,7 @@ TABLE: dict[str, Task] = {
         classical=_CLASSIFIERS,
     ),
     "forecast": Task(
-        "forecast", ("mase", "mae", "rmse", "smape"), "mae", "mse", ("mae",), _forecast_head,
+        "forecast", ("mase", "smape", "mape", "mae", "rmse"), "mae", "mse", ("mae",), _forecast_head,
         _forecast_scores, lambda out: out, _seasonal_naive_baseline, continues_sequence=True,
         figures=("forecasts",),
     ),

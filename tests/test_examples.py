@@ -33,7 +33,7 @@ METRICS = {
     "regression": {"mse", "rmse", "mae", "r2"},
     "binary": {"accuracy", "f1", "macro_f1", "roc_auc", "log_loss", "average_precision", "ece"},
     "multiclass": {"accuracy", "macro_f1", "log_loss", "roc_auc", "average_precision", "ece"},
-    "forecast": {"mae", "rmse", "smape", "mase"},
+    "forecast": {"mae", "rmse", "smape", "mape", "mase"},
     "next_token": {"accuracy", "top5_accuracy", "perplexity"},
 }
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from pydantic import BaseModel
 
-from seqpipe import Architecture, PluginError
+from seqpipe import Architecture, PluginError, RawData
 from seqpipe.config.experiment import ArchitectureChoice
 from seqpipe.config.params import TrainParams, WindowParams
 from seqpipe.data import api as data
@@ -163,3 +163,26 @@ def test_a_patched_transformer_trains_on_padded_token_sequences():
     model = build_model(ArchitectureChoice("transformer", arch, hp), prepared.spec, TRAIN)
     fit(model, prepared.xy("train"), prepared.xy("val"), TRAIN, verbose=0)
     assert np.isfinite(model.predict(prepared.arrays["X_test"], verbose=0)).all()
+
+
+@pytest.mark.parametrize("mode", ["last", "mean", "seasonal"])
+def test_per_window_normalisation_follows_a_level_far_beyond_the_training_range(mode, tmp_path):
+    # A head that outputs 0 in the window's normalised units forecasts the window's own level (its
+    # last value, its mean, or the seasonal naive forecast) in the data's units, however far that
+    # level is from the training range; and the model saves and reloads with nothing extra.
+    t = np.arange(120, dtype=np.float32)
+    raw = RawData([(10 + np.sin(2 * np.pi * t / 6))[:, None]], np.zeros(0, np.float32), "forecast", "numeric")
+    prepared = data.prepare(raw, val=0.2, test=0.2, seed=0,
+                            window=WindowParams(lookback=12, horizon=8, season=6, normalize=mode))
+    model = build_model(_choice("cnn"), prepared.spec, TRAIN)
+    head = model.get_layer("head")
+    head.set_weights([np.zeros_like(w) for w in head.get_weights()])
+    level = 5000.0 + np.sin(2 * np.pi * np.arange(12) / 6) * np.arange(1, 13)
+    scaler = prepared.spec.scaler
+    x = ((level - scaler.mean[0]) / scaler.scale[0]).astype(np.float32)[None, :, None]
+    expected = {"last": np.full(8, level[-1]), "mean": np.full(8, level.mean()),
+                "seasonal": data.seasonal_naive(level[None], 8, 6)[0]}[mode]
+    out = model.predict(x, verbose=0)
+    np.testing.assert_allclose(out[0], expected, rtol=1e-4)
+    model.save(tmp_path / "m.keras")
+    np.testing.assert_allclose(load_model(str(tmp_path / "m.keras")).predict(x, verbose=0), out, rtol=1e-6)

@@ -116,3 +116,29 @@ def test_a_file_source_asked_for_forecast_gets_the_forecast_window_checks(tmp_pa
                   data__window={"lookback": 4, "season": 12})
     with pytest.raises(ParamsError, match=r"data.window.season: 12 exceeds data.window.lookback \(4\)"):
         _check_experiment(raw)
+
+
+def test_forecast_window_settings_read_as_a_user_writes_them():
+    # an unquoted YAML date is a cutoff date; season is auto or a number; a cutoff needs its protocol
+    window = yaml.safe_load("{season: auto, cutoff: 1958-12-31, normalize: mean}")
+    params = params_mod.validate(params_mod.Params, _params(data__window=window))
+    assert params.data.window.cutoff == "1958-12-31" and params.data.window.season == "auto"
+    assert params_mod.validate(params_mod.Params, _params(data__window={"season": 12})).data.window.season == 12
+    with pytest.raises(ParamsError, match="data.window.season: must be auto or a whole number of steps >= 1"):
+        params_mod.validate(params_mod.Params, _params(data__window={"season": "monthly"}))
+    with pytest.raises(ParamsError, match="data.window.cutoff: is used by protocol cutoff only"):
+        params_mod.validate(params_mod.Params, _params(data__window={"protocol": "sliding", "cutoff": 100}))
+
+
+def test_few_forecast_windows_are_not_refused_for_the_batch_size_but_noted():
+    from seqpipe.config.checks import check_prepared
+    from seqpipe.data.spec import ForecastSpec, PreparedSpec, SplitCounts
+
+    params = params_mod.validate(params_mod.Params, _params(train__batch_size=16))
+    spec = PreparedSpec(task="forecast", input_kind="numeric", timesteps=24, forecast=ForecastSpec(horizon=36),
+                        sizes=SplitCounts(train=13, val=1, test=1))
+    assert check_prepared(spec, params, []) == [
+        "prepare: train.batch_size 16 is more than the 13 training windows: every step uses all 13 "
+        "(set train.batch_size to at most 13 to silence this)"]
+    with pytest.raises(ParamsError, match="train.batch_size: 16 is larger than the training split"):
+        check_prepared(spec.model_copy(update={"task": "regression", "forecast": None}), params, [])

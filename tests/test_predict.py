@@ -252,3 +252,37 @@ def test_predict_overwrites_its_own_output_but_not_the_users_files(trained):
     result = _seqpipe("predict", "--arch", "lstm", "--input", "new.npy", "-o", "mine.csv", "--force", cwd=path)
     assert result.returncode == 0, result.stderr
     assert pd.read_csv(path / "mine.csv").shape == (5, 2)
+
+
+def test_predict_cli_forecasts_the_horizon_after_each_series_end_with_its_dates_continued(tmp_path):
+    # One monthly series, no id column, dates as text: the forecast of the next `horizon` months,
+    # one row per step, its months continued after the last one in the file.
+    from seqpipe.config.experiment import choose_architecture, choose_dataset
+    from seqpipe.config.params import Params
+    from seqpipe.stages.prepare import load_raw
+    from seqpipe.training.model import build_model
+
+    months = pd.date_range("1949-01-01", periods=60, freq="MS").strftime("%Y-%m")
+    pd.DataFrame({"month": months, "v": 100.0 + np.arange(60)}).to_csv(tmp_path / "monthly.csv", index=False)
+    raw_params = {
+        "architectures": ["cnn"], "models": {"cnn": {"filters": 4, "num_layers": 1}},
+        "data": {"source": "csv", "path": "monthly.csv", "window": {"lookback": 12, "horizon": 6},
+                 "options": {"task": "forecast", "id_column": None, "time_column": "month", "target_column": "v"}},
+    }
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(raw_params))
+    params = Params.model_validate({**raw_params, "data": {**raw_params["data"], "path": str(tmp_path / "monthly.csv")}})
+    prepared = data.prepare(load_raw(choose_dataset(params, REGISTRY), 0), val=0.15, test=0.15, seed=0,
+                            window=params.data.window)
+    assert prepared.spec.forecast.season == 12 and prepared.spec.forecast.normalize == params.data.window.normalize
+    data.save(prepared, tmp_path / "data" / "prepared")
+    (tmp_path / "models").mkdir()
+    build_model(choose_architecture(params, REGISTRY, "cnn"), prepared.spec, params.train).save(
+        tmp_path / "models" / "cnn.keras")
+
+    result = _seqpipe("predict", "--arch", "cnn", "--input", "monthly.csv", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    frame = pd.read_csv(tmp_path / "inference" / "cnn.monthly.csv")
+    assert list(frame.columns) == ["id", "step", "time", "y_pred"]
+    assert frame["step"].tolist() == [1, 2, 3, 4, 5, 6] and set(frame["id"]) == {"monthly"}
+    assert frame["time"].str[:7].tolist() == ["1954-01", "1954-02", "1954-03", "1954-04", "1954-05", "1954-06"]
+    assert np.isfinite(frame["y_pred"]).all()

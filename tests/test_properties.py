@@ -67,7 +67,7 @@ def test_seasonal_naive_repeats_the_last_season(history, horizon, season):
 def test_forecast_windows_match_a_reference_and_never_cross_splits(lengths, lookback, horizon, stride):
     series = [np.arange(n, dtype=np.float32) + 1000 * i for i, n in enumerate(lengths)]
     raw = RawData(series, np.zeros(0, np.float32), "forecast", "numeric")
-    window = WindowParams(lookback=lookback, horizon=horizon, stride=stride)
+    window = WindowParams(lookback=lookback, horizon=horizon, stride=stride, protocol="sliding")
     prepared = data.prepare(raw, val=0.2, test=0.2, seed=0, scale=False, window=window)
     expected: dict[str, list] = {"train": [], "val": [], "test": []}
     for s in series:
@@ -82,6 +82,31 @@ def test_forecast_windows_match_a_reference_and_never_cross_splits(lengths, look
         x, y = prepared.xy(split)
         assert x[..., 0].tolist() == [w[0] for w in windows]
         assert y.tolist() == [w[1] for w in windows]
+
+
+@SETTINGS
+@given(lengths=st.lists(st.integers(30, 60), min_size=1, max_size=3), lookback=st.integers(1, 6),
+       horizon=st.integers(1, 8), stride=st.integers(1, 3))
+def test_cutoff_protocol_tests_the_last_horizon_validates_the_one_before_and_trains_on_the_rest(
+        lengths, lookback, horizon, stride):
+    series = [np.arange(n, dtype=np.float32) + 1000 * i for i, n in enumerate(lengths)]
+    raw = RawData(series, np.zeros(0, np.float32), "forecast", "numeric")
+    window = WindowParams(lookback=lookback, horizon=horizon, stride=stride, season=1)
+    prepared = data.prepare(raw, val=0.2, test=0.2, seed=0, scale=False, window=window)
+    expected: dict[str, list] = {"train": [], "val": [], "test": []}
+    for i, s in enumerate(series):
+        t = len(s)
+        expected["test"].append((i, t - horizon))
+        expected["val"].append((i, t - 2 * horizon))
+        last_train = t - 3 * horizon  # its targets end where validation begins
+        expected["train"] += [(i, start) for start in range(lookback, last_train + 1) if (last_train - start) % stride == 0]
+    for split, origins in expected.items():
+        assert prepared.arrays[f"origin_{split}"].tolist() == [list(o) for o in origins]
+        x, y = prepared.xy(split)
+        assert x[..., 0].tolist() == [series[i][t - lookback:t].tolist() for i, t in origins]
+        assert y.tolist() == [series[i][t:t + horizon].tolist() for i, t in origins]
+    assert prepared.arrays["series_lengths"].tolist() == lengths
+    assert np.isnan(prepared.arrays["series_values"][:, -1]).sum() == sum(n < max(lengths) for n in lengths)
 
 
 @SETTINGS

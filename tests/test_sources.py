@@ -166,7 +166,7 @@ def test_next_token_from_text_predicts_the_following_word(tmp_path):
 def test_forecast_windows_are_split_by_time_without_leakage():
     series = np.arange(100, dtype=np.float32)
     raw = RawData([series], np.zeros(0), "forecast", "numeric")
-    w = WindowParams(lookback=5, horizon=2, stride=1, season=1)
+    w = WindowParams(lookback=5, horizon=2, stride=1, season=1, protocol="sliding")
     prepared = data.prepare(raw, val=0.2, test=0.2, seed=0, window=w, scale=False)
     y = {s: prepared.arrays[f"y_{s}"] for s in data.SPLITS}
     x = {s: prepared.arrays[f"X_{s}"] for s in data.SPLITS}
@@ -179,9 +179,54 @@ def test_forecast_scaler_and_target_statistics_use_the_training_range_only():
     series = np.concatenate([np.zeros(60), np.full(40, 1000.0)]).astype(np.float32)
     series[:60] += np.random.default_rng(0).normal(size=60).astype(np.float32)
     raw = RawData([series], np.zeros(0), "forecast", "numeric")
-    prepared = data.prepare(raw, val=0.2, test=0.2, seed=0, window=WindowParams(lookback=4))
+    prepared = data.prepare(raw, val=0.2, test=0.2, seed=0, window=WindowParams(lookback=4, protocol="sliding"))
     assert abs(prepared.spec.scaler.mean[0]) < 1.0
     assert abs(prepared.spec.forecast.target_mean) < 1.0
+
+
+def _monthly_csv(tmp_path, months=144, split_at=None, name="monthly.csv"):
+    """One series, no id column, dates as text (as a user exports them), rows shuffled."""
+    dates = pd.date_range("1949-01-01", periods=months, freq="MS").strftime("%Y-%m")
+    frame = pd.DataFrame({"month": dates, "passengers": 100 + np.arange(months) + 10 * np.sin(np.arange(months))})
+    if split_at is not None:
+        frame["split"] = ["train"] * split_at + ["test"] * (months - split_at)
+    frame.sample(frac=1.0, random_state=0).to_csv(tmp_path / name, index=False)
+    return str(tmp_path / name)
+
+
+def test_one_monthly_series_with_dates_and_no_id_forecasts_its_last_horizon_from_the_cutoff(tmp_path):
+    path = _monthly_csv(tmp_path)
+    raw = _load("csv", path=path, task="forecast", id_column=None, time_column="month", target_column="passengers")
+    prepared = data.prepare(raw, val=0.15, test=0.15, seed=0, window=WindowParams(horizon=36))
+    spec = prepared.spec.forecast
+    assert spec.season == 12 and "monthly" in spec.season_from and spec.freq == "MS"
+    assert prepared.spec.sizes.model_dump() == {"train": 13, "val": 1, "test": 1}  # 144 = 24 + 13-1 + 36 + 36 + 36
+    assert prepared.arrays["origin_test"].tolist() == [[0, 108]] and prepared.arrays["origin_val"].tolist() == [[0, 72]]
+    assert prepared.arrays["y_test"][0, 0] == pytest.approx(100 + 108 + 10 * np.sin(108), abs=1e-3)  # ordered by date
+
+
+def test_the_split_column_and_a_cutoff_date_set_the_test_range(tmp_path):
+    path = _monthly_csv(tmp_path, split_at=120)
+    raw = _load("csv", path=path, task="forecast", id_column=None, time_column="month", target_column="passengers",
+                split_column="split")
+    prepared = data.prepare(raw, val=0.15, test=0.15, seed=0, window=WindowParams(horizon=12))
+    assert prepared.spec.official_split and prepared.arrays["origin_test"].tolist() == [[0, 120], [0, 132]]
+    by_date = data.prepare(raw, val=0.15, test=0.15, seed=0, window=WindowParams(horizon=12, cutoff="1957-12-01"))
+    assert by_date.arrays["origin_test"][:, 1].tolist() == [108, 120, 132]
+    with pytest.raises(DataError, match="data.window.cutoff: 'soon' is not a date"):
+        data.prepare(raw, val=0.15, test=0.15, seed=0, window=WindowParams(horizon=12, cutoff="soon"))
+    with pytest.raises(DataError, match="official split \\(split column\\), which data.window.protocol sliding cannot"):
+        data.prepare(raw, val=0.15, test=0.15, seed=0, window=WindowParams(horizon=12, protocol="sliding"))
+    with pytest.raises(DataError, match="7 steps in its test range, fewer than data.window.horizon 12"):
+        data.prepare(raw, val=0.15, test=0.15, seed=0, window=WindowParams(horizon=12, cutoff="1960-05"))
+
+
+def test_a_test_row_before_a_train_row_is_refused(tmp_path):
+    path = tmp_path / "mixed.csv"
+    path.write_text("t,v,split\n1,1,train\n2,2,test\n3,3,train\n")
+    with pytest.raises(DataError, match="a train row follows a test row in split column 'split'"):
+        _load("csv", path=str(path), task="forecast", id_column=None, time_column="t", target_column="v",
+              split_column="split")
 
 
 def test_seasonal_naive_and_forecast_scores():
@@ -193,6 +238,8 @@ def test_seasonal_naive_and_forecast_scores():
     scores = tasks.forecast_scores(np.array([[2.0, 4.0]]), np.array([[1.0, 4.0]]), mase_scale=0.5)
     assert scores["mae"] == 0.5 and scores["mase"] == 1.0
     assert scores["smape"] == pytest.approx(100 * (2 * 1 / 3) / 2)
+    assert scores["mape"] == pytest.approx((1 / 2 + 0) / 2)
+    assert list(scores) == list(tasks.get("forecast").metrics)
 
 
 def test_next_token_scores():

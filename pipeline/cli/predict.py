@@ -34,6 +34,20 @@ def predict_batches(model: Any, x: np.ndarray, batch_size: int, chunk: int = 409
     return np.concatenate(outputs) if outputs else np.zeros((0,))
 
 
+def forecast_frame(raw_output: np.ndarray, ids: list[Any] | None, future_times: list[np.ndarray] | None) -> Any:
+    """The forecast after each series' end, one row per series and step: id (or the series'
+    index), step (1..horizon), time (the timestamps continued, when the series had them), y_pred."""
+    import pandas as pd
+
+    n, horizon = raw_output.shape
+    frame = pd.DataFrame({"id": np.repeat(ids if ids is not None and len(ids) == n else np.arange(n), horizon),
+                          "step": np.tile(np.arange(1, horizon + 1), n)})
+    if future_times is not None and len(future_times) == n:
+        frame["time"] = np.concatenate(future_times)
+    frame["y_pred"] = raw_output.reshape(-1)
+    return frame
+
+
 def predictions_frame(task_name: str, raw_output: np.ndarray, spec: PreparedSpec, y_true: np.ndarray | None = None,
                       ids: list[Any] | None = None, vocabulary: list[str] | None = None) -> Any:
     """The CSV rows: id (if the input had them), y_true (if known), the prediction (one column per
@@ -107,7 +121,10 @@ def main(args) -> None:
     custom = choice.architecture.custom_objects() if choice.architecture.custom_objects else None
     model = load_model(str(path), custom_objects=custom)
     raw = predict_batches(model, inputs.x, ctx.params.train.batch_size, progress=True if args.progress else None)
-    frame = predictions_frame(spec.task, raw, spec, inputs.y_true, inputs.ids, vocabulary)
+    if args.input and spec.forecast is not None:
+        frame = forecast_frame(raw, inputs.ids, inputs.future_times)
+    else:
+        frame = predictions_frame(spec.task, raw, spec, inputs.y_true, inputs.ids, vocabulary)
     guard()  # again: loading and predicting take a while, and a directory may have appeared meanwhile
     with atomic.atomic_path(output) as tmp:
         frame.to_csv(tmp, index=False, float_format="%.6g")

@@ -110,7 +110,7 @@ def check_experiment(
         check_timesteps(steps, f"data.maxlen (null: the {steps} steps of data.source '{dataset.name}')", choices, source)
     if _forecast_only(dataset):
         window = data.window
-        if window.season > window.lookback:
+        if window.season != "auto" and window.season > window.lookback:
             raise ParamsError(
                 f"{source}: data.window.season: {window.season} exceeds data.window.lookback "
                 f"({window.lookback}); the seasonal naive baseline needs a full season of history"
@@ -125,10 +125,17 @@ def check_experiment(
 
 
 def check_prepared(spec: PreparedSpec, params: Params, choices: list[ArchitectureChoice],
-                   source: str = PARAMS_FILE) -> None:
-    """Checks that need the prepared data's shape: sequence length and training-split size."""
+                   source: str = PARAMS_FILE) -> list[str]:
+    """Checks that need the prepared data's shape: sequence length and training-split size.
+    Returns notes for the log: a forecast with fewer training windows than train.batch_size is
+    not refused (a series gives few windows under the cutoff protocol): each step then uses them all."""
     origin = spec.padding.maxlen_from  # the key the length came from, or how it was computed
     key = origin if origin.startswith("data.") else f"data.maxlen (null: {origin})"
     check_tasks((spec.task,), choices, "the prepared data", source)
     check_timesteps(spec.timesteps, key, choices, source)
+    if spec.task == "forecast" and params.train.batch_size > spec.sizes.train:
+        return [f"prepare: train.batch_size {params.train.batch_size} is more than the {spec.sizes.train} training "
+                f"windows: every step uses all {spec.sizes.train} (set train.batch_size to at most "
+                f"{spec.sizes.train} to silence this)"]
     check_batch_size(params.train.batch_size, spec.sizes.train, source)
+    return []

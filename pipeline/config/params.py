@@ -29,12 +29,56 @@ class SplitParams(Strict):
 
 
 class WindowParams(Strict):
-    """Sliding windows for the forecast task."""
+    """Windows of the forecast task and how they are evaluated."""
 
     lookback: int = Field(24, ge=1, description="past steps the model sees")
-    horizon: int = Field(1, ge=1, description="future steps it predicts")
-    stride: int = Field(1, ge=1, description="steps between consecutive windows")
-    season: int = Field(1, ge=1, description="season length of the naive baseline and MASE (1 = last value)")
+    horizon: int = Field(1, ge=1, description="future steps it predicts, all at once (a direct multi-horizon head)")
+    stride: int = Field(1, ge=1, description="steps between consecutive training windows")
+    season: int | Literal["auto"] = Field(
+        "auto",
+        description="season length of the seasonal naive baseline and MASE (1 = last value); auto: from the "
+        "timestamps' frequency (monthly 12, quarterly 4, weekly 52, daily 7, hourly 24, else 1)",
+    )
+    protocol: Literal["cutoff", "sliding"] = Field(
+        "cutoff",
+        description="cutoff: test = the last horizon steps of each series (or the steps after data.window.cutoff "
+        "or the split column's test rows), forecast in one shot, val = the horizon steps before; sliding: "
+        "windows everywhere, split by the time fractions of data.split",
+    )
+    cutoff: str | float | None = Field(
+        None,
+        description="cutoff protocol: the last time (a date or number) before the test range; null: the last "
+        "horizon steps, or the csv/parquet split column",
+    )
+    normalize: Literal["last", "mean", "seasonal", "none"] = Field(
+        "last",
+        description="per-window normalisation inside the model: subtract each input window's last value, mean or "
+        "(seasonal) last season's mean and divide by its spread, reversed on the forecast (seasonal: added to "
+        "the window's seasonal naive forecast); bench/forecast_norm.py",
+    )
+
+    @field_validator("season", mode="before")
+    @classmethod
+    def _season_word_or_count(cls, value: Any) -> Any:
+        if value == "auto" or (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
+            return value
+        raise PydanticCustomError("season", "must be auto or a whole number of steps >= 1")
+
+    @field_validator("cutoff", mode="before")
+    @classmethod
+    def _date_as_text(cls, value: Any) -> Any:
+        """YAML reads an unquoted 1958-12-31 as a date: keep it as its ISO text."""
+        import datetime
+
+        return value.isoformat() if isinstance(value, datetime.date) else value
+
+    @field_validator("cutoff")
+    @classmethod
+    def _cutoff_needs_its_protocol(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is not None and info.data.get("protocol") == "sliding":
+            raise PydanticCustomError("cutoff", "is used by protocol cutoff only; set data.window.protocol: cutoff "
+                                      "or cutoff: null")
+        return value
 
 
 class TextParams(Strict):

@@ -1,7 +1,8 @@
 """The data functions in one namespace, for scripts, notebooks and tests: `from seqpipe.data import api`."""
 from __future__ import annotations
 
-from seqpipe.data.forecast import forecast_history, prepare_forecast, seasonal_naive, window_starts
+from seqpipe.data.forecast import forecast_history, prepare_forecast, seasonal_naive
+from seqpipe.data.forecast_windows import window_starts
 from seqpipe.data.padding import choose_maxlen, pad, padding_positions
 from seqpipe.data.prepared import Prepared, load, save
 from seqpipe.data.shaping import PREPARE_PHASES, prepare

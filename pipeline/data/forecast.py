@@ -1,4 +1,4 @@
-"""Forecasting data: sliding windows over whole series, split by time, and the seasonal naive forecast."""
+"""Forecasting data: windows over whole series, split by time, and the seasonal naive forecast."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -8,19 +8,16 @@ from sklearn.preprocessing import StandardScaler
 
 from seqpipe import progress as progress_module
 from seqpipe.config.params import WindowParams
+from seqpipe.data import forecast_windows
 from seqpipe.data.cleaning import check_finite_outputs
 from seqpipe.data.naming import origin_prefix, sequence_name
 from seqpipe.data.prepared import Prepared
 from seqpipe.data.scaling import apply_scaler
+from seqpipe.data.season import infer_season
 from seqpipe.data.spec import ForecastSpec, PaddingSpec, PreparedSpec, ScalerSpec, SplitCounts
 from seqpipe.data.splits import SPLITS
 from seqpipe.errors import DataError
 from seqpipe.specs import RawData
-
-
-def window_starts(length: int, lookback: int, horizon: int, stride: int) -> np.ndarray:
-    """First forecast step of every window of one series (inputs are the `lookback` steps before)."""
-    return np.arange(lookback, length - horizon + 1, stride)
 
 
 def seasonal_naive(history: np.ndarray, horizon: int, season: int) -> np.ndarray:
@@ -31,16 +28,39 @@ def seasonal_naive(history: np.ndarray, horizon: int, season: int) -> np.ndarray
     return np.tile(last, (1, reps))[:, :horizon]
 
 
+def _season(raw: RawData, window: WindowParams) -> tuple[int, str]:
+    if window.season != "auto":
+        return int(window.season), "data.window.season"
+    season, how = infer_season(raw.times)
+    if season > window.lookback:
+        raise DataError(f"{origin_prefix(raw)}data.window.season auto: season {season} {how}, longer than "
+                        f"data.window.lookback {window.lookback}; set data.window.lookback to {season} or more, "
+                        "or data.window.season to a number")
+    return season, f"auto, {how}"
+
+
+def _freq(raw: RawData) -> str | None:
+    """pandas' frequency of dated timestamps (continued by `seqpipe predict`), None otherwise."""
+    import pandas as pd
+
+    if not raw.times or not np.issubdtype(raw.times[0].dtype, np.datetime64):
+        return None
+    stamps = max(raw.times, key=len)
+    return pd.infer_freq(pd.DatetimeIndex(stamps)) if len(stamps) >= 3 else None
+
+
 def prepare_forecast(
     raw: RawData, *, window: WindowParams, val: float, test: float, scale: bool,
     progress: Callable[[str], None] = progress_module.nothing,
 ) -> Prepared:
-    """Sliding windows over each series, split by time: in every series the first
-    `1 - val - test` of the steps give training windows, the next `val` validation and the last
-    `test` test windows. A window belongs to a split only if its forecast steps all lie inside
-    that split's time range, so no target leaks into an earlier split; the scaler and the MASE
-    scale use the training range only. Targets stay in the data's units."""
-    lookback, horizon, stride, season = window.lookback, window.horizon, window.stride, window.season
+    """Windows over each series, split by time as `data.window.protocol` says
+    (`seqpipe.data.forecast_windows`): no target leaks into an earlier split, and the scaler, the
+    MASE scale and the target statistics use each series' training range only. Targets stay in
+    the data's units. Besides X_/y_<split>, writes for the classical baselines `series_values`
+    (n_series, max_len; the forecast column, NaN after each series' end), `series_lengths` and
+    `origin_<split>` (n_windows, 2): (series index, first forecast step) of every window."""
+    lookback, horizon = window.lookback, window.horizon
+    season, season_from = _season(raw, window)
     if season > lookback:
         raise DataError(f"data.window.season ({season}) must not exceed data.window.lookback ({lookback})")
     series = []
@@ -61,32 +81,25 @@ def prepare_forecast(
         raise DataError(f"{origin_prefix(raw)}series have different numbers of features")
 
     progress("splitting")  # windows, split by time
-    bounds = []
-    xs: dict[str, list[np.ndarray]] = {s: [] for s in SPLITS}
-    ys: dict[str, list[np.ndarray]] = {s: [] for s in SPLITS}
-    origins: dict[str, list[int]] = {s: [] for s in SPLITS}  # the series each window comes from, for messages
-    for i, s in enumerate(series):
-        t = len(s)
-        t_train, t_val = int(t * (1.0 - val - test)), int(t * (1.0 - test))
-        bounds.append(t_train)
-        ranges = {"train": (0, t_train), "val": (t_train, t_val), "test": (t_val, t)}
-        for split, (lo, hi) in ranges.items():
-            for start in window_starts(t, lookback, horizon, stride):
-                if start >= lo and start + horizon <= hi:
-                    xs[split].append(s[start - lookback : start])
-                    ys[split].append(s[start : start + horizon, f])
-                    origins[split].append(i)
+    if window.protocol == "sliding" and raw.test_start is not None:
+        raise DataError(f"{origin_prefix(raw)}the data has an official split (split column), which "
+                        "data.window.protocol sliding cannot respect; use protocol cutoff or drop split_column")
+    lengths = [len(s) for s in series]
+    plan = (forecast_windows.cutoff(raw, lengths, window) if window.protocol == "cutoff"
+            else forecast_windows.sliding(lengths, window, val, test))
     for split in SPLITS:
-        if not xs[split]:
+        if not plan.origins[split]:
             raise DataError(
                 f"{origin_prefix(raw)}no complete {split} windows (lookback {lookback}, horizon {horizon}); "
                 "the series are too short for this split; use longer series or a smaller window"
             )
-    arrays = {}
+    arrays: dict[str, np.ndarray] = {}
     for split in SPLITS:
-        arrays[f"X_{split}"] = np.stack(xs[split]).astype(np.float32)
-        arrays[f"y_{split}"] = np.stack(ys[split]).astype(np.float32)
+        at = plan.origins[split]
+        arrays[f"X_{split}"] = np.stack([series[i][t - lookback : t] for i, t in at]).astype(np.float32)
+        arrays[f"y_{split}"] = np.stack([series[i][t : t + horizon, f] for i, t in at]).astype(np.float32)
 
+    bounds = plan.train_end
     train_steps = np.concatenate([s[:b] for s, b in zip(series, bounds)])
     target_train = train_steps[:, f]
     diffs = np.concatenate([np.abs(s[season:b, f] - s[: b - season, f]) for s, b in zip(series, bounds) if b > season])
@@ -98,19 +111,29 @@ def prepare_forecast(
         for split in SPLITS:
             arrays[f"X_{split}"] = apply_scaler(scaler, arrays[f"X_{split}"])
         scaler_stats = ScalerSpec(mean=scaler.mean_.tolist(), scale=scaler.scale_.tolist())
-    names = {split: (lambda row, at=origins[split]: f"a window of {sequence_name(raw, at[row])}") for split in SPLITS}
+    names = {split: (lambda row, at=plan.origins[split]: f"a window of {sequence_name(raw, at[row][0])}")
+             for split in SPLITS}
     check_finite_outputs(raw, arrays, names, scaled=scale)
-    sizes = {s: int(len(arrays[f"y_{s}"])) for s in SPLITS}
+    values = np.full((len(series), max(lengths)), np.nan)
+    for i, s in enumerate(series):
+        values[i, : len(s)] = s[:, f]
+    arrays["series_values"] = values
+    arrays["series_lengths"] = np.asarray(lengths, dtype=np.int64)
+    for split in SPLITS:
+        arrays[f"origin_{split}"] = np.asarray(plan.origins[split], dtype=np.int64).reshape(-1, 2)
+    sizes = {s: len(plan.origins[s]) for s in SPLITS}
     spec = PreparedSpec(
         task="forecast",
         input_kind="numeric",
         timesteps=int(lookback),
         features=int(features),
         sizes=SplitCounts(**sizes),
+        official_split=window.protocol == "cutoff" and (window.cutoff is not None or raw.test_start is not None),
         padding=PaddingSpec(maxlen_from="data.window.lookback"),
         scaler=scaler_stats,
         forecast=ForecastSpec(
-            horizon=horizon, stride=stride, season=season,
+            horizon=horizon, stride=window.stride, season=season, season_from=season_from,
+            protocol=window.protocol, test_from=plan.test_from, normalize=window.normalize, freq=_freq(raw),
             feature=int(f),
             feature_name=raw.feature_names[f] if raw.feature_names else str(f),
             series=len(series),
@@ -121,6 +144,18 @@ def prepare_forecast(
         source=raw.description,
     )
     return Prepared(arrays, spec)
+
+
+def log_lines(spec: PreparedSpec) -> list[str]:
+    """What prepare says about a forecast: the season and where it came from, the protocol."""
+    f = spec.forecast
+    if f is None:
+        return []
+    test = f"test = {f.test_from}" if f.protocol == "cutoff" else f"test = {f.test_from}, sliding windows"
+    return [f"prepare: forecast season {f.season} ({f.season_from})",
+            f"prepare: protocol {f.protocol}: {test}; {spec.sizes.test} test, {spec.sizes.val} validation and "
+            f"{spec.sizes.train} training windows of {spec.timesteps} -> {f.horizon} steps; per-window "
+            f"normalisation {f.normalize}"]
 
 
 def forecast_history(spec: PreparedSpec, x: np.ndarray) -> np.ndarray:

@@ -63,6 +63,8 @@ class Inputs:
     x: np.ndarray
     y_true: np.ndarray | None = None
     ids: list[Any] | None = None
+    # forecasts of series with timestamps: the `horizon` timestamps after each series' end
+    future_times: list[np.ndarray] | None = None
 
 
 def load_input(path: str | Path) -> Any:
@@ -121,7 +123,23 @@ def from_raw(raw: RawData, spec: PreparedSpec, vocabulary: list[str] | None, tex
     y_true = None
     if len(raw.targets) == len(x) and not task.continues_sequence:
         y_true = _targets_as_trained(raw, spec)
-    return Inputs(x, y_true, raw.ids)
+    future = None
+    if spec.forecast is not None and raw.times is not None:
+        future = [continue_times(t, spec.forecast.horizon, spec.forecast.freq) for t in raw.times]
+    return Inputs(x, y_true, raw.ids, future)
+
+
+def continue_times(times: np.ndarray, steps: int, freq: str | None) -> np.ndarray:
+    """The `steps` timestamps after a series' last one: dates by the training data's pandas
+    frequency (else the series' own), numbers by the series' last step."""
+    import pandas as pd
+
+    if np.issubdtype(times.dtype, np.datetime64):
+        freq = freq or (pd.infer_freq(pd.DatetimeIndex(times)) if len(times) >= 3 else None)
+        if freq is not None:
+            return pd.date_range(times[-1], periods=steps + 1, freq=freq)[1:].to_numpy()
+    step = times[-1] - times[-2] if len(times) >= 2 else (np.timedelta64(1, "D") if times.dtype.kind == "M" else 1)
+    return times[-1] + step * np.arange(1, steps + 1)
 
 
 def _last_contexts(raw: RawData, sequences: Any, lookback: int, whole_window: bool) -> list[np.ndarray]:

@@ -51,11 +51,16 @@ class ScalerSpec(_Frozen):
 
 
 class ForecastSpec(_Frozen):
-    """Sliding-window forecasting: the window (its lookback is `timesteps`) and target statistics."""
+    """Forecasting: the window (its lookback is `timesteps`), how it was evaluated and target statistics."""
 
     horizon: int
     stride: int = 1
     season: int = 1
+    season_from: str = "data.window.season"  # how the season was chosen, for the log and the report
+    protocol: Literal["cutoff", "sliding"] = "sliding"
+    test_from: str = ""  # where each series' test range begins, in words
+    normalize: Literal["last", "mean", "seasonal", "none"] = "none"  # per-window normalisation inside the model
+    freq: str | None = None  # pandas frequency of the timestamps (dates), to continue them in predict
     feature: int = 0  # the forecast column among the features
     feature_name: str = "0"
     series: int = 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 from seqpipe import atomic, layout, process
 from seqpipe.config import checks, tracked
 from seqpipe.config.context import context
+from seqpipe.data.forecast import log_lines as forecast_log
 from seqpipe.data.loading import load_raw
 from seqpipe.data.prepared import save
 from seqpipe.data.shaping import PREPARE_PHASES, prepare
@@ -38,7 +39,7 @@ def main(argv: list[str] | None = None) -> None:
             text=p.text,
             progress=phase,
         )
-        checks.check_prepared(prepared.spec, ctx.params, list(ctx.architectures.values()), args.params)
+        notes = checks.check_prepared(prepared.spec, ctx.params, list(ctx.architectures.values()), args.params)
         phase("saving")
         with atomic.removed_on_failure(layout.PREPARED_DIR):
             save(prepared, layout.PREPARED_DIR)
@@ -46,6 +47,8 @@ def main(argv: list[str] | None = None) -> None:
     spec = prepared.spec
     if spec.split_note:
         print(f"prepare: {spec.split_note}")
+    for line in [*forecast_log(spec), *notes]:
+        print(line)
     print(
         f"prepared {ctx.dataset.name}: task={spec.task} "
         f"train/val/test={spec.sizes.train}/{spec.sizes.val}/{spec.sizes.test} timesteps={spec.timesteps} "

@@ -67,6 +67,8 @@ def _assemble(
     import keras
     from keras import layers
 
+    from seqpipe.training import window_norm
+
     arch = choice.architecture
     timesteps = spec.timesteps
     padded = spec.padding.padded
@@ -83,6 +85,7 @@ def _assemble(
         pad_value = float(spec.padding.value)
         x = layers.Masking(mask_value=pad_value, name="masking")(inputs) if masked else inputs
         features = spec.features
+    x, window_stats = window_norm.normalize(x, spec)  # forecasts: each window's own level and spread
 
     input_spec = InputSpec(timesteps=timesteps, features=features, masked=masked)
     try:
@@ -110,7 +113,7 @@ def _assemble(
             f"plugin '{choice.name}': the encoder must return (batch, units), got shape {tuple(encoded.shape)}"
         )
     task = tasks.get(spec.task)
-    outputs = task.head(encoded, spec)
+    outputs = window_norm.restore(task.head(encoded, spec), window_stats, spec)
     model = keras.Model(inputs, outputs, name=choice.name)
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=learning_rate(train, steps), clipnorm=train.clipnorm),
@@ -127,6 +130,8 @@ def _assemble(
 def load_model(path: str, custom_objects: dict | None = None) -> Any:
     """Load a saved model in Keras safe mode (no arbitrary code from the file)."""
     import keras
+
+    from seqpipe.training import window_norm  # noqa: F401  (registers the normalisation layers for safe mode)
 
     try:
         return keras.saving.load_model(path, custom_objects=custom_objects, safe_mode=True, compile=False)

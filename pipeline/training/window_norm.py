@@ -1,0 +1,99 @@
+"""Per-window normalisation of forecast inputs, inside the model (`data.window.normalize`).
+
+Each input window is shifted by its own level (its last value, its mean, or for `seasonal` the
+mean of its last season) and divided by its own spread (standard deviation over the window),
+feature by feature, before the encoder; the head's forecast, in those normalised units, is taken
+back with the forecast column's spread and level and then to the data's units. `seasonal` adds
+the head's output to the seasonal naive forecast of the window instead of a constant level: the
+model starts from the baseline and learns the correction (trend, changing amplitude). A model can so follow a trend or a level beyond the
+training range (global scaling alone cannot). Being layers of the saved model, evaluate and
+`seqpipe predict` need nothing extra. The layers are registered Keras serializables (package
+`seqpipe`), so safe-mode loading accepts them once this module is imported.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+from keras import ops
+
+from seqpipe.data.spec import PreparedSpec
+
+
+@keras.saving.register_keras_serializable(package="seqpipe")
+class WindowNormalization(keras.layers.Layer):
+    """(batch, steps, features) -> (normalised window, level, spread), level and spread (batch, 1, features)."""
+
+    def __init__(self, mode: str = "mean", season: int = 1, epsilon: float = 1e-5, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.mode, self.season, self.epsilon = mode, season, epsilon
+
+    def call(self, x: Any) -> Any:
+        if self.mode == "last":
+            level = x[:, -1:, :]
+        else:
+            level = ops.mean(x[:, -self.season :, :] if self.mode == "seasonal" else x, axis=1, keepdims=True)
+        spread = ops.sqrt(ops.var(x, axis=1, keepdims=True) + self.epsilon)
+        return (x - level) / spread, level, spread
+
+    def compute_output_shape(self, shape: Any) -> Any:
+        stats = (shape[0], 1, shape[2])
+        return shape, stats, stats
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "mode": self.mode, "season": self.season, "epsilon": self.epsilon}
+
+
+@keras.saving.register_keras_serializable(package="seqpipe")
+class WindowRestore(keras.layers.Layer):
+    """[forecast (batch, horizon) in normalised units, input window, level, spread] -> the forecast
+    in the data's units: times the forecast column's spread, plus its level (`seasonal`: plus the
+    window's seasonal naive forecast), then `* scale + offset` (the training-range
+    standardisation of that column, when the inputs were standardised)."""
+
+    def __init__(self, feature: int = 0, scale: float = 1.0, offset: float = 0.0, seasonal: int = 0,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.feature, self.scale, self.offset, self.seasonal = feature, scale, offset, seasonal
+
+    def call(self, inputs: Any) -> Any:
+        y, x, level, spread = inputs
+        f = self.feature
+        y = ops.cast(y, "float32")
+        spread = ops.cast(spread[:, 0, f : f + 1], "float32")
+        if self.seasonal:  # the values one season earlier, repeated over the horizon
+            last = ops.cast(x[:, -self.seasonal :, f], "float32")
+            reps = -(-int(y.shape[-1]) // self.seasonal)
+            base = ops.tile(last, (1, reps))[:, : int(y.shape[-1])]
+        else:
+            base = ops.cast(level[:, 0, f : f + 1], "float32")
+        return (y * spread + base) * self.scale + self.offset
+
+    def compute_output_shape(self, shapes: Any) -> Any:
+        return shapes[0]
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "feature": self.feature, "scale": self.scale, "offset": self.offset,
+                "seasonal": self.seasonal}
+
+
+def normalize(x: Any, spec: PreparedSpec) -> tuple[Any, Any]:
+    """The encoder's input and the statistics `restore` needs (None: no normalisation for this spec)."""
+    f = spec.forecast
+    if f is None or f.normalize == "none":
+        return x, None
+    normed, level, spread = WindowNormalization(f.normalize, f.season, name="window_norm")(x)
+    return normed, (x, level, spread)
+
+
+def restore(y: Any, stats: Any, spec: PreparedSpec) -> Any:
+    """The head's output back in the data's units (as it is when `stats` is None)."""
+    if stats is None:
+        return y
+    f = spec.forecast
+    assert f is not None, "a forecast spec"
+    scale = spec.scaler.scale[f.feature] if spec.scaler else 1.0
+    offset = spec.scaler.mean[f.feature] if spec.scaler else 0.0
+    seasonal = f.season if f.normalize == "seasonal" else 0
+    return WindowRestore(f.feature, float(scale), float(offset), seasonal, dtype="float32", name="to_units")(
+        [y, *stats])
