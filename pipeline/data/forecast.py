@@ -9,6 +9,7 @@ from sklearn.preprocessing import StandardScaler
 from seqpipe import progress as progress_module
 from seqpipe.config.params import WindowParams
 from seqpipe.data.cleaning import check_finite_outputs
+from seqpipe.data.history import history_arrays
 from seqpipe.data.naming import origin_prefix, sequence_name
 from seqpipe.data.prepared import Prepared
 from seqpipe.data.scaling import apply_scaler
@@ -65,6 +66,7 @@ def prepare_forecast(
     xs: dict[str, list[np.ndarray]] = {s: [] for s in SPLITS}
     ys: dict[str, list[np.ndarray]] = {s: [] for s in SPLITS}
     origins: dict[str, list[int]] = {s: [] for s in SPLITS}  # the series each window comes from, for messages
+    starts: dict[str, list[tuple[int, int]]] = {s: [] for s in SPLITS}  # (series, first forecast step)
     for i, s in enumerate(series):
         t = len(s)
         t_train, t_val = int(t * (1.0 - val - test)), int(t * (1.0 - test))
@@ -76,6 +78,7 @@ def prepare_forecast(
                     xs[split].append(s[start - lookback : start])
                     ys[split].append(s[start : start + horizon, f])
                     origins[split].append(i)
+                    starts[split].append((i, int(start)))
     for split in SPLITS:
         if not xs[split]:
             raise DataError(
@@ -100,6 +103,7 @@ def prepare_forecast(
         scaler_stats = ScalerSpec(mean=scaler.mean_.tolist(), scale=scaler.scale_.tolist())
     names = {split: (lambda row, at=origins[split]: f"a window of {sequence_name(raw, at[row])}") for split in SPLITS}
     check_finite_outputs(raw, arrays, names, scaled=scale)
+    arrays.update(history_arrays(series, f, starts))  # whole series for the statistical baselines (NaN-padded)
     sizes = {s: int(len(arrays[f"y_{s}"])) for s in SPLITS}
     spec = PreparedSpec(
         task="forecast",

@@ -89,9 +89,8 @@ def report_blocks(
         Block("p", "`params`: trainable and non-trainable weights; `train_s`: sum of epoch times inside `fit` "
                    "(first seed); `s_per_epoch`: median epoch time; `latency_ms`: batched inference time per "
                    "test sequence."
-                   + (" `classical:` rows are not architectures and are not ranked: scikit-learn models fitted "
-                      "on the training split by the `baselines` stage (`train_s`: their fit seconds)."
-                      if classical else "")),
+                   + (f" `classical:` rows are not architectures and are not ranked: {task.classical_fit}, by "
+                      "the `baselines` stage (`train_s`: their fit seconds)." if classical else "")),
     ]
     if not tests.empty:
         blocks += [

@@ -130,7 +130,8 @@ def versus_classical(table: pd.DataFrame, task_name: str, predictions: dict[str,
             continue
         gap = float(best[metric]) - float(c.scores[metric])
         row = {"baseline": c.name, "description": c.description, "architecture": best["architecture"],
-               "gap": round(gap, 6), "better": gap > 0 if task.greater_is_better else gap < 0, "p_value": float("nan")}
+               "score": float(c.scores[metric]), "gap": round(gap, 6),
+               "better": gap > 0 if task.greater_is_better else gap < 0, "p_value": float("nan")}
         mine = predictions.get(str(best["architecture"]))
         if mine is not None and c.predictions is not None and len(mine) == len(c.predictions):
             a, b = per_sample(metric, mine), per_sample(metric, c.predictions)
@@ -143,8 +144,14 @@ def versus_classical(table: pd.DataFrame, task_name: str, predictions: dict[str,
 
 
 def classical_line(rows: list[dict], metric: str) -> str:
-    """One sentence per classical baseline: does the best architecture beat it, and is that real?"""
+    """One sentence per classical baseline: does the best architecture beat it, and is that real?
+    First, when some baseline is not beaten, a plain sentence saying that no architecture beats it
+    (the best one does not, so none does)."""
+    unbeaten = [r for r in rows if not r["better"]]
     parts = []
+    if unbeaten:
+        named = ", ".join(f"{r['description']} ({metric} {r['score']:.4g})" for r in unbeaten)
+        parts.append(f"No architecture beats {named} on this data.")
     for r in rows:
         verdict = "beats" if r["better"] else "does not beat"
         if r["significant"] == "yes":
