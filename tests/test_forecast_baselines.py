@@ -165,3 +165,6 @@ def test_the_report_says_plainly_when_no_architecture_beats_a_statistical_baseli
     assert "**lstm** does not beat the classical baseline (AutoETS) on mase, by 0.39 (significantly" in line
     assert "**lstm** beats the classical baseline (SeasonalNaive)" in line
     assert "SeasonalNaive (mase" not in line.split(". ")[0]
+    three = [{**versus[0], "description": name, "better": False} for name in ("A", "B", "C")]
+    assert statistics.classical_line(three, "mase").startswith(
+        "No architecture beats A (mase 0.81), B (mase 0.81) or C (mase 0.81) on this data.")

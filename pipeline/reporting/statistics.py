@@ -150,7 +150,8 @@ def classical_line(rows: list[dict], metric: str) -> str:
     unbeaten = [r for r in rows if not r["better"]]
     parts = []
     if unbeaten:
-        named = ", ".join(f"{r['description']} ({metric} {r['score']:.4g})" for r in unbeaten)
+        each = [f"{r['description']} ({metric} {r['score']:.4g})" for r in unbeaten]
+        named = " or ".join([", ".join(each[:-1]), each[-1]]) if len(each) > 1 else each[0]
         parts.append(f"No architecture beats {named} on this data.")
     for r in rows:
         verdict = "beats" if r["better"] else "does not beat"
