@@ -45,7 +45,7 @@ def _aeon(name: str) -> Callable[[], np.ndarray]:
             import warnings
 
             from aeon import datasets
-            warnings.filterwarnings("ignore", category=FutureWarning, module="aeon")  # ShampooSales: deprecated in 1.6
+            warnings.filterwarnings("ignore", message=".*deprecated", category=FutureWarning)  # ShampooSales, in aeon 1.6
         except ImportError as error:
             raise SystemExit("aeon is not installed: .venv/bin/pip install -e '.[bench]' (only its data files are used)") from error
         return np.asarray(getattr(datasets, name)(return_array=True), dtype=np.float64).reshape(-1)
