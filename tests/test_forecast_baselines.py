@@ -168,3 +168,16 @@ def test_the_report_says_plainly_when_no_architecture_beats_a_statistical_baseli
     three = [{**versus[0], "description": name, "better": False} for name in ("A", "B", "C")]
     assert statistics.classical_line(three, "mase").startswith(
         "No architecture beats A (mase 0.81), B (mase 0.81) or C (mase 0.81) on this data.")
+
+
+def test_one_test_window_gives_no_significance_claim():
+    """The cutoff protocol forecasts one window per series: a bootstrap over one sample proves nothing."""
+    one = np.array([3.0])
+    assert np.isnan(statistics.bootstrap_p_value(one, np.array([5.0])))
+    frame = pd.DataFrame({"y_true_0": [1.0], "y_pred_0": [1.5]})
+    table = ranking.leaderboard({"lstm": {"mase": 2.0, "mae": 0.5, "rmse": 0.5, "smape": 1.0}}, {}, "forecast")
+    classical = [ClassicalResult("auto_ets", "AutoETS", {"mase": 1.0, "mae": 0.25, "rmse": 0.25, "smape": 0.5}, 0.1,
+                                 pd.DataFrame({"y_true_0": [1.0], "y_pred_0": [1.25]}))]
+    versus = statistics.versus_classical(table, "forecast", {"lstm": frame}, classical)
+    assert versus[0]["significant"] == "unknown"
+    assert "significantly" not in statistics.classical_line(versus, "mase")
