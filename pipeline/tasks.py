@@ -274,10 +274,11 @@ TABLE: dict[str, Task] = {
         "forecast", ("mase", "mae", "rmse", "smape"), "mae", "mse", ("mae",), _forecast_head,
         _forecast_scores, lambda out: out, _seasonal_naive_baseline, continues_sequence=True,
         figures=("forecasts",),
-        # statsforecast, on each series' whole history before every test window (seqpipe.baselines.forecast)
+        # statsforecast, on each series' whole history before each test window (seqpipe.baselines.forecast)
         classical=(("numeric", "seasonal_naive"), ("numeric", "auto_ets"), ("numeric", "auto_arima")),
-        classical_fit="statistical models (statsforecast) fitted on each series' whole history before every "
-                      "test window, with the same horizon and season",
+        classical_fit="statistical models (statsforecast) chosen and fitted on each series' whole history "
+                      "before its first test window, then run on every test window's history, with the same "
+                      "horizon and season",
     ),
     "next_token": Task(
         "next_token", ("accuracy", "top5_accuracy", "perplexity"), "perplexity", "sparse_categorical_crossentropy",
