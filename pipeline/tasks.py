@@ -90,6 +90,7 @@ class Task:
     figures: tuple[str, ...] = field(default=())  # report figures beyond the common ones
     # (input kind, name) pairs: the classical baselines the `baselines` stage fits (seqpipe.baselines)
     classical: tuple[tuple[str, str], ...] = field(default=())
+    classical_fit: str = "scikit-learn models fitted on the training split"  # how the report says they were fitted
 
     @property
     def primary_metric(self) -> str:
@@ -267,7 +268,6 @@ def _seasonal_naive_baseline(y_train: np.ndarray, y_test: np.ndarray, x_test: np
     return Baseline(name, _rounded(forecast_scores(y_test, naive, f.mase_scale)))
 
 
-# Forecasting has none: its no-skill row is already the seasonal naive forecast.
 _CLASSIFIERS = (("numeric", "summary_logistic"), ("tokens", "tfidf_logistic"))
 
 TABLE: dict[str, Task] = {
@@ -294,6 +294,11 @@ TABLE: dict[str, Task] = {
         "forecast", ("mase", "smape", "mape", "mae", "rmse"), "mae", "mse", ("mae",), _forecast_head,
         _forecast_scores, lambda out: out, _seasonal_naive_baseline, continues_sequence=True,
         figures=("forecasts",),
+        # statsforecast, on each series' whole history before each test window (seqpipe.baselines.forecast)
+        classical=(("numeric", "seasonal_naive"), ("numeric", "auto_ets"), ("numeric", "auto_arima")),
+        classical_fit="statistical models (statsforecast) chosen and fitted on each series' whole history "
+                      "before its first test window, then run on every test window's history, with the same "
+                      "horizon and season",
     ),
     "next_token": Task(
         "next_token", ("accuracy", "top5_accuracy", "perplexity"), "perplexity", "sparse_categorical_crossentropy",

@@ -83,10 +83,10 @@ def test_each_classical_baseline_beats_the_no_skill_row_and_is_deterministic(mak
     assert first[0].scores == again[0].scores and np.array_equal(first[0].raw_output, again[0].raw_output)
 
 
-def test_the_task_table_names_the_baselines_and_forecasting_keeps_only_its_naive_row():
+def test_the_task_table_names_the_baselines_and_forecasting_gets_the_statistical_ones():
     assert tasks.get("binary").classical_for("tokens") == ["tfidf_logistic"]
     assert tasks.get("regression").classical_for("numeric") == ["summary_ridge"]
-    assert tasks.get("forecast").classical_for("numeric") == []
+    assert tasks.get("forecast").classical_for("numeric") == ["seasonal_naive", "auto_ets", "auto_arima"]
     named = {n for t in tasks.TABLE.values() for _, n in t.classical}
     assert named <= set(baselines.CLASSICAL)
 

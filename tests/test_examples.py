@@ -61,7 +61,7 @@ def test_every_example_has_a_small_data_file_or_a_generator():
 
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_example_runs_end_to_end(name, tmp_path, monkeypatch):
-    from seqpipe.stages import evaluate, prepare, report, train
+    from seqpipe.stages import baselines, evaluate, prepare, report, train
 
     shutil.copytree(ROOT / "examples", tmp_path / "examples")
     for synthetic in ("plugins",):  # synthetic sources point data.path at their generator
@@ -78,6 +78,7 @@ def test_example_runs_end_to_end(name, tmp_path, monkeypatch):
     for arch in params["architectures"]:
         train.main(["--arch", arch])
         evaluate.main(["--arch", arch])
+    baselines.main([])
     report.main([])
 
     spec = json.loads(Path("data/prepared/spec.json").read_text())
@@ -88,7 +89,7 @@ def test_example_runs_end_to_end(name, tmp_path, monkeypatch):
     text = Path("reports/report.md").read_text()
     assert "## Leaderboard" in text and "| coverage " in text and "without truncation" in text
     if spec["task"] == "forecast":
-        assert "| baseline: " in text
+        assert "| baseline: " in text and "| classical: AutoARIMA " in text
         assert "(forecasts.png)" in text and Path("reports/forecasts.png").is_file()
     assert _digest(tmp_path / "examples") == before  # input files are never modified
 

@@ -70,7 +70,8 @@ def test_forecast_windows_match_a_reference_and_never_cross_splits(lengths, look
     window = WindowParams(lookback=lookback, horizon=horizon, stride=stride, protocol="sliding")
     prepared = data.prepare(raw, val=0.2, test=0.2, seed=0, scale=False, window=window)
     expected: dict[str, list] = {"train": [], "val": [], "test": []}
-    for s in series:
+    starts: dict[str, list] = {"train": [], "val": [], "test": []}
+    for i, s in enumerate(series):
         t = len(s)
         a, b = int(t * (1.0 - 0.2 - 0.2)), int(t * (1.0 - 0.2))  # the split arithmetic of data.prepare_forecast
         ranges = {"train": (0, a), "val": (a, b), "test": (b, t)}
@@ -78,10 +79,13 @@ def test_forecast_windows_match_a_reference_and_never_cross_splits(lengths, look
             for start in range(lookback, t - horizon + 1, stride):
                 if lo <= start and start + horizon <= hi:  # every target step inside the split's time range
                     expected[split].append((s[start - lookback:start].tolist(), s[start:start + horizon].tolist()))
+                    starts[split].append([i, start])
     for split, windows in expected.items():
         x, y = prepared.xy(split)
         assert x[..., 0].tolist() == [w[0] for w in windows]
         assert y.tolist() == [w[1] for w in windows]
+        assert prepared.arrays[f"origin_{split}"].tolist() == starts[split]  # where the statistical baselines start
+    assert prepared.arrays["series_lengths"].tolist() == lengths
 
 
 @SETTINGS

@@ -17,8 +17,9 @@ picks a regularisation strength), deterministic, and scored like the architectur
   like the mean. That is what a user should learn: a linear model on the right statistics solves it.
 - `bigram` (next token): P(next | previous token) from the training pairs, smoothed towards the
   next-token frequencies; what a sequence model must beat to show it uses more than one token.
-
-Forecasting has none here: the seasonal naive row is its baseline.
+- `seasonal_naive`, `auto_ets`, `auto_arima` (forecasting): statsforecast's models fitted on each
+  series' whole history before every test window (`forecast`); the standard statistical
+  baselines a forecaster must beat.
 """
 from __future__ import annotations
 
@@ -29,8 +30,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from seqpipe import tasks
-from seqpipe.baselines import summary, tokens
+from seqpipe.baselines import forecast, summary, tokens
+from seqpipe.data.history import has_history, histories
 from seqpipe.data.prepared import Prepared
+from seqpipe.errors import DataError
 from seqpipe.evaluation.scoring import significant
 
 
@@ -38,8 +41,9 @@ from seqpipe.evaluation.scoring import significant
 class Classical:
     name: str
     description: str  # the report's row label
-    # (prepared data) -> raw test output shaped like a model's (probabilities or values)
-    fit_predict: Callable[[Prepared], np.ndarray]
+    # (prepared data) -> raw test output shaped like a model's (probabilities or values), or the
+    # statistical forecasts with their notes for the log
+    fit_predict: Callable[[Prepared], np.ndarray | forecast.Forecasts]
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,7 @@ class Outcome:
     scores: dict[str, float]  # rounded like the architectures' metrics
     raw_output: np.ndarray
     seconds: float  # features, fit and prediction, wall clock
+    notes: tuple[str, ...] = ()  # what the log should say (forecasting: the chosen models, fallbacks)
 
 
 def _pad_value(prepared: Prepared) -> float | None:
@@ -105,12 +110,28 @@ def _bigram(prepared: Prepared) -> np.ndarray:
     return tokens.bigram_probabilities(a["X_train"], a["y_train"], a["X_test"], _n_classes(prepared))
 
 
+def _statistical(model: str) -> Callable[[Prepared], forecast.Forecasts]:
+    def fit_predict(prepared: Prepared) -> forecast.Forecasts:
+        f = prepared.spec.forecast
+        assert f is not None, "a forecast spec"
+        if not has_history(prepared.arrays, "test"):
+            raise DataError("data/prepared has no series histories (series_values, origin_test): it was prepared "
+                            "by an older seqpipe; run `dvc repro -f prepare`")
+        origins = np.asarray(prepared.arrays["origin_test"])
+        return forecast.forecast_windows(model, histories(prepared.arrays, "test"), origins[:, 0], f.horizon, f.season)
+
+    return fit_predict
+
+
 CLASSICAL: dict[str, Classical] = {c.name: c for c in (
     Classical("tfidf_logistic", "TF-IDF + logistic regression", _tfidf_logistic),
     Classical("tfidf_ridge", "TF-IDF + ridge regression", _tfidf_ridge),
     Classical("summary_logistic", "summary features + logistic regression", _summary_logistic),
     Classical("summary_ridge", "summary features + ridge regression", _summary_ridge),
     Classical("bigram", "bigram (previous token) frequencies", _bigram),
+    Classical("seasonal_naive", "SeasonalNaive", _statistical("seasonal_naive")),
+    Classical("auto_ets", "AutoETS", _statistical("auto_ets")),
+    Classical("auto_arima", "AutoARIMA", _statistical("auto_arima")),
 )}
 
 
@@ -128,9 +149,11 @@ def run(prepared: Prepared) -> list[Outcome]:
     outcomes = []
     for baseline in for_task(prepared):
         start = time.perf_counter()
-        raw = baseline.fit_predict(prepared)
+        result = baseline.fit_predict(prepared)
         seconds = time.perf_counter() - start
+        raw, notes = (result.values, forecast.summarise(result.notes)) if isinstance(result, forecast.Forecasts) \
+            else (result, [])
         scores = task.score(prepared.arrays["y_test"], raw, prepared.spec)
         outcomes.append(Outcome(baseline.name, baseline.description, {k: significant(v) for k, v in scores.items()},
-                                raw, round(seconds, 3)))
+                                raw, round(seconds, 3), tuple(notes)))
     return outcomes

@@ -10,6 +10,7 @@ from seqpipe import progress as progress_module
 from seqpipe.config.params import WindowParams
 from seqpipe.data import forecast_windows
 from seqpipe.data.cleaning import check_finite_outputs
+from seqpipe.data.history import history_arrays
 from seqpipe.data.naming import origin_prefix, sequence_name
 from seqpipe.data.prepared import Prepared
 from seqpipe.data.scaling import apply_scaler
@@ -114,13 +115,7 @@ def prepare_forecast(
     names = {split: (lambda row, at=plan.origins[split]: f"a window of {sequence_name(raw, at[row][0])}")
              for split in SPLITS}
     check_finite_outputs(raw, arrays, names, scaled=scale)
-    values = np.full((len(series), max(lengths)), np.nan)
-    for i, s in enumerate(series):
-        values[i, : len(s)] = s[:, f]
-    arrays["series_values"] = values
-    arrays["series_lengths"] = np.asarray(lengths, dtype=np.int64)
-    for split in SPLITS:
-        arrays[f"origin_{split}"] = np.asarray(plan.origins[split], dtype=np.int64).reshape(-1, 2)
+    arrays.update(history_arrays(series, f, plan.origins))  # whole series for the statistical baselines
     sizes = {s: len(plan.origins[s]) for s in SPLITS}
     spec = PreparedSpec(
         task="forecast",

@@ -39,13 +39,18 @@ def save(prepared: Prepared, directory: str | Path) -> None:
 
 
 def load(directory: str | Path, splits: tuple[str, ...] = SPLITS) -> Prepared:
-    """Read prepared data back (no pickles)."""
+    """Read prepared data back (no pickles): the inputs and targets of `splits`, and every other
+    array prepare wrote (a forecast's series histories, `seqpipe.data.history`) memory-mapped, so
+    a stage that does not touch them does not read them."""
     directory = Path(directory)
     spec = PreparedSpec.read(directory / SPEC_FILE)
     arrays = {}
     for split in splits:
         for part in ("X", "y"):
             arrays[f"{part}_{split}"] = np.load(directory / f"{part}_{split}.npy", allow_pickle=False)
+    for path in sorted(directory.glob("*.npy")):
+        if not path.stem.startswith(("X_", "y_")):
+            arrays[path.stem] = np.load(path, mmap_mode="r", allow_pickle=False)
     vocabulary = None
     if spec.vocabulary:
         vocabulary = json.loads((directory / spec.vocabulary).read_text(encoding="utf-8"))

@@ -92,9 +92,8 @@ def report_blocks(
         Block("p", "`params`: trainable and non-trainable weights; `train_s`: sum of epoch times inside `fit` "
                    "(first seed); `cpu_s`: CPU seconds of those epochs, all threads; `s_per_epoch`: median epoch time; `latency_ms`: batched inference time per "
                    "test sequence."
-                   + (" `classical:` rows are not architectures and are not ranked: scikit-learn models fitted "
-                      "on the training split by the `baselines` stage (`train_s`: their fit seconds)."
-                      if classical else "")
+                   + (f" `classical:` rows are not architectures and are not ranked: {task.classical_fit}, by "
+                      "the `baselines` stage (`train_s`: their fit seconds)." if classical else "")
                    + (f" Every score is the mean ± standard deviation over {repeats} seeds." if repeats > 1 else "")),
     ]
     for note in (metric_notes(list(task.metrics)), contended_note(table)):

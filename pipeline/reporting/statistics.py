@@ -50,7 +50,10 @@ def bootstrap_diff_ci(per_sample_best: np.ndarray, per_sample_other: np.ndarray,
 
 def bootstrap_p_value(per_sample_best: np.ndarray, per_sample_other: np.ndarray,
                       n_boot: int = 2000, seed: int = 0) -> float:
-    """Two-sided p-value of "no gap" from the same paired bootstrap (at least 1 / n_boot)."""
+    """Two-sided p-value of "no gap" from the same paired bootstrap (at least 1 / n_boot); nan for
+    a single test sample (one forecast window), where every resample is the same and says nothing."""
+    if len(per_sample_best) < 2:
+        return float("nan")
     means = _bootstrap_means(per_sample_best, per_sample_other, n_boot, seed)
     tail = min(float((means <= 0).mean()), float((means >= 0).mean()))
     return min(1.0, max(2.0 * tail, 1.0 / n_boot))
@@ -99,8 +102,9 @@ def significance(
               and (loss_o := per_sample(metric, predictions[arch])) is not None):
             low, high = bootstrap_diff_ci(loss_b, loss_o)
             over = "test windows, on MAE" if metric == "mase" else "test sequences"
+            p = bootstrap_p_value(loss_b, loss_o)
             row.update(test=f"paired bootstrap over {over}", ci95=f"[{low:.4g}, {high:.4g}]",
-                       p_value=round(bootstrap_p_value(loss_b, loss_o), 4))
+                       p_value=round(p, 4) if np.isfinite(p) else p)
         else:
             row.update(test="none available", p_value=float("nan"))
         rows.append(row)
@@ -130,12 +134,14 @@ def versus_classical(table: pd.DataFrame, task_name: str, predictions: dict[str,
             continue
         gap = float(best[metric]) - float(c.scores[metric])
         row = {"baseline": c.name, "description": c.description, "architecture": best["architecture"],
-               "gap": round(gap, 6), "better": gap > 0 if task.greater_is_better else gap < 0, "p_value": float("nan")}
+               "score": float(c.scores[metric]), "gap": round(gap, 6),
+               "better": gap > 0 if task.greater_is_better else gap < 0, "p_value": float("nan")}
         mine = predictions.get(str(best["architecture"]))
         if mine is not None and c.predictions is not None and len(mine) == len(c.predictions):
             a, b = per_sample(metric, mine), per_sample(metric, c.predictions)
             if a is not None and b is not None:
-                row["p_value"] = round(bootstrap_p_value(a, b), 4)
+                p = bootstrap_p_value(a, b)
+                row["p_value"] = round(p, 4) if np.isfinite(p) else p
         p = row["p_value"]
         row["significant"] = "unknown" if not np.isfinite(p) else ("yes" if p < alpha else "no")
         rows.append(row)
@@ -143,8 +149,15 @@ def versus_classical(table: pd.DataFrame, task_name: str, predictions: dict[str,
 
 
 def classical_line(rows: list[dict], metric: str) -> str:
-    """One sentence per classical baseline: does the best architecture beat it, and is that real?"""
+    """One sentence per classical baseline: does the best architecture beat it, and is that real?
+    First, when some baseline is not beaten, a plain sentence saying that no architecture beats it
+    (the best one does not, so none does)."""
+    unbeaten = [r for r in rows if not r["better"]]
     parts = []
+    if unbeaten:
+        each = [f"{r['description']} ({metric} {r['score']:.4g})" for r in unbeaten]
+        named = " or ".join([", ".join(each[:-1]), each[-1]]) if len(each) > 1 else each[0]
+        parts.append(f"No architecture beats {named} on this data.")
     for r in rows:
         verdict = "beats" if r["better"] else "does not beat"
         if r["significant"] == "yes":

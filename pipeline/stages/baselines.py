@@ -33,6 +33,8 @@ def main(argv: list[str] | None = None) -> None:
                     tmp / layout.baseline_predictions_path(o.name).name, index=False, float_format="%.6g")
     for o in outcomes:
         print(f"baseline {o.name}: " + ", ".join(f"{k}={v}" for k, v in o.scores.items()) + f" ({o.seconds}s)")
+        for note in o.notes:  # forecasting: the model chosen per series, and any fallback to a simpler one
+            print(f"  {o.name}: {note}")
     if not outcomes:
         print(f"no classical baseline for task {prepared.spec.task}; the report shows its no-skill row")
 
