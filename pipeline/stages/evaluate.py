@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> None:
     if len(per_seed) > 1:
         metrics["repeats"] = len(per_seed)
     fit_summary = json.loads(layout.fit_summary_path(args.arch).read_text(encoding="utf-8"))
+    fit_summary.pop("train_settings", None)  # settings, not timings: models/<arch>.fit.json keeps them
     timings = {
         **fit_summary,
         "inference_ms_per_sample": scoring.latency_ms_per_sample(model, x_test, batch),
