@@ -113,7 +113,7 @@ LONGEST = "test_repro_trains_evaluates_ranks_and_caches_precisely"
 # session fails if one of them does (pytest_sessionfinish below).
 KERAS_MODULES = {
     "test_acceleration", "test_bad_inputs", "test_data", "test_examples", "test_jax_backend", "test_model",
-    "test_plugin_authors", "test_predict", "test_properties", "test_sources",
+    "test_plugin_authors", "test_predict", "test_properties", "test_schedules", "test_sources",
 }
 
 
