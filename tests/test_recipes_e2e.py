@@ -38,7 +38,7 @@ def _settings(project, arch: str) -> dict:
 
 def test_per_architecture_training_settings_rerun_only_their_architecture(project):
     (project.path / "plugins" / "paced.py").write_text(WITH_RECIPE)
-    project.set_params({"architectures": ["cnn", "paced"], "models": {"paced": {}}})
+    project.set_params({"architectures": ["cnn", "paced"], "models": {"paced": {}}, "train": {"recipes": True}})
     out = project.run("dvc", "repro").stdout
     assert "training settings of paced (highest first: models.paced.train > recipe of paced > train > default" in out
     assert "  from recipe of paced: learning_rate 0.005 (over train.learning_rate 0.002), lr_schedule plateau" in out
