@@ -10,9 +10,10 @@ series classification: a review. Data Mining and Knowledge Discovery 33; github.
 classifiers/fcn.py): Adam at 1e-3, ReduceLROnPlateau on the training loss (factor 0.5, patience 50,
 down to 1e-4), batch 16 capped at a tenth of the training split, no gradient clipping. The paper
 trains 2000 epochs whatever the data's size; here the budget is `epochs: auto` with at least 3000
-optimizer steps and at most those 2000 epochs, which is ~1/8 of dl-4-tsc's steps on a UCR set of
-~40 training series (a few minutes on two CPU cores rather than an hour) and far fewer on large
-sets (the paper's 2000 epochs of 4200 sequences would take days on a CPU).
+optimizer steps and at most those 2000 epochs: ~1/8 of dl-4-tsc's steps on a UCR set of ~40
+training series (on an ArrowHead-sized set, 1.4 minutes on two shared CPU cores instead of ~11;
+bench/RESULTS.md, "Neutral defaults") and far fewer on large sets, where 2000 epochs would take
+days on a CPU.
 """
 from __future__ import annotations
 

@@ -16,7 +16,8 @@ and dl-4-tsc (Ismail Fawaz et al. 2019): Adam at 1e-3, ReduceLROnPlateau on the 
 (factor 0.5, patience 50, down to 1e-4), batch 64, no gradient clipping; as for ResNet the batch
 is capped at a tenth of the training split, so that small sets get several steps per epoch.
 The paper trains 1500 epochs whatever the data's size; here the budget is `epochs: auto` with at
-least 3000 optimizer steps and at most those 1500 epochs, so that a CPU run takes minutes.
+least 3000 optimizer steps and at most those 1500 epochs (on an ArrowHead-sized set, 6.4 minutes
+on two shared CPU cores instead of ~38; bench/RESULTS.md, "Neutral defaults").
 """
 from __future__ import annotations
 

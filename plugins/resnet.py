@@ -13,7 +13,8 @@ Adam at 1e-3, ReduceLROnPlateau on the training loss (factor 0.5, patience 50, d
 batch 64 capped at a tenth of the training split, no gradient clipping. The paper trains 1500
 epochs whatever the data's size; here the budget is `epochs: auto` with at least 3000 optimizer
 steps and at most those 1500 epochs: ~1/6 of dl-4-tsc's steps on a UCR set of ~40 training
-series, so that a CPU run takes minutes, not hours.
+series (on an ArrowHead-sized set, 3.2 minutes on two shared CPU cores instead of ~20;
+bench/RESULTS.md, "Neutral defaults").
 """
 from __future__ import annotations
 
