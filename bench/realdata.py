@@ -76,6 +76,9 @@ def project_for(name: str, archs: list[str], epochs: int | None) -> Path:
     params["models"] = {arch: params["models"].get(arch, {}) for arch in archs}
     if epochs:  # --quick or --epochs: a smoke run, not the comparison
         params["train"]["epochs"] = epochs
+        for arch in archs:  # over the recipes of fcn, resnet and inceptiontime too (epochs: auto)
+            entry = params["models"][arch] or {}
+            params["models"][arch] = {**entry, "train": {**(entry.get("train") or {}), "epochs": epochs}}
     (dest / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     for cmd in (["git", "init", "-q"], ["git", "add", "-A"],
                 ["git", "-c", "user.name=bench", "-c", "user.email=bench@localhost", "commit", "-qm", "scratch"]):

@@ -5,7 +5,7 @@ tensorflow, so plugins and the `seqpipe` CLI load quickly.
 """
 from seqpipe.errors import DataError, ParamsError, PluginError, SeqpipeError
 from seqpipe.hookspecs import hookimpl
-from seqpipe.specs import Architecture, Dataset, InputSpec, RawData
+from seqpipe.specs import Architecture, Dataset, InputSpec, RawData, Recipe
 
 __all__ = [
     "Architecture",
@@ -15,6 +15,7 @@ __all__ = [
     "ParamsError",
     "PluginError",
     "RawData",
+    "Recipe",
     "SeqpipeError",
     "hookimpl",
 ]

@@ -58,6 +58,14 @@ def register_architectures(register: Callable[..., None]) -> None:
     - `custom_objects`: a function returning the custom keras classes a saved model needs;
     - `jit_compile`: whether XLA speeds it up on CPU, measured with `bench/tuning_jit.py`
       (None, the default: not measured, Keras decides); `train.jit_compile: auto` follows it.
+    - `recipe`: the training settings the architecture needs, as its paper trains it: a
+      `seqpipe.Recipe` whose fields are `train.*` settings, all optional (optimizer, learning_rate,
+      lr_schedule, batch_size, max_batch_fraction, epochs/min_steps/min_epochs/max_epochs,
+      clipnorm, patience, weight_decay) plus a `reference`. They beat params.yaml's `train:`,
+      and `models.<name>.train:` beats them; `train.recipes: false` ignores every recipe. The
+      train log and `models/<name>.fit.json` say where each setting came from; `seqpipe show
+      <name>` lists the recipe. None (the default): the architecture trains with `train:`.
+      (`train` is therefore not a valid hyperparameter name.)
 
     The core adds the input layer, token embedding, masking, the task head, loss, metrics and
     optimizer. `seqpipe check <name>` verifies all of the above on tiny inputs.

@@ -37,7 +37,7 @@ from pydantic import BaseModel
 
 from seqpipe import hookspecs, layout
 from seqpipe.errors import PluginError, SeqpipeError, one_line
-from seqpipe.specs import NAME_RULE, Architecture, Dataset, valid_name
+from seqpipe.specs import NAME_RULE, Architecture, Dataset, Recipe, valid_name
 
 ENTRY_POINT_GROUP = hookspecs.PROJECT_NAME
 # The project's own plugins: a folder beside params.yaml, imported by path (not an installed package).
@@ -352,6 +352,8 @@ def check_registration(given: object, kind: type[Architecture] | type[Dataset]) 
         raise InvalidRegistration(f"'{item.name}': params must be a pydantic BaseModel class")
     if not callable(getattr(item, "build", None) or getattr(item, "load", None)):
         raise InvalidRegistration(f"'{item.name}': builder is not callable")
+    if isinstance(item, Architecture):
+        _check_recipe(item)
     if isinstance(item, Dataset):
         for hint in ("tasks_for", "size_for", "timesteps_for"):
             if getattr(item, hint) is not None and not callable(getattr(item, hint)):
@@ -362,6 +364,28 @@ def check_registration(given: object, kind: type[Architecture] | type[Dataset]) 
                 "load(options, seed, *, labelled=True); seqpipe predict passes labelled=False for files "
                 "without their target column"
             )
+
+
+def _check_recipe(arch: Architecture) -> None:
+    """`models.<name>.train` is the architecture's own train settings, so no hyperparameter may be
+    called `train`; a recipe's settings must be valid `train.*` values."""
+    from pydantic import ValidationError
+
+    from seqpipe.config.params import TrainParams
+
+    if "train" in arch.params.model_fields:
+        raise InvalidRegistration(f"'{arch.name}': a hyperparameter may not be called 'train' "
+                                  f"(models.{arch.name}.train holds its training settings)")
+    if arch.recipe is None:
+        return
+    if not isinstance(arch.recipe, Recipe):
+        raise InvalidRegistration(f"'{arch.name}': recipe must be a seqpipe.Recipe, got {type(arch.recipe).__name__}")
+    try:
+        TrainParams.model_validate(arch.recipe.settings())
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(p) for p in err["loc"])
+        raise InvalidRegistration(f"'{arch.name}': recipe: {key}: {one_line(err['msg'])}, got {err.get('input')!r}") from None
 
 
 def _takes_labelled(load: Callable[..., Any]) -> bool:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import numpy as np
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 if TYPE_CHECKING:
     pass
@@ -52,6 +52,38 @@ class InputSpec:
     masked: bool = False
 
 
+class Recipe(BaseModel):
+    """The training settings an architecture needs, as its paper's recipe states them.
+
+    Every field is a `train.*` setting of params.yaml (seqpipe.config.params.TrainParams) and is
+    optional: only the fields a recipe sets apply, and a field set to None (`clipnorm=None`,
+    `max_batch_fraction=None`) sets that setting to null. Precedence, lowest first: the schema's
+    defaults, params.yaml's `train:`, this recipe, params.yaml's `models.<arch>.train:`;
+    `train.recipes: false` ignores every recipe. Values are checked against the `train.*` bounds
+    when the plugin registers. `reference` says where the recipe comes from (`seqpipe show`).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    optimizer: Literal["adam", "adamw"] | None = None
+    learning_rate: float | None = None
+    lr_schedule: Literal["constant", "cosine", "plateau"] | None = None
+    weight_decay: float | None = None
+    clipnorm: float | None = None
+    batch_size: int | None = None
+    max_batch_fraction: float | None = None
+    epochs: int | Literal["auto"] | None = None
+    min_steps: int | None = None
+    min_epochs: int | None = None
+    max_epochs: int | None = None
+    patience: int | None = None
+    reference: str = Field("", description="where the recipe comes from (a paper, a reference implementation)")
+
+    def settings(self) -> dict[str, Any]:
+        """The `train.*` settings this recipe sets, in field order."""
+        return {k: getattr(self, k) for k in type(self).model_fields if k in self.model_fields_set and k != "reference"}
+
+
 @dataclass(frozen=True)
 class Architecture:
     """A sequence architecture offered by a plugin."""
@@ -71,6 +103,8 @@ class Architecture:
     # Whether XLA (`jit_compile=True`) speeds this architecture up on CPU, as measured by
     # bench/tuning_jit.py; `train.jit_compile: auto` follows it. None: no measurement, Keras decides.
     jit_compile: bool | None = None
+    # The training settings the architecture needs (its paper's recipe); None: params.yaml's `train:`.
+    recipe: Recipe | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "description", first_line(self.description))

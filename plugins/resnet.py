@@ -3,23 +3,37 @@
 Source: Wang, Z., Yan, W. and Oates, T. (2017). Time series classification from scratch with deep
 neural networks: a strong baseline. IJCNN. Each block has convolutions with kernel sizes 8, 5 and
 3, batch normalisation and ReLU, and a shortcut (a 1x1 convolution + batch norm when the width
-changes). The paper uses three blocks of 64, 128 and 128 filters (`filters: 64`); block widths
-here are `filters`, then `2 * filters` for every later block. The default is smaller so that
-tests and the zoo stay fast. Padded steps are not masked (convolutions mix them in).
+changes). The defaults are the paper's network: three blocks of 64, 128 and 128 filters (block
+widths are `filters`, then `2 * filters` for every later block). Padded steps are not masked
+(convolutions mix them in).
+
+Recipe (`seqpipe show resnet`), from dl-4-tsc (Ismail Fawaz, H. et al. (2019). Deep learning for
+time series classification: a review. Data Mining and Knowledge Discovery 33; classifiers/resnet.py):
+Adam at 1e-3, ReduceLROnPlateau on the training loss (factor 0.5, patience 50, down to 1e-4),
+batch 64 capped at a tenth of the training split, no gradient clipping. The paper trains 1500
+epochs whatever the data's size; here the budget is `epochs: auto` with at least 3000 optimizer
+steps and at most those 1500 epochs: ~1/6 of dl-4-tsc's steps on a UCR set of ~40 training
+series (on an ArrowHead-sized set, 3.2 minutes on two shared CPU cores instead of ~20;
+bench/RESULTS.md, "Neutral defaults").
 """
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from seqpipe import Architecture, InputSpec, hookimpl
+from seqpipe import Architecture, InputSpec, Recipe, hookimpl
 
 KERNEL_SIZES = (8, 5, 3)
+# dl-4-tsc's ResNet recipe; the budget is this project's (see the docstring)
+RECIPE = Recipe(optimizer="adam", learning_rate=1e-3, lr_schedule="plateau", clipnorm=None, batch_size=64,
+                max_batch_fraction=0.1, epochs="auto", min_steps=3000, max_epochs=1500,
+                reference="dl-4-tsc (Ismail Fawaz et al. 2019), classifiers/resnet.py; budget: at least 3000 steps, "
+                "at most the paper's 1500 epochs")
 
 
 class ResNetParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    filters: int = Field(16, ge=1, le=4096, description="filters of the first block; later blocks use twice as many (paper: 64)")
+    filters: int = Field(64, ge=1, le=4096, description="filters of the first block; later blocks use twice as many (paper: 64)")
     num_blocks: int = Field(3, ge=1, le=12, description="residual blocks (paper: 3)")
 
 
@@ -51,4 +65,4 @@ def build(spec: InputSpec, hp: ResNetParams):
 def register_architectures(register):
     # jit_compile: measured by bench/tuning_jit.py (figures in bench/RESULTS.md)
     register(Architecture("resnet", build, ResNetParams, description=__doc__,
-                          min_timesteps=lambda hp: max(KERNEL_SIZES), jit_compile=False))
+                          min_timesteps=lambda hp: max(KERNEL_SIZES), jit_compile=False, recipe=RECIPE))

@@ -6,6 +6,11 @@ causal Conv1D layers with dilation `2**i` (ReLU, dropout) and a residual connect
 convolution when the widths differ), so the receptive field grows exponentially with depth:
 1 + 2 * (kernel_size - 1) * (2**num_blocks - 1) steps. The encoding is the last step's output,
 which has seen the whole receptive field. Padded steps are not masked (convolutions mix them in).
+
+The paper sets depth, kernel size and width per task (its appendix lists them), so there is no one
+reference configuration to default to (nor one optimiser setting: the learning rate and clipping
+change from task to task too); the defaults are small, and the plugin declares no recipe: it
+trains with params.yaml's `train:`.
 """
 from __future__ import annotations
 

@@ -17,8 +17,9 @@ BIN = str(Path(sys.executable).parent)
 # Tiny settings: every architecture trains for one epoch on a few hundred short sequences.
 TINY_PARAMS = {
     "data": {"options": {"n_samples": 240, "timesteps": 12}},
-    # one step per execution: a multi-step loop costs ~1 s more to trace than it saves on 6 batches
-    "train": {"epochs": 1, "batch_size": 32, "patience": 0, "steps_per_execution": 1},
+    # one step per execution: a multi-step loop costs ~1 s more to trace than it saves on 6 batches;
+    # no recipes: fcn, resnet and inceptiontime would otherwise train their 3000 steps (epochs: auto)
+    "train": {"epochs": 1, "batch_size": 32, "patience": 0, "steps_per_execution": 1, "recipes": False},
     "models": {
         "rnn": {"units": 4},
         "lstm": {"units": 4},
@@ -113,7 +114,7 @@ LONGEST = "test_repro_trains_evaluates_ranks_and_caches_precisely"
 # session fails if one of them does (pytest_sessionfinish below).
 KERAS_MODULES = {
     "test_acceleration", "test_bad_inputs", "test_data", "test_examples", "test_jax_backend", "test_model",
-    "test_plugin_authors", "test_predict", "test_properties", "test_sources",
+    "test_plugin_authors", "test_predict", "test_properties", "test_schedules", "test_sources",
 }
 
 

@@ -62,7 +62,7 @@ def test_a_stage_process_ends_without_the_shutdown_collection(tmp_path):
 
 
 def test_validate_reports_a_bad_value_in_one_line(tmp_path):
-    params = (ROOT / "params.yaml").read_text().replace("lstm: {units: 32}", "lstm: {units: -4}")
+    params = (ROOT / "params.yaml").read_text().replace("lstm: {}", "lstm: {units: -4}")
     (tmp_path / "params.yaml").write_text(params)
     result = _seqpipe("validate", "--params", str(tmp_path / "params.yaml"))
     assert result.returncode == 1

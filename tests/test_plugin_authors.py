@@ -25,7 +25,7 @@ def test_list_shows_the_zoo_with_sources_tasks_and_defaults():
     assert set(by_name) >= ZOO
     assert by_name["tcn"]["origin"] == "plugins/tcn.py"
     assert by_name["resnet"]["tasks"] == ["regression", "binary", "multiclass", "forecast", "next_token"]
-    assert by_name["inceptiontime"]["defaults"]["kernel_size"] == 16
+    assert by_name["inceptiontime"]["defaults"]["kernel_size"] == 40
     text = seqpipe("list").stdout
     assert "fcn" in text and "plugins/fcn.py" in text and "FCN - fully convolutional network" in text
 

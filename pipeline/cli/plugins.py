@@ -103,6 +103,9 @@ def schema_payload(registry: Registry, name: str) -> dict:
             }
             for key, field in arch.params.model_fields.items()
         ],
+        "recipe": None if arch.recipe is None else {
+            "settings": arch.recipe.settings(), "reference": arch.recipe.reference,
+        },
     }
 
 
@@ -118,6 +121,16 @@ def print_schema(payload: dict) -> None:
     else:
         print("no hyperparameters")
     print(f"set them under `models: {payload['name']}:` in params.yaml")
+    recipe = payload["recipe"]
+    name = payload["name"]
+    if recipe is None:
+        print(f"recipe: none (trains with params.yaml's `train:`; set its own under `models: {name}: train:`)")
+        return
+    shown = ", ".join(f"{k} {'null' if v is None else v}" for k, v in recipe["settings"].items())
+    print(f"recipe (training settings over params.yaml's `train:`): {shown}")
+    if recipe["reference"]:
+        print(f"  from: {recipe['reference']}")
+    print(f"  override under `models: {name}: train:`; `train.recipes: false` ignores every recipe")
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -144,6 +157,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from seqpipe.config import params as params_mod
+    from seqpipe.config import recipes
     from seqpipe.testing import run_checks
 
     registry = build_registry()
@@ -151,7 +165,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     hp = None
     if args.params:
         raw = params_mod.read_yaml(args.params).get("models", {}) or {}
-        hp = params_mod.validate(arch.params, raw.get(args.name), prefix=f"models.{args.name}", source=args.params)
+        hp_raw, _ = recipes.split_entry(raw.get(args.name))
+        hp = params_mod.validate(arch.params, hp_raw, prefix=f"models.{args.name}", source=args.params)
     print(f"checking {args.name} ({registry.origin_of(args.name)})", flush=True)
     failed = 0
     for result in run_checks(arch, hp):

@@ -8,7 +8,7 @@
 - Early stopping (and the restoring of the best epoch's weights) needs a validation loss that
   means something: with fewer than MIN_VALIDATION validation sequences it is off, the run trains
   its whole budget and keeps the last epoch. No learning-rate schedule reads the validation loss
-  (`cosine` follows the step count), so nothing else changes.
+  (`cosine` follows the step count, `plateau` the training loss), so nothing else changes.
 
 Plain arithmetic on params and split sizes (no TensorFlow): the train stage, `fit`, model
 assembly (the cosine schedule's length, the XLA choice) and the report all read it from here.

@@ -88,13 +88,31 @@ def check_timesteps(timesteps: int, key: str, choices: list[ArchitectureChoice],
             )
 
 
-def check_batch_size(batch_size: int, train_size: int, source: str = PARAMS_FILE, estimated: bool = False) -> None:
+def check_batch_size(batch_size: int, train_size: int, source: str = PARAMS_FILE, estimated: bool = False,
+                     key: str = "train.batch_size") -> None:
     if batch_size > train_size:
         about = "about " if estimated else ""
         raise ParamsError(
-            f"{source}: train.batch_size: {batch_size} is larger than the training split ({about}{train_size} "
+            f"{source}: {key}: {batch_size} is larger than the training split ({about}{train_size} "
             f"sequences); use at most {train_size}"
         )
+
+
+def check_batch_sizes(choices: list[ArchitectureChoice], params: Params, train_size: int, source: str = PARAMS_FILE,
+                      estimated: bool = False) -> None:
+    """Each architecture's batch size (its effective train settings, capped by max_batch_fraction) fits the split
+    (train.batch_size when no architecture is given)."""
+    if not choices:
+        check_batch_size(params.train.batch_size, train_size, source, estimated)
+    for choice in choices:
+        if choice.settings is None:
+            check_batch_size(params.train.batch_size, train_size, source, estimated)
+            continue
+        settings = choice.settings.for_data(train_size)
+        origin = settings.sources["batch_size"]
+        key = ("train.batch_size" if origin in ("train", "default") else f"models.{choice.name}.train.batch_size"
+               + ("" if origin.startswith("models.") else f" (the {origin} sets it)"))
+        check_batch_size(settings.params.batch_size, train_size, source, estimated, key)
 
 
 def check_experiment(
@@ -121,7 +139,7 @@ def check_experiment(
         # Sources that know their size: the split's arithmetic (scikit-learn rounds test and val up).
         rest = n_samples - math.ceil(n_samples * data.split.test)
         train = rest - math.ceil(rest * data.split.val / (1.0 - data.split.test))
-        check_batch_size(params.train.batch_size, train, source, estimated=True)
+        check_batch_sizes(choices, params, train, source, estimated=True)
 
 
 def check_prepared(spec: PreparedSpec, params: Params, choices: list[ArchitectureChoice],
@@ -133,9 +151,20 @@ def check_prepared(spec: PreparedSpec, params: Params, choices: list[Architectur
     key = origin if origin.startswith("data.") else f"data.maxlen (null: {origin})"
     check_tasks((spec.task,), choices, "the prepared data", source)
     check_timesteps(spec.timesteps, key, choices, source)
-    if spec.task == "forecast" and params.train.batch_size > spec.sizes.train:
-        return [f"prepare: train.batch_size {params.train.batch_size} is more than the {spec.sizes.train} training "
-                f"windows: every step uses all {spec.sizes.train} (set train.batch_size to at most "
-                f"{spec.sizes.train} to silence this)"]
-    check_batch_size(params.train.batch_size, spec.sizes.train, source)
+    if spec.task == "forecast":  # a short series has few windows: never refused, noted
+        n = spec.sizes.train
+        sizes = [_batch_size(c, params, n) for c in choices] or [params.train.batch_size]
+        larger = sorted({b for b in sizes if b > n})
+        if larger:
+            return [f"prepare: train.batch_size {', '.join(map(str, larger))} is more than the {n} training "
+                    f"windows: every step uses all {n} (set train.batch_size to at most {n} to silence this)"]
+        return []
+    check_batch_sizes(choices, params, spec.sizes.train, source)
     return []
+
+
+def _batch_size(choice: ArchitectureChoice, params: Params, train_size: int) -> int:
+    """The batch size an architecture trains with (its recipe and models.<arch>.train applied)."""
+    if choice.settings is None:
+        return params.train.batch_size
+    return choice.settings.for_data(train_size).params.batch_size

@@ -11,6 +11,7 @@ from seqpipe.config import checks, tracked
 from seqpipe.config import params as params_mod
 from seqpipe.config.experiment import ArchitectureChoice, DatasetChoice, validate_experiment
 from seqpipe.config.params import Params
+from seqpipe.config.recipes import TrainSettings
 from seqpipe.errors import ParamsError
 from seqpipe.registry import Registry, build_registry
 
@@ -33,6 +34,13 @@ class Context:
         if choice is None:
             raise ParamsError(f"--arch {name}: not in params.yaml architectures ({', '.join(self.architectures)})")
         return choice
+
+    def train_settings(self, name: str, n_train: int | None = None) -> TrainSettings:
+        """Architecture `name`'s training settings (seqpipe.config.recipes), fitted to `n_train`
+        training sequences where given (train.max_batch_fraction)."""
+        settings = self.architecture(name).settings
+        assert settings is not None  # validate_experiment resolves every choice
+        return settings if n_train is None else settings.for_data(n_train)
 
 
 def context(params_file: str | Path = layout.PARAMS_FILE) -> Context:

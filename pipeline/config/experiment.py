@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from seqpipe.config import params as params_mod
+from seqpipe.config import recipes
 from seqpipe.config.params import Params
 from seqpipe.errors import ParamsError
 from seqpipe.registry import Registry
@@ -16,6 +17,14 @@ class ArchitectureChoice:
     name: str
     architecture: Architecture
     hp: Any  # the architecture's validated pydantic params
+    # its training settings (train < recipe < models.<name>.train, seqpipe.config.recipes); None: not resolved
+    settings: recipes.TrainSettings | None = None
+
+    def train(self, default: params_mod.TrainParams | None = None) -> params_mod.TrainParams:
+        """The effective train settings (`default`, else the schema's, where none were resolved)."""
+        if self.settings is not None:
+            return self.settings.params
+        return default if default is not None else params_mod.TrainParams()
 
 
 @dataclass(frozen=True)
@@ -36,8 +45,10 @@ def choose_architecture(
             f"{source}: models.{name}: missing; add `{name}: {{}}` under `models:` "
             f"(an empty mapping uses the plugin's defaults, see `seqpipe list`)"
         )
-    hp = params_mod.validate(architecture.params, params.models[name], prefix=f"models.{name}", source=source)
-    return ArchitectureChoice(name, architecture, hp)
+    raw_hp, raw_train = recipes.split_entry(params.models[name])
+    hp = params_mod.validate(architecture.params, raw_hp, prefix=f"models.{name}", source=source)
+    settings = recipes.effective(params.train, name, architecture, raw_train, source)
+    return ArchitectureChoice(name, architecture, hp, settings)
 
 
 def choose_dataset(params: Params, registry: Registry, source: str = params_mod.PARAMS_FILE) -> DatasetChoice:

@@ -141,10 +141,21 @@ class TrainParams(Strict):
     min_epochs: int = Field(10, ge=1, le=10_000, description="epochs: auto trains at least this many epochs")
     max_epochs: int = Field(1000, ge=1, le=10_000, description="epochs: auto trains at most this many epochs")
     batch_size: int = Field(16, ge=1)
+    max_batch_fraction: float | None = Field(
+        None, gt=0.0, le=1.0,
+        description="cap batch_size at this fraction of the training sequences (at least 1; dl-4-tsc's FCN and "
+        "ResNet use 0.1); null: no cap",
+    )
+    optimizer: Literal["adam", "adamw"] = Field("adam", description="adam, or adamw (decoupled weight decay)")
+    weight_decay: float = Field(0.004, ge=0.0, le=1.0, description="adamw's weight decay (Keras' default); adam has none")
     learning_rate: float = Field(2e-3, gt=0.0, le=10.0)
-    lr_schedule: Literal["constant", "cosine"] = Field(
+    lr_schedule: Literal["constant", "cosine", "plateau"] = Field(
         "cosine",
-        description="learning rate over the run: constant, or cosine decay from learning_rate to 0 at the last epoch",
+        description="learning rate over the run: constant; cosine decay from learning_rate to 0 at the last epoch; "
+        "plateau: halve it after 50 epochs without a lower training loss, down to 1e-4 (dl-4-tsc)",
+    )
+    recipes: bool = Field(
+        True, description="apply each architecture's recipe (its plugin's training settings, `seqpipe show ARCH`)"
     )
     clipnorm: float | None = Field(
         1.0, gt=0.0, description="clip each gradient to this norm (stabilises relu RNNs); null: no clipping"

@@ -11,10 +11,11 @@ seqpipe.reporting.compare).
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from seqpipe import atomic, layout, process
 from seqpipe.config import tracked
-from seqpipe.config.context import context
+from seqpipe.config.context import Context, context
 from seqpipe.data.prepared import load as load_prepared
 from seqpipe.errors import user_errors_exit
 from seqpipe.reporting.build import write_report
@@ -36,7 +37,7 @@ def main(argv: list[str] | None = None) -> None:
     seed_note = f" (first seed, {ctx.params.seed})" if ctx.params.train.repeats > 1 else ""
     committed = read_commit_metrics(names)
     with atomic.atomic_path(layout.REPORTS_DIR) as out, atomic.atomic_path(layout.CURVES_DIR) as curves:
-        table, findings = write_report(out, curves, results, prepared, ctx.params.model_dump(mode="json"),
+        table, findings = write_report(out, curves, results, prepared, _applied(ctx),
                                        {a: ctx.registry.origin_of(a) for a in names}, seed_note, committed)
         tracked.check_unchanged(args.params, started)  # before the renames
         summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
@@ -48,6 +49,17 @@ def main(argv: list[str] | None = None) -> None:
     for finding in findings:  # the same lines as in the report: results that look wrong, with the fix
         print(f"check: {finding.line()}")
 
+
+def _applied(ctx: Context) -> dict[str, Any]:
+    """params.yaml as validated, each architecture's `train` replaced by what it trained with where
+    that is not `train:` (its recipe, models.<arch>.train), each value with where it came from."""
+    params = ctx.params.model_dump(mode="json")
+    for name in ctx.params.architectures:
+        entry = dict(params["models"].get(name) or {})
+        entry.pop("train", None)
+        own = ctx.train_settings(name).own()
+        params["models"][name] = {**entry, **({"train": own} if own else {})}
+    return params
 
 
 if __name__ == "__main__":

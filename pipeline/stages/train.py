@@ -13,6 +13,7 @@ from __future__ import annotations
 from seqpipe import atomic, environment, layout, process
 from seqpipe.config import checks, tracked
 from seqpipe.config.context import Context, context
+from seqpipe.config.params import TrainParams
 from seqpipe.data.prepared import load as load_prepared
 from seqpipe.errors import user_errors_exit
 from seqpipe.training import acceleration, resilience
@@ -26,34 +27,37 @@ def main(argv: list[str] | None = None) -> None:
     ctx = context(args.params)
     started = ctx.tracked("train", args.arch)
     choice = ctx.architecture(args.arch)
-    train = ctx.params.train
+    train = choice.train()  # train < the plugin's recipe < models.<arch>.train (seqpipe.config.recipes)
     acceleration.check_distribute(train.distribute)  # TF_CONFIG problems: one line, before any work
     acceleration.configure_threads()  # before TensorFlow starts its runtime
     acceleration.strategy(train.distribute)  # multi_worker must start before any other op
     prepared = load_prepared(layout.PREPARED_DIR, splits=("train", "val"))
     checks.check_prepared(prepared.spec, ctx.params, [choice], args.params)
+    settings = ctx.train_settings(args.arch, prepared.spec.sizes.train)
+    train = settings.params
+    print("\n".join(settings.lines()), flush=True)
     resilience.warn_nondeterministic(train, gpus=int(acceleration.gpu_visible()))
     seeds = [ctx.params.seed + i for i in range(train.repeats)]
     if not acceleration.is_chief(train.distribute):
         train_as_worker(choice, prepared, train, seeds)
         return
-    backup = resilience.backup_dir(args.arch, _run_key(ctx, args.arch))
+    backup = resilience.backup_dir(args.arch, _run_key(ctx, args.arch, train))
     resilience.forget_other_backups(args.arch, backup.name.removeprefix(f"{args.arch}-"))
     outputs = [layout.model_path(args.arch), layout.repeats_dir(args.arch), layout.live_dir(args.arch),
                layout.fit_summary_path(args.arch), layout.environment_path(args.arch)]
     with atomic.removed_on_failure(*outputs):  # a full disk or edited params: no output is kept
         summaries = train_seeds(choice, prepared, train, seeds, backup=backup, model_file=outputs[0],
                                 repeats_dir=outputs[1], live_dir=outputs[2])
-        atomic.write_json(outputs[3], summary_record(summaries))
+        atomic.write_json(outputs[3], {**summary_record(summaries), "train_settings": settings.record()})
         atomic.write_json(outputs[4], environment.snapshot())
         tracked.check_unchanged(args.params, started)  # before DVC records these outputs as current
     resilience.remove_backup(backup)
 
 
-def _run_key(ctx: Context, arch: str) -> str:
-    """What a checkpoint depends on: seed, train params, hyperparameters, prepared data, plugin code."""
+def _run_key(ctx: Context, arch: str, train: TrainParams) -> str:
+    """What a checkpoint depends on: seed, effective train settings, hyperparameters, prepared data, plugin code."""
     files = sorted(p for p in layout.PREPARED_DIR.iterdir() if p.is_file())
-    return resilience.run_key(ctx.params.seed, ctx.params.train.model_dump(mode="json"),
+    return resilience.run_key(ctx.params.seed, train.model_dump(mode="json"),
                               ctx.params.models.get(arch), arch, files=[*files, layout.fingerprint_path(arch)])
 
 

@@ -200,13 +200,15 @@ def fit(
     """
     import keras
 
-    from seqpipe.training import acceleration
+    from seqpipe.training import acceleration, schedules
 
     batch = params.batch_size * acceleration.replicas(params.distribute)
     plan = plan or budget.plan(params, len(train[1]), len(val[1]), batch)
     params = budget.resolved(params, plan)
     timer = _epoch_timer()
     callbacks = [timer, *(extra_callbacks or [])]
+    if not any(schedules.is_plateau(c) for c in callbacks) and (plateau := schedules.plateau(params)) is not None:
+        callbacks.insert(1, plateau)  # lr_schedule: plateau; the train stage passes its own (checkpointed)
     if params.patience > 0:
         callbacks.append(keras.callbacks.EarlyStopping(
             monitor="val_loss", patience=params.patience, restore_best_weights=True

@@ -12,7 +12,7 @@ from seqpipe.config.params import TrainParams
 from seqpipe.data.spec import PreparedSpec
 from seqpipe.errors import DataError, PluginError, one_line
 from seqpipe.specs import InputSpec
-from seqpipe.training import acceleration
+from seqpipe.training import acceleration, schedules
 
 
 def check_supported(choice: ArchitectureChoice, spec: PreparedSpec) -> None:
@@ -47,16 +47,8 @@ def build_model(choice: ArchitectureChoice, spec: PreparedSpec, train: TrainPara
 
 
 def learning_rate(train: TrainParams, steps: int | None) -> Any:
-    """`train.learning_rate`, or a cosine decay of it to 0 over the run's `steps` optimizer steps.
-
-    A schedule is a function of the optimizer's step counter, which checkpoints already hold, so
-    a resumed run continues on the same curve.
-    """
-    if train.lr_schedule == "constant" or not steps:
-        return train.learning_rate
-    import keras
-
-    return keras.optimizers.schedules.CosineDecay(train.learning_rate, decay_steps=steps)
+    """`train.learning_rate`, or its schedule over the run (seqpipe.training.schedules)."""
+    return schedules.learning_rate(train, steps)
 
 
 def _assemble(
@@ -116,7 +108,7 @@ def _assemble(
     outputs = window_norm.restore(task.head(encoded, spec), window_stats, spec)
     model = keras.Model(inputs, outputs, name=choice.name)
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=learning_rate(train, steps), clipnorm=train.clipnorm),
+        optimizer=schedules.optimizer(train, steps),
         loss=task.loss,
         metrics=list(task.keras_metrics),
         jit_compile=jit_compile,

@@ -188,13 +188,14 @@ def remove_backup(directory: Path) -> None:
     shutil.rmtree(directory, ignore_errors=True)
 
 
-def checkpoint(directory: Path, stopper: Any = None, log: Any = print) -> Any:
+def checkpoint(directory: Path, stopper: Any = None, log: Any = print, plateau: Any = None) -> Any:
     """A callback that saves a resumable state after every epoch and restores it at train begin.
     `log` gets its lines about resuming; a saved epoch sets `epoch_note`, which `fit` prints on the
     epoch's own line (`... - checkpoint saved`) rather than a line of its own.
 
     The state (the values of the model's variables, the optimizer's and the random layers' seed
-    states, epoch count, per-epoch logs, and the early-stopping counters and best weights) is
+    states, epoch count, per-epoch logs, the early-stopping counters and best weights, and the
+    counters of `lr_schedule: plateau`'s ReduceLROnPlateau `plateau`) is
     written to a temporary directory and renamed over `directory/state`, so a kill never leaves a
     partial state (at worst, in the instant between removing the old state and renaming the new
     one, none: a fresh start). The variables go to one .npz, several times cheaper per epoch than
@@ -207,6 +208,7 @@ def checkpoint(directory: Path, stopper: Any = None, log: Any = print) -> Any:
             super().__init__()
             self.state_dir = Path(directory) / "state"
             self.stopper = stopper
+            self.plateau = plateau
             self.resumed_from = 0
             self.history: list[dict[str, float]] = []
             self.epoch_note: str | None = None  # folded into the epoch's line of the train log (fit.py)
@@ -235,9 +237,13 @@ def checkpoint(directory: Path, stopper: Any = None, log: Any = print) -> Any:
             log(f"resuming from epoch {self.resumed_from} ({self.state_dir.parent})")
 
         def on_epoch_begin(self, epoch, logs=None):
-            # EarlyStopping resets itself in on_train_begin; put its counters back once, afterwards.
-            if epoch == self.resumed_from and self.resumed_from and self.stopper is not None:
-                self._restore_stopper()
+            # EarlyStopping and ReduceLROnPlateau reset themselves in on_train_begin; put their
+            # counters back once, afterwards.
+            if epoch == self.resumed_from and self.resumed_from:
+                if self.stopper is not None:
+                    self._restore_stopper()
+                if self.plateau is not None:
+                    self._restore_plateau()
 
         def on_epoch_end(self, epoch, logs=None):
             self.epoch_note = None
@@ -256,8 +262,20 @@ def checkpoint(directory: Path, stopper: Any = None, log: Any = print) -> Any:
                     }
                     if self.stopper.best_weights is not None:
                         np.savez(tmp / "best_weights.npz", *self.stopper.best_weights)
+                if self.plateau is not None:
+                    best = self.plateau.best
+                    state["plateau"] = {"wait": int(self.plateau.wait), "cooldown_counter": int(self.plateau.cooldown_counter),
+                                        "best": None if best is None else float(best)}
                 (tmp / "state.json").write_text(json.dumps(state) + "\n", encoding="utf-8")
             self.epoch_note = "checkpoint saved"
+
+        def _restore_plateau(self) -> None:
+            state = json.loads((self.state_dir / "state.json").read_text(encoding="utf-8"))
+            saved = state.get("plateau")
+            if saved:  # the learning rate itself is an optimizer variable, restored with the others
+                self.plateau.wait = saved["wait"]
+                self.plateau.cooldown_counter = saved["cooldown_counter"]
+                self.plateau.best = saved["best"]
 
         def _restore_stopper(self) -> None:
             state = json.loads((self.state_dir / "state.json").read_text(encoding="utf-8"))

@@ -17,7 +17,7 @@ from seqpipe.config.budget import Budget
 from seqpipe.config.experiment import ArchitectureChoice
 from seqpipe.config.params import TrainParams
 from seqpipe.data.prepared import Prepared
-from seqpipe.training import acceleration, diagnostics, resilience
+from seqpipe.training import acceleration, diagnostics, resilience, schedules
 from seqpipe.training.fit import FitSummary, fit, kept_epoch, seed_everything
 from seqpipe.training.model import build_model
 
@@ -61,9 +61,11 @@ def train_seeds(
             print(f"training {arch}{run}: {model.count_params():,} parameters", flush=True)
             # Early stopping lives next to the checkpoint (which saves its state), so fit's own is off.
             stopper = resilience.early_stopping(train.patience)
+            plateau = schedules.plateau(train)  # lr_schedule: plateau; its counters are checkpointed
             guard = resilience.nan_guard(arch)
-            ckpt = resilience.checkpoint(backup / f"seed{seed}", stopper, log=lambda m: print(m, flush=True))
-            callbacks = [guard, *([stopper] if stopper else []), ckpt]
+            ckpt = resilience.checkpoint(backup / f"seed{seed}", stopper, log=lambda m: print(m, flush=True),
+                                         plateau=plateau)
+            callbacks = [guard, *([plateau] if plateau else []), *([stopper] if stopper else []), ckpt]
             no_stopper = train.model_copy(update={"patience": 0})
             if i == 0:
                 with Live(dir=str(live_dir), dvcyaml=None, save_dvc_exp=False, report=None) as live:

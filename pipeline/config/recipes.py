@@ -1,0 +1,149 @@
+"""One architecture's training settings: params.yaml's `train:`, the plugin's recipe and
+`models.<arch>.train:`, merged, with where each setting came from.
+
+Precedence, lowest first:
+
+1. the schema's defaults (`seqpipe.config.params.TrainParams`);
+2. params.yaml's `train:`, shared by every architecture;
+3. the architecture's recipe (`Architecture(recipe=Recipe(...))`, `seqpipe show ARCH`), unless
+   `train.recipes: false` (or `models.<arch>.train.recipes: false` for one architecture);
+4. params.yaml's `models.<arch>.train:`, this architecture's own settings.
+
+The recipe beats `train:` because `train:` is written once for every architecture (params.yaml
+lists all of it), while a recipe is what one architecture was published with; the train log and
+`models/<arch>.fit.json` name the `train:` value a recipe replaced, so nothing changes in silence.
+`effective` is the one place that merges them: the train stage, model assembly, the budget, the
+checks, the report and `seqpipe show` all read an architecture's settings from it.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from seqpipe.config.params import PARAMS_FILE, TrainParams, validate
+from seqpipe.errors import ParamsError
+from seqpipe.specs import Architecture
+
+KEY = "train"  # models.<arch>.train: reserved, never a hyperparameter
+# Settings every architecture shares: the report pairs the architectures' seeds.
+SHARED = ("repeats",)
+DEFAULT, TRAIN = "default", "train"
+
+
+def recipe_label(arch: str) -> str:
+    return f"recipe of {arch}"
+
+
+def override_label(arch: str) -> str:
+    return f"models.{arch}.{KEY}"
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """The effective `train.*` settings of one architecture and, for each, where it came from."""
+
+    arch: str
+    params: TrainParams
+    sources: dict[str, str]  # setting -> "default", "train", "recipe of <arch>" or "models.<arch>.train"
+    notes: dict[str, str] = field(default_factory=dict)  # setting -> what else it replaced or how it was fitted
+
+    def origin(self, key: str) -> str:
+        note = self.notes.get(key)
+        return f"{self.sources[key]}, {note}" if note else self.sources[key]
+
+    def describe(self, key: str) -> str:
+        """`learning_rate 0.001 (recipe of fcn)`."""
+        return f"{key} {_show(getattr(self.params, key))} ({self.origin(key)})"
+
+    def lines(self) -> list[str]:
+        """The train log's lines: the precedence, then one line per source, highest first."""
+        order = [override_label(self.arch), recipe_label(self.arch), TRAIN, DEFAULT]
+        head = (f"training settings of {self.arch} (highest first: {' > '.join(order)}; "
+                f"train.recipes: {str(self.params.recipes).lower()})")
+        lines = [head]
+        for source in order:
+            keys = [k for k, s in self.sources.items() if s == source]
+            if keys:
+                shown = ", ".join(f"{k} {_show(getattr(self.params, k))}"
+                                  + (f" ({self.notes[k]})" if k in self.notes else "") for k in keys)
+                lines.append(f"  from {source}: {shown}")
+        return lines
+
+    def record(self) -> dict[str, dict[str, Any]]:
+        """For models/<arch>.fit.json: {setting: {"value": ..., "from": ...}} in schema order."""
+        values = self.params.model_dump(mode="json")
+        return {k: {"value": values[k], "from": self.origin(k)} for k in self.sources}
+
+    def own(self) -> dict[str, str]:
+        """The settings that differ from `train:` (from the recipe or models.<arch>.train), for the
+        report's params: {setting: "0.001 (recipe of fcn)"}."""
+        return {k: f"{_show(getattr(self.params, k))} ({self.origin(k)})" for k, s in self.sources.items()
+                if s not in (TRAIN, DEFAULT) or k in self.notes}
+
+    def for_data(self, n_train: int) -> TrainSettings:
+        """`train.max_batch_fraction` applied to a training split of `n_train` sequences."""
+        fraction = self.params.max_batch_fraction
+        if fraction is None:
+            return self
+        cap = max(1, math.floor(n_train * fraction))
+        if cap >= self.params.batch_size:
+            return self
+        note = f"capped at max_batch_fraction {fraction:g} of {n_train} training sequences"
+        return replace(self, params=self.params.model_copy(update={"batch_size": cap}),
+                       notes={**self.notes, "batch_size": _joined(self.notes.get("batch_size"), note)})
+
+
+def split_entry(raw: Any) -> tuple[Any, Any]:
+    """`models.<arch>` as (its hyperparameters, its `train:` mapping or None)."""
+    if not isinstance(raw, dict) or KEY not in raw:
+        return raw, None
+    hp = {k: v for k, v in raw.items() if k != KEY}
+    return hp, raw[KEY]
+
+
+def effective(train: TrainParams, name: str, architecture: Architecture, override: Any = None,
+              source: str = PARAMS_FILE) -> TrainSettings:
+    """The settings `name` trains with: `train` < its recipe < `override` (`models.<name>.train`).
+
+    Errors in `override` are one line naming the dotted key (`models.fcn.train.batch_size`).
+    """
+    prefix = override_label(name)
+    if override is None:
+        override = {}
+    if not isinstance(override, dict):
+        raise ParamsError(f"{source}: {prefix}: must be a mapping of train.* settings (e.g. {{batch_size: 32}}), "
+                          f"got {override!r}")
+    for key in SHARED:
+        if key in override:
+            raise ParamsError(f"{source}: {prefix}.{key}: set train.{key} instead; every architecture shares it "
+                              "(the report pairs their seeds)")
+    base = train.model_dump()
+    # the override alone first, so that its keys and types are checked (and named) before anything merges
+    checked = validate(TrainParams, {**base, **override}, prefix=prefix, source=source)
+    recipe = architecture.recipe.settings() if architecture.recipe is not None and checked.recipes else {}
+    merged = validate(TrainParams, {**base, **recipe, **override}, prefix=prefix, source=source)
+    sources: dict[str, str] = {}
+    notes: dict[str, str] = {}
+    for key in TrainParams.model_fields:
+        if key in override:
+            sources[key] = prefix
+        elif key in recipe:
+            sources[key] = recipe_label(name)
+            if key in train.model_fields_set and recipe[key] != base[key]:
+                notes[key] = f"over train.{key} {_show(base[key])}"
+        else:
+            sources[key] = TRAIN if key in train.model_fields_set else DEFAULT
+    return TrainSettings(name, merged, sources, notes)
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _joined(first: str | None, second: str) -> str:
+    return f"{first}; {second}" if first else second
