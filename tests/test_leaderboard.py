@@ -197,3 +197,19 @@ def test_a_check_the_leaderboard_has_no_line_for_points_to_the_report():
                        {"cnn": {"other": 1}})
     rankings, _ = leaderboard.build([workspace])
     assert "! other: see the checks in reports/report.md of that experiment" in leaderboard.render(rankings, "text")
+
+
+def test_timings_taken_under_load_are_flagged_with_a_footnote_and_cpu_time_is_shown():
+    payload = _payload(_state("workspace", None, _params(), {"lstm": 0.30, "cnn": 0.20}, {"lstm": "l32", "cnn": "c1"}))
+    wide = payload[1]["experiments"][0]["revs"][0]["data"]["metrics"]
+    wide["timings/lstm.json"] = {"data": {"train_seconds": 9.0, "cpu_seconds": 30.0, "contended": True}}
+    rankings, _ = leaderboard.build(payload)
+    table = rankings[0].table.set_index(["architecture", "experiment"])
+    assert table.loc[("lstm", "wide"), "contended"] == "yes" and table.loc[("lstm", "wide"), "cpu_s"] == 30.0
+    assert table["contended"].notna().sum() == 1
+    for fmt in ("text", "md"):
+        assert "! contended: timed while the machine's load average exceeded its cores" in leaderboard.render(rankings, fmt)
+    quiet = leaderboard.build(_payload(_state("workspace", None, _params(), {"lstm": 0.3, "cnn": 0.2},
+                                              {"lstm": "l32", "cnn": "c1"})))[0]
+    assert "contended" not in leaderboard.render(quiet, "csv").splitlines()[0]
+    assert "! contended" not in leaderboard.render(quiet, "text")

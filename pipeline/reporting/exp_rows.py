@@ -206,11 +206,17 @@ def _row(members: list[Trained], differing: list[str], order: dict[int, int]) ->
         **first.scores,
         **params,
         "train_s": timing.get("train_seconds"),
+        "cpu_s": timing.get("cpu_seconds"),
         "latency_ms": timing.get("inference_ms_per_sample"),
         "env": env[:8] if env else None,
         "checks": ", ".join(c for c in _known_order(checks)) or None,
+        # timings/<arch>.json says whether training or the latency measurement ran under load
+        "contended": CONTENDED if timing.get("contended") else None,
         "shared": ", ".join(dict.fromkeys(s.label for s in others)) or None,
     }
+
+
+CONTENDED = "yes"
 
 
 def _checks(state: State) -> dict[str, dict[str, Any]]:

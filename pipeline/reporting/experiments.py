@@ -47,8 +47,11 @@ def parse_json_text(text: str) -> list[dict]:
 
 
 IDENTITY = ["rank", "task", "architecture", "experiment", "kind", "rev"]
-COST = ["params", "train_s", "latency_ms", "env"]
-MARKS = ["checks", "shared"]
+COST = ["params", "train_s", "cpu_s", "latency_ms", "env"]
+MARKS = ["checks", "contended", "shared"]
+CONTENDED_NOTE = ("contended: timed while the machine's load average exceeded its cores (other work was running); "
+                  "train_s, cpu_s and latency_ms of these rows are slower than the model alone and not comparable: "
+                  "rerun them on an idle machine")
 
 
 def _param_columns(table: pd.DataFrame) -> list[str]:
@@ -144,11 +147,13 @@ def _shown(rankings: list[Ranking]) -> list[Ranking]:
 
 
 def footnotes(table: pd.DataFrame) -> list[str]:
-    """One line per diagnostic check flagged in `table`: what it means and its usual fix."""
+    """One line per diagnostic check flagged in `table`: what it means and its usual fix; and one
+    line when some row's timings were taken under contention."""
+    timed = [f"! {CONTENDED_NOTE}"] if "contended" in table and table["contended"].notna().any() else []
     if "checks" not in table:
-        return []
+        return timed
     flagged = {c for cell in table["checks"].dropna() for c in str(cell).split(", ")}
-    return [f"! {c}: {CHECKS[c][0]}; {CHECKS[c][1]}" if c in CHECKS
+    return timed + [f"! {c}: {CHECKS[c][0]}; {CHECKS[c][1]}" if c in CHECKS
             else f"! {c}: see the checks in reports/report.md of that experiment"
             for c in [*[c for c in CHECKS if c in flagged], *sorted(flagged - set(CHECKS))]]
 
