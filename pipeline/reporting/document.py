@@ -35,9 +35,14 @@ def mean_std(mean: Any, std: Any) -> str:
 CONTENDED_MARK = "†"
 
 
+def contended_rows(table: pd.DataFrame) -> pd.Series:
+    """Which rows were timed under contention (`contended` is true; blank for baseline rows)."""
+    return table["contended"].map(lambda v: isinstance(v, (bool, np.bool_)) and bool(v)).astype(bool)
+
+
 def contended_note(table: pd.DataFrame) -> str | None:
     """The one line under a table whose timings were taken under contention (None when none were)."""
-    if "contended" not in table or not table["contended"].fillna(False).astype(bool).any():
+    if "contended" not in table or not contended_rows(table).any():
         return None
     return (f"{CONTENDED_MARK} timed while the machine's load average exceeded its cores (other work was running): "
             "these times are slower than the model alone and not comparable; rerun on an idle machine to compare.")
@@ -49,7 +54,7 @@ def display_table(table: pd.DataFrame, metric: str) -> pd.DataFrame:
     taken under contention marked with CONTENDED_MARK (see `contended_note`)."""
     shown = table.copy()
     if "contended" in shown:
-        marked = shown["contended"].fillna(False).astype(bool)
+        marked = contended_rows(shown)
         for column in ("train_s", "cpu_s", "s_per_epoch", "latency_ms"):
             if column in shown:
                 shown[column] = [f"{fmt(v)}\u00a0{CONTENDED_MARK}" if m and fmt(v) else fmt(v)  # no-break space

@@ -9,7 +9,7 @@ import pandas as pd
 
 from seqpipe import tasks
 from seqpipe.data.spec import PreparedSpec
-from seqpipe.reporting.document import CONTENDED_MARK
+from seqpipe.reporting.document import CONTENDED_MARK, contended_rows
 from seqpipe.reporting.probability import calibration_figure, roc_pr_figure
 
 
@@ -72,7 +72,7 @@ def plot_score_vs_cost(table: pd.DataFrame, metric: str, path: Path, greater_is_
 
     std = table.get(f"{metric}_std")
     fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
-    contended = table["contended"].fillna(False).astype(bool) if "contended" in table else pd.Series(False, table.index)
+    contended = contended_rows(table) if "contended" in table else pd.Series(False, table.index)
     for ax, column, label in zip(axes, ("params", "train_s"), ("parameters", "training time (s)")):
         ax.errorbar(table[column], table[metric], yerr=std, fmt="o", capsize=3)
         timed = column == "train_s"
