@@ -292,3 +292,16 @@ def test_no_best_headline_without_a_significant_gap():
     assert headline(table, tied, base, "mse").startswith("No architecture is significantly better than **flat**")
     real = tied.assign(significant="yes")
     assert headline(table, real, base, "mse").startswith("Best: **good**")
+
+
+def test_a_few_forecast_windows_get_a_panel_each_over_the_whole_horizon(tmp_path):
+    """The cutoff protocol leaves one test window per series: each is drawn over its horizon, not as one point."""
+    steps = np.arange(36, dtype=float)
+    truth = {f"y_true_h{h + 1}": [100 + h, 200 + 2 * h] for h in range(36)}
+    frames = {arch: pd.DataFrame({**truth, **{f"y_pred_h{h + 1}": [100 + h + bias, 200 + 2 * h - bias]
+                                              for h in steps.astype(int)}})
+              for arch, bias in (("gru", 1.0), ("cnn", 5.0))}
+    spec = PreparedSpec(task="forecast", input_kind="numeric", timesteps=24, forecast=ForecastSpec(horizon=36))
+    (caption, name), = figures.task_figures(tasks.get("forecast"), frames, spec, tmp_path)
+    assert name == "forecasts.png" and "one panel per test window" in caption
+    assert (tmp_path / "forecasts.png").stat().st_size > 10_000

@@ -221,7 +221,49 @@ def plot_forecasts(predictions: dict[str, pd.DataFrame], path: Path, max_windows
     plt.close(fig)
 
 
+# Up to this many test windows (the cutoff protocol: one per series, or a few blocks), each gets its
+# own panel over its whole horizon; more (sliding windows) are drawn as one line of first steps.
+MAX_WINDOW_PANELS = 12
+
+
+def plot_forecast_windows(predictions: dict[str, pd.DataFrame], path: Path) -> None:
+    """One panel per test window: the truth and every architecture's forecast over the whole horizon."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    first = next(iter(predictions.values()))
+    horizon = sum(c.startswith("y_true") for c in first)
+    n = len(first)
+    cols = min(n, 3)
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.2 * rows), squeeze=False)
+    steps = range(1, horizon + 1)
+    truth_columns = [f"y_true_h{h}" for h in steps] if horizon > 1 else ["y_true"]
+    for window, ax in enumerate(axes.ravel()):
+        if window >= n:
+            ax.axis("off")
+            continue
+        ax.plot(steps, first[truth_columns].iloc[window].to_numpy(float), color="black", linewidth=2.2, label="truth")
+        for arch, frame in predictions.items():
+            columns = [c.replace("y_true", "y_pred") for c in truth_columns]
+            ax.plot(steps, frame[columns].iloc[window].to_numpy(float), linewidth=1.2, alpha=0.9, label=arch)
+        ax.set_title(f"test window {window + 1} of {n}", fontsize=9)
+        ax.set_xlabel("steps after the forecast origin")
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel("value")
+    axes[0][0].legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def _forecast_figure(predictions: dict[str, pd.DataFrame], spec: PreparedSpec, out_dir: Path) -> list[tuple[str, str]]:
+    if len(next(iter(predictions.values()))) <= MAX_WINDOW_PANELS:
+        plot_forecast_windows(predictions, out_dir / "forecasts.png")
+        return [("Forecasts against truth over the whole horizon, one panel per test window (each series' test "
+                 "range under the cutoff protocol), best architecture first", "forecasts.png")]
     plot_forecasts(predictions, out_dir / "forecasts.png")
     return [("Forecasts against truth on the test windows, best architecture first", "forecasts.png")]
 
