@@ -13,10 +13,13 @@ TYPING  = .cache/typing
 
 install: $(VENV)/.installed
 
+# Keras' backend, an extra of pyproject.toml: cpu (TensorFlow's CPU build, the default), gpu
+# (TensorFlow's CUDA build: `make repro BACKEND=gpu` in a fresh clone) or jax (with KERAS_BACKEND=jax).
+BACKEND ?= cpu
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[$(BACKEND),test]"
 	touch $@
 
 repro: install

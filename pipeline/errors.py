@@ -71,6 +71,14 @@ def user_errors_exit(func: F) -> F:
                 result = func(*args, **kwargs)
             except SeqpipeError as exc:
                 _refuse(str(exc))
+            except ModuleNotFoundError as exc:  # Keras' backend not installed (no extra chosen)
+                from seqpipe.install_hint import missing_backend
+
+                hint = missing_backend(exc)
+                if hint is None:
+                    _show(held)
+                    raise
+                _refuse(hint)
             except OSError as exc:  # a write outside seqpipe's own atomic writes (dvclive's logs)
                 failure = write_failure(exc)
                 if failure is None:

@@ -44,9 +44,7 @@ SKIPPED = {
     "source .venv/bin/activate": "the test runs every command with the venv's bin first on PATH",
     "seqpipe predict --arch lstm --input new.csv":
         "needs a file data source (the default experiment is synthetic); tests/test_predict.py runs predict on CSVs",
-    'pip install -e ".[gpu]"': f"needs an NVIDIA GPU and {INDEX}",
-    'pip uninstall -y tensorflow-cpu && pip install --force-reinstall --no-deps "tensorflow==2.21.*"':
-        f"needs an NVIDIA GPU and {INDEX}",
+    "make repro BACKEND=gpu": f"needs an NVIDIA GPU and {INDEX}; tests/test_install.py checks what it installs",
     "python -c \"import tensorflow as tf; print(tf.config.list_physical_devices('GPU'))\"": "needs an NVIDIA GPU",
     "dvc exp run -S train.precision=mixed_float16": "mixed float16 needs an NVIDIA GPU",
     'pip install -e ".[jax]"': INDEX,

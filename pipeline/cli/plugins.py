@@ -57,7 +57,10 @@ def add_build_problems(registry: Registry) -> None:
     Plain `seqpipe list` only imports plugins (fast, no TensorFlow), so a build() that returns
     the wrong thing is only seen when something builds it: `--build`, `seqpipe check` or training.
     """
+    from seqpipe.install_hint import require_keras
     from seqpipe.testing import build_problem
+
+    require_keras()
 
     for name, entry in sorted(registry.architectures.items()):
         problem = build_problem(entry.item)
@@ -158,6 +161,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from seqpipe.config import params as params_mod
     from seqpipe.config import recipes
+    from seqpipe.install_hint import require_keras
     from seqpipe.testing import run_checks
 
     registry = build_registry()
@@ -167,6 +171,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         raw = params_mod.read_yaml(args.params).get("models", {}) or {}
         hp_raw, _ = recipes.split_entry(raw.get(args.name))
         hp = params_mod.validate(arch.params, hp_raw, prefix=f"models.{args.name}", source=args.params)
+    require_keras()
     print(f"checking {args.name} ({registry.origin_of(args.name)})", flush=True)
     failed = 0
     for result in run_checks(arch, hp):
