@@ -26,11 +26,11 @@ CONFUSION_DIR = Path("plots")  # plots/<arch>/confusion.csv: dvc plots' confusio
 SCORES_DIR = Path("scores")
 REPORTS_DIR = Path("reports")
 CURVES_DIR = Path("curves")  # one column per architecture, for dvc.yaml's top-level plots
-# `<arch>.<primary metric>` and `<arch>.rank` of every architecture in one flat file: the metrics
-# `dvc exp show` and `dvc metrics show` put first (the report stage writes it; in git)
+# `<arch>.<primary metric>` and `<arch>.rank` of every architecture in one flat file: the only DVC
+# metrics file, what `dvc exp show` and `dvc metrics show` show (the report stage writes it; in git)
 SUMMARY_METRICS = Path("summary") / "metrics.json"
-# The report's diagnostics as a small metrics file, {arch: {check id: 1}}, so that `dvc exp show`
-# (and `seqpipe leaderboard`, which reads it) sees them for every experiment.
+# The report's diagnostics as a small file in git, {arch: {check id: 1}}, which `seqpipe leaderboard`
+# reads for every experiment (seqpipe.reporting.rev_files).
 DIAGNOSTICS_FILE = Path("diagnostics") / "checks.json"
 # The classical baselines (the `baselines` stage): not architectures, so the name is refused as one.
 BASELINES = "baselines"

@@ -71,8 +71,11 @@ def test_repro_trains_evaluates_ranks_and_caches_precisely(project):
     assert {row["field"] for row in overlay[0]["content"]["data"]["values"]} == set(ALL)
     summary = json.loads((project.path / "reports" / "summary.json").read_text())
     assert sorted(summary["ranking"]) == sorted(ALL)
+    # The one DVC metrics file is the summary; the per-architecture files are plain outputs in git.
     shown = project.run("dvc", "metrics", "show", "--json").stdout
-    assert all(f"metrics/{a}.json" in shown for a in ALL) and "metrics/baselines.json" in shown
+    assert "summary/metrics.json" in shown and not any(f"metrics/{a}.json" in shown for a in ALL)
+    detail = project.run("dvc", "metrics", "show", "metrics", "timings", "--json").stdout
+    assert all(f"metrics/{a}.json" in detail for a in ALL) and "metrics/baselines.json" in detail
     # The environment is a dependency of evaluate: drift shows as its hash in `dvc exp show`.
     assert "environment/lstm.json" in project.run("dvc", "exp", "show", "--csv").stdout.splitlines()[0]
     # The summary metrics: one short key per architecture and metric, DVC's default view reads it whole.
@@ -87,8 +90,9 @@ def test_repro_trains_evaluates_ranks_and_caches_precisely(project):
     # One architecture's hyperparameters rerun only that architecture and the report.
     project.set_params({"models": {"lstm": {"units": 5}}})
     assert set(project.repro()) == {"train@lstm", "evaluate@lstm", "report"}
-    diff = project.run("dvc", "metrics", "diff", "--json").stdout
-    assert "metrics/lstm.json" in diff
+    diff = json.loads(project.run("dvc", "metrics", "diff", "--json").stdout)
+    assert "lstm.mse" in diff["summary/metrics.json"]
+    assert "metrics/lstm.json" in project.run("dvc", "metrics", "diff", "--targets", "metrics", "--json").stdout
 
     # Editing one in-tree plugin file reruns only that architecture.
     cnn_file = project.path / "plugins" / "cnn.py"

@@ -49,13 +49,17 @@ def test_a_queued_two_point_sweep_shows_up_in_exp_show_and_the_leaderboard(proje
     assert len(exps) == 2
     units = sorted(s["data"]["params"]["params.yaml"]["data"]["models"]["lstm"]["units"] for s in exps)
     assert units == [3, 5]
-    assert all("mse" in s["data"]["metrics"]["metrics/lstm.json"]["data"] for s in exps)
+    # the one DVC metrics file, two short columns per architecture
+    assert all(set(s["data"]["metrics"]) == {"summary/metrics.json"} for s in exps)
+    assert all("lstm.mse" in s["data"]["metrics"]["summary/metrics.json"]["data"] for s in exps)
 
     # seqpipe leaderboard: one row per (experiment, architecture), ranked, CSV on request.
     table = project.run("seqpipe", "leaderboard", "--csv").stdout
     rows = list(csv.DictReader(io.StringIO(table)))
     names = sorted(s["name"] for s in exps)
     assert sorted(r["experiment"] for r in rows if r["kind"] == "experiment") == names
+    # every score and timing of each experiment, read from its commit (plain outputs in git)
+    assert all(r["r2"] and r["cpu_s"] for r in rows)
     assert [int(r["rank"]) for r in rows] == list(range(1, len(rows) + 1))
     mse = [float(r["mse"]) for r in rows]
     assert mse == sorted(mse)
@@ -65,10 +69,15 @@ def test_a_queued_two_point_sweep_shows_up_in_exp_show_and_the_leaderboard(proje
     revisions = plots["data"]["curves/val_loss.tsv"][0]["revisions"]
     assert sorted(revisions) == names
     diff = json.loads(project.run("dvc", "metrics", "diff", names[0], names[1], "--json").stdout)
-    assert "metrics/lstm.json" in diff
+    assert "lstm.mse" in diff["summary/metrics.json"]
+    detail = json.loads(project.run("dvc", "metrics", "diff", names[0], names[1], "--targets", "metrics", "timings",
+                                    "--json").stdout)
+    assert "mse" in detail["metrics/lstm.json"] and "train_seconds" in detail["timings/lstm.json"]
 
     # Apply the second experiment to the workspace: its params and results become current.
     project.run("dvc", "exp", "apply", names[1])
     applied = next(s for s in exps if s["name"] == names[1])
     assert project.params()["models"]["lstm"]["units"] == applied["data"]["params"]["params.yaml"]["data"]["models"]["lstm"]["units"]
-    assert json.loads((project.path / "metrics" / "lstm.json").read_text()) == applied["data"]["metrics"]["metrics/lstm.json"]["data"]
+    summary = applied["data"]["metrics"]["summary/metrics.json"]["data"]
+    assert json.loads((project.path / "summary" / "metrics.json").read_text()) == summary
+    assert json.loads((project.path / "metrics" / "lstm.json").read_text())["mse"] == summary["lstm.mse"]

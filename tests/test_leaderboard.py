@@ -213,3 +213,49 @@ def test_timings_taken_under_load_are_flagged_with_a_footnote_and_cpu_time_is_sh
                                               {"lstm": "l32", "cnn": "c1"})))[0]
     assert "contended" not in leaderboard.render(quiet, "csv").splitlines()[0]
     assert "! contended" not in leaderboard.render(quiet, "text")
+
+
+def test_each_revisions_scores_timings_and_checks_are_read_from_git_when_dvc_shows_only_the_summary(tmp_path):
+    """Only summary/metrics.json is a DVC metric, so `dvc exp show --json` carries no per-architecture
+    file: the leaderboard reads metrics/, timings/ and diagnostics/ of each revision's commit from git,
+    and the workspace's from disk (not for a saved payload, whose workspace is another)."""
+    from seqpipe.reporting.rev_files import add_result_files
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=tmp_path,
+                              check=True, capture_output=True, text=True).stdout.strip()
+
+    def write(mse: float, cpu: float) -> None:
+        for name, data in ((f"metrics/{a}.json", {"mse": mse, "r2": 1 - mse, "params": 10}) for a in ARCHS):
+            (tmp_path / name).parent.mkdir(exist_ok=True)
+            (tmp_path / name).write_text(json.dumps(data))
+        for arch in ARCHS:
+            (tmp_path / "timings").mkdir(exist_ok=True)
+            (tmp_path / f"timings/{arch}.json").write_text(json.dumps({"train_seconds": 2.0, "cpu_seconds": cpu}))
+        (tmp_path / "diagnostics").mkdir(exist_ok=True)
+        (tmp_path / "diagnostics/checks.json").write_text(json.dumps({"cnn": {"val_too_small": 1}}))
+
+    def only_summary(rev: str, name: str | None, units: int, mse: float) -> dict:
+        state = _state(rev, name, _params(units), {a: mse for a in ARCHS}, {a: f"{a}{units}" for a in ARCHS})
+        state["data"]["metrics"] = {"summary/metrics.json": {"data": {"lstm.mse": mse, "lstm.rank": 1}}}
+        return state
+
+    git("init", "-q")
+    write(0.30, 11.0)
+    git("add", "-A")
+    git("commit", "-qm", "baseline")
+    base_rev = git("rev-parse", "HEAD")
+    write(0.10, 22.0)
+    git("commit", "-qam", "an experiment's commit")
+    exp_rev = git("rev-parse", "HEAD")
+    write(0.50, 33.0)  # the workspace, not committed
+    base = only_summary(base_rev, "main", 32, 0.30)
+    base["experiments"] = [{"name": "wide", "executor": None, "revs": [only_summary(exp_rev, "wide", 64, 0.10)]}]
+    live = add_result_files([only_summary("workspace", None, 8, 0.50), json.loads(json.dumps(base))], cwd=tmp_path)
+    table = _table(live).set_index(["architecture", "experiment"])
+    main = f"main ({base_rev[:7]})"
+    assert table.loc[("lstm", "wide"), "r2"] == 0.9 and table.loc[("lstm", main), "cpu_s"] == 11.0
+    assert table.loc[("cnn", "workspace"), "cpu_s"] == 33.0 and table.loc[("cnn", "wide"), "checks"] == "val_too_small"
+
+    saved = add_result_files([only_summary("workspace", None, 8, 0.50), base], cwd=tmp_path, workspace=False)
+    assert set(_table(saved)["experiment"]) == {main, "wide"}  # the saved workspace has no files: no rows

@@ -72,7 +72,8 @@ SKIPPED = {
 }
 # What a command must print (stdout and stderr together), beyond exiting with 0.
 EXPECT = {
-    "dvc metrics show": "metrics/lstm.json",
+    "dvc metrics show": "lstm.rank",  # the one DVC metrics file, summary/metrics.json
+    "dvc metrics show metrics timings": "train_seconds",  # the per-architecture files, named
     "dvc exp run -S models.lstm.units=64": "Running stage 'train@lstm'",
     "dvc exp show": "workspace",
     "seqpipe leaderboard": "ranked by",

@@ -1,15 +1,19 @@
 """Comparable timings (CPU time and the machine's load beside wall time, runs under contention
-flagged) and the flat summary metrics file that `dvc exp show` / `dvc metrics show` put first."""
+flagged) and the flat summary metrics file, the only one `dvc exp show` / `dvc metrics show` show."""
 from __future__ import annotations
 
 import json
 
 import pandas as pd
+import yaml
+from dvc.commands.metrics import DEFAULT_PRECISION
+from dvc.compare import _format_field
 
 from seqpipe.reporting import figures
 from seqpipe.reporting.document import CONTENDED_MARK, contended_note, display_table
-from seqpipe.reporting.summary_metrics import summary_metrics
+from seqpipe.reporting.summary_metrics import DVC_DECIMALS, metrics_show_precision, precision_hint, summary_metrics
 from seqpipe.training import fit
+from tests.conftest import ROOT
 
 
 def test_a_load_above_the_cores_marks_the_timing_as_contended(monkeypatch):
@@ -57,3 +61,27 @@ def test_the_summary_metrics_file_has_one_short_key_per_architecture_and_metric_
     assert summary["lstm.mse_std"] == 1.23457e-06 and summary["baseline.mse"] == 0.167123  # six significant digits
     assert (summary["best"], summary["lstm.rank"]) == ("lstm", 1)
     assert json.loads(json.dumps(summary)) == summary  # flat JSON: no nesting for DVC to flatten
+
+
+def test_dvc_yaml_declares_only_the_summary_as_metrics_and_keeps_the_per_architecture_files_in_git():
+    stages = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
+    declared = [next(iter(m)) if isinstance(m, dict) else m for s in stages.values() for m in s.get("metrics", [])]
+    assert declared == ["summary/metrics.json"]
+    outs = {next(iter(o)): o[next(iter(o))] for s in stages.values() for o in s.get("outs", []) if isinstance(o, dict)}
+    for path in ("metrics/${item.arch}.json", "timings/${item.arch}.json", "metrics/baselines.json",
+                 "timings/baselines.json", "diagnostics/checks.json"):
+        assert outs[path] == {"cache": False}, path  # in git: `git show`, the leaderboard and the report read them
+
+
+def test_the_report_names_the_precision_that_shows_three_significant_digits_in_dvc_metrics_show():
+    summary = {"lstm.mse": 2.1345e-05, "lstm.rank": 1, "gru.mse": 0.0123456, "best": "lstm", "baseline.mse": 0.167}
+    assert DVC_DECIMALS == DEFAULT_PRECISION
+    # what DVC prints without the flag, and with the one seqpipe names
+    assert _format_field(summary["lstm.mse"], DEFAULT_PRECISION, round_digits=True) == "2e-05"
+    precision = metrics_show_precision(summary)
+    assert precision == 7 and _format_field(summary["lstm.mse"], precision, round_digits=True) == "2.13e-05"
+    hint = precision_hint(summary, "summary/metrics.json")
+    assert hint and "`dvc metrics show --precision 7`" in hint and "lstm.mse 2.1345e-05 shows as 2e-05" in hint
+    # scores that five decimals show with three significant digits need no flag and no line
+    assert metrics_show_precision({"lstm.accuracy": 0.912345, "lstm.rank": 1, "baseline.accuracy": 0.5}) is None
+    assert precision_hint({"lstm.mse": 0.00123, "lstm.rank": 1}, "summary/metrics.json") is None

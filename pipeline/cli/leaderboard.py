@@ -4,15 +4,16 @@ from __future__ import annotations
 import sys
 
 from seqpipe.reporting.experiments import build, environments, exp_show_json, parse_json_text, render
+from seqpipe.reporting.rev_files import add_result_files
 
 
 def main(args) -> None:
     """The `seqpipe leaderboard` subcommand (args from the CLI parser)."""
     if args.input:
         with open(args.input, encoding="utf-8") as fh:
-            payload = parse_json_text(fh.read())
+            payload = add_result_files(parse_json_text(fh.read()), workspace=False)
     else:
-        payload = exp_show_json(["-A"] if args.all_commits else None)
+        payload = add_result_files(exp_show_json(["-A"] if args.all_commits else None))
     rankings, left_out = build(payload, args.metric)
     fmt = "csv" if args.csv else "md" if args.md else "json" if args.json else "text"
     sys.stdout.write(render(rankings, fmt))
@@ -33,5 +34,6 @@ def add_parser(sub) -> None:
     out.add_argument("--csv", action="store_true", help="CSV")
     out.add_argument("--json", action="store_true", help="JSON records, one per row")
     lb.add_argument("--metric", help="rank by this metric (default: each task's primary metric, one table per task)")
-    lb.add_argument("--input", help="read saved `dvc exp show --json` output instead of running dvc")
+    lb.add_argument("--input", help="read saved `dvc exp show --json` output instead of running dvc "
+                    "(each revision's metrics/ and timings/ files are read from this git repository)")
     lb.add_argument("-A", "--all-commits", action="store_true", help="include experiments of all commits")

@@ -41,7 +41,7 @@ def diagnose(table: pd.DataFrame, base: tasks.Baseline, spec: PreparedSpec, curv
 
 
 def flags(findings: list[Finding], names: list[str]) -> dict[str, dict[str, int]]:
-    """The checks that apply to each architecture, as a small flat metrics file DVC shows in `dvc exp show`:
+    """The checks that apply to each architecture, as the small flat file `seqpipe leaderboard` reads per revision:
     `{arch: {check id: 1}}`, experiment-wide findings under every architecture, only the ones that apply."""
     out: dict[str, dict[str, int]] = {}
     for arch in names:

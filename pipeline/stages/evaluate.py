@@ -54,7 +54,8 @@ def main(argv: list[str] | None = None) -> None:
     latency = scoring.latency_ms_per_sample(model, x_test, batch)
     load.sample()
     # A few numbers (the budget's wording, tear-down and core count stay in models/<arch>.fit.json):
-    # each key here is one column per architecture in `dvc exp show`.
+    # each key here is one column per architecture in `seqpipe leaderboard` (not in `dvc exp show`:
+    # timings/<arch>.json is a plain output, read from git per revision).
     timings = {
         **{k: fit_summary[k] for k in TIMING_KEYS if k in fit_summary},
         "inference_ms_per_sample": latency,

@@ -2,7 +2,7 @@
 
 Writes reports/report.md (PNGs next to it), a self-contained reports/report.html, leaderboard.csv,
 summary.json, curves/*.tsv (one column per architecture, for `dvc plots`), summary/metrics.json
-(`<arch>.<primary metric>` and `<arch>.rank`, what `dvc exp show` shows first) and
+(`<arch>.<primary metric>` and `<arch>.rank`, the only DVC metrics file) and
 diagnostics/checks.json (the checks that flag each architecture, for `seqpipe leaderboard`); the
 last three in git. The report compares the test scores with those committed at git HEAD (the
 baseline commit), an input DVC does not track: the section names the commit (see
@@ -22,7 +22,7 @@ from seqpipe.reporting.build import write_report
 from seqpipe.reporting.compare import read_commit_metrics
 from seqpipe.reporting.diagnostics import flags
 from seqpipe.reporting.results import read_results
-from seqpipe.reporting.summary_metrics import summary_metrics
+from seqpipe.reporting.summary_metrics import precision_hint, summary_metrics
 
 
 @user_errors_exit
@@ -42,12 +42,15 @@ def main(argv: list[str] | None = None) -> None:
         tracked.check_unchanged(args.params, started)  # before the renames
         summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
         primary = summary["primary_metric"]
-        atomic.write_json(layout.SUMMARY_METRICS,
-                          summary_metrics(table, names, primary, summary["baseline"].get(primary)))
+        flat = summary_metrics(table, names, primary, summary["baseline"].get(primary))
+        atomic.write_json(layout.SUMMARY_METRICS, flat)
         atomic.write_json(layout.DIAGNOSTICS_FILE, flags(findings, list(table["architecture"])))
     print(table.to_string(index=False))
     for finding in findings:  # the same lines as in the report: results that look wrong, with the fix
         print(f"check: {finding.line()}")
+    hint = precision_hint(flat, layout.SUMMARY_METRICS.as_posix())
+    if hint:
+        print(hint)
 
 
 def _applied(ctx: Context) -> dict[str, Any]:
