@@ -153,7 +153,7 @@ def run(prepared: Prepared) -> list[Outcome]:
         seconds = time.perf_counter() - start
         raw, notes = (result.values, forecast.summarise(result.notes)) if isinstance(result, forecast.Forecasts) \
             else (result, [])
-        scores = task.score(prepared.arrays["y_test"], raw, prepared.spec)
+        scores = task.scores(prepared.arrays["y_test"], raw, prepared.spec)
         outcomes.append(Outcome(baseline.name, baseline.description, {k: significant(v) for k, v in scores.items()},
                                 raw, round(seconds, 3), tuple(notes)))
     return outcomes

@@ -18,6 +18,7 @@ from seqpipe.config.context import context
 from seqpipe.data.prepared import load as load_prepared
 from seqpipe.errors import user_errors_exit
 from seqpipe.evaluation import scoring
+from seqpipe.training import quantile_head
 from seqpipe.training.fit import Load
 from seqpipe.training.model import load_model
 
@@ -40,7 +41,7 @@ def main(argv: list[str] | None = None) -> None:
     per_seed, per_class = [], []
     for i, (seed, path) in enumerate(layout.seed_models(args.arch)):
         seed_model = load_model(str(path), custom_objects=custom)
-        output = scoring.predict(seed_model, x_test, batch)
+        output = quantile_head.output(seed_model, scoring.predict(seed_model, x_test, batch))
         per_seed.append({"seed": seed, **scoring.score(task_name, y_test, output, prepared.spec)})
         per_class.append(scoring.per_class_scores(task_name, prepared.spec, y_test, output))
         if i == 0:

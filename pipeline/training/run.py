@@ -17,7 +17,7 @@ from seqpipe.config.budget import Budget
 from seqpipe.config.experiment import ArchitectureChoice
 from seqpipe.config.params import TrainParams
 from seqpipe.data.prepared import Prepared
-from seqpipe.training import acceleration, diagnostics, resilience, schedules
+from seqpipe.training import acceleration, diagnostics, quantile_head, resilience, schedules
 from seqpipe.training.fit import FitSummary, fit, kept_epoch, seed_everything
 from seqpipe.training.model import build_model
 
@@ -104,8 +104,8 @@ def run_findings(arch: str, model: Any, prepared: Prepared, summary: FitSummary,
     found = [diagnostics.small_validation(spec.sizes.val)]
     if len(y_val):
         base = task.baseline(prepared.arrays["y_train"], y_val, x_val, spec)
-        output = np.asarray(model.predict(x_val, batch_size=batch_size, verbose=0))
-        score = task.score(y_val, output, spec)[task.primary_metric]
+        output = quantile_head.output(model, np.asarray(model.predict(x_val, batch_size=batch_size, verbose=0)))
+        score = task.scores(y_val, output, spec)[task.primary_metric]
         found.append(diagnostics.no_skill(arch, task.primary_metric, score, base.name,
                                           base.scores.get(task.primary_metric), task.greater_is_better, "validation"))
     loss = np.array([v for v in train_loss if v is not None], dtype=float)
