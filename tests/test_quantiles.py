@@ -38,7 +38,7 @@ def _spec(mase_scale: float = 2.0, horizon: int = 2) -> PreparedSpec:
     ("[]", "must list at least the median, e.g. [0.1, 0.5, 0.9], or be null, got []"),
 ])
 def test_bad_quantile_levels_stop_validate_with_one_line(tmp_path, levels, problem):
-    params = (ROOT / "params.yaml").read_text().replace("train:", f"train:\n  quantiles: {levels}", 1)
+    params = (ROOT / "params.yaml").read_text().replace("quantiles: null", f"quantiles: {levels}", 1)
     (tmp_path / "params.yaml").write_text(params)
     result = _seqpipe("validate", "--params", str(tmp_path / "params.yaml"))
     assert result.returncode == 1
@@ -47,7 +47,7 @@ def test_bad_quantile_levels_stop_validate_with_one_line(tmp_path, levels, probl
 
 def test_quantiles_on_a_task_other_than_forecast_are_refused_not_ignored(tmp_path):
     # the default experiment is the adding problem, a regression
-    params = (ROOT / "params.yaml").read_text().replace("train:", "train:\n  quantiles: [0.1, 0.5, 0.9]", 1)
+    params = (ROOT / "params.yaml").read_text().replace("quantiles: null", "quantiles: [0.1, 0.5, 0.9]", 1)
     (tmp_path / "params.yaml").write_text(params)
     result = _seqpipe("validate", "--params", str(tmp_path / "params.yaml"))
     assert result.returncode == 1
@@ -193,3 +193,24 @@ def test_predict_writes_the_levels_after_each_series_end(tmp_path):
     assert result.returncode == 0, result.stderr
     frame = pd.read_csv(tmp_path / "inference" / "cnn.test.csv")
     assert {"y_true_h1", "y_pred_h4", "q0.1_h1", "q0.9_h4"} <= set(frame.columns)
+
+
+@pytest.mark.parametrize("model", ["seasonal_naive", "auto_ets", "auto_arima"])
+def test_the_statistical_baselines_forecast_the_levels_from_their_intervals(model):
+    from statsforecast.models import SeasonalNaive
+
+    from seqpipe.baselines import forecast as stat
+
+    t = np.arange(72, dtype=np.float64)
+    series = 50 + 0.5 * t + 8 * np.sin(2 * np.pi * t / 12) + np.random.default_rng(0).normal(0, 1, 72)
+    histories = [series[:60], series[:64]]
+    got = stat.forecast_windows(model, histories, np.zeros(2, int), 4, 12, levels=(0.05, 0.1, 0.5, 0.9, 0.95))
+    q = got.quantiles
+    assert q is not None and q.values.shape == (2, 4, 5)
+    assert (np.diff(q.values, axis=-1) >= 0).all() and np.allclose(q.median, got.values)
+    assert (q.at(0.05) < q.at(0.1)).all()  # the 90 % interval is wider than the 80 % one
+    if model == "seasonal_naive":
+        own = SeasonalNaive(season_length=12).forecast(y=histories[0], h=4, level=[80])
+        np.testing.assert_allclose(q.at(0.1)[0], own["lo-80"])
+        np.testing.assert_allclose(q.at(0.9)[0], own["hi-80"])
+    assert stat.forecast_windows(model, histories, np.zeros(2, int), 4, 12).quantiles is None

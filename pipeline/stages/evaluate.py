@@ -18,7 +18,6 @@ from seqpipe.config.context import context
 from seqpipe.data.prepared import load as load_prepared
 from seqpipe.errors import user_errors_exit
 from seqpipe.evaluation import scoring
-from seqpipe.training import quantile_head
 from seqpipe.training.fit import Load
 from seqpipe.training.model import load_model
 
@@ -30,6 +29,8 @@ TIMING_KEYS = ("epochs_run", "best_epoch", "epochs_budget", "train_seconds", "se
 def main(argv: list[str] | None = None) -> None:
     args = process.parser(__doc__, with_arch=True).parse_args(argv)
     process.quiet_tensorflow()
+    from seqpipe.training import quantile_head  # Keras, after the arguments are parsed
+
     ctx = context(args.params)
     choice = ctx.architecture(args.arch)
     prepared = load_prepared(layout.PREPARED_DIR, splits=("test",))

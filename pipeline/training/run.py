@@ -17,7 +17,7 @@ from seqpipe.config.budget import Budget
 from seqpipe.config.experiment import ArchitectureChoice
 from seqpipe.config.params import TrainParams
 from seqpipe.data.prepared import Prepared
-from seqpipe.training import acceleration, diagnostics, quantile_head, resilience, schedules
+from seqpipe.training import acceleration, diagnostics, resilience, schedules
 from seqpipe.training.fit import FitSummary, fit, kept_epoch, seed_everything
 from seqpipe.training.model import build_model
 
@@ -98,6 +98,8 @@ def run_findings(arch: str, model: Any, prepared: Prepared, summary: FitSummary,
     """The report's rules (seqpipe.training.diagnostics) applied to one finished run, on the
     validation split: too small to choose an epoch by, no better than the task's no-skill baseline,
     best epoch among the first few, training loss still falling at the end of the budget."""
+    from seqpipe.training import quantile_head  # Keras: imported once training has begun
+
     spec = prepared.spec
     task = tasks.get(spec.task)
     x_val, y_val = prepared.xy("val")
