@@ -114,3 +114,33 @@ def interval_percent(q: float) -> int | float:
     """The central interval (in percent) whose bound is quantile q: 0.1 and 0.9 -> 80."""
     percent = round(abs(1.0 - 2.0 * q) * 100.0, 6)
     return int(percent) if percent == int(percent) else percent
+
+
+def coverage_key_levels(key: str) -> tuple[float, float] | None:
+    """`coverage_10_90` -> (0.1, 0.9); None for any other key."""
+    parts = key.split("_")
+    if len(parts) != 3 or parts[0] != "coverage":
+        return None
+    try:
+        return float(parts[1].replace("p", ".")) / 100.0, float(parts[2].replace("p", ".")) / 100.0
+    except ValueError:
+        return None
+
+
+def interval_note(rows: dict[str, dict[str, float]]) -> str | None:
+    """The report's sentence on quantile forecasts: what pinball, coverage and MSIS mean, and each
+    row's coverage against the nominal one; None when no row has a coverage. `rows`: label -> scores."""
+    keys = sorted({k for scores in rows.values() for k in scores if coverage_key_levels(k)})
+    if not keys:
+        return None
+    key = keys[0]
+    levels = coverage_key_levels(key)
+    assert levels is not None
+    lo, hi = levels
+    nominal = hi - lo
+    shown = ", ".join(f"{label} {scores[key]:.2f}" for label, scores in rows.items() if key in scores)
+    return (f"Quantile forecasts (`train.quantiles`): `{key}` is the share of test values inside the {lo:g}-{hi:g} "
+            f"interval, nominal {nominal:.2f} (below it the intervals are too narrow, above it too wide): {shown}. "
+            "`pinball` is the pinball loss averaged over the levels, in the data's units, and `msis` the interval's "
+            "mean scaled interval score (M4) on MASE's scale; lower is better for both. The point scores (MASE and "
+            "the others) are the median's.")

@@ -214,3 +214,29 @@ def test_the_statistical_baselines_forecast_the_levels_from_their_intervals(mode
         np.testing.assert_allclose(q.at(0.1)[0], own["lo-80"])
         np.testing.assert_allclose(q.at(0.9)[0], own["hi-80"])
     assert stat.forecast_windows(model, histories, np.zeros(2, int), 4, 12).quantiles is None
+
+
+# --- the report ----------------------------------------------------------------------------------
+
+
+def test_the_forecast_figure_gives_each_series_a_panel_with_the_interval_shaded(tmp_path):
+    from seqpipe.reporting import figures
+
+    y, forecast = _forecast()
+    frame = scoring.predictions_frame("forecast", np.repeat(y, 3, axis=0),
+                                      QuantileForecast(LEVELS, np.repeat(forecast.values, 3, axis=0)))
+    spec = PreparedSpec(task="forecast", input_kind="numeric", timesteps=4,
+                        forecast=ForecastSpec(horizon=2, protocol="cutoff", series=3))
+    (caption, name), = figures.task_figures(tasks.get("forecast"), {"gru": frame, "cnn": frame}, spec, tmp_path)
+    assert "one panel per series" in caption and "interval shaded" in caption
+    assert figures.interval_columns(frame, "2") == ("q0.1_h2", "q0.9_h2", "0.1-0.9")
+    assert (tmp_path / name).stat().st_size > 10_000
+
+
+def test_the_report_sets_each_coverage_beside_the_nominal_one():
+    note = quantiles.interval_note({"gru": {"mase": 1.0, "coverage_10_90": 0.72},
+                                    "classical: AutoETS": {"coverage_10_90": 0.83}})
+    assert note is not None
+    assert "`coverage_10_90` is the share of test values inside the 0.1-0.9 interval, nominal 0.80" in note
+    assert "gru 0.72, classical: AutoETS 0.83" in note
+    assert quantiles.interval_note({"gru": {"mase": 1.0}}) is None
