@@ -19,6 +19,7 @@ both sides; MASE from the metrics files, scored by the task table.
     .venv/bin/pip install -e '.[bench]'            # aeon: only its data files are used
     .venv/bin/python bench/forecast.py --quick     # Airline, cnn and lstm, 5 epochs
     .venv/bin/python bench/forecast.py             # every series, four architectures, params.yaml's train
+    .venv/bin/python bench/forecast.py --series airline --set 'train.quantiles=[0.1,0.5,0.9]'   # + intervals
 
 Prints a table and writes bench/results/forecast.json (forecast-quick.json with --quick).
 """
@@ -126,8 +127,11 @@ def _mape(predictions: Path) -> float:
 
 def _row(series: str, model: str, scores: dict, predictions: Path, **extra: object) -> dict:
     # MAPE from the predictions on both sides, as a fraction like the issue's figures, whatever the metrics carry
+    # with train.quantiles: the interval's coverage (nominal hi - lo), MSIS and the pinball loss
+    intervals = {("coverage" if k.startswith("coverage_") else k): round(float(v), 4) for k, v in scores.items()
+                 if k.startswith("coverage_") or k in ("msis", "pinball")}
     return {"series": series, "model": model, "mase": round(float(scores["mase"]), 4),
-            "mape": round(_mape(predictions), 4), **extra}
+            "mape": round(_mape(predictions), 4), **intervals, **extra}
 
 
 def run_series(name: str, archs: list[str], epochs: int | None, window: dict, overrides: list[tuple[str, object]],
@@ -197,8 +201,11 @@ def main() -> None:
             continue
         rows += found
         print(json.dumps(found[0]), flush=True)
-    print_table(rows, [("series", "series", "<9"), ("model", "model", "<26"), ("mase", "MASE", ">7.3f"),
-                       ("mape", "MAPE", ">7.3f"), ("horizon", "H", ">3"), ("test_windows", "windows", ">7")])
+    columns = [("series", "series", "<9"), ("model", "model", "<26"), ("mase", "MASE", ">7.3f"),
+               ("mape", "MAPE", ">7.3f"), ("horizon", "H", ">3"), ("test_windows", "windows", ">7")]
+    if rows and all("coverage" in r for r in rows):  # train.quantiles: every row has its interval's scores
+        columns += [("coverage", "cover", ">6.3f"), ("msis", "MSIS", ">7.3f"), ("pinball", "pinball", ">8.3f")]
+    print_table(rows, columns)
     for name, verdict in verdicts.items():
         print(f"{name}: {verdict}")
     if epochs:

@@ -15,10 +15,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from seqpipe import quantiles
+from seqpipe.quantiles import QuantileForecast
 from seqpipe.specs import TASKS
 
 if TYPE_CHECKING:
     from seqpipe.data.spec import PreparedSpec
+
+
+# What a model outputs for the test split: an array, or for a forecast trained with
+# `train.quantiles` the forecast at each level.
+Output = np.ndarray | QuantileForecast
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,10 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
     Metric("smape", False, "symmetric mean absolute percentage error (0-200)"),
     Metric("mase", False, "MAE over the seasonal naive forecast's MAE on the training range"),
     Metric("mape", False, "mean absolute percentage error, as a fraction (0.05 = 5 %; steps whose truth is 0 left out)"),
+    Metric("pinball", False, "pinball (quantile) loss, mean over the quantile levels of train.quantiles"),
+    Metric("coverage", True, "share of true values inside the central interval of the quantile forecast "
+                             "(`coverage_<lo>_<hi>`: nominal hi - lo; closest to nominal is best)"),
+    Metric("msis", False, "mean scaled interval score of that interval (M4), on MASE's scale"),
     Metric("top5_accuracy", True, "share of next tokens among the five most likely"),
     Metric("perplexity", False, "exp of the mean negative log-likelihood of the next token"),
 )}
@@ -56,6 +67,8 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
 
 def greater_is_better(metric: str) -> bool:
     """Whether a larger value of `metric` (or of `<metric>_std`'s base metric) is better."""
+    if metric.startswith("coverage_"):
+        metric = "coverage"
     if metric not in METRICS:
         raise KeyError(f"unknown metric '{metric}'; known: {', '.join(METRICS)}")
     return METRICS[metric].greater_is_better
@@ -99,6 +112,18 @@ class Task:
     @property
     def greater_is_better(self) -> bool:
         return greater_is_better(self.primary_metric)
+
+    def scores(self, y: np.ndarray, output: Output, spec: PreparedSpec | None) -> dict[str, float]:
+        """`score` on a raw output; a quantile forecast (`train.quantiles`) is scored on its median,
+        then by its pinball loss, interval coverage and MSIS (`seqpipe.quantiles`)."""
+        if not isinstance(output, QuantileForecast):
+            return self.score(y, output, spec)
+        scale = spec.forecast.mase_scale if spec is not None and spec.forecast is not None else 1.0
+        return {**self.score(y, output.median, spec), **quantiles.scores(y, output, scale)}
+
+    def predicted(self, output: Output) -> np.ndarray:
+        """The prediction written to CSV (a quantile forecast's median)."""
+        return self.decode(output.median if isinstance(output, QuantileForecast) else output)
 
     def classical_for(self, input_kind: str) -> list[str]:
         """The names of the classical baselines for prepared inputs of `input_kind` (numeric or tokens)."""

@@ -42,8 +42,9 @@ class Classical:
     name: str
     description: str  # the report's row label
     # (prepared data) -> raw test output shaped like a model's (probabilities or values), or the
-    # statistical forecasts with their notes for the log
-    fit_predict: Callable[[Prepared], np.ndarray | forecast.Forecasts]
+    # statistical forecasts with their notes for the log; those also take the quantile levels
+    fit_predict: Callable[..., np.ndarray | forecast.Forecasts]
+    intervals: bool = False  # forecasts quantile levels (train.quantiles) from its prediction intervals
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class Outcome:
     name: str
     description: str
     scores: dict[str, float]  # rounded like the architectures' metrics
-    raw_output: np.ndarray
+    raw_output: tasks.Output
     seconds: float  # features, fit and prediction, wall clock
     notes: tuple[str, ...] = ()  # what the log should say (forecasting: the chosen models, fallbacks)
 
@@ -110,15 +111,16 @@ def _bigram(prepared: Prepared) -> np.ndarray:
     return tokens.bigram_probabilities(a["X_train"], a["y_train"], a["X_test"], _n_classes(prepared))
 
 
-def _statistical(model: str) -> Callable[[Prepared], forecast.Forecasts]:
-    def fit_predict(prepared: Prepared) -> forecast.Forecasts:
+def _statistical(model: str) -> Callable[[Prepared, tuple[float, ...] | None], forecast.Forecasts]:
+    def fit_predict(prepared: Prepared, levels: tuple[float, ...] | None = None) -> forecast.Forecasts:
         f = prepared.spec.forecast
         assert f is not None, "a forecast spec"
         if not has_history(prepared.arrays, "test"):
             raise DataError("data/prepared has no series histories (series_values, origin_test): it was prepared "
                             "by an older seqpipe; run `dvc repro -f prepare`")
         origins = np.asarray(prepared.arrays["origin_test"])
-        return forecast.forecast_windows(model, histories(prepared.arrays, "test"), origins[:, 0], f.horizon, f.season)
+        return forecast.forecast_windows(model, histories(prepared.arrays, "test"), origins[:, 0], f.horizon, f.season,
+                                         levels)
 
     return fit_predict
 
@@ -129,9 +131,9 @@ CLASSICAL: dict[str, Classical] = {c.name: c for c in (
     Classical("summary_logistic", "summary features + logistic regression", _summary_logistic),
     Classical("summary_ridge", "summary features + ridge regression", _summary_ridge),
     Classical("bigram", "bigram (previous token) frequencies", _bigram),
-    Classical("seasonal_naive", "SeasonalNaive", _statistical("seasonal_naive")),
-    Classical("auto_ets", "AutoETS", _statistical("auto_ets")),
-    Classical("auto_arima", "AutoARIMA", _statistical("auto_arima")),
+    Classical("seasonal_naive", "SeasonalNaive", _statistical("seasonal_naive"), intervals=True),
+    Classical("auto_ets", "AutoETS", _statistical("auto_ets"), intervals=True),
+    Classical("auto_arima", "AutoARIMA", _statistical("auto_arima"), intervals=True),
 )}
 
 
@@ -143,17 +145,19 @@ def for_task(prepared: Prepared) -> list[Classical]:
     return [CLASSICAL[n] for n in names]
 
 
-def run(prepared: Prepared) -> list[Outcome]:
-    """Fit and score every classical baseline of the prepared data's task on its test split."""
+def run(prepared: Prepared, levels: tuple[float, ...] | None = None) -> list[Outcome]:
+    """Fit and score every classical baseline of the prepared data's task on its test split; with
+    quantile `levels` (train.quantiles), those with prediction intervals forecast each level."""
     task = tasks.get(prepared.spec.task)
     outcomes = []
     for baseline in for_task(prepared):
         start = time.perf_counter()
-        result = baseline.fit_predict(prepared)
+        result = baseline.fit_predict(prepared, levels) if baseline.intervals else baseline.fit_predict(prepared)
         seconds = time.perf_counter() - start
-        raw, notes = (result.values, forecast.summarise(result.notes)) if isinstance(result, forecast.Forecasts) \
-            else (result, [])
-        scores = task.score(prepared.arrays["y_test"], raw, prepared.spec)
+        raw: tasks.Output = result if isinstance(result, np.ndarray) else (
+            result.values if result.quantiles is None else result.quantiles)
+        notes = forecast.summarise(result.notes) if isinstance(result, forecast.Forecasts) else []
+        scores = task.scores(prepared.arrays["y_test"], raw, prepared.spec)
         outcomes.append(Outcome(baseline.name, baseline.description, {k: significant(v) for k, v in scores.items()},
                                 raw, round(seconds, 3), tuple(notes)))
     return outcomes

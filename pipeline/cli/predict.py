@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -16,6 +16,10 @@ from seqpipe import layout
 from seqpipe.data.new_inputs import Inputs, read_input
 from seqpipe.data.spec import PreparedSpec
 from seqpipe.errors import DataError
+from seqpipe.quantiles import QuantileForecast
+
+if TYPE_CHECKING:
+    from seqpipe.tasks import Output
 
 # --- prediction ----------------------------------------------------------------------------------
 
@@ -34,24 +38,31 @@ def predict_batches(model: Any, x: np.ndarray, batch_size: int, chunk: int = 409
     return np.concatenate(outputs) if outputs else np.zeros((0,))
 
 
-def forecast_frame(raw_output: np.ndarray, ids: list[Any] | None, future_times: list[np.ndarray] | None) -> Any:
+def forecast_frame(raw_output: Output, ids: list[Any] | None, future_times: list[np.ndarray] | None) -> Any:
     """The forecast after each series' end, one row per series and step: id (or the series'
-    index), step (1..horizon), time (the timestamps continued, when the series had them), y_pred."""
+    index), step (1..horizon), time (the timestamps continued, when the series had them), y_pred;
+    a model trained with `train.quantiles` adds one column per level (`q0.1`, `q0.5`, `q0.9`;
+    y_pred is the median)."""
     import pandas as pd
 
-    n, horizon = raw_output.shape
+    point = raw_output.median if isinstance(raw_output, QuantileForecast) else raw_output
+    n, horizon = point.shape
     frame = pd.DataFrame({"id": np.repeat(ids if ids is not None and len(ids) == n else np.arange(n), horizon),
                           "step": np.tile(np.arange(1, horizon + 1), n)})
     if future_times is not None and len(future_times) == n:
         frame["time"] = np.concatenate(future_times)
-    frame["y_pred"] = raw_output.reshape(-1)
+    frame["y_pred"] = point.reshape(-1)
+    if isinstance(raw_output, QuantileForecast):
+        for q in raw_output.levels:
+            frame[f"q{q:g}"] = raw_output.at(q).reshape(-1)
     return frame
 
 
-def predictions_frame(task_name: str, raw_output: np.ndarray, spec: PreparedSpec, y_true: np.ndarray | None = None,
+def predictions_frame(task_name: str, raw_output: Output, spec: PreparedSpec, y_true: np.ndarray | None = None,
                       ids: list[Any] | None = None, vocabulary: list[str] | None = None) -> Any:
     """The CSV rows: id (if the input had them), y_true (if known), the prediction (one column per
-    horizon step for forecasts), class probabilities, and class names or tokens."""
+    horizon step for forecasts, and `q<level>_h<step>` for quantile forecasts), class
+    probabilities, and class names or tokens."""
     import pandas as pd
 
     from seqpipe import tasks
@@ -60,13 +71,16 @@ def predictions_frame(task_name: str, raw_output: np.ndarray, spec: PreparedSpec
     frame = pd.DataFrame({"index": np.arange(len(raw_output))})
     if ids is not None and len(ids) == len(frame):
         frame["id"] = ids
-    predicted = task.decode(raw_output)
+    predicted = task.predicted(raw_output)
     if np.ndim(predicted) == 2:  # multi-step forecast
         for h in range(predicted.shape[1]):
             if y_true is not None:
                 frame[f"y_true_h{h + 1}"] = y_true[:, h]
             frame[f"y_pred_h{h + 1}"] = predicted[:, h]
+        if isinstance(raw_output, QuantileForecast):
+            frame = pd.concat([frame, pd.DataFrame(raw_output.columns())], axis=1)
         return frame
+    assert isinstance(raw_output, np.ndarray), "a quantile forecast is (windows, horizon)"
     if y_true is not None:
         frame["y_true"] = y_true
     frame["y_pred"] = predicted
@@ -83,6 +97,7 @@ def main(args) -> None:
     """The `seqpipe predict` subcommand (args from the CLI parser)."""
     from seqpipe import atomic, process, user_files
     from seqpipe.config.context import context
+    from seqpipe.training import quantile_head
     from seqpipe.training.model import load_model
 
     process.quiet_tensorflow()
@@ -120,7 +135,8 @@ def main(args) -> None:
                         np.load(prepared / f"y_{args.split}.npy", allow_pickle=False))
     custom = choice.architecture.custom_objects() if choice.architecture.custom_objects else None
     model = load_model(str(path), custom_objects=custom)
-    raw = predict_batches(model, inputs.x, ctx.params.train.batch_size, progress=True if args.progress else None)
+    raw = quantile_head.output(model, predict_batches(model, inputs.x, ctx.params.train.batch_size,
+                                                      progress=True if args.progress else None))
     if args.input and spec.forecast is not None:
         frame = forecast_frame(raw, inputs.ids, inputs.future_times)
     else:

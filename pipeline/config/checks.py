@@ -61,6 +61,13 @@ def check_tasks(offered: tuple[str, ...], choices: list[ArchitectureChoice], wha
             )
 
 
+def check_quantiles(params: Params, offered: tuple[str, ...], what: str, source: str = PARAMS_FILE) -> None:
+    """`train.quantiles` is for forecasts: refused (not ignored) when the data cannot be one."""
+    if params.train.quantiles is not None and "forecast" not in offered:
+        raise ParamsError(f"{source}: train.quantiles: quantile forecasts need task forecast, but {what}; "
+                          "set train.quantiles: null")
+
+
 def _size(dataset: DatasetChoice) -> int | None:
     """The number of sequences the source says it will produce, None when unknown."""
     if dataset.dataset.size_for is None:
@@ -121,6 +128,8 @@ def check_experiment(
     """What can be told from params.yaml and the plugins alone, before any data is read."""
     data = params.data
     check_tasks(_tasks(dataset), choices, f"data.source '{dataset.name}' with its data.options", source)
+    check_quantiles(params, _tasks(dataset), f"data.source '{dataset.name}' gives task {' or '.join(_tasks(dataset))}",
+                    source)
     if data.maxlen is not None and not _forecast_only(dataset):
         check_timesteps(data.maxlen, "data.maxlen", choices, source)
     elif not _forecast_only(dataset) and (steps := _timesteps(dataset)) is not None:
@@ -150,6 +159,7 @@ def check_prepared(spec: PreparedSpec, params: Params, choices: list[Architectur
     origin = spec.padding.maxlen_from  # the key the length came from, or how it was computed
     key = origin if origin.startswith("data.") else f"data.maxlen (null: {origin})"
     check_tasks((spec.task,), choices, "the prepared data", source)
+    check_quantiles(params, (spec.task,), f"the prepared data is task {spec.task}", source)
     check_timesteps(spec.timesteps, key, choices, source)
     if spec.task == "forecast":  # a short series has few windows: never refused, noted
         n = spec.sizes.train

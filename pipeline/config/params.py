@@ -183,6 +183,12 @@ class TrainParams(Strict):
         description="tf.distribute strategy: mirrored = all GPUs of this machine, multi_worker = machines in "
         "TF_CONFIG; batch_size is per replica",
     )
+    quantiles: list[float] | None = Field(
+        None,
+        description="forecast task: quantile levels to forecast, e.g. [0.1, 0.5, 0.9] (increasing, in (0, 1), with "
+        "the median 0.5 as the point forecast); the head gives one forecast per level, trained with the pinball "
+        "loss; null: a point forecast trained with mse",
+    )
 
     @field_validator("epochs", mode="before")
     @classmethod
@@ -191,6 +197,25 @@ class TrainParams(Strict):
         if value == "auto" or (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 10_000):
             return value
         raise PydanticCustomError("epochs", "must be auto or a whole number of epochs from 1 to 10000")
+
+    @field_validator("quantiles")
+    @classmethod
+    def _quantile_levels(cls, value: list[float] | None) -> list[float] | None:
+        """Increasing, unique levels in (0, 1) with the median (the point forecast that MASE scores)."""
+        if value is None:
+            return None
+        problem = None
+        if not value:
+            problem = "must list at least the median, e.g. [0.1, 0.5, 0.9], or be null"
+        elif any(not 0.0 < q < 1.0 for q in value):
+            problem = "levels must lie strictly between 0 and 1"
+        elif value != sorted(set(value)):
+            problem = "levels must be unique and in increasing order"
+        elif 0.5 not in value:
+            problem = "must include 0.5, the median that is the point forecast"
+        if problem:
+            raise PydanticCustomError("quantiles", problem)
+        return value
 
     @field_validator("max_epochs")
     @classmethod

@@ -26,8 +26,9 @@ from seqpipe.errors import ParamsError
 from seqpipe.specs import Architecture
 
 KEY = "train"  # models.<arch>.train: reserved, never a hyperparameter
-# Settings every architecture shares: the report pairs the architectures' seeds.
-SHARED = ("repeats",)
+# Settings every architecture shares: the report pairs the architectures' seeds and compares their
+# intervals (and the baselines stage forecasts the same quantile levels).
+SHARED = ("repeats", "quantiles")
 DEFAULT, TRAIN = "default", "train"
 
 
@@ -117,7 +118,7 @@ def effective(train: TrainParams, name: str, architecture: Architecture, overrid
     for key in SHARED:
         if key in override:
             raise ParamsError(f"{source}: {prefix}.{key}: set train.{key} instead; every architecture shares it "
-                              "(the report pairs their seeds)")
+                              "(the report compares the architectures with the same settings)")
     base = train.model_dump()
     # the override alone first, so that its keys and types are checked (and named) before anything merges
     checked = validate(TrainParams, {**base, **override}, prefix=prefix, source=source)

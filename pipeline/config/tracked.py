@@ -19,6 +19,7 @@ STAGE_PARAMS: dict[str, tuple[str, ...]] = {
     "prepare": ("seed", "data"),
     "fingerprint": ("architectures", "data.source"),
     "train": ("seed", "train", "models.{arch}"),
+    "baselines": ("train.quantiles",),
     "report": ("architectures",),
 }
 _ABSENT = "<absent>"

@@ -194,11 +194,16 @@ def plot_forecasts(predictions: dict[str, pd.DataFrame], path: Path, max_windows
     shown = first.head(max_windows)
     line_ax.plot(shown.index, shown[truth_column], color="black", linewidth=2.2, label="truth")
     lows, highs = [], []
-    for arch, frame in predictions.items():
+    for i, (arch, frame) in enumerate(predictions.items()):
         pred_columns = [c for c in frame if c.startswith("y_pred")]
         true_columns = [c for c in frame if c.startswith("y_true")]
-        line_ax.plot(frame.head(max_windows).index, frame.head(max_windows)[pred_columns[0]],
-                     linewidth=1.1, alpha=0.85, label=arch)
+        line, = line_ax.plot(frame.head(max_windows).index, frame.head(max_windows)[pred_columns[0]],
+                             linewidth=1.1, alpha=0.85, label=arch)
+        band = interval_columns(frame, "1")
+        if i == 0 and band:  # the best architecture's interval of the first step
+            part = frame.head(max_windows)
+            line_ax.fill_between(part.index, part[band[0]].to_numpy(float), part[band[1]].to_numpy(float),
+                                 color=line.get_color(), alpha=0.2, linewidth=0, label=f"{arch} {band[2]} interval")
         y_true = frame[true_columns].to_numpy(float).ravel()
         y_pred = frame[pred_columns].to_numpy(float).ravel()
         scatter_ax.scatter(y_true, y_pred, s=6, alpha=0.4, label=arch)
@@ -222,12 +227,25 @@ def plot_forecasts(predictions: dict[str, pd.DataFrame], path: Path, max_windows
 
 
 # Up to this many test windows (the cutoff protocol: one per series, or a few blocks), each gets its
-# own panel over its whole horizon; more (sliding windows) are drawn as one line of first steps.
+# own panel over its whole horizon; more under the cutoff protocol: the first this many, each on its
+# own panel; more sliding windows are drawn as one line of first steps.
 MAX_WINDOW_PANELS = 12
 
 
-def plot_forecast_windows(predictions: dict[str, pd.DataFrame], path: Path) -> None:
-    """One panel per test window: the truth and every architecture's forecast over the whole horizon."""
+def interval_columns(frame: pd.DataFrame, step: str) -> tuple[str, str, str] | None:
+    """(low, high, label) columns of a quantile forecast's outer levels at horizon step `step`
+    (`q0.1_h3`, `q0.9_h3`, "0.1-0.9"); None for point forecasts."""
+    levels = sorted(float(c[1:].rsplit("_h", 1)[0]) for c in frame if c.startswith("q") and c.endswith(f"_h{step}"))
+    if len(levels) < 2:
+        return None
+    lo, hi = levels[0], levels[-1]
+    return f"q{lo:g}_h{step}", f"q{hi:g}_h{step}", f"{lo:g}-{hi:g}"
+
+
+def plot_forecast_windows(predictions: dict[str, pd.DataFrame], path: Path, titles: list[str] | None = None) -> None:
+    """One panel per test window (at most MAX_WINDOW_PANELS): the truth and every architecture's
+    forecast over the whole horizon; a quantile forecast also shades its outer interval (the best
+    architecture's, the first in `predictions`, so the panel stays readable)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -235,21 +253,28 @@ def plot_forecast_windows(predictions: dict[str, pd.DataFrame], path: Path) -> N
 
     first = next(iter(predictions.values()))
     horizon = sum(c.startswith("y_true") for c in first)
-    n = len(first)
+    n = min(len(first), MAX_WINDOW_PANELS)
     cols = min(n, 3)
     rows = -(-n // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.2 * rows), squeeze=False)
     steps = range(1, horizon + 1)
     truth_columns = [f"y_true_h{h}" for h in steps] if horizon > 1 else ["y_true"]
+    suffixes = [c.rpartition("_h")[2] if "_h" in c else "1" for c in truth_columns]
     for window, ax in enumerate(axes.ravel()):
         if window >= n:
             ax.axis("off")
             continue
         ax.plot(steps, first[truth_columns].iloc[window].to_numpy(float), color="black", linewidth=2.2, label="truth")
-        for arch, frame in predictions.items():
+        for i, (arch, frame) in enumerate(predictions.items()):
             columns = [c.replace("y_true", "y_pred") for c in truth_columns]
-            ax.plot(steps, frame[columns].iloc[window].to_numpy(float), linewidth=1.2, alpha=0.9, label=arch)
-        ax.set_title(f"test window {window + 1} of {n}", fontsize=9)
+            line, = ax.plot(steps, frame[columns].iloc[window].to_numpy(float), linewidth=1.2, alpha=0.9, label=arch)
+            bands = [interval_columns(frame, s) for s in suffixes]
+            if i == 0 and all(bands):
+                low = [frame[b[0]].iloc[window] for b in bands if b]
+                high = [frame[b[1]].iloc[window] for b in bands if b]
+                ax.fill_between(steps, np.asarray(low, float), np.asarray(high, float), color=line.get_color(),
+                                alpha=0.2, linewidth=0, label=f"{arch} {bands[0][2] if bands[0] else ''} interval")
+        ax.set_title(titles[window] if titles else f"test window {window + 1} of {len(first)}", fontsize=9)
         ax.set_xlabel("steps after the forecast origin")
         ax.grid(alpha=0.3)
     axes[0][0].set_ylabel("value")
@@ -260,10 +285,19 @@ def plot_forecast_windows(predictions: dict[str, pd.DataFrame], path: Path) -> N
 
 
 def _forecast_figure(predictions: dict[str, pd.DataFrame], spec: PreparedSpec, out_dir: Path) -> list[tuple[str, str]]:
-    if len(next(iter(predictions.values()))) <= MAX_WINDOW_PANELS:
-        plot_forecast_windows(predictions, out_dir / "forecasts.png")
-        return [("Forecasts against truth over the whole horizon, one panel per test window (each series' test "
-                 "range under the cutoff protocol), best architecture first", "forecasts.png")]
+    windows = len(next(iter(predictions.values())))
+    cutoff = spec.forecast is not None and spec.forecast.protocol == "cutoff"
+    if windows <= MAX_WINDOW_PANELS or cutoff:
+        per_series = cutoff and spec.forecast is not None and windows == spec.forecast.series
+        titles = [f"series {i + 1} of {windows}" for i in range(windows)] if per_series else None
+        plot_forecast_windows(predictions, out_dir / "forecasts.png", titles)
+        what = "one panel per series (its test range from the cutoff)" if per_series else (
+            "one panel per test window (each series' test range under the cutoff protocol)")
+        part = f", the first {MAX_WINDOW_PANELS} of {windows}" if windows > MAX_WINDOW_PANELS else ""
+        band = " and the best architecture's central interval shaded (train.quantiles)" if any(
+            c.startswith("q") for c in next(iter(predictions.values()))) else ""
+        return [(f"Forecasts against truth over the whole horizon, {what}{part}{band}, best architecture first",
+                 "forecasts.png")]
     plot_forecasts(predictions, out_dir / "forecasts.png")
     return [("Forecasts against truth on the test windows, best architecture first", "forecasts.png")]
 

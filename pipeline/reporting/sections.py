@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from seqpipe import tasks
+from seqpipe import quantiles, tasks
 from seqpipe.data.spec import PreparedSpec
 from seqpipe.environment import differences
 from seqpipe.reporting.diagnostics import Finding, headline
@@ -96,7 +96,10 @@ def report_blocks(
                       "the `baselines` stage (`train_s`: their fit seconds)." if classical else "")
                    + (f" Every score is the mean ± standard deviation over {repeats} seeds." if repeats > 1 else "")),
     ]
-    for note in (metric_notes(list(task.metrics)), contended_note(table)):
+    intervals = quantiles.interval_note(
+        {**{str(r["architecture"]): r.to_dict() for _, r in table.iterrows()},
+         **{f"classical: {c.description}": c.scores for c in classical or []}})
+    for note in (metric_notes(list(task.metrics)), intervals, contended_note(table)):
         if note:
             blocks.append(Block("p", note))
     if not tests.empty:

@@ -2,12 +2,17 @@
 
 Writes metrics/baselines.json (per baseline its test scores, rounded like the architectures'),
 timings/baselines.json (seconds per baseline, apart so reruns compare byte for byte) and
-predictions/baselines/<name>.csv (test predictions, for the report's paired test). Which
+predictions/baselines/<name>.csv (test predictions, for the report's paired test; with
+train.quantiles, the forecasting baselines' levels from their prediction intervals). Which
 baselines a task gets is the task table's `classical` field; seqpipe.baselines implements them.
 """
 from __future__ import annotations
 
+import copy
+from pathlib import Path
+
 from seqpipe import atomic, baselines, layout, process
+from seqpipe.config import params, tracked
 from seqpipe.data.prepared import load as load_prepared
 from seqpipe.errors import user_errors_exit
 from seqpipe.evaluation.scoring import predictions_frame
@@ -15,14 +20,21 @@ from seqpipe.evaluation.scoring import predictions_frame
 
 @user_errors_exit
 def main(argv: list[str] | None = None) -> None:
-    process.parser(__doc__).parse_args(argv)  # --help, and --params accepted like every stage
-    # No params: the baselines are deterministic and read only the prepared data.
+    args = process.parser(__doc__).parse_args(argv)
+    # One param: train.quantiles, the levels the forecasting baselines give from their prediction
+    # intervals, as the architectures do; the baselines are deterministic and read the prepared data.
     process.check_project_code()
+    # Without a params file (prepared data alone, as in a test) there are no levels to forecast.
+    raw = params.read_yaml(args.params) if Path(args.params).is_file() else {"architectures": ["none"]}
+    started = tracked.tracked_values(raw, "baselines")
+    levels = params.validate(params.Params, copy.deepcopy(raw), source=str(args.params)).train.quantiles
     prepared = load_prepared(layout.PREPARED_DIR)
-    outcomes = baselines.run(prepared)
+    outcomes = baselines.run(prepared, tuple(levels) if levels and prepared.spec.task == "forecast" else None)
     y_test = prepared.arrays["y_test"]
 
     outputs = [layout.BASELINES_METRICS, layout.BASELINES_TIMINGS]
+    if Path(args.params).is_file():
+        tracked.check_unchanged(args.params, started)  # the levels DVC records are those forecast
     with atomic.removed_on_failure(*outputs, layout.BASELINES_PREDICTIONS):
         atomic.write_json(outputs[0], {o.name: {"description": o.description, **o.scores} for o in outcomes})
         atomic.write_json(outputs[1], {o.name: {"seconds": o.seconds} for o in outcomes})

@@ -29,6 +29,8 @@ TIMING_KEYS = ("epochs_run", "best_epoch", "epochs_budget", "train_seconds", "se
 def main(argv: list[str] | None = None) -> None:
     args = process.parser(__doc__, with_arch=True).parse_args(argv)
     process.quiet_tensorflow()
+    from seqpipe.training import quantile_head  # Keras, after the arguments are parsed
+
     ctx = context(args.params)
     choice = ctx.architecture(args.arch)
     prepared = load_prepared(layout.PREPARED_DIR, splits=("test",))
@@ -40,7 +42,7 @@ def main(argv: list[str] | None = None) -> None:
     per_seed, per_class = [], []
     for i, (seed, path) in enumerate(layout.seed_models(args.arch)):
         seed_model = load_model(str(path), custom_objects=custom)
-        output = scoring.predict(seed_model, x_test, batch)
+        output = quantile_head.output(seed_model, scoring.predict(seed_model, x_test, batch))
         per_seed.append({"seed": seed, **scoring.score(task_name, y_test, output, prepared.spec)})
         per_class.append(scoring.per_class_scores(task_name, prepared.spec, y_test, output))
         if i == 0:

@@ -59,7 +59,7 @@ def _assemble(
     import keras
     from keras import layers
 
-    from seqpipe.training import window_norm
+    from seqpipe.training import quantile_head, window_norm
 
     arch = choice.architecture
     timesteps = spec.timesteps
@@ -105,12 +105,15 @@ def _assemble(
             f"plugin '{choice.name}': the encoder must return (batch, units), got shape {tuple(encoded.shape)}"
         )
     task = tasks.get(spec.task)
-    outputs = window_norm.restore(task.head(encoded, spec), window_stats, spec)
+    levels = train.quantiles if spec.task == "forecast" else None  # checks.check_quantiles refuses other tasks
+    head = task.head(encoded, spec) if levels is None else quantile_head.head(encoded, spec, levels)
+    outputs = window_norm.restore(head, window_stats, spec)
     model = keras.Model(inputs, outputs, name=choice.name)
     model.compile(
         optimizer=schedules.optimizer(train, steps),
-        loss=task.loss,
-        metrics=list(task.keras_metrics),
+        loss=task.loss if levels is None else quantile_head.PinballLoss(levels),
+        # the point metrics (mae) do not apply to a (batch, horizon, levels) output; the loss is the pinball loss
+        metrics=list(task.keras_metrics) if levels is None else [],
         jit_compile=jit_compile,
         # Keras' multi-step loop fails under tf.distribute (InvalidArgumentError in the mirrored and
         # multi-worker tests), so distributed runs call the graph once per batch.
@@ -123,7 +126,8 @@ def load_model(path: str, custom_objects: dict | None = None) -> Any:
     """Load a saved model in Keras safe mode (no arbitrary code from the file)."""
     import keras
 
-    from seqpipe.training import window_norm  # noqa: F401  (registers the normalisation layers for safe mode)
+    # registers the normalisation and quantile layers for safe mode
+    from seqpipe.training import quantile_head, window_norm  # noqa: F401
 
     try:
         return keras.saving.load_model(path, custom_objects=custom_objects, safe_mode=True, compile=False)

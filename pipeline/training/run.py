@@ -98,14 +98,16 @@ def run_findings(arch: str, model: Any, prepared: Prepared, summary: FitSummary,
     """The report's rules (seqpipe.training.diagnostics) applied to one finished run, on the
     validation split: too small to choose an epoch by, no better than the task's no-skill baseline,
     best epoch among the first few, training loss still falling at the end of the budget."""
+    from seqpipe.training import quantile_head  # Keras: imported once training has begun
+
     spec = prepared.spec
     task = tasks.get(spec.task)
     x_val, y_val = prepared.xy("val")
     found = [diagnostics.small_validation(spec.sizes.val)]
     if len(y_val):
         base = task.baseline(prepared.arrays["y_train"], y_val, x_val, spec)
-        output = np.asarray(model.predict(x_val, batch_size=batch_size, verbose=0))
-        score = task.score(y_val, output, spec)[task.primary_metric]
+        output = quantile_head.output(model, np.asarray(model.predict(x_val, batch_size=batch_size, verbose=0)))
+        score = task.scores(y_val, output, spec)[task.primary_metric]
         found.append(diagnostics.no_skill(arch, task.primary_metric, score, base.name,
                                           base.scores.get(task.primary_metric), task.greater_is_better, "validation"))
     loss = np.array([v for v in train_loss if v is not None], dtype=float)

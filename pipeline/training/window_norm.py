@@ -46,7 +46,8 @@ class WindowNormalization(keras.layers.Layer):
 
 @keras.saving.register_keras_serializable(package="seqpipe")
 class WindowRestore(keras.layers.Layer):
-    """[forecast (batch, horizon) in normalised units, input window, level, spread] -> the forecast
+    """[forecast (batch, horizon) or quantile forecast (batch, horizon, levels) in normalised units,
+    input window, level, spread] -> the forecast
     in the data's units: times the forecast column's spread, plus its level (`seasonal`: plus the
     window's seasonal naive forecast), then `* scale + offset` (the training-range
     standardisation of that column, when the inputs were standardised)."""
@@ -60,13 +61,16 @@ class WindowRestore(keras.layers.Layer):
         y, x, level, spread = inputs
         f = self.feature
         y = ops.cast(y, "float32")
+        horizon = int(y.shape[1])
         spread = ops.cast(spread[:, 0, f : f + 1], "float32")
         if self.seasonal:  # the values one season earlier, repeated over the horizon
             last = ops.cast(x[:, -self.seasonal :, f], "float32")
-            reps = -(-int(y.shape[-1]) // self.seasonal)
-            base = ops.tile(last, (1, reps))[:, : int(y.shape[-1])]
+            reps = -(-horizon // self.seasonal)
+            base = ops.tile(last, (1, reps))[:, :horizon]
         else:
             base = ops.cast(level[:, 0, f : f + 1], "float32")
+        if len(y.shape) == 3:  # a quantile forecast (batch, horizon, levels): every level alike
+            spread, base = spread[:, :, None], base[:, :, None]
         return (y * spread + base) * self.scale + self.offset
 
     def compute_output_shape(self, shapes: Any) -> Any:
