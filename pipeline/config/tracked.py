@@ -19,7 +19,9 @@ STAGE_PARAMS: dict[str, tuple[str, ...]] = {
     "prepare": ("seed", "data"),
     "fingerprint": ("architectures", "data.source"),
     "train": ("seed", "train", "models.{arch}"),
-    "report": ("architectures",),
+    "backtest": ("seed", "data", "train", "models.{arch}", "backtest.step"),
+    "backtest_baselines": ("seed", "data", "backtest.step"),
+    "report": ("architectures", "backtest.origins"),
 }
 _ABSENT = "<absent>"
 
