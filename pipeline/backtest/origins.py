@@ -15,7 +15,6 @@ import numpy as np
 
 from seqpipe.config.params import BacktestParams, WindowParams
 from seqpipe.data import forecast_windows
-from seqpipe.data.naming import origin_prefix
 from seqpipe.errors import ParamsError
 from seqpipe.specs import RawData
 
@@ -59,11 +58,13 @@ def check_fits(raw: RawData, window: WindowParams, origins: list[int], step: int
     too_far = [k for k in origins if k > fit]
     if too_far:
         allowed = f"1..{fit}" if fit else "none"
+        far = max(too_far)
+        allowed = f"1 to {fit}" if fit else "none; the series are too short to move the cutoff"
         raise ParamsError(
-            f"backtest.origins: origin {max(too_far)} moves the cutoff {max(too_far) * step} steps earlier "
-            f"(step {step}), past what the {origin_prefix(raw) or ''}series allow; with lookback {window.lookback} "
-            f"and horizon {window.horizon}, {fit} origins fit (allowed: {allowed}); remove origins, lower "
-            "backtest.step or data.window.lookback"
+            f"backtest.origins: origin {far} moves the cutoff {far * step} steps earlier (backtest.step {step}); "
+            f"the series leave room for {fit} origins (each keeps lookback {window.lookback} + a validation window "
+            f"of horizon {window.horizon} before its test range), allowed: {allowed}; remove origins or lower "
+            "backtest.step"
         )
     return fit
 
