@@ -30,6 +30,9 @@ def main(argv: list[str] | None = None) -> None:
     checks.check_prepared(prepared.spec, ctx.params, [choice], args.params)
     settings = ctx.train_settings(args.arch, prepared.spec.sizes.train)
     train = settings.params
+    if train.distribute == "multi_worker":  # the other machines run train@<arch> only: one machine here
+        print("backtest: train.distribute multi_worker applies to train@<arch>; this cell trains on this machine")
+        train = train.model_copy(update={"distribute": "none"})
     print(f"backtest {args.arch} at origin {args.origin}: test = {prepared.spec.forecast.test_from}; "  # type: ignore[union-attr]
           f"{prepared.spec.sizes.train} training windows", flush=True)
     seeds = [ctx.params.seed + i for i in range(train.repeats)]
