@@ -155,12 +155,25 @@ def run_series(name: str, archs: list[str], epochs: int | None, window: dict, ov
                              project / "predictions" / "baselines" / f"{model}.csv", **common))
         verdict = next((line for line in (project / "reports" / "report.md").read_text().splitlines()
                         if "classical baseline" in line), "")
+        backtest = project / "reports" / "backtest.csv"  # with --set 'backtest.origins=[1,2]' (README "Backtesting")
+        if backtest.is_file():
+            verdict += "\n" + _backtest_table(pd.read_csv(backtest))
         return rows, verdict
     finally:
         if keep:
             print(f"kept {project}")
         else:
             shutil.rmtree(project, ignore_errors=True)
+
+
+def _backtest_table(per_origin: pd.DataFrame) -> str:
+    """MASE and MAPE per origin (0 = the main cutoff) and their mean ± std over origins, per model."""
+    lines = []
+    for model, rows in per_origin.groupby("model", sort=False):
+        cells = "  ".join(f"o{int(o)} {m:.3f}/{p:.3f}" for o, m, p in zip(rows["origin"], rows["mase"], rows["mape"]))
+        lines.append(f"  {model:<15} MASE/MAPE {cells}  mean MASE {rows['mase'].mean():.3f} ± {rows['mase'].std():.3f}, "
+                     f"MAPE {rows['mape'].mean():.3f} ± {rows['mape'].std():.3f}")
+    return "backtest:\n" + "\n".join(lines)
 
 
 def _override(text: str) -> tuple[str, object]:

@@ -37,9 +37,14 @@ BASELINES = "baselines"
 BASELINES_METRICS = METRICS_DIR / f"{BASELINES}.json"
 BASELINES_TIMINGS = TIMINGS_DIR / f"{BASELINES}.json"
 BASELINES_PREDICTIONS = PREDICTIONS_DIR / BASELINES  # <name>.csv per classical baseline
+# Rolling-origin backtesting (README "Backtesting"): one file per architecture (or `baselines`) and
+# origin k >= 1, inside metrics/ so that the report, which depends on metrics/, runs after them;
+# not declared as metrics (one column each in `dvc exp show`): summary/metrics.json has the means.
+BACKTEST_DIR = METRICS_DIR / "backtest"
 # Outside DVC: the resumable training state (git-ignored) and `seqpipe predict`'s default output.
 BACKUP_ROOT = Path(".seqpipe") / "backup"
 INFERENCE_DIR = Path("inference")
+BACKTEST_BACKUP = BACKUP_ROOT / "backtest"  # apart: the main run's train@<arch> forgets `<arch>-*` backups
 
 
 def fingerprint_path(arch: str) -> Path:
@@ -96,3 +101,8 @@ def confusion_path(arch: str) -> Path:
 
 def baseline_predictions_path(name: str) -> Path:
     return BASELINES_PREDICTIONS / f"{name}.csv"
+
+
+def backtest_path(name: str, origin: int) -> Path:
+    """The scores of architecture `name` (or BASELINES) at backtest origin `origin` (>= 1)."""
+    return BACKTEST_DIR / f"{name}-o{origin}.json"

@@ -43,7 +43,7 @@ def test_the_committed_params_are_valid():
         ({"models__transformer": {"d_model": 30, "num_heads": 4}}, "must be divisible by num_heads"),
         ({"train__epochs": 0}, "params.yaml: train.epochs: must be auto or a whole number of epochs from 1 to 10000, got 0"),
         ({"train__learning_rate": "fast"}, "train.learning_rate: input should be a valid number"),
-        ({"trian": {}}, "params.yaml: trian: unknown key; allowed: architectures, data, models, seed, train"),
+        ({"trian": {}}, "params.yaml: trian: unknown key; allowed: architectures, backtest, data, models, seed, train"),
         ({"data__split": {"val": 0.7}}, "data.split.val: input should be less than 0.5, got 0.7"),
         ({"data__padding": "middle"}, "data.padding: input should be 'pre' or 'post'"),
         ({"data__source": "nope"}, "data.source: unknown dataset 'nope'; available: adding, csv, npz, parquet, patterns, sine, text, tokens, ts"),

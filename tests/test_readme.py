@@ -27,6 +27,8 @@ SKIPPED = {
     "make repro": f"creates .venv and {INDEX}; the test's fixture runs its `dvc repro` on tiny params",
     "make test": "runs the whole test suite, this test included",
     "make check": "runs the fast lane of the test suite (CI runs it)",
+    "dvc exp run -S 'backtest.origins=[1,2]'":
+        "needs a forecast experiment (the default is regression); tests/test_backtest_e2e.py runs origins 1 and 2, then 3",
     "cp examples/csv-forecast/params.yaml params.yaml && dvc exp run -n csv-forecast":
         "trains five architectures on the example's params; tests/test_examples.py runs every example's params",
     "dvc exp run -S data.source=text -S data.path=examples/text-classification/reviews.csv -S '~data.options' "

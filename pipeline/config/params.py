@@ -235,12 +235,33 @@ class TrainParams(Strict):
         return value
 
 
+class BacktestParams(Strict):
+    """Rolling-origin backtesting of the forecast task (README "Backtesting")."""
+
+    origins: list[int] = Field(
+        default_factory=list,
+        description="extra forecast origins: origin k cuts every series k * step steps earlier and repeats the "
+        "main run's protocol there (origin 0 is the main run); one DVC cell per architecture and origin; [] = off",
+    )
+    step: int | None = Field(None, ge=1, description="steps between consecutive origins; null: data.window.horizon")
+
+    @field_validator("origins")
+    @classmethod
+    def _positive_and_unique(cls, values: list[int]) -> list[int]:
+        if any(v < 1 for v in values):
+            raise PydanticCustomError("origins", "must be whole numbers >= 1 (origin 0 is the main run), e.g. [1, 2]")
+        if len(set(values)) != len(values):
+            raise PydanticCustomError("origins", "must not repeat an origin")
+        return values
+
+
 class Params(Strict):
     seed: int = Field(42, ge=0, lt=2**32)
     architectures: list[str] = Field(min_length=1)
     data: DataParams = Field(default_factory=DataParams)
     train: TrainParams = Field(default_factory=TrainParams)
     models: dict[str, dict[str, Any] | None] = Field(default_factory=dict)
+    backtest: BacktestParams = Field(default_factory=BacktestParams)
 
     @field_validator("architectures")
     @classmethod
@@ -257,5 +278,5 @@ def load(path: str | Path = PARAMS_FILE) -> Params:
     return validate(Params, read_yaml(path), source=str(path))
 
 
-__all__ = ["PARAMS_FILE", "DataParams", "Params", "TextParams", "TrainParams", "WindowParams", "load", "read_yaml",
+__all__ = ["PARAMS_FILE", "BacktestParams", "DataParams", "Params", "TextParams", "TrainParams", "WindowParams", "load", "read_yaml",
            "validate"]

@@ -20,7 +20,9 @@ STAGE_PARAMS: dict[str, tuple[str, ...]] = {
     "fingerprint": ("architectures", "data.source"),
     "train": ("seed", "train", "models.{arch}"),
     "baselines": ("train.quantiles",),
-    "report": ("architectures",),
+    "backtest": ("seed", "data", "train", "models.{arch}", "backtest.step"),
+    "backtest_baselines": ("seed", "data", "backtest.step"),
+    "report": ("architectures", "backtest.origins"),
 }
 _ABSENT = "<absent>"
 

@@ -9,16 +9,19 @@ from seqpipe import layout, tasks
 from seqpipe.data.prepared import Prepared
 from seqpipe.reporting import compare, diagnostics, figures, ranking, sections, statistics
 from seqpipe.reporting import curves as curves_mod
+from seqpipe.reporting.backtest import Backtest
 from seqpipe.reporting.document import render_html, render_markdown
 from seqpipe.reporting.results import Results
 
 
 def write_report(out: Path, curves_out: Path, results: Results, prepared: Prepared, params: dict[str, Any],
                  plugin_origins: dict[str, str], seed_note: str = "",
-                 committed: compare.CommitMetrics | None = None) -> tuple[Any, list[diagnostics.Finding]]:
+                 committed: compare.CommitMetrics | None = None,
+                 backtest: Backtest | None = None) -> tuple[Any, list[diagnostics.Finding]]:
     """Everything the report stage writes, into the directories `out` (the report) and `curves_out`
     (one TSV per loss for `dvc plots`), both to be created; returns the leaderboard and the findings.
-    `committed`: the baseline commit's metrics, for the section comparing with it (none without)."""
+    `committed`: the baseline commit's metrics, for the section comparing with it (none without);
+    `backtest`: the rolling-origin backtest (seqpipe.reporting.backtest), a section before the figures."""
     spec = prepared.spec
     names = list(results.metrics)
     task = tasks.get(spec.task)
@@ -53,6 +56,10 @@ def write_report(out: Path, curves_out: Path, results: Results, prepared: Prepar
         compare.comparison_blocks(results.metrics, committed, spec.task, names_ranked, params.get("data"))
         if committed else None,
     )
+    if backtest is not None:
+        at = next((i for i, b in enumerate(blocks) if b.kind == "h2" and b.content == "Figures"), len(blocks))
+        blocks[at:at] = backtest.blocks
+        backtest.per_origin.to_csv(out / "backtest.csv", index=False, float_format="%.6g")
     (out / "report.md").write_text(render_markdown(blocks), encoding="utf-8")
     (out / "report.html").write_text(render_html(blocks, out), encoding="utf-8")
     summary = {

@@ -18,6 +18,7 @@ from seqpipe.config import tracked
 from seqpipe.config.context import Context, context
 from seqpipe.data.prepared import load as load_prepared
 from seqpipe.errors import user_errors_exit
+from seqpipe.reporting.backtest import backtest
 from seqpipe.reporting.build import write_report
 from seqpipe.reporting.compare import read_commit_metrics
 from seqpipe.reporting.diagnostics import flags
@@ -36,16 +37,25 @@ def main(argv: list[str] | None = None) -> None:
     results = read_results(names)
     seed_note = f" (first seed, {ctx.params.seed})" if ctx.params.train.repeats > 1 else ""
     committed = read_commit_metrics(names)
+    bt = ctx.params.backtest
+    tested = backtest(results, prepared.spec.task, bt.origins, bt.step or ctx.params.data.window.horizon)
     with atomic.atomic_path(layout.REPORTS_DIR) as out, atomic.atomic_path(layout.CURVES_DIR) as curves:
         table, findings = write_report(out, curves, results, prepared, _applied(ctx),
-                                       {a: ctx.registry.origin_of(a) for a in names}, seed_note, committed)
+                                       {a: ctx.registry.origin_of(a) for a in names}, seed_note, committed,
+                                       tested)
         tracked.check_unchanged(args.params, started)  # before the renames
         summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
         primary = summary["primary_metric"]
-        flat = summary_metrics(table, names, primary, summary["baseline"].get(primary))
+        # with a backtest, its means over origins after the rest
+        flat = {**summary_metrics(table, names, primary, summary["baseline"].get(primary)),
+                **(tested.summary if tested else {})}
         atomic.write_json(layout.SUMMARY_METRICS, flat)
         atomic.write_json(layout.DIAGNOSTICS_FILE, flags(findings, list(table["architecture"])))
     print(table.to_string(index=False))
+    if tested:
+        print(f"backtest over {len(ctx.params.backtest.origins) + 1} origins (mean and std; per origin: "
+              f"{layout.REPORTS_DIR}/backtest.csv):")
+        print(tested.mean.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     for finding in findings:  # the same lines as in the report: results that look wrong, with the fix
         print(f"check: {finding.line()}")
     hint = precision_hint(flat, layout.SUMMARY_METRICS.as_posix())
