@@ -39,6 +39,7 @@ BASELINES_TIMINGS = TIMINGS_DIR / f"{BASELINES}.json"
 BASELINES_PREDICTIONS = PREDICTIONS_DIR / BASELINES  # <name>.csv per classical baseline
 # Outside DVC: the resumable training state (git-ignored) and `seqpipe predict`'s default output.
 BACKUP_ROOT = Path(".seqpipe") / "backup"
+EVALUATION_CACHE = Path(".seqpipe") / "evaluations"  # evaluate@<arch>'s outputs, filled by train@<arch>
 INFERENCE_DIR = Path("inference")
 
 
@@ -96,3 +97,15 @@ def confusion_path(arch: str) -> Path:
 
 def baseline_predictions_path(name: str) -> Path:
     return BASELINES_PREDICTIONS / f"{name}.csv"
+
+
+def evaluation_outputs(arch: str) -> list[Path]:
+    """evaluate@<arch>'s outputs, in the order of seqpipe.evaluation.run.ROLES."""
+    return [metrics_path(arch), timings_path(arch), scores_path(arch), predictions_path(arch), confusion_path(arch)]
+
+
+def evaluation_inputs(arch: str) -> list[Path]:
+    """What evaluate@<arch> reads besides params and code: every model file, the fit summary, the
+    prepared data and the plugin's fingerprint (directories are expanded, sorted)."""
+    paths = [model_path(arch), fit_summary_path(arch), repeats_dir(arch), PREPARED_DIR, fingerprint_path(arch)]
+    return [f for p in paths for f in (sorted(q for q in p.rglob("*") if q.is_file()) if p.is_dir() else [p])]
