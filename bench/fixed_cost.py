@@ -119,8 +119,12 @@ def main() -> None:
     ap.add_argument("--models", type=json.loads, default={},
                     help='JSON merged into models.<arch>, e.g. \'{"fcn": {"train": {"batch_size": 16}}}\'')
     ap.add_argument("--probes", type=int, default=3, help="fresh processes per fixed-cost probe")
+    ap.add_argument("--no-evaluation-cache", action="store_true",
+                    help="SEQPIPE_EVALUATION_CACHE=off: every evaluate@<arch> computes in its own process (as before issue 18)")
     ap.add_argument("--keep", action="store_true", help="keep the scratch project")
     args = ap.parse_args()
+    if args.no_evaluation_cache:
+        ENV["SEQPIPE_EVALUATION_CACHE"] = "off"
     archs = args.archs or yaml.safe_load(Path("params.yaml").read_text())["architectures"]
     project = project_for(args.dataset, archs, args.epochs or None)
     if args.models:

@@ -75,8 +75,10 @@ def test_the_key_follows_inputs_and_params_and_a_missing_entry_is_a_miss(tmp_pat
         for i, p in enumerate(paths):
             p.write_text(f"{i}\n")
 
-    cache.store("cnn", "old", write, root=root)
+    cache.store("cnn", "0" * 16, write, root=root)
+    cache.store("cnn-wide", "1" * 16, write, root=root)
     cache.store("cnn", first, write, root=root)
-    assert sorted(p.name for p in root.iterdir()) == [f"cnn-{first}"]  # older entries of cnn are dropped
+    # the older entry of cnn is dropped, not that of another architecture whose name starts alike
+    assert sorted(p.name for p in root.iterdir()) == [f"cnn-{first}", "cnn-wide-" + "1" * 16]
     assert cache.restore("cnn", first, outputs, root=root)
     assert [p.read_text() for p in outputs] == [f"{i}\n" for i in range(len(outputs))]

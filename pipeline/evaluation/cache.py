@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -30,6 +31,11 @@ from seqpipe.training.resilience import run_key
 ROLES = ("metrics.json", "timings.json", "scores.csv", "predictions.csv", "confusion.csv")
 LIBRARIES = ("keras", "tensorflow", "tensorflow-cpu", "jax", "jaxlib", "torch", "numpy", "pandas", "scikit-learn")
 PACKAGE = Path(__file__).resolve().parents[1]
+SWITCH = "SEQPIPE_EVALUATION_CACHE"  # `off`: train@<arch> fills nothing, evaluate@<arch> computes (benchmarks)
+
+
+def enabled() -> bool:
+    return os.environ.get(SWITCH, "on").strip().lower() not in ("off", "0", "false", "no")
 
 
 def settings(arch: str, raw_params: dict[str, Any]) -> dict[str, Any]:
@@ -67,8 +73,9 @@ def store(arch: str, cache_key: str, write: Callable[[list[Path]], None],
     with atomic.atomic_path(target) as tmp:
         tmp.mkdir(parents=True)
         write([tmp / role for role in ROLES])
-    for old in root.glob(f"{arch}-*"):
-        if old != target and old.is_dir() and not old.name.startswith("."):
+    own = re.compile(re.escape(arch) + r"-[0-9a-f]{16}")  # not another architecture named `<arch>-x`
+    for old in root.iterdir():
+        if old != target and old.is_dir() and own.fullmatch(old.name):
             shutil.rmtree(old, ignore_errors=True)
 
 

@@ -66,6 +66,8 @@ def _fill_evaluation_cache(ctx: Context, choice: ArchitectureChoice, arch: str) 
     any failure the evaluate stage computes them (and reports the problem) as it always could."""
     from seqpipe.evaluation import cache, run
 
+    if not cache.enabled():
+        return
     try:
         cache_key = cache.key(layout.evaluation_inputs(arch), cache.settings(arch, ctx.raw))
         prepared = load_prepared(layout.PREPARED_DIR, splits=("test",))
