@@ -43,6 +43,7 @@ BASELINES_PREDICTIONS = PREDICTIONS_DIR / BASELINES  # <name>.csv per classical 
 BACKTEST_DIR = METRICS_DIR / "backtest"
 # Outside DVC: the resumable training state (git-ignored) and `seqpipe predict`'s default output.
 BACKUP_ROOT = Path(".seqpipe") / "backup"
+EVALUATION_CACHE = Path(".seqpipe") / "evaluations"  # evaluate@<arch>'s outputs, filled by train@<arch>
 INFERENCE_DIR = Path("inference")
 BACKTEST_BACKUP = BACKUP_ROOT / "backtest"  # apart: the main run's train@<arch> forgets `<arch>-*` backups
 
@@ -106,3 +107,15 @@ def baseline_predictions_path(name: str) -> Path:
 def backtest_path(name: str, origin: int) -> Path:
     """The scores of architecture `name` (or BASELINES) at backtest origin `origin` (>= 1)."""
     return BACKTEST_DIR / f"{name}-o{origin}.json"
+
+
+def evaluation_outputs(arch: str) -> list[Path]:
+    """evaluate@<arch>'s outputs, in the order of seqpipe.evaluation.run.ROLES."""
+    return [metrics_path(arch), timings_path(arch), scores_path(arch), predictions_path(arch), confusion_path(arch)]
+
+
+def evaluation_inputs(arch: str) -> list[Path]:
+    """What evaluate@<arch> reads besides params and code: every model file, the fit summary, the
+    prepared data and the plugin's fingerprint (directories are expanded, sorted)."""
+    paths = [model_path(arch), fit_summary_path(arch), repeats_dir(arch), PREPARED_DIR, fingerprint_path(arch)]
+    return [f for p in paths for f in (sorted(q for q in p.rglob("*") if q.is_file()) if p.is_dir() else [p])]

@@ -25,6 +25,11 @@ EXEMPT = {
     "pipeline/stage_progress.py": "the repro's stage counter and time-left line",
     "pipeline/stages/__init__.py": "the package docstring",
 }
+# Code one stage runs whose results are none of that stage's DVC outputs: stage -> {folder: why}.
+STAGE_EXEMPT = {
+    "train": {"pipeline/evaluation/": "fills the evaluation cache (.seqpipe/), not a DVC output: evaluate@<arch> "
+                                       "depends on this code, and the cache key hashes it"},
+}
 
 
 def module_file(name: str) -> Path | None:
@@ -114,8 +119,10 @@ def test_every_module_a_stage_runs_is_one_of_its_dvc_deps(stage):
     assert module.startswith("seqpipe.stages."), f"{stage}: cmd must run a seqpipe.stages module"
     files = closure(module)
     assert len(files) > 3, f"{stage}: the import closure of {module} looks empty; is the analysis broken?"
+    exempt = STAGE_EXEMPT.get(stage, {})
     missing = sorted(f.relative_to(ROOT).as_posix() for f in files
-                     if not covered(f, deps) and f.relative_to(ROOT).as_posix() not in EXEMPT)
+                     if not covered(f, deps) and f.relative_to(ROOT).as_posix() not in EXEMPT
+                     and not any(f.relative_to(ROOT).as_posix().startswith(prefix) for prefix in exempt))
     assert not missing, f"dvc.yaml stage {stage!r} runs these files but does not depend on them: {missing}"
 
 

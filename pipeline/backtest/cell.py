@@ -15,6 +15,7 @@ from seqpipe.config.experiment import ArchitectureChoice
 from seqpipe.config.params import TrainParams
 from seqpipe.data.prepared import Prepared
 from seqpipe.evaluation import scoring
+from seqpipe.training import quantile_head
 from seqpipe.training.model import load_model
 from seqpipe.training.run import train_seeds
 
@@ -40,6 +41,6 @@ def train_and_score(choice: ArchitectureChoice, prepared: Prepared, train: Train
         per_seed = []
         for i, seed in enumerate(seeds):
             model = load_model(str(model_file if i == 0 else repeats / f"seed{seed}.keras"), custom_objects=custom)
-            output = scoring.predict(model, x_test, train.batch_size)
+            output = quantile_head.output(model, scoring.predict(model, x_test, train.batch_size))
             per_seed.append(scoring.score(prepared.spec.task, y_test, output, prepared.spec))
     return scoring.summarize_seeds(per_seed)

@@ -4,18 +4,24 @@ With `train.repeats: N` it fits N models with seeds seed, seed+1, ...: the first
 models/<arch>.keras (its curves are in dvclive/<arch>/), the others go to models/<arch>.repeats/.
 Each run also records its environment in environment/<arch>.json.
 
+Once its outputs are written, it also evaluates the saved model on the test split while TensorFlow
+is loaded, into the evaluation cache that evaluate@<arch> reads (seqpipe.evaluation.cache).
+
 Training is resumable: every completed epoch is checkpointed under .seqpipe/backup/ (see
 seqpipe.training.resilience), a killed run continues from there on the next `dvc repro`, and the
 backup is removed once every output is written. A NaN/inf loss stops with one line, writing nothing.
 """
 from __future__ import annotations
 
+import json
+
 from seqpipe import atomic, environment, layout, process
 from seqpipe.config import checks, tracked
 from seqpipe.config.context import Context, context
+from seqpipe.config.experiment import ArchitectureChoice
 from seqpipe.config.params import TrainParams
 from seqpipe.data.prepared import load as load_prepared
-from seqpipe.errors import user_errors_exit
+from seqpipe.errors import one_line, user_errors_exit
 from seqpipe.training import acceleration, resilience
 from seqpipe.training.run import summary_record, train_as_worker, train_seeds
 
@@ -52,6 +58,25 @@ def main(argv: list[str] | None = None) -> None:
         atomic.write_json(outputs[4], environment.snapshot())
         tracked.check_unchanged(args.params, started)  # before DVC records these outputs as current
     resilience.remove_backup(backup)
+    _fill_evaluation_cache(ctx, choice, args.arch)
+
+
+def _fill_evaluation_cache(ctx: Context, choice: ArchitectureChoice, arch: str) -> None:
+    """evaluate@<arch>'s outputs, computed here, where TensorFlow is loaded already. Best effort: on
+    any failure the evaluate stage computes them (and reports the problem) as it always could."""
+    from seqpipe.evaluation import cache, run
+
+    if not cache.enabled():
+        return
+    try:
+        cache_key = cache.key(layout.evaluation_inputs(arch), cache.settings(arch, ctx.raw))
+        prepared = load_prepared(layout.PREPARED_DIR, splits=("test",))
+        fit_summary = json.loads(layout.fit_summary_path(arch).read_text(encoding="utf-8"))
+        evaluation = run.evaluate(choice, prepared, layout.seed_models(arch), ctx.params.train.batch_size, fit_summary)
+        cache.store(arch, cache_key, lambda paths: run.write(evaluation, paths))
+    except Exception as exc:  # noqa: BLE001  (the evaluate stage repeats it and reports it properly)
+        print(f"note: evaluation not cached ({type(exc).__name__}: {one_line(str(exc))[:200]}); "
+              f"evaluate@{arch} will compute it", flush=True)
 
 
 def _run_key(ctx: Context, arch: str, train: TrainParams) -> str:

@@ -1,0 +1,89 @@
+"""One architecture's evaluation on the test split, as values: what the evaluate stage writes.
+
+`evaluate` loads each seed's saved model from its file (never a model still in memory after
+training), so the train stage's process, which runs it to fill the evaluation cache
+(seqpipe.evaluation.cache), and the evaluate stage's compute the same bytes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from seqpipe import atomic
+from seqpipe.config.experiment import ArchitectureChoice
+from seqpipe.data.prepared import Prepared
+from seqpipe.evaluation import scoring
+
+TIMING_KEYS = ("epochs_run", "best_epoch", "epochs_budget", "train_seconds", "seconds_per_epoch", "cpu_seconds",
+               "load_avg")
+
+
+@dataclass
+class Evaluation:
+    metrics: dict[str, Any]
+    timings: dict[str, Any]
+    scores: pd.DataFrame  # one row per seed, with per-class scores for labelled tasks
+    predictions: pd.DataFrame
+    confusion: pd.DataFrame
+
+
+def evaluate(choice: ArchitectureChoice, prepared: Prepared, seed_models: list[tuple[int, Path]], batch_size: int,
+             fit_summary: dict[str, Any]) -> Evaluation:
+    """Score every seed's saved model on `prepared`'s test split; timings from `fit_summary`
+    (models/<arch>.fit.json) and the first model's inference latency."""
+    from seqpipe.training import quantile_head
+    from seqpipe.training.fit import Load
+    from seqpipe.training.model import load_model
+
+    x_test, y_test = prepared.xy("test")
+    task_name = prepared.spec.task
+    custom = choice.architecture.custom_objects() if choice.architecture.custom_objects else None
+    per_seed, per_class = [], []
+    model: Any = None
+    raw_output = np.empty(0)
+    for i, (seed, path) in enumerate(seed_models):
+        seed_model = load_model(str(path), custom_objects=custom)
+        output = quantile_head.output(seed_model, scoring.predict(seed_model, x_test, batch_size))
+        per_seed.append({"seed": seed, **scoring.score(task_name, y_test, output, prepared.spec)})
+        per_class.append(scoring.per_class_scores(task_name, prepared.spec, y_test, output))
+        if i == 0:
+            model, raw_output = seed_model, output
+    metrics = {**scoring.summarize_seeds(per_seed), "params": int(model.count_params())}
+    if len(per_seed) > 1:
+        metrics["repeats"] = len(per_seed)
+    load = Load()
+    load.sample()
+    latency = scoring.latency_ms_per_sample(model, x_test, batch_size)
+    load.sample()
+    # A few numbers (the budget's wording, tear-down and core count stay in models/<arch>.fit.json):
+    # each key here is one column per architecture in `seqpipe leaderboard` (not in `dvc exp show`:
+    # timings/<arch>.json is a plain output, read from git per revision).
+    timings = {
+        **{k: fit_summary[k] for k in TIMING_KEYS if k in fit_summary},
+        "inference_ms_per_sample": latency,
+        "contended": bool(fit_summary.get("contended")) or load.contended,  # training or latency under load
+    }
+    return Evaluation(
+        metrics=metrics, timings=timings,
+        scores=pd.DataFrame([{**run, **classes} for run, classes in zip(per_seed, per_class)]),
+        predictions=scoring.predictions_frame(task_name, y_test, raw_output),
+        confusion=scoring.confusion_rows(task_name, prepared.spec, y_test, raw_output),
+    )
+
+
+def write(evaluation: Evaluation, outputs: list[Path]) -> None:
+    """The five files (metrics, timings, scores, predictions, confusion: layout.evaluation_outputs'
+    order), each atomically; on a failure half way none is kept."""
+    with atomic.removed_on_failure(*outputs):
+        atomic.write_json(outputs[0], evaluation.metrics)
+        atomic.write_json(outputs[1], evaluation.timings)
+        with atomic.atomic_path(outputs[2]) as tmp:
+            evaluation.scores.to_csv(tmp, index=False)
+        with atomic.atomic_path(outputs[3]) as tmp:
+            evaluation.predictions.to_csv(tmp, index=False, float_format="%.6g")
+        with atomic.atomic_path(outputs[4]) as tmp:
+            evaluation.confusion.to_csv(tmp, index=False)
