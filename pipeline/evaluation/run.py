@@ -44,7 +44,7 @@ def evaluate(choice: ArchitectureChoice, prepared: Prepared, seed_models: list[t
     custom = choice.architecture.custom_objects() if choice.architecture.custom_objects else None
     per_seed, per_class = [], []
     model: Any = None
-    raw_output = np.empty(0)
+    raw_output: Any = np.empty(0)
     for i, (seed, path) in enumerate(seed_models):
         seed_model = load_model(str(path), custom_objects=custom)
         output = quantile_head.output(seed_model, scoring.predict(seed_model, x_test, batch_size))
