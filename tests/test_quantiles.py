@@ -240,3 +240,38 @@ def test_the_report_sets_each_coverage_beside_the_nominal_one():
     assert "`coverage_10_90` is the share of test values inside the 0.1-0.9 interval, nominal 0.80" in note
     assert "gru 0.72, classical: AutoETS 0.83" in note
     assert quantiles.interval_note({"gru": {"mase": 1.0}}) is None
+
+
+@pytest.mark.keras
+def test_the_stages_carry_the_levels_from_training_to_the_report(tmp_path, monkeypatch):
+    """prepare, train, evaluate, baselines and report of the sine example with quantiles, tiny."""
+    import json
+    import shutil
+
+    from seqpipe.stages import baselines, evaluate, prepare, report, train
+    from tests.test_examples import tiny
+
+    (tmp_path / "plugins").mkdir()
+    shutil.copy(ROOT / "plugins" / "sine.py", tmp_path / "plugins" / "sine.py")
+    params = tiny(yaml.safe_load((ROOT / "examples" / "sine-forecast" / "params.yaml").read_text()), ["cnn"])
+    params["train"]["quantiles"] = [0.1, 0.5, 0.9]
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    monkeypatch.chdir(tmp_path)
+
+    prepare.main([])
+    train.main(["--arch", "cnn"])
+    evaluate.main(["--arch", "cnn"])
+    baselines.main([])
+    report.main([])
+
+    metrics = json.loads((tmp_path / "metrics" / "cnn.json").read_text())
+    assert {"mase", "pinball", "coverage_10_90", "msis"} <= set(metrics)
+    frame = pd.read_csv(tmp_path / "predictions" / "cnn.csv")
+    assert {"y_pred_h1", "q0.1_h1", "q0.9_h4"} <= set(frame.columns)
+    assert (frame["q0.1_h1"] <= frame["q0.9_h1"]).all()
+    classical = json.loads((tmp_path / "metrics" / "baselines.json").read_text())
+    assert all({"coverage_10_90", "msis", "pinball"} <= set(scores) for scores in classical.values())
+    text = (tmp_path / "reports" / "report.md").read_text()
+    leaderboard = text.split("## Leaderboard", 1)[1].split("\n\n")[1]
+    assert "coverage_10_90" in leaderboard.splitlines()[0] and "classical: AutoARIMA" in leaderboard
+    assert "inside the 0.1-0.9 interval, nominal 0.80" in text and "interval shaded" in text
