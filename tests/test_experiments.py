@@ -80,4 +80,4 @@ def test_a_queued_two_point_sweep_shows_up_in_exp_show_and_the_leaderboard(proje
     assert project.params()["models"]["lstm"]["units"] == applied["data"]["params"]["params.yaml"]["data"]["models"]["lstm"]["units"]
     summary = applied["data"]["metrics"]["summary/metrics.json"]["data"]
     assert json.loads((project.path / "summary" / "metrics.json").read_text()) == summary
-    assert json.loads((project.path / "metrics" / "lstm.json").read_text())["mse"] == summary["lstm.mse"]
+    assert json.loads((project.path / "metrics" / "lstm.json").read_text())["mse"] == pytest.approx(summary["lstm.mse"], rel=1e-5)
