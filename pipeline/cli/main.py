@@ -11,7 +11,7 @@ import sys
 
 from seqpipe import process
 from seqpipe.cli import leaderboard, plugins, predict
-from seqpipe.config import checks
+from seqpipe.config import checks, tracked
 from seqpipe.config import params as params_mod
 from seqpipe.config.experiment import validate_experiment
 from seqpipe.errors import user_errors_exit
@@ -51,6 +51,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "validate":
         params = params_mod.load(args.params)
         dataset, choices = validate_experiment(params, build_registry(), args.params)
+        tracked.check_complete(params_mod.read_yaml(args.params), args.params)  # before DVC refuses the stage
         checks.check_experiment(params, dataset, choices, args.params)
         names = ", ".join(c.name for c in choices)
         print(f"{args.params}: ok (data: {dataset.name}; architectures: {names})")
