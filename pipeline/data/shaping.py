@@ -170,6 +170,8 @@ def _pad_and_pack(
             padded_any = padded_any or bool((lengths[split] < maxlen).any())
         if not tokens and x.ndim == 2:
             x = x[..., None]
+        if not len(x) and split != "train":  # no validation split: empty, shaped as train
+            x = np.zeros((0, *arrays["X_train"].shape[1:]), dtype=dtype)
         arrays[f"X_{split}"] = x
         y = targets_by_split[split]
         arrays[f"y_{split}"] = y.astype(np.float32 if raw.task == "regression" else np.int32, copy=False)
