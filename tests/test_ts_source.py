@@ -100,7 +100,8 @@ def test_missing_values_follow_data_nan_policy_and_unequal_lengths_are_padded(tm
         data.prepare(raw, val=0.0, test=0.0, seed=0, scale=False)
     many = MOTIONS + "".join(f"{i},{i + 1}:{i},{i}:{['walk', 'run', 'sit'][i % 3]}\n" for i in range(30))
     raw = _load(_write(tmp_path, "Many.ts", many))
-    prepared = data.prepare(raw, val=0.2, test=0.2, seed=0, scale=False, nan_policy="fill", fill_value=-1.0, maxlen=5)
+    prepared = data.prepare(raw, val=0.2, test=0.2, seed=0, scale=False, nan_policy="fill", fill_value=-1.0, maxlen=5,
+                            lengths="pad")  # the default, resample, is tests/test_lengths.py's
     assert prepared.spec.features == 2 and prepared.spec.padding.padded
     x = np.concatenate([prepared.arrays[f"X_{s}"] for s in ("train", "val", "test")])
     assert x.shape[1:] == (5, 2) and (x == -1.0).sum() == 2  # the two ? filled, the short cases padded with 0
