@@ -3,7 +3,7 @@ wheel (read offline through the `ts` source), beside published scores.
 
 For each dataset: a scratch copy of the project (git-initialised, so `dvc repro` runs as a user's
 would), the dataset's `_TRAIN.ts` and `_TEST.ts` copied in, params.yaml changed only in `data.*`
-(`source: ts`, `path`, and `split.val` where the core cannot stratify 15% of a small train file)
+(`source: ts`, `path`; a train file too small to spare 30 validation series is trained on whole)
 and in which architectures run (`models.<arch>: {}`, the plugin defaults); then `dvc repro`.
 Scores are seqpipe's test metric on the official test file (accuracy in %, or RMSE), one seed.
 
