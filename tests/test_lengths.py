@@ -64,3 +64,14 @@ def test_new_data_is_resampled_and_scaled_as_prepare_did():
     test_rows = np.flatnonzero(raw.split == "test")
     new = preprocess([raw.sequences[i] for i in test_rows], prepared.spec)
     np.testing.assert_allclose(new, prepared.arrays["X_test"], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.keras
+def test_the_report_says_the_series_were_resampled_not_padded():
+    from seqpipe.reporting.sections import data_summary
+
+    prepared = data.prepare(_unequal(), val=0.15, test=0.15, seed=0)
+    table = data_summary(prepared.spec, prepared.arrays["X_train"])
+    shown = dict(zip(table.iloc[:, 0], table.iloc[:, 1]))
+    assert shown["padding"] == "maxlen 12: unequal lengths resampled to it (data.lengths resample)"
+    assert shown["padded steps in train"].startswith("0%")
