@@ -79,26 +79,36 @@ def _two_per_class(classes: int = 10, test_per_class: int = 2, timesteps: int = 
                    split=split, class_names=[f"c{i}" for i in range(classes)])
 
 
-def test_a_train_split_of_two_per_class_gets_a_random_validation_split_keeping_every_class_in_train():
-    raw = _two_per_class(classes=10)
+def test_an_official_train_split_too_small_to_spare_a_validation_split_is_trained_on_whole():
+    raw = _two_per_class(classes=10)  # 20 official train series: 15% would be 3 validation series
     parts = official_split_indices(raw.split, raw.targets, raw.task, 0.15, seed=42)
-    assert len(parts["val"]) == 3  # ceil(0.15 * 20), as a stratified split would hold
-    assert set(raw.targets[parts["train"]]) == set(range(10))  # every class keeps a training series
-    assert not set(parts["train"]) & set(parts["val"]) and len(parts["train"]) + 3 == 20
-    assert parts.note == ("data.split.val: no stratified validation split of 20 sequences in 10 classes (3 validation "
-                          "sequences are fewer than the 10 classes); drew 3 validation sequences at random, keeping at "
-                          "least one of every class in train")
+    assert len(parts["val"]) == 0 and np.array_equal(parts["train"], np.flatnonzero(raw.split == "train"))
+    assert parts.note == ("data.split.val: 0.15 of the 20 official train sequences would be 3 validation sequences, "
+                          "fewer than 30 (too few to choose an epoch by); no validation split: training on all 20, "
+                          "keeping the last epoch")
+    assert np.array_equal(parts["test"], np.flatnonzero(raw.split == "test"))
+
+
+def test_a_train_split_of_two_per_class_gets_a_random_validation_split_keeping_every_class_in_train():
+    raw = _two_per_class(classes=100)  # 200 official train series: 30 validation, fewer than the 100 classes
+    parts = official_split_indices(raw.split, raw.targets, raw.task, 0.15, seed=42)
+    assert len(parts["val"]) == 30  # ceil(0.15 * 200), as a stratified split would hold
+    assert set(raw.targets[parts["train"]]) == set(range(100))  # every class keeps a training series
+    assert not set(parts["train"]) & set(parts["val"]) and len(parts["train"]) + 30 == 200
+    assert parts.note == ("data.split.val: no stratified validation split of 200 sequences in 100 classes (30 "
+                          "validation sequences are fewer than the 100 classes); drew 30 validation sequences at "
+                          "random, keeping at least one of every class in train")
     again = official_split_indices(raw.split, raw.targets, raw.task, 0.15, seed=42)
     assert all(np.array_equal(parts[s], again[s]) for s in ("train", "val", "test"))  # seeded
 
 
 def test_a_class_with_one_training_series_stays_in_train():
-    targets = np.array([0, 0, 0, 1, 1, 1, 2, 0, 1, 2])
-    split = np.array(["train"] * 7 + ["test"] * 3)
+    targets = np.array([0] * 50 + [1] * 49 + [2] + [0, 1, 2])
+    split = np.array(["train"] * 100 + ["test"] * 3)
     parts = official_split_indices(split, targets, "multiclass", 0.3, seed=0)
-    assert 6 in parts["train"] and "class '2' has 1 sequence" in parts.note
+    assert 99 in parts["train"] and len(parts["val"]) == 30 and "class '2' has 1 sequence" in parts.note
     with pytest.raises(DataError, match="class '0' has 1 sequence"):  # no class can spare one: as before
-        official_split_indices(np.array(["train"] * 3 + ["test"] * 3), np.array([0, 1, 2, 0, 1, 2]), "multiclass",
+        official_split_indices(np.array(["train"] * 100 + ["test"] * 100), np.tile(np.arange(100), 2), "multiclass",
                                0.3, seed=0)
 
 
@@ -133,7 +143,7 @@ def test_a_tiny_dataset_trains_the_budgeted_number_of_steps_and_keeps_the_last_e
     from seqpipe.training.model import build_model
 
     prepared = data.prepare(_two_per_class(classes=4, test_per_class=1), val=0.15, test=0.15, seed=0)
-    assert (prepared.spec.sizes.train, prepared.spec.sizes.val) == (6, 2)
+    assert (prepared.spec.sizes.train, prepared.spec.sizes.val) == (8, 0)  # too few for a validation split
     train = TrainParams(epochs="auto", min_steps=12, min_epochs=1, batch_size=4, steps_per_execution=1,
                         patience=3, embedding_dim=4)
     seed_everything(0)
@@ -142,7 +152,7 @@ def test_a_tiny_dataset_trains_the_budgeted_number_of_steps_and_keeps_the_last_e
     assert int(model.optimizer.iterations) == 12  # 6 epochs x 2 steps: ceil(12 min_steps / 2 per epoch)
     assert (summary.epochs_run, summary.epochs_budget, summary.best_epoch) == (6, 6, 6)
     assert summary.budget.startswith("train.epochs auto: at least train.min_steps 12 steps at 2 per epoch")
-    assert summary.early_stopping.startswith("early stopping off: the validation split has 2 sequences")
+    assert summary.early_stopping.startswith("early stopping off: no validation split")
     assert float(model.optimizer.learning_rate) == pytest.approx(0.0, abs=1e-9)  # cosine over the whole budget
 
 
@@ -165,15 +175,16 @@ def test_two_series_per_class_prepare_and_train_through_the_stages(tmp_path, mon
 
     prepare.main([])
     out = capsys.readouterr().out
-    assert "prepare: data.split.val: no stratified validation split of 20 sequences in 10 classes" in out
+    assert ("prepare: data.split.val: 0.15 of the 20 official train sequences would be 3 validation sequences, "
+            "fewer than 30") in out
     spec = json.loads((tmp_path / "data" / "prepared" / "spec.json").read_text())
-    assert spec["sizes"] == {"train": 17, "val": 3, "test": 20} and "at random" in spec["split_note"]
+    assert spec["sizes"] == {"train": 20, "val": 0, "test": 20} and "training on all 20" in spec["split_note"]
 
     train.main(["--arch", "cnn"])
     out = capsys.readouterr().out
     assert ("budget: 7 epochs x 3 steps = 21 steps (train.epochs auto: at least train.min_steps 20 steps at 3 per "
-            "epoch (17 training sequences, batch 8))") in out
-    assert "early stopping off: the validation split has 3 sequences, fewer than 30" in out
+            "epoch (20 training sequences, batch 8))") in out
+    assert "early stopping off: no validation split (prepare trains on the whole train split" in out
     fit_record = json.loads((tmp_path / "models" / "cnn.fit.json").read_text())
     assert (fit_record["epochs_run"], fit_record["epochs_budget"], fit_record["best_epoch"]) == (7, 7, 7)
-    assert fit_record["early_stopping"].startswith("early stopping off: the validation split has 3 sequences")
+    assert fit_record["early_stopping"].startswith("early stopping off: no validation split")

@@ -99,7 +99,7 @@ def test_variable_length_numeric_padding_uses_pad_value_and_stays_after_scaling(
     df = _long_frame()
     df.to_csv(tmp_path / "l.csv", index=False)
     raw = _load("csv", path=str(tmp_path / "l.csv"), task="classification")
-    prepared = data.prepare(raw, val=0.2, test=0.2, seed=0, padding="post", pad_value=-99.0)
+    prepared = data.prepare(raw, val=0.2, test=0.2, seed=0, lengths="pad", padding="post", pad_value=-99.0)
     x = prepared.arrays["X_train"]
     assert prepared.spec.padding.value == -99.0 and prepared.spec.padding.padded
     assert (x[:, -1, 0] == -99.0).any()  # padded ends
@@ -113,7 +113,7 @@ def test_no_val_or_test_statistic_reaches_the_scaler_of_a_file_source(tmp_path):
     parts = data.split_indices(raw.targets, "binary", 0.2, 0.2, seed=3)
     for i in np.concatenate([parts["val"], parts["test"]]):
         raw.sequences[i] = raw.sequences[i] + 1000.0
-    prepared = data.prepare(raw, val=0.2, test=0.2, seed=3)
+    prepared = data.prepare(raw, val=0.2, test=0.2, seed=3, lengths="pad")  # pad: the statistics of the real steps
     mean, scale = prepared.spec.scaler.mean[0], prepared.spec.scaler.scale[0]
     train_values = np.concatenate([raw.sequences[i][:, 0] for i in parts["train"]])
     assert mean == pytest.approx(train_values.mean(), abs=1e-4)

@@ -100,7 +100,8 @@ def test_missing_values_follow_data_nan_policy_and_unequal_lengths_are_padded(tm
         data.prepare(raw, val=0.0, test=0.0, seed=0, scale=False)
     many = MOTIONS + "".join(f"{i},{i + 1}:{i},{i}:{['walk', 'run', 'sit'][i % 3]}\n" for i in range(30))
     raw = _load(_write(tmp_path, "Many.ts", many))
-    prepared = data.prepare(raw, val=0.2, test=0.2, seed=0, scale=False, nan_policy="fill", fill_value=-1.0, maxlen=5)
+    prepared = data.prepare(raw, val=0.2, test=0.2, seed=0, scale=False, nan_policy="fill", fill_value=-1.0, maxlen=5,
+                            lengths="pad")  # the default, resample, is tests/test_lengths.py's
     assert prepared.spec.features == 2 and prepared.spec.padding.padded
     x = np.concatenate([prepared.arrays[f"X_{s}"] for s in ("train", "val", "test")])
     assert x.shape[1:] == (5, 2) and (x == -1.0).sum() == 2  # the two ? filled, the short cases padded with 0
@@ -143,7 +144,8 @@ def test_prepare_keeps_the_official_test_file_as_the_test_split(tmp_path):
     _write(tmp_path, "Shapes_TEST.ts", SHAPES)
     prepared = data.prepare(_load(train), val=0.2, test=0.5, seed=0)
     assert prepared.spec.official_split is True
-    assert prepared.spec.sizes.model_dump() == {"train": 18, "val": 5, "test": 3}
+    # 23 train series: 20% would be 5 validation series, too few to use, so all 23 are trained on
+    assert prepared.spec.sizes.model_dump() == {"train": 23, "val": 0, "test": 3}
 
 
 def test_a_file_without_labels_is_read_for_prediction_only(tmp_path):

@@ -7,7 +7,9 @@
   enough updates to learn; a large one stops at `min_epochs` (and early stopping may end it sooner).
 - Early stopping (and the restoring of the best epoch's weights) needs a validation loss that
   means something: with fewer than MIN_VALIDATION validation sequences it is off, the run trains
-  its whole budget and keeps the last epoch. No learning-rate schedule reads the validation loss
+  its whole budget and keeps the last epoch. With no validation split at all (prepare gives an
+  official train split of fewer than MIN_VALIDATION / data.split.val sequences wholly to training)
+  the same holds. No learning-rate schedule reads the validation loss
   (`cosine` follows the step count, `plateau` the training loss), so nothing else changes.
 
 Plain arithmetic on params and split sizes (no TensorFlow): the train stage, `fit`, model
@@ -73,6 +75,10 @@ def plan(train: TrainParams, n_train: int, n_val: int, global_batch: int) -> Bud
         epochs, reason = int(train.epochs), f"train.epochs {train.epochs}"
     if train.patience <= 0:
         on, stopping = False, "early stopping off (train.patience 0): every epoch is trained, the last one kept"
+    elif n_val == 0:
+        on, small = False, True
+        stopping = ("early stopping off: no validation split (prepare trains on the whole train split when a "
+                    f"validation split would hold fewer than {MIN_VALIDATION}); every epoch is trained, the last one kept")
     elif n_val < MIN_VALIDATION:
         on, small = False, True
         stopping = (f"early stopping off: the validation split has {n_val} sequences, fewer than {MIN_VALIDATION}, "

@@ -105,6 +105,9 @@ class DataParams(Strict):
     maxlen_percentile: float = Field(
         100.0, gt=0.0, le=100.0, description="with maxlen null: this percentile of train-split lengths"
     )
+    lengths: Literal["resample", "pad"] = Field(
+        "resample", description="numeric series of unequal lengths: resample each to maxlen steps (linear "
+        "interpolation) or pad/truncate them (padding, truncating, pad_value); equal lengths and tokens: always pad")
     padding: Literal["pre", "post"] = "pre"
     truncating: Literal["pre", "post"] = "pre"
     pad_value: float = Field(0.0, description="value of padded steps of numeric series (token padding is id 0)")

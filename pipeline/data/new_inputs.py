@@ -19,7 +19,7 @@ import numpy as np
 
 from seqpipe import tasks
 from seqpipe.config.params import TextParams
-from seqpipe.data.padding import pad, padding_positions
+from seqpipe.data.padding import pad, padding_positions, resample
 from seqpipe.data.spec import PreparedSpec
 from seqpipe.data.text import vectorize
 from seqpipe.data_files import FLOAT32_MAX
@@ -199,6 +199,8 @@ def preprocess(sequences: Any, spec: PreparedSpec, origin: str | None = None, id
     dtype = "int32" if tokens else "float32"
     if isinstance(seqs, np.ndarray) and seqs.shape[1] == maxlen:
         x = seqs.astype(dtype)
+    elif padding.resampled and not tokens:  # as prepare did: every series interpolated to maxlen steps
+        x, lengths = resample(seqs, maxlen, dtype), np.full(n, maxlen, dtype=np.int64)
     else:
         x, _ = pad(seqs, maxlen, padding.side, padding.truncating, value=0 if tokens else padding.value, dtype=dtype)
     if tokens:

@@ -17,7 +17,7 @@ from seqpipe.config.params import TextParams, WindowParams
 from seqpipe.data.cleaning import check_finite_outputs, check_setting, clean_values
 from seqpipe.data.forecast import prepare_forecast
 from seqpipe.data.naming import origin_prefix, sequence_name
-from seqpipe.data.padding import choose_maxlen, pad, padding_positions
+from seqpipe.data.padding import choose_maxlen, pad, padding_positions, resample, unequal
 from seqpipe.data.prepared import VOCABULARY_FILE, Prepared
 from seqpipe.data.scaling import apply_scaler, fit_scaler
 from seqpipe.data.spec import InputKindPrepared, PaddingSpec, PreparedSpec, ScalerSpec, Side, SplitCounts
@@ -39,6 +39,7 @@ def prepare(
     scale: bool = True,
     maxlen: int | None = None,
     maxlen_percentile: float = 100.0,
+    lengths: str = "resample",
     padding: Side = "pre",
     truncating: Side = "pre",
     pad_value: float = 0.0,
@@ -48,8 +49,8 @@ def prepare(
     text: TextParams | None = None,
     progress: Callable[[str], None] = progress_module.nothing,
 ) -> Prepared:
-    """Split, pad and scale `raw`; every statistic (maxlen, scaler, vocabulary) comes from the
-    train split. Forecast series are cut into windows and split by time instead. `progress` is
+    """Split, pad (or, `lengths` "resample", interpolate numeric series of unequal lengths) and scale
+    `raw`; every statistic (maxlen, scaler, vocabulary) comes from the train split. Forecast series are cut into windows and split by time instead. `progress` is
     called with each phase's name (one of PREPARE_PHASES) as it starts."""
     window = window or WindowParams()
     text = text or TextParams()
@@ -123,7 +124,7 @@ def prepare(
         raw, seqs_by_split, targets_by_split, input_kind, vocab_size, vocabulary,
         maxlen=maxlen, maxlen_percentile=maxlen_percentile, padding=padding, truncating=truncating,
         pad_value=pad_value, scale=scale, official=raw.split is not None, progress=progress,
-        split_note=parts.note,
+        split_note=parts.note, resample_unequal=lengths == "resample",
     )
     names = {split: (lambda row, idx=idx: sequence_name(raw, int(idx[row]))) for split, idx in parts.items()}
     check_finite_outputs(raw, prepared.arrays, names, scaled=scale and input_kind == "numeric")
@@ -147,6 +148,7 @@ def _pad_and_pack(
     official: bool,
     progress: Callable[[str], None] = progress_module.nothing,
     split_note: str | None = None,
+    resample_unequal: bool = False,
 ) -> Prepared:
     progress("padding")
     tokens = input_kind == "tokens"
@@ -156,6 +158,7 @@ def _pad_and_pack(
     }
     computed = maxlen is None
     maxlen = choose_maxlen(lengths["train"], maxlen, maxlen_percentile)
+    resampled = resample_unequal and not tokens and unequal(list(lengths.values()))
     arrays: dict[str, np.ndarray] = {}
     truncated: dict[str, int] = {}
     padded_any = False
@@ -163,13 +166,17 @@ def _pad_and_pack(
         seqs = seqs_by_split[split]
         if isinstance(seqs, np.ndarray) and not tokens and seqs.ndim == 2:
             seqs = seqs[..., None]
-        if isinstance(seqs, np.ndarray) and seqs.ndim >= 2 and seqs.shape[1] == maxlen:
+        if resampled:
+            x, truncated[split] = resample(seqs, maxlen, dtype), 0
+        elif isinstance(seqs, np.ndarray) and seqs.ndim >= 2 and seqs.shape[1] == maxlen:
             x, truncated[split] = seqs.astype(dtype, copy=False), 0
         else:
             x, truncated[split] = pad(seqs, maxlen, padding, truncating, value=0 if tokens else pad_value, dtype=dtype)
             padded_any = padded_any or bool((lengths[split] < maxlen).any())
         if not tokens and x.ndim == 2:
             x = x[..., None]
+        if not len(x) and split != "train":  # no validation split: empty, shaped as train
+            x = np.zeros((0, *arrays["X_train"].shape[1:]), dtype=dtype)
         arrays[f"X_{split}"] = x
         y = targets_by_split[split]
         arrays[f"y_{split}"] = y.astype(np.float32 if raw.task == "regression" else np.int32, copy=False)
@@ -214,6 +221,7 @@ def _pad_and_pack(
             truncating=truncating,
             value=0 if tokens else float(pad_value),
             padded=padded_any,
+            resampled=resampled,
             maxlen_from=f"percentile {maxlen_percentile:g} of train lengths" if computed else "data.maxlen",
         ),
         truncated=SplitCounts(**truncated),

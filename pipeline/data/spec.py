@@ -40,6 +40,7 @@ class PaddingSpec(_Frozen):
     truncating: Side = "pre"
     value: float = 0.0  # of padded numeric steps, kept exactly after scaling; token padding is id 0
     padded: bool = False  # whether any sequence was padded (masking then matters)
+    resampled: bool = False  # data.lengths resample: unequal lengths were interpolated to `timesteps`, not padded
     maxlen_from: str = "data.maxlen"  # where the length came from, for messages and the report
 
 

@@ -7,6 +7,12 @@ sequences as the stratified split would hold, drawn at random (seeded) without e
 class's last sequence, so every class keeps at least one in train. Such a validation split is
 small, and the train stage does not early-stop on a small one (seqpipe.config.budget). The test
 split is never drawn that way: a class missing from it could not be scored.
+
+A split that came with the data (`official_split_indices`) gets no validation split at all when
+`data.split.val` of its train part would be fewer than MIN_VALIDATION sequences: such a split could
+not choose an epoch, so its sequences would only be lost to training. The model then trains on the
+whole official train part and keeps its last epoch, as the published results on such data do
+(dl-4-tsc and InceptionTime train on the whole UCR train file), and the note says so.
 """
 from __future__ import annotations
 
@@ -17,6 +23,7 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 from seqpipe import tasks
+from seqpipe.config.budget import MIN_VALIDATION
 from seqpipe.errors import DataError
 
 SPLITS = ("train", "val", "test")
@@ -131,7 +138,9 @@ def official_split_indices(
     class_names: list[str] | None = None,
 ) -> Splits:
     """Respect a split that comes with the data: its test part stays the test split; the
-    validation split is carved (seeded, stratified, else as `unstratified_val`) out of its train part."""
+    validation split is carved (seeded, stratified, else as `unstratified_val`) out of its train part,
+    unless it would hold fewer than MIN_VALIDATION sequences: then there is none and the whole
+    train part is trained on (`note` says so)."""
     split = np.asarray(split).astype(str)
     prefix = f"{origin}: " if origin else ""
     unknown = sorted(set(split.tolist()) - {"train", "test"})
@@ -143,6 +152,13 @@ def official_split_indices(
         raise DataError(f"{prefix}the official split has {len(train_all)} train and {len(test_idx)} test sequences; "
                         "it needs at least 2 train and 1 test")
     stratified = tasks.get(task).labels
+    wanted = math.ceil(val * len(train_all))  # what scikit-learn would hold out
+    if wanted < MIN_VALIDATION:
+        whole = Splits(train=train_all, val=train_all[:0], test=test_idx)
+        whole.note = (f"data.split.val: {val:g} of the {len(train_all)} official train sequences would be {wanted} "
+                      f"validation sequences, fewer than {MIN_VALIDATION} (too few to choose an epoch by); no "
+                      f"validation split: training on all {len(train_all)}, keeping the last epoch")
+        return whole
     parts = _carve_val(train_all, targets, val, seed + 1, stratified, class_names)
     if parts is None:
         raise DataError(_why_not(targets[train_all], stratified, {"data.split.val": val}, origin,

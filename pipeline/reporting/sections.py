@@ -29,7 +29,8 @@ def data_summary(spec: PreparedSpec, x_train: np.ndarray) -> pd.DataFrame:
         ("input", f"{spec.input_kind}, {spec.timesteps} steps"
                   + (f", vocabulary {spec.vocab_size}" if spec.tokens else f", {spec.features} features")),
         ("sequences train / val / test", f"{sizes.train} / {sizes.val} / {sizes.test}"),
-        ("padding", f"maxlen {spec.timesteps}, {pad.side}-padding, {pad.truncating}-truncation"),
+        ("padding", f"maxlen {spec.timesteps}: unequal lengths resampled to it (data.lengths resample)" if pad.resampled
+         else f"maxlen {spec.timesteps}, {pad.side}-padding, {pad.truncating}-truncation"),
         ("padded steps in train", f"{padded.mean():.1%}" if pad.padded else "0% (all sequences have maxlen steps)"),
         ("truncated sequences train / val / test", f"{truncated.train} / {truncated.val} / {truncated.test}"),
         ("scaling", "standardised with train statistics" if spec.scaler else "none"),
@@ -176,7 +177,7 @@ def applicable_params(params: dict, spec: PreparedSpec) -> dict:
     if spec.vocabulary is None:
         data.pop("text", None)
     if spec.forecast is not None:
-        for key in ("maxlen", "maxlen_percentile", "padding", "truncating", "pad_value"):
+        for key in ("maxlen", "maxlen_percentile", "lengths", "padding", "truncating", "pad_value"):
             data.pop(key, None)
     trained = set(params.get("architectures", []))
     models = {name: hp for name, hp in (params.get("models") or {}).items() if name in trained}

@@ -30,6 +30,7 @@ def main(argv: list[str] | None = None) -> None:
             scale=p.scale,
             maxlen=p.maxlen,
             maxlen_percentile=p.maxlen_percentile,
+            lengths=p.lengths,
             padding=p.padding,
             truncating=p.truncating,
             pad_value=p.pad_value,

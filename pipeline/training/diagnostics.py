@@ -49,6 +49,11 @@ class Finding:
 def small_validation(n_val: int) -> Finding | None:
     if n_val >= MIN_VALIDATION:
         return None
+    if n_val == 0:
+        return Finding(
+            None, f"there is no validation split (one would have held fewer than {MIN_VALIDATION} sequences, so "
+                  "every training sequence was trained on): no epoch could be chosen, every run kept its last epoch",
+            "use more data to let validation choose", "small_val")
     return Finding(
         None, f"the validation split has {n_val} sequences (fewer than {MIN_VALIDATION}): too few to "
               "choose an epoch by, so early stopping was off and every run kept its last epoch",

@@ -221,7 +221,7 @@ def fit(
         model.fit,
         train[0],
         train[1],
-        validation_data=val,
+        validation_data=val if len(val[1]) else None,  # none: the whole train split is trained on
         epochs=plan.epochs,
         batch_size=batch,
         shuffle=True,
