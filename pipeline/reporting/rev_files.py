@@ -62,10 +62,10 @@ def _git_files(wanted: list[tuple[str, str]], cwd: Path) -> dict[tuple[str, str]
         end = data.index(b"\n", pos)
         header = data[pos:end].split()
         pos = end + 1
-        if len(header) == 3 and header[1] == b"blob":
+        if len(header) == 3:  # `<oid> <type> <size>`, then the object and a newline; else `<name> missing`
             size = int(header[2])
-            parsed = _parse(data[pos:pos + size])
-            pos += size + 1  # the blob, then a newline
+            parsed = _parse(data[pos:pos + size]) if header[1] == b"blob" else None
+            pos += size + 1
             if parsed is not None:
                 out[key] = parsed
     return out
