@@ -178,11 +178,32 @@ def test_per_window_normalisation_follows_a_level_far_beyond_the_training_range(
     head = model.get_layer("head")
     head.set_weights([np.zeros_like(w) for w in head.get_weights()])
     level = 5000.0 + np.sin(2 * np.pi * np.arange(12) / 6) * np.arange(1, 13)
-    scaler = prepared.spec.scaler
-    x = ((level - scaler.mean[0]) / scaler.scale[0]).astype(np.float32)[None, :, None]
+    assert prepared.spec.scaler is None  # the window's own statistics replace data.scale's
+    x = level.astype(np.float32)[None, :, None]
     expected = {"last": np.full(8, level[-1]), "mean": np.full(8, level.mean()),
                 "seasonal": data.seasonal_naive(level[None], 8, 6)[0]}[mode]
     out = model.predict(x, verbose=0)
     np.testing.assert_allclose(out[0], expected, rtol=1e-4)
     model.save(tmp_path / "m.keras")
     np.testing.assert_allclose(load_model(str(tmp_path / "m.keras")).predict(x, verbose=0), out, rtol=1e-6)
+
+
+@pytest.mark.parametrize("normalize, extrapolates", [("last", True), ("none", False)])
+def test_a_trained_model_continues_a_linear_trend_beyond_the_training_range(normalize, extrapolates):
+    # A straight line 0..99 with the cutoff at 39: training targets stay below 35, the test windows
+    # run to 99. Normalised per window (with the linear skip) every window looks alike and the model
+    # continues the line; with training-range scaling alone (normalize: none) a GRU's saturating
+    # units cannot leave the range it was fit on.
+    raw = RawData([np.arange(100, dtype=np.float32)[:, None]], np.zeros(0, np.float32), "forecast", "numeric")
+    window = WindowParams(lookback=8, horizon=5, season=1, cutoff=39, normalize=normalize,
+                          linear_skip=normalize != "none")
+    prepared = data.prepare(raw, val=0.2, test=0.2, seed=0, window=window)
+    train = TRAIN.model_copy(update={"epochs": 40, "batch_size": 8, "lr_schedule": "constant"})
+    arch = REGISTRY.architecture("gru")
+    seed_everything(0)
+    model = build_model(ArchitectureChoice("gru", arch, arch.params(units=8)), prepared.spec, train)
+    fit(model, prepared.xy("train"), prepared.xy("val"), train, verbose=0)
+    x, y = prepared.xy("test")
+    assert y.max() == 99.0 and prepared.xy("train")[1].max() < 35.0
+    error = float(np.abs(model.predict(x, verbose=0) - y).max())
+    assert (error < 3.0) == extrapolates, error

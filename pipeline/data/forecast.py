@@ -106,7 +106,9 @@ def prepare_forecast(
     diffs = np.concatenate([np.abs(s[season:b, f] - s[: b - season, f]) for s, b in zip(series, bounds) if b > season])
     mase_scale = float(diffs.mean()) if len(diffs) and diffs.mean() > 0 else 1.0
     scaler_stats = None
-    if scale:
+    # per-window normalisation makes the model blind to a global affine scaling, which only costs
+    # precision on many series of different sizes (a small one becomes a near-constant): skipped then
+    if scale and window.normalize == "none":
         progress("scaling")
         scaler = StandardScaler().fit(train_steps)
         for split in SPLITS:
@@ -114,7 +116,7 @@ def prepare_forecast(
         scaler_stats = ScalerSpec(mean=scaler.mean_.tolist(), scale=scaler.scale_.tolist())
     names = {split: (lambda row, at=plan.origins[split]: f"a window of {sequence_name(raw, at[row][0])}")
              for split in SPLITS}
-    check_finite_outputs(raw, arrays, names, scaled=scale)
+    check_finite_outputs(raw, arrays, names, scaled=scaler_stats is not None)
     arrays.update(history_arrays(series, f, plan.origins))  # whole series for the statistical baselines
     sizes = {s: len(plan.origins[s]) for s in SPLITS}
     spec = PreparedSpec(
@@ -128,7 +130,8 @@ def prepare_forecast(
         scaler=scaler_stats,
         forecast=ForecastSpec(
             horizon=horizon, stride=window.stride, season=season, season_from=season_from,
-            protocol=window.protocol, test_from=plan.test_from, normalize=window.normalize, freq=_freq(raw),
+            protocol=window.protocol, test_from=plan.test_from, normalize=window.normalize,
+            linear_skip=window.linear_skip, freq=_freq(raw),
             feature=int(f),
             feature_name=raw.feature_names[f] if raw.feature_names else str(f),
             series=len(series),

@@ -105,7 +105,8 @@ def _assemble(
             f"plugin '{choice.name}': the encoder must return (batch, units), got shape {tuple(encoded.shape)}"
         )
     task = tasks.get(spec.task)
-    outputs = window_norm.restore(task.head(encoded, spec), window_stats, spec)
+    head = window_norm.linear_skip(task.head(encoded, spec), x, spec)  # forecasts: DLinear-style skip
+    outputs = window_norm.restore(head, window_stats, spec)
     model = keras.Model(inputs, outputs, name=choice.name)
     model.compile(
         optimizer=schedules.optimizer(train, steps),

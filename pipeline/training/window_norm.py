@@ -24,7 +24,7 @@ from seqpipe.data.spec import PreparedSpec
 class WindowNormalization(keras.layers.Layer):
     """(batch, steps, features) -> (normalised window, level, spread), level and spread (batch, 1, features)."""
 
-    def __init__(self, mode: str = "mean", season: int = 1, epsilon: float = 1e-5, **kwargs: Any) -> None:
+    def __init__(self, mode: str = "mean", season: int = 1, epsilon: float = 1e-6, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.mode, self.season, self.epsilon = mode, season, epsilon
 
@@ -33,7 +33,10 @@ class WindowNormalization(keras.layers.Layer):
             level = x[:, -1:, :]
         else:
             level = ops.mean(x[:, -self.season :, :] if self.mode == "seasonal" else x, axis=1, keepdims=True)
-        spread = ops.sqrt(ops.var(x, axis=1, keepdims=True) + self.epsilon)
+        # a floor relative to the window's size: a flat window (a constant stretch of a series) is not
+        # blown up into noise, whatever the series' units
+        size = ops.mean(ops.square(x), axis=1, keepdims=True)
+        spread = ops.sqrt(ops.var(x, axis=1, keepdims=True) + self.epsilon * size + 1e-12)
         return (x - level) / spread, level, spread
 
     def compute_output_shape(self, shape: Any) -> Any:
@@ -97,3 +100,19 @@ def restore(y: Any, stats: Any, spec: PreparedSpec) -> Any:
     seasonal = f.season if f.normalize == "seasonal" else 0
     return WindowRestore(f.feature, float(scale), float(offset), seasonal, dtype="float32", name="to_units")(
         [y, *stats])
+
+
+def linear_skip(y: Any, normed: Any, spec: PreparedSpec) -> Any:
+    """The head's output plus a linear map of the normalised input window (`data.window.linear_skip`,
+    DLinear-style: Zeng et al. 2023), in the window's normalised units; `y` as it is otherwise. A
+    separate step after the task head, so any head (point or quantiles) keeps its own layers."""
+    f = spec.forecast
+    if f is None or not f.linear_skip:
+        return y
+    from keras import layers
+
+    flat = layers.Flatten(name="skip_flatten")(normed)
+    linear = layers.Dense(f.horizon, dtype="float32", name="linear_skip")(flat)
+    if len(y.shape) == 3:  # (batch, horizon, quantiles): the same linear forecast under every quantile
+        linear = layers.Reshape((f.horizon, 1), name="skip_per_quantile")(linear)
+    return layers.Add(name="head_plus_skip")([y, linear])
