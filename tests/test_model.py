@@ -11,6 +11,7 @@ from seqpipe import Architecture, PluginError, RawData
 from seqpipe.config.experiment import ArchitectureChoice
 from seqpipe.config.params import TrainParams, WindowParams
 from seqpipe.data import api as data
+from seqpipe.errors import DataError
 from seqpipe.registry import build_registry
 from seqpipe.training.fit import fit, seed_everything
 from seqpipe.training.model import build_model, load_model
@@ -207,3 +208,28 @@ def test_a_trained_model_continues_a_linear_trend_beyond_the_training_range(norm
     assert y.max() == 99.0 and prepared.xy("train")[1].max() < 35.0
     error = float(np.abs(model.predict(x, verbose=0) - y).max())
     assert (error < 3.0) == extrapolates, error
+
+
+def test_log_windows_continue_exponential_growth_and_refuse_values_that_are_not_positive(tmp_path):
+    # 5% growth a step: training values stay below ~7, the test window reaches ~130. In logs with the
+    # window's last value as level, the forecast of a zeroed head is that last value; the linear skip
+    # learns the constant log-slope. Saved and reloaded it forecasts the same.
+    series = (np.exp(0.05 * np.arange(100))).astype(np.float32)[:, None]
+    raw = RawData([series], np.zeros(0, np.float32), "forecast", "numeric", origin="growth.csv", ids=["g"])
+    window = WindowParams(lookback=8, horizon=5, season=1, cutoff=39, log=True, linear_skip=True)
+    prepared = data.prepare(raw, val=0.2, test=0.2, seed=0, window=window)
+    train = TRAIN.model_copy(update={"epochs": 40, "batch_size": 8, "lr_schedule": "constant"})
+    arch = REGISTRY.architecture("gru")
+    seed_everything(0)
+    model = build_model(ArchitectureChoice("gru", arch, arch.params(units=8)), prepared.spec, train)
+    fit(model, prepared.xy("train"), prepared.xy("val"), train, verbose=0)
+    x, y = prepared.xy("test")
+    assert prepared.xy("train")[1].max() < 6.0 < 100.0 < y.max()
+    relative = np.abs(model.predict(x, verbose=0) / y - 1.0)
+    assert relative.max() < 0.05, relative.max()
+    model.save(tmp_path / "m.keras")
+    np.testing.assert_allclose(load_model(str(tmp_path / "m.keras")).predict(x, verbose=0), model.predict(x, verbose=0),
+                               rtol=1e-5)
+    raw.sequences[0][10] = 0.0
+    with pytest.raises(DataError, match=r"growth.csv: data.window.log: sequence 'g' has values <= 0 \(smallest 0\)"):
+        data.prepare(raw, val=0.2, test=0.2, seed=0, window=window)

@@ -63,6 +63,11 @@ class WindowParams(Strict):
         "up to the test range, so the most recent steps are trained on too (validation is then in-sample: a "
         "monitor, not early stopping)",
     )
+    log: bool = Field(
+        False,
+        description="take the forecast column in logs inside the model before the per-window normalisation and "
+        "exponentiate the forecast (a multiplicative trend or season becomes additive; positive data only)",
+    )
     linear_skip: bool = Field(
         False,
         description="the forecast head adds a linear map of the normalised input window to every architecture's "
@@ -100,12 +105,12 @@ class WindowParams(Strict):
                                       "data.window.protocol: cutoff or train_until: val")
         return value
 
-    @field_validator("linear_skip")
+    @field_validator("linear_skip", "log")
     @classmethod
-    def _skip_needs_normalisation(cls, value: Any, info: ValidationInfo) -> Any:
+    def _needs_normalisation(cls, value: Any, info: ValidationInfo) -> Any:
         if value and info.data.get("normalize") == "none":
-            raise PydanticCustomError("linear_skip", "needs per-window normalisation; set data.window.normalize "
-                                      "to last, mean or seasonal, or linear_skip: false")
+            raise PydanticCustomError("normalisation", "needs per-window normalisation; set data.window.normalize "
+                                      f"to last, mean or seasonal, or {info.field_name}: false")
         return value
 
 

@@ -77,6 +77,11 @@ def prepare_forecast(
     if not series:
         raise DataError(f"{origin_prefix(raw)}no series to forecast")
     f = raw.forecast_feature
+    if window.log:
+        for i, s in enumerate(series):
+            if not (s[:, f] > 0).all():
+                raise DataError(f"{origin_prefix(raw)}data.window.log: {sequence_name(raw, i)} has values <= 0 "
+                                f"(smallest {float(s[:, f].min()):g}); logs need positive values; set log: false")
     features = series[0].shape[1]
     if any(s.shape[1] != features for s in series):
         raise DataError(f"{origin_prefix(raw)}series have different numbers of features")
@@ -131,7 +136,7 @@ def prepare_forecast(
         forecast=ForecastSpec(
             horizon=horizon, stride=window.stride, season=season, season_from=season_from,
             protocol=window.protocol, test_from=plan.test_from, normalize=window.normalize,
-            linear_skip=window.linear_skip, freq=_freq(raw),
+            linear_skip=window.linear_skip, log=window.log, freq=_freq(raw),
             feature=int(f),
             feature_name=raw.feature_names[f] if raw.feature_names else str(f),
             series=len(series),
