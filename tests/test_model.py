@@ -11,6 +11,7 @@ from seqpipe import Architecture, PluginError, RawData
 from seqpipe.config.experiment import ArchitectureChoice
 from seqpipe.config.params import TrainParams, WindowParams
 from seqpipe.data import api as data
+from seqpipe.errors import DataError
 from seqpipe.registry import build_registry
 from seqpipe.training.fit import fit, seed_everything
 from seqpipe.training.model import build_model, load_model
@@ -178,11 +179,57 @@ def test_per_window_normalisation_follows_a_level_far_beyond_the_training_range(
     head = model.get_layer("head")
     head.set_weights([np.zeros_like(w) for w in head.get_weights()])
     level = 5000.0 + np.sin(2 * np.pi * np.arange(12) / 6) * np.arange(1, 13)
-    scaler = prepared.spec.scaler
-    x = ((level - scaler.mean[0]) / scaler.scale[0]).astype(np.float32)[None, :, None]
+    assert prepared.spec.scaler is None  # the window's own statistics replace data.scale's
+    x = level.astype(np.float32)[None, :, None]
     expected = {"last": np.full(8, level[-1]), "mean": np.full(8, level.mean()),
                 "seasonal": data.seasonal_naive(level[None], 8, 6)[0]}[mode]
     out = model.predict(x, verbose=0)
     np.testing.assert_allclose(out[0], expected, rtol=1e-4)
     model.save(tmp_path / "m.keras")
     np.testing.assert_allclose(load_model(str(tmp_path / "m.keras")).predict(x, verbose=0), out, rtol=1e-6)
+
+
+@pytest.mark.parametrize("normalize, extrapolates", [("last", True), ("none", False)])
+def test_a_trained_model_continues_a_linear_trend_beyond_the_training_range(normalize, extrapolates):
+    # A straight line 0..99 with the cutoff at 39: training targets stay below 35, the test windows
+    # run to 99. Normalised per window (with the linear skip) every window looks alike and the model
+    # continues the line; with training-range scaling alone (normalize: none) a GRU's saturating
+    # units cannot leave the range it was fit on.
+    raw = RawData([np.arange(100, dtype=np.float32)[:, None]], np.zeros(0, np.float32), "forecast", "numeric")
+    window = WindowParams(lookback=8, horizon=5, season=1, cutoff=39, normalize=normalize,
+                          linear_skip=normalize != "none")
+    prepared = data.prepare(raw, val=0.2, test=0.2, seed=0, window=window)
+    train = TRAIN.model_copy(update={"epochs": 40, "batch_size": 8, "lr_schedule": "constant"})
+    arch = REGISTRY.architecture("gru")
+    seed_everything(0)
+    model = build_model(ArchitectureChoice("gru", arch, arch.params(units=8)), prepared.spec, train)
+    fit(model, prepared.xy("train"), prepared.xy("val"), train, verbose=0)
+    x, y = prepared.xy("test")
+    assert y.max() == 99.0 and prepared.xy("train")[1].max() < 35.0
+    error = float(np.abs(model.predict(x, verbose=0) - y).max())
+    assert (error < 3.0) == extrapolates, error
+
+
+def test_log_windows_continue_exponential_growth_and_refuse_values_that_are_not_positive(tmp_path):
+    # 5% growth a step: training values stay below ~7, the test window reaches ~130. In logs with the
+    # window's last value as level, the forecast of a zeroed head is that last value; the linear skip
+    # learns the constant log-slope. Saved and reloaded it forecasts the same.
+    series = (np.exp(0.05 * np.arange(100))).astype(np.float32)[:, None]
+    raw = RawData([series], np.zeros(0, np.float32), "forecast", "numeric", origin="growth.csv", ids=["g"])
+    window = WindowParams(lookback=8, horizon=5, season=1, cutoff=39, log=True, linear_skip=True)
+    prepared = data.prepare(raw, val=0.2, test=0.2, seed=0, window=window)
+    train = TRAIN.model_copy(update={"epochs": 40, "batch_size": 8, "lr_schedule": "constant"})
+    arch = REGISTRY.architecture("gru")
+    seed_everything(0)
+    model = build_model(ArchitectureChoice("gru", arch, arch.params(units=8)), prepared.spec, train)
+    fit(model, prepared.xy("train"), prepared.xy("val"), train, verbose=0)
+    x, y = prepared.xy("test")
+    assert prepared.xy("train")[1].max() < 6.0 < 100.0 < y.max()
+    relative = np.abs(model.predict(x, verbose=0) / y - 1.0)
+    assert relative.max() < 0.05, relative.max()
+    model.save(tmp_path / "m.keras")
+    np.testing.assert_allclose(load_model(str(tmp_path / "m.keras")).predict(x, verbose=0), model.predict(x, verbose=0),
+                               rtol=1e-5)
+    raw.sequences[0][10] = 0.0
+    with pytest.raises(DataError, match=r"growth.csv: data.window.log: sequence 'g' has values <= 0 \(smallest 0\)"):
+        data.prepare(raw, val=0.2, test=0.2, seed=0, window=window)

@@ -128,6 +128,14 @@ def test_forecast_window_settings_read_as_a_user_writes_them():
         params_mod.validate(params_mod.Params, _params(data__window={"season": "monthly"}))
     with pytest.raises(ParamsError, match="data.window.cutoff: is used by protocol cutoff only"):
         params_mod.validate(params_mod.Params, _params(data__window={"protocol": "sliding", "cutoff": 100}))
+    with pytest.raises(ParamsError, match="data.window.train_until: test is used by protocol cutoff only"):
+        params_mod.validate(params_mod.Params, _params(data__window={"protocol": "sliding", "train_until": "test"}))
+    with pytest.raises(ParamsError, match="data.window.train_until: .*'val' or 'test'"):
+        params_mod.validate(params_mod.Params, _params(data__window={"train_until": "all"}))
+    with pytest.raises(ParamsError, match="data.window.linear_skip: needs per-window normalisation"):
+        params_mod.validate(params_mod.Params, _params(data__window={"normalize": "none", "linear_skip": True}))
+    with pytest.raises(ParamsError, match="data.window.log: needs per-window normalisation.*or log: false"):
+        params_mod.validate(params_mod.Params, _params(data__window={"normalize": "none", "log": True}))
 
 
 def test_few_forecast_windows_are_not_refused_for_the_batch_size_but_noted():

@@ -179,7 +179,8 @@ def test_forecast_scaler_and_target_statistics_use_the_training_range_only():
     series = np.concatenate([np.zeros(60), np.full(40, 1000.0)]).astype(np.float32)
     series[:60] += np.random.default_rng(0).normal(size=60).astype(np.float32)
     raw = RawData([series], np.zeros(0), "forecast", "numeric")
-    prepared = data.prepare(raw, val=0.2, test=0.2, seed=0, window=WindowParams(lookback=4, protocol="sliding"))
+    prepared = data.prepare(raw, val=0.2, test=0.2, seed=0, window=WindowParams(lookback=4, protocol="sliding",
+                                                                                 normalize="none"))
     assert abs(prepared.spec.scaler.mean[0]) < 1.0
     assert abs(prepared.spec.forecast.target_mean) < 1.0
 

@@ -57,6 +57,23 @@ class WindowParams(Strict):
         "the window's seasonal naive forecast); bench/forecast_norm.py",
     )
 
+    train_until: Literal["val", "test"] = Field(
+        "val",
+        description="cutoff protocol: val = training windows end before the validation window; test = they run "
+        "up to the test range, so the most recent steps are trained on too (validation is then in-sample: a "
+        "monitor, not early stopping)",
+    )
+    log: bool = Field(
+        False,
+        description="take the forecast column in logs inside the model before the per-window normalisation and "
+        "exponentiate the forecast (a multiplicative trend or season becomes additive; positive data only)",
+    )
+    linear_skip: bool = Field(
+        False,
+        description="the forecast head adds a linear map of the normalised input window to every architecture's "
+        "output (DLinear-style)",
+    )
+
     @field_validator("season", mode="before")
     @classmethod
     def _season_word_or_count(cls, value: Any) -> Any:
@@ -78,6 +95,22 @@ class WindowParams(Strict):
         if value is not None and info.data.get("protocol") == "sliding":
             raise PydanticCustomError("cutoff", "is used by protocol cutoff only; set data.window.protocol: cutoff "
                                       "or cutoff: null")
+        return value
+
+    @field_validator("train_until")
+    @classmethod
+    def _train_until_needs_cutoff(cls, value: Any, info: ValidationInfo) -> Any:
+        if value == "test" and info.data.get("protocol") == "sliding":
+            raise PydanticCustomError("train_until", "test is used by protocol cutoff only; set "
+                                      "data.window.protocol: cutoff or train_until: val")
+        return value
+
+    @field_validator("linear_skip", "log")
+    @classmethod
+    def _needs_normalisation(cls, value: Any, info: ValidationInfo) -> Any:
+        if value and info.data.get("normalize") == "none":
+            raise PydanticCustomError("normalisation", "needs per-window normalisation; set data.window.normalize "
+                                      f"to last, mean or seasonal, or {info.field_name}: false")
         return value
 
 

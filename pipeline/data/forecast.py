@@ -77,6 +77,11 @@ def prepare_forecast(
     if not series:
         raise DataError(f"{origin_prefix(raw)}no series to forecast")
     f = raw.forecast_feature
+    if window.log:
+        for i, s in enumerate(series):
+            if not (s[:, f] > 0).all():
+                raise DataError(f"{origin_prefix(raw)}data.window.log: {sequence_name(raw, i)} has values <= 0 "
+                                f"(smallest {float(s[:, f].min()):g}); logs need positive values; set log: false")
     features = series[0].shape[1]
     if any(s.shape[1] != features for s in series):
         raise DataError(f"{origin_prefix(raw)}series have different numbers of features")
@@ -106,7 +111,9 @@ def prepare_forecast(
     diffs = np.concatenate([np.abs(s[season:b, f] - s[: b - season, f]) for s, b in zip(series, bounds) if b > season])
     mase_scale = float(diffs.mean()) if len(diffs) and diffs.mean() > 0 else 1.0
     scaler_stats = None
-    if scale:
+    # per-window normalisation makes the model blind to a global affine scaling, which only costs
+    # precision on many series of different sizes (a small one becomes a near-constant): skipped then
+    if scale and window.normalize == "none":
         progress("scaling")
         scaler = StandardScaler().fit(train_steps)
         for split in SPLITS:
@@ -114,7 +121,7 @@ def prepare_forecast(
         scaler_stats = ScalerSpec(mean=scaler.mean_.tolist(), scale=scaler.scale_.tolist())
     names = {split: (lambda row, at=plan.origins[split]: f"a window of {sequence_name(raw, at[row][0])}")
              for split in SPLITS}
-    check_finite_outputs(raw, arrays, names, scaled=scale)
+    check_finite_outputs(raw, arrays, names, scaled=scaler_stats is not None)
     arrays.update(history_arrays(series, f, plan.origins))  # whole series for the statistical baselines
     sizes = {s: len(plan.origins[s]) for s in SPLITS}
     spec = PreparedSpec(
@@ -128,7 +135,8 @@ def prepare_forecast(
         scaler=scaler_stats,
         forecast=ForecastSpec(
             horizon=horizon, stride=window.stride, season=season, season_from=season_from,
-            protocol=window.protocol, test_from=plan.test_from, normalize=window.normalize, freq=_freq(raw),
+            protocol=window.protocol, test_from=plan.test_from, normalize=window.normalize,
+            linear_skip=window.linear_skip, log=window.log, freq=_freq(raw),
             feature=int(f),
             feature_name=raw.feature_names[f] if raw.feature_names else str(f),
             series=len(series),

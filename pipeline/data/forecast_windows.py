@@ -99,7 +99,8 @@ def cutoff(raw: RawData, lengths: list[int], window: WindowParams) -> WindowPlan
                             f"before the validation window ({horizon} steps), fewer than data.window.lookback "
                             f"{lookback}; lower data.window.lookback or data.window.horizon, or drop the series")
         plan.origins["val"].append((i, v0))
-        plan.origins["train"] += [(i, int(s)) for s in range(v0 - horizon, lookback - 1, -stride)][::-1]
+        last = v0 - horizon if window.train_until == "val" else t0 - horizon
+        plan.origins["train"] += [(i, int(s)) for s in range(last, lookback - 1, -stride)][::-1]
         plan.train_end.append(v0)
     if not plan.origins["test"]:
         raise DataError(f"{where}no series has steps after the cutoff ({plan.test_from}); move the cutoff earlier")

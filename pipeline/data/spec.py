@@ -61,6 +61,8 @@ class ForecastSpec(_Frozen):
     protocol: Literal["cutoff", "sliding"] = "sliding"
     test_from: str = ""  # where each series' test range begins, in words
     normalize: Literal["last", "mean", "seasonal", "none"] = "none"  # per-window normalisation inside the model
+    log: bool = False  # the forecast column in logs inside the model (data.window.log)
+    linear_skip: bool = False  # the head adds a linear map of the normalised window (data.window.linear_skip)
     freq: str | None = None  # pandas frequency of the timestamps (dates), to continue them in predict
     feature: int = 0  # the forecast column among the features
     feature_name: str = "0"

@@ -33,7 +33,7 @@ def data_summary(spec: PreparedSpec, x_train: np.ndarray) -> pd.DataFrame:
          else f"maxlen {spec.timesteps}, {pad.side}-padding, {pad.truncating}-truncation"),
         ("padded steps in train", f"{padded.mean():.1%}" if pad.padded else "0% (all sequences have maxlen steps)"),
         ("truncated sequences train / val / test", f"{truncated.train} / {truncated.val} / {truncated.test}"),
-        ("scaling", "standardised with train statistics" if spec.scaler else "none"),
+        ("scaling", _scaling(spec)),
         ("coverage", coverage_line(spec).removeprefix("- coverage: ")),
     ]
     balance = spec.class_balance
@@ -208,3 +208,9 @@ def coverage_line(spec: PreparedSpec) -> str:
         f"- coverage: {total - n_cut} of {total} sequences ({spec.coverage:.1%}) fit in {spec.timesteps} "
         f"steps without truncation" + (f" (maxlen from {source})" if source else "")
     )
+
+
+def _scaling(spec: PreparedSpec) -> str:
+    if spec.forecast is not None and spec.forecast.normalize != "none":
+        return f"per window (data.window.normalize: {spec.forecast.normalize})"
+    return "standardised with train statistics" if spec.scaler else "none"

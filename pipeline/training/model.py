@@ -107,6 +107,7 @@ def _assemble(
     task = tasks.get(spec.task)
     levels = train.quantiles if spec.task == "forecast" else None  # checks.check_quantiles refuses other tasks
     head = task.head(encoded, spec) if levels is None else quantile_head.head(encoded, spec, levels)
+    head = window_norm.linear_skip(head, x, spec)  # forecasts: DLinear-style skip
     outputs = window_norm.restore(head, window_stats, spec)
     model = keras.Model(inputs, outputs, name=choice.name)
     model.compile(

@@ -8,7 +8,8 @@ the head's output to the seasonal naive forecast of the window instead of a cons
 model starts from the baseline and learns the correction (trend, changing amplitude). A model can so follow a trend or a level beyond the
 training range (global scaling alone cannot). Being layers of the saved model, evaluate and
 `seqpipe predict` need nothing extra. The layers are registered Keras serializables (package
-`seqpipe`), so safe-mode loading accepts them once this module is imported.
+`seqpipe`), so safe-mode loading accepts them once this module is imported. With
+`data.window.log` the forecast column is taken in logs first and the forecast exponentiated last.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from seqpipe.data.spec import PreparedSpec
 class WindowNormalization(keras.layers.Layer):
     """(batch, steps, features) -> (normalised window, level, spread), level and spread (batch, 1, features)."""
 
-    def __init__(self, mode: str = "mean", season: int = 1, epsilon: float = 1e-5, **kwargs: Any) -> None:
+    def __init__(self, mode: str = "mean", season: int = 1, epsilon: float = 1e-6, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.mode, self.season, self.epsilon = mode, season, epsilon
 
@@ -33,7 +34,10 @@ class WindowNormalization(keras.layers.Layer):
             level = x[:, -1:, :]
         else:
             level = ops.mean(x[:, -self.season :, :] if self.mode == "seasonal" else x, axis=1, keepdims=True)
-        spread = ops.sqrt(ops.var(x, axis=1, keepdims=True) + self.epsilon)
+        # a floor relative to the window's size: a flat window (a constant stretch of a series) is not
+        # blown up into noise, whatever the series' units
+        size = ops.mean(ops.square(x), axis=1, keepdims=True)
+        spread = ops.sqrt(ops.var(x, axis=1, keepdims=True) + self.epsilon * size + 1e-12)
         return (x - level) / spread, level, spread
 
     def compute_output_shape(self, shape: Any) -> Any:
@@ -45,6 +49,25 @@ class WindowNormalization(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="seqpipe")
+class LogColumn(keras.layers.Layer):
+    """(batch, steps, features) -> the same with the natural log of column `feature` (`data.window.log`)."""
+
+    def __init__(self, feature: int = 0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.feature = feature
+
+    def call(self, x: Any) -> Any:
+        f = self.feature
+        return ops.concatenate([x[..., :f], ops.log(x[..., f : f + 1]), x[..., f + 1 :]], axis=-1)
+
+    def compute_output_shape(self, shape: Any) -> Any:
+        return shape
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "feature": self.feature}
+
+
+@keras.saving.register_keras_serializable(package="seqpipe")
 class WindowRestore(keras.layers.Layer):
     """[forecast (batch, horizon) or quantile forecast (batch, horizon, levels) in normalised units,
     input window, level, spread] -> the forecast
@@ -53,9 +76,9 @@ class WindowRestore(keras.layers.Layer):
     standardisation of that column, when the inputs were standardised)."""
 
     def __init__(self, feature: int = 0, scale: float = 1.0, offset: float = 0.0, seasonal: int = 0,
-                 **kwargs: Any) -> None:
+                 log: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.feature, self.scale, self.offset, self.seasonal = feature, scale, offset, seasonal
+        self.feature, self.scale, self.offset, self.seasonal, self.log = feature, scale, offset, seasonal, log
 
     def call(self, inputs: Any) -> Any:
         y, x, level, spread = inputs
@@ -71,14 +94,15 @@ class WindowRestore(keras.layers.Layer):
             base = ops.cast(level[:, 0, f : f + 1], "float32")
         if len(y.shape) == 3:  # a quantile forecast (batch, horizon, levels): every level alike
             spread, base = spread[:, :, None], base[:, :, None]
-        return (y * spread + base) * self.scale + self.offset
+        y = y * spread + base
+        return (ops.exp(y) if self.log else y) * self.scale + self.offset
 
     def compute_output_shape(self, shapes: Any) -> Any:
         return shapes[0]
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "feature": self.feature, "scale": self.scale, "offset": self.offset,
-                "seasonal": self.seasonal}
+                "seasonal": self.seasonal, "log": self.log}
 
 
 def normalize(x: Any, spec: PreparedSpec) -> tuple[Any, Any]:
@@ -86,6 +110,8 @@ def normalize(x: Any, spec: PreparedSpec) -> tuple[Any, Any]:
     f = spec.forecast
     if f is None or f.normalize == "none":
         return x, None
+    if f.log:  # the forecast column in logs: a multiplicative level and season become additive
+        x = LogColumn(f.feature, name="log_column")(x)
     normed, level, spread = WindowNormalization(f.normalize, f.season, name="window_norm")(x)
     return normed, (x, level, spread)
 
@@ -99,5 +125,21 @@ def restore(y: Any, stats: Any, spec: PreparedSpec) -> Any:
     scale = spec.scaler.scale[f.feature] if spec.scaler else 1.0
     offset = spec.scaler.mean[f.feature] if spec.scaler else 0.0
     seasonal = f.season if f.normalize == "seasonal" else 0
-    return WindowRestore(f.feature, float(scale), float(offset), seasonal, dtype="float32", name="to_units")(
+    return WindowRestore(f.feature, float(scale), float(offset), seasonal, f.log, dtype="float32", name="to_units")(
         [y, *stats])
+
+
+def linear_skip(y: Any, normed: Any, spec: PreparedSpec) -> Any:
+    """The head's output plus a linear map of the normalised input window (`data.window.linear_skip`,
+    DLinear-style: Zeng et al. 2023), in the window's normalised units; `y` as it is otherwise. A
+    separate step after the task head, so any head (point or quantiles) keeps its own layers."""
+    f = spec.forecast
+    if f is None or not f.linear_skip:
+        return y
+    from keras import layers
+
+    flat = layers.Flatten(name="skip_flatten")(normed)
+    linear = layers.Dense(f.horizon, dtype="float32", name="linear_skip")(flat)
+    if len(y.shape) == 3:  # (batch, horizon, quantiles): the same linear forecast under every quantile
+        linear = layers.Reshape((f.horizon, 1), name="skip_per_quantile")(linear)
+    return layers.Add(name="head_plus_skip")([y, linear])

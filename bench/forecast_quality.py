@@ -1,0 +1,212 @@
+"""Forecast quality: seqpipe's architectures through the core (prepare, build_model, fit) against
+SeasonalNaive, AutoETS and AutoARIMA, on the offline series, for variants of the window settings.
+
+The series ship in installed wheels (aeon 1.x: Airline, ShampooSales, Lynx, M1 yearly; statsmodels:
+sunspots, Nile, elec_equip) and the shipped examples/csv-forecast. Each is prepared with the cutoff
+protocol (test = the last `horizon` steps, forecast in one shot from the cutoff), each
+architecture is trained with its plugin defaults and the train settings given, and MASE/MAPE on
+the test range are printed beside the statistical baselines (statsforecast, as the baselines stage).
+
+    .venv/bin/python bench/forecast_quality.py --archs gru,cnn --series airline,shampoo \
+        --variant last:normalize=last --variant mean:normalize=mean --min-steps 300 [--show]
+
+A variant is NAME:KEY=VALUE,KEY=VALUE with keys of data.window (WindowParams) or train.
+(TrainParams, prefixed `train.`). Results go to bench/results/forecast_quality.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _aeon(loader: str) -> np.ndarray:
+    import aeon.datasets
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return np.asarray(getattr(aeon.datasets, loader)(), dtype=np.float32).reshape(-1)
+
+
+def _m1_yearly(min_length: int) -> list[np.ndarray]:
+    import aeon
+    from aeon.datasets import load_from_tsf_file
+
+    path = Path(aeon.__file__).parent / "datasets/data/m1_yearly_dataset/m1_yearly_dataset.tsf"
+    frame, _ = load_from_tsf_file(str(path))
+    return [np.asarray(v, np.float32) for v in frame.series_value if len(v) >= min_length]
+
+
+def _statsmodels(name: str, column: str) -> np.ndarray:
+    from statsmodels import datasets
+
+    return getattr(datasets, name).load_pandas().data[column].to_numpy(np.float32)
+
+
+def _elec_equip() -> np.ndarray:
+    import statsmodels
+
+    path = Path(statsmodels.__file__).parent / "datasets/elec_equip/elec_equip.csv"
+    return pd.read_csv(path).iloc[:, 1].to_numpy(np.float32)
+
+
+def _example() -> tuple[list[np.ndarray], list[str]]:
+    frame = pd.read_csv(ROOT / "examples/csv-forecast/sales.csv")
+    groups = [g.sort_values("day") for _, g in frame.groupby("store", sort=True)]
+    return [g[["sales", "temperature"]].to_numpy(np.float32) for g in groups], [str(g["store"].iloc[0]) for g in groups]
+
+
+# name -> (series loader, first time, pandas frequency (None: step numbers), horizon, lookback, season)
+SERIES = {
+    "airline": (lambda: [_aeon("load_airline")], "1949-01-01", "MS", 36, 24, 12),
+    "shampoo": (lambda: [_aeon("load_shampoo_sales")], "1901-01-01", "MS", 6, 12, 12),
+    "lynx": (lambda: [_aeon("load_lynx")], "1821-01-01", "YS", 14, 20, 1),
+    "sunspots": (lambda: [_statsmodels("sunspots", "SUNACTIVITY")], "1700-01-01", "YS", 11, 33, 1),
+    "nile": (lambda: [_statsmodels("nile", "volume")], "1871-01-01", "YS", 10, 20, 1),
+    "elec_equip": (lambda: [_elec_equip()], "1995-01-01", "MS", 24, 36, 12),
+    "m1_yearly": (lambda: _m1_yearly(24), "1900-01-01", "YS", 6, 6, 1),
+    "example": (None, None, None, 3, 14, 7),
+}
+
+
+def raw_series(name: str):
+    from seqpipe.specs import RawData
+
+    load, start, freq, *_ = SERIES[name]
+    if name == "example":
+        seqs, ids = _example()
+        times = [np.arange(len(s), dtype=np.float64) for s in seqs]
+        return RawData(seqs, np.zeros(0, np.float32), "forecast", "numeric", ids=ids,
+                       feature_names=["sales", "temperature"], times=times, origin=name)
+    seqs = [s[:, None] for s in load()]
+    times = [pd.date_range(start, periods=len(s), freq=freq).to_numpy() for s in seqs]
+    return RawData(seqs, np.zeros(0, np.float32), "forecast", "numeric", ids=[f"{name}{i}" for i in range(len(seqs))],
+                   feature_names=["value"], times=times, origin=name)
+
+
+def _split(settings: dict) -> tuple[dict, dict]:
+    window = {k: v for k, v in settings.items() if not k.startswith("train.")}
+    train = {k[len("train."):]: v for k, v in settings.items() if k.startswith("train.")}
+    return window, train
+
+
+def prepared_for(name: str, window_settings: dict):
+    from seqpipe.config.params import WindowParams
+    from seqpipe.data.shaping import prepare
+
+    _, _, _, horizon, lookback, season = SERIES[name]
+    window = WindowParams(**{"lookback": lookback, "horizon": horizon, "season": season, **window_settings})
+    return prepare(raw_series(name), val=0.15, test=0.15, seed=42, window=window)
+
+
+def mape(y: np.ndarray, p: np.ndarray) -> float:
+    return float(np.mean(np.abs(y - p) / np.maximum(np.abs(y), 1e-9)))
+
+
+def classical_rows(name: str) -> dict[str, dict]:
+    from seqpipe import tasks
+    from seqpipe.baselines import forecast as statistical
+    from seqpipe.data.history import histories
+
+    prepared = prepared_for(name, {"normalize": "none"})
+    f, y = prepared.spec.forecast, prepared.arrays["y_test"]
+    task = tasks.get("forecast")
+    rows = {}
+    for model in statistical.MODELS:
+        out = statistical.forecast_windows(model, histories(prepared.arrays, "test"),
+                                           np.asarray(prepared.arrays["origin_test"])[:, 0], f.horizon, f.season)
+        rows[model] = {"mase": task.score(y, out.values, prepared.spec)["mase"], "mape": mape(y, out.values)}
+    return rows
+
+
+def run(name: str, arch: str, settings: dict, seed: int, show: bool) -> dict:
+    from seqpipe import tasks
+    from seqpipe.config.experiment import ArchitectureChoice
+    from seqpipe.config.params import TrainParams
+    from seqpipe.registry import build_registry
+    from seqpipe.training.fit import fit, seed_everything
+    from seqpipe.training.model import build_model
+
+    window_settings, train_settings = _split(settings)
+    prepared = prepared_for(name, window_settings)
+    spec = prepared.spec
+    train = TrainParams(**{"batch_size": min(16, spec.sizes.train), **train_settings})
+    architecture = build_registry().architecture(arch)
+    seed_everything(seed)
+    model = build_model(ArchitectureChoice(arch, architecture, architecture.params()), spec, train)
+    started = time.perf_counter()
+    fit(model, prepared.xy("train"), prepared.xy("val"), train, verbose=0)
+    x, y = prepared.xy("test")
+    pred = np.asarray(model.predict(x, verbose=0))
+    if show:
+        print(f"  truth    {np.round(y[0][:12], 1).tolist()}\n  forecast {np.round(pred[0][:12], 1).tolist()}")
+    scores = tasks.get("forecast").score(y, pred, spec)
+    return {"series": name, "arch": arch, "mase": scores["mase"], "mape": mape(y, pred),
+            "train_windows": spec.sizes.train, "lookback": spec.timesteps, "seconds": time.perf_counter() - started}
+
+
+def _variant(text: str) -> tuple[str, dict]:
+    label, _, rest = text.partition(":")
+    settings = {}
+    for item in filter(None, rest.split(",")):
+        key, _, value = item.partition("=")
+        settings[key] = yaml.safe_load(value)
+    return label, settings
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--archs", default="gru,cnn")
+    ap.add_argument("--series", default=",".join(SERIES))
+    ap.add_argument("--variant", type=_variant, action="append", default=[])
+    ap.add_argument("--min-steps", type=int, default=300)
+    ap.add_argument("--seeds", type=int, default=1)
+    ap.add_argument("--show", action="store_true", help="print the first test window's forecast beside the truth")
+    ap.add_argument("--out", default="forecast_quality")
+    args = ap.parse_args()
+    from seqpipe import process
+
+    process.quiet_tensorflow()
+    variants = args.variant or [("default", {})]
+    rows: list[dict] = []
+    print(f"start {time.strftime('%H:%M')} UTC, load {os.getloadavg()[0]:.2f}", flush=True)
+    for name in args.series.split(","):
+        for model, r in classical_rows(name).items():
+            print(f"{name:<10} {model:<22} MASE {r['mase']:7.3f} MAPE {r['mape']:6.3f}", flush=True)
+            rows.append({"series": name, "variant": model, "arch": "-", **r})
+        for label, settings in variants:
+            for arch in args.archs.split(","):
+                for seed in range(42, 42 + args.seeds):
+                    r = run(name, arch, {"train.min_steps": args.min_steps, **settings}, seed, args.show)
+                    r["variant"] = label
+                    rows.append(r)
+                    print(f"{name:<10} {label + ' ' + arch:<22} MASE {r['mase']:7.3f} MAPE {r['mape']:6.3f} "
+                          f"windows {r['train_windows']:4d} lookback {r['lookback']:3d} {r['seconds']:5.1f} s", flush=True)
+    table = pd.DataFrame([r for r in rows if r["arch"] != "-"])
+    classical = pd.DataFrame([r for r in rows if r["arch"] == "-"]).pivot(index="series", columns="variant", values="mase")
+    best_stat = classical[["auto_ets", "auto_arima"]].min(axis=1)
+    print("\nper variant: mean over series of (best arch's mean MASE over seeds) / best of ETS,ARIMA; wins vs naive")
+    for label, part in table.groupby("variant", sort=False):
+        per = part.groupby(["series", "arch"])["mase"].mean().groupby("series").min()
+        ratio = per / best_stat[per.index]
+        naive = (per < classical.loc[per.index, "seasonal_naive"]).sum()
+        print(f"  {label:<16} ratio mean {ratio.mean():.3f} max {ratio.max():.3f}  beats naive {naive}/{len(per)}  "
+              + " ".join(f"{s}={v:.2f}" for s, v in ratio.items()), flush=True)
+    out = ROOT / "bench" / "results" / f"{args.out}.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps({"args": vars(args) | {"variant": [f"{a}:{b}" for a, b in variants]}, "rows": rows,
+                               "load_at_end": os.getloadavg()[0]}, indent=1, default=str))
+    print(f"wrote {out}, end {time.strftime('%H:%M')} UTC, load {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
