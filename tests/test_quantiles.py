@@ -120,8 +120,9 @@ def test_statistical_intervals_become_quantiles():
 
 
 @pytest.mark.keras
-@pytest.mark.parametrize("normalize", ["last", "none"])
-def test_a_trained_quantile_head_never_crosses_and_reloads_with_its_levels(tmp_path, normalize):
+@pytest.mark.parametrize("window", [{"normalize": "last"}, {"normalize": "none"},
+                                    {"normalize": "last", "linear_skip": True}])
+def test_a_trained_quantile_head_never_crosses_and_reloads_with_its_levels(tmp_path, window):
     from seqpipe.config.params import TrainParams, WindowParams
     from seqpipe.data import api as data
     from seqpipe.registry import build_registry
@@ -134,7 +135,7 @@ def test_a_trained_quantile_head_never_crosses_and_reloads_with_its_levels(tmp_p
     ds = registry.dataset("sine")
     raw = ds.load(ds.params(n_series=2, length=120, period=12), 0)
     prepared = data.prepare(raw, val=0.2, test=0.2, seed=0,
-                            window=WindowParams(lookback=12, horizon=3, stride=2, normalize=normalize))
+                            window=WindowParams(lookback=12, horizon=3, stride=2, **window))
     train = TrainParams(epochs=2, batch_size=16, patience=0, quantiles=list(LEVELS))
     seed_everything(0)
     model = build_model(_choice("gru"), prepared.spec, train)
