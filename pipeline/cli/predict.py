@@ -83,11 +83,13 @@ def main(args) -> None:
     """The `seqpipe predict` subcommand (args from the CLI parser)."""
     from seqpipe import atomic, process, user_files
     from seqpipe.config.context import context
+    from seqpipe.training import backends
     from seqpipe.training.model import load_model
 
     process.quiet_tensorflow()
     ctx = context(args.params)
     choice = ctx.architecture(args.arch)
+    backends.activate_trained(layout.fit_summary_path(args.arch))  # the model's own backend, before keras loads
     prepared = Path(args.prepared)
     spec_file = prepared / layout.SPEC_FILE
     path = layout.model_path(args.arch)

@@ -18,6 +18,7 @@ from seqpipe.config.context import context
 from seqpipe.data.prepared import load as load_prepared
 from seqpipe.errors import user_errors_exit
 from seqpipe.evaluation import scoring
+from seqpipe.training import backends
 from seqpipe.training.fit import Load
 from seqpipe.training.model import load_model
 
@@ -31,6 +32,7 @@ def main(argv: list[str] | None = None) -> None:
     process.quiet_tensorflow()
     ctx = context(args.params)
     choice = ctx.architecture(args.arch)
+    backends.activate_trained(layout.fit_summary_path(args.arch))  # the model's own backend, before keras loads
     prepared = load_prepared(layout.PREPARED_DIR, splits=("test",))
     x_test, y_test = prepared.xy("test")
     task_name = prepared.spec.task
