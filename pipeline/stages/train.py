@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> None:
     train = choice.train()  # train < the plugin's recipe < models.<arch>.train (seqpipe.config.recipes)
     acceleration.check_distribute(train.distribute)  # TF_CONFIG problems: one line, before any work
     backend = backends.choose(train.backend, args.arch, choice.architecture.backend, train.distribute)
-    backends.activate(backend.name)  # before anything imports keras
+    backend = backends.activate(backend)  # before anything imports keras
     print(backend.line(), flush=True)
     acceleration.configure_threads()  # before TensorFlow starts its runtime
     acceleration.strategy(train.distribute)  # multi_worker must start before any other op

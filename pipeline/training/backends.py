@@ -84,15 +84,22 @@ def choose(
     return BackendChoice(preferred, f"train.backend: auto; measured fastest for {arch} on CPU (bench/backends.py)")
 
 
-def activate(backend: str) -> None:
-    """Make Keras use `backend` in this process; before keras is imported (a programming error otherwise)."""
+def activate(choice: BackendChoice) -> BackendChoice:
+    """Make Keras use the chosen backend in this process, and return the backend it runs on.
+
+    Keras cannot switch once imported: where it already is (several runs in one process, a
+    notebook), `auto`'s choice gives way to the loaded backend, and a named one is a ParamsError.
+    """
     keras = sys.modules.get("keras")
-    if keras is not None:
-        current = keras.backend.backend()
-        if current != backend:
-            raise RuntimeError(f"keras was imported on {current} before the {backend} backend was chosen")
-        return
-    os.environ["KERAS_BACKEND"] = backend
+    if keras is None:
+        os.environ["KERAS_BACKEND"] = choice.name
+        return choice
+    current = keras.backend.backend()
+    if current == choice.name:
+        return choice
+    if choice.reason.startswith("train.backend,") or choice.reason == "train.backend":
+        raise ParamsError(f"train.backend: {choice.name}, but keras is already imported on {current} in this process")
+    return BackendChoice(current, f"keras was already imported on {current} in this process; {choice.reason}")
 
 
 def trained_on(fit_summary: Path) -> str | None:
@@ -114,5 +121,5 @@ def for_loading(fit_summary: Path) -> str | None:
 def activate_trained(fit_summary: Path) -> None:
     """Before loading a saved model: use `for_loading`'s backend."""
     backend = for_loading(fit_summary)
-    if backend:
-        activate(backend)
+    if backend and "keras" not in sys.modules:
+        os.environ["KERAS_BACKEND"] = backend
