@@ -19,6 +19,7 @@ PACKAGES = ("tensorflow-cpu", "tensorflow", "keras", "dvc", "dvclive", "numpy", 
 # between clones of one project and would make `dvc params diff` report noise.)
 COMPARED_KEYS = (
     "python", "tensorflow", "keras", "dvc", "dvclive", "numpy", "scikit-learn", "pandas", "keras_backend",
+    "keras_backend_version",
     "cpu", "cpu_count", "accelerator", "tf_threads_intra_op", "tf_threads_inter_op",
 )
 
@@ -76,6 +77,8 @@ def snapshot(with_devices: bool = True) -> dict[str, Any]:
         "tensorflow": tensorflow,
         **versions,
         "keras_backend": backend,
+        # jax's or torch's version when Keras runs on one of them (TensorFlow's is "tensorflow")
+        "keras_backend_version": tensorflow if backend == "tensorflow" else _version(backend),
         "platform": f"{platform.system()} {platform.release()} {platform.machine()}",
         "cpu": cpu_model(),
         "cpu_count": os.cpu_count(),

@@ -103,6 +103,9 @@ class Architecture:
     # Whether XLA (`jit_compile=True`) speeds this architecture up on CPU, as measured by
     # bench/tuning_jit.py; `train.jit_compile: auto` follows it. None: no measurement, Keras decides.
     jit_compile: bool | None = None
+    # The Keras backend that trained this architecture fastest on CPU, as measured by
+    # bench/backends.py; `train.backend: auto` follows it. None: TensorFlow.
+    backend: str | None = None
     # The training settings the architecture needs (its paper's recipe); None: params.yaml's `train:`.
     recipe: Recipe | None = None
 

@@ -53,4 +53,4 @@ def receptive_field(hp: CNNParams) -> int:
 def register_architectures(register):
     # jit_compile: measured by bench/tuning_jit.py (figures in bench/RESULTS.md)
     register(Architecture("cnn", build, CNNParams, description=__doc__, min_timesteps=receptive_field,
-                          jit_compile=True))
+                          jit_compile=True, backend="jax"))

@@ -53,4 +53,4 @@ def build(spec: InputSpec, hp: FCNParams):
 def register_architectures(register):
     # jit_compile: measured by bench/tuning_jit.py (figures in bench/RESULTS.md)
     register(Architecture("fcn", build, FCNParams, description=__doc__, min_timesteps=lambda hp: max(KERNEL_SIZES),
-                          jit_compile=True, recipe=RECIPE))
+                          jit_compile=True, backend="tensorflow", recipe=RECIPE))

@@ -24,4 +24,5 @@ def build(spec: InputSpec, hp: GRUParams):
 @hookimpl
 def register_architectures(register):
     # jit_compile: measured by bench/tuning_jit.py (figures in bench/RESULTS.md)
-    register(Architecture("gru", build, GRUParams, description=__doc__, supports_masking=True, jit_compile=True))
+    register(Architecture("gru", build, GRUParams, description=__doc__, supports_masking=True, jit_compile=True,
+                          backend="jax"))

@@ -81,4 +81,4 @@ def shortest_kernel(hp: InceptionTimeParams) -> int:
 def register_architectures(register):
     # jit_compile: measured by bench/tuning_jit.py (figures in bench/RESULTS.md)
     register(Architecture("inceptiontime", build, InceptionTimeParams, description=__doc__,
-                         min_timesteps=shortest_kernel, jit_compile=False, recipe=RECIPE))
+                         min_timesteps=shortest_kernel, jit_compile=False, backend="tensorflow", recipe=RECIPE))

@@ -65,4 +65,4 @@ def build(spec: InputSpec, hp: ResNetParams):
 def register_architectures(register):
     # jit_compile: measured by bench/tuning_jit.py (figures in bench/RESULTS.md)
     register(Architecture("resnet", build, ResNetParams, description=__doc__,
-                          min_timesteps=lambda hp: max(KERNEL_SIZES), jit_compile=False, recipe=RECIPE))
+                          min_timesteps=lambda hp: max(KERNEL_SIZES), jit_compile=False, backend="tensorflow", recipe=RECIPE))

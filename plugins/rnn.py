@@ -33,4 +33,5 @@ def build(spec: InputSpec, hp: SimpleRNNParams):
 @hookimpl
 def register_architectures(register):
     # jit_compile: measured by bench/tuning_jit.py (figures in bench/RESULTS.md)
-    register(Architecture("rnn", build, SimpleRNNParams, description=__doc__, supports_masking=True, jit_compile=True))
+    register(Architecture("rnn", build, SimpleRNNParams, description=__doc__, supports_masking=True, jit_compile=True,
+                          backend="jax"))

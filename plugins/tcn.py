@@ -62,4 +62,4 @@ def widest_kernel(hp: TCNParams) -> int:
 def register_architectures(register):
     # jit_compile: measured by bench/tuning_jit.py (figures in bench/RESULTS.md)
     register(Architecture("tcn", build, TCNParams, description=__doc__, min_timesteps=widest_kernel,
-                          jit_compile=True))
+                          jit_compile=True, backend="jax"))

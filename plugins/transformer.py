@@ -167,6 +167,6 @@ def register_architectures(register):
     register(
         Architecture(
             "transformer", build, TransformerParams, description=__doc__,
-            supports_masking=True, custom_objects=custom_objects, jit_compile=True,
+            supports_masking=True, custom_objects=custom_objects, jit_compile=True, backend="tensorflow",
         )
     )

@@ -65,7 +65,9 @@ def test_repro_trains_evaluates_ranks_and_caches_precisely(project):
     html = (project.path / "reports" / "report.html").read_text()
     # learning curves, score against cost and (regression) predicted against true
     assert html.count("src='data:image/png;base64,") == 3 and "Versions and environment" in html
-    assert json.loads((project.path / "environment" / "lstm.json").read_text())["keras_backend"] == "tensorflow"
+    # train.backend: auto trains each architecture on its measured fastest backend on CPU (lstm: JAX)
+    assert json.loads((project.path / "environment" / "lstm.json").read_text())["keras_backend"] == "jax"
+    assert json.loads((project.path / "models" / "lstm.fit.json").read_text())["backend"] == "jax"
     assert (project.path / "curves" / "val_loss.tsv").read_text().startswith("epoch\t" + "\t".join(ALL))
     overlay = json.loads(project.run("dvc", "plots", "show", "--json").stdout)["data"]["curves/val_loss.tsv"]
     assert {row["field"] for row in overlay[0]["content"]["data"]["values"]} == set(ALL)

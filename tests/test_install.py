@@ -23,7 +23,9 @@ def test_the_core_has_no_backend_and_each_extra_brings_one_that_does_not_fight_t
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert not [r for r in project["dependencies"] if _name(r) in BACKENDS]
     extras = project["optional-dependencies"]
-    assert [_name(r) for r in extras["cpu"]] == ["tensorflow-cpu"]
+    # the CPU builds of both backends `train.backend: auto` chooses from on a CPU
+    assert [_name(r) for r in extras["cpu"]] == ["tensorflow-cpu", "seqpipe-dvc"]
+    assert "seqpipe-dvc[jax]" in extras["cpu"]
     assert extras["gpu"] == ["tensorflow[and-cuda]==2.21.*"]  # the CUDA build, same version as cpu's
     assert [_name(r) for r in extras["jax"]] == ["jax"]
     # the test extra goes beside a backend extra: it must not pull tensorflow-cpu into a GPU install

@@ -73,7 +73,7 @@ def test_train_recipes_false_ignores_every_recipe_and_models_arch_train_recipes_
 @pytest.mark.parametrize(("tiny", "message"), [
     ({"train": {"batch_size": 0}}, "params.yaml: models.tiny.train.batch_size: input should be greater than or equal to 1, got 0"),
     ({"train": {"batch_size": "16"}}, "params.yaml: models.tiny.train.batch_size: input should be a valid integer, got '16' (a string)"),
-    ({"train": {"batchsize": 16}}, "params.yaml: models.tiny.train.batchsize: unknown key; allowed: batch_size, "),
+    ({"train": {"batchsize": 16}}, "params.yaml: models.tiny.train.batchsize: unknown key; allowed: backend, batch_size, "),
     ({"train": {"lr_schedule": "step"}}, "models.tiny.train.lr_schedule: input should be 'constant', 'cosine' or 'plateau'"),
     ({"train": {"repeats": 3}}, "params.yaml: models.tiny.train.repeats: set train.repeats instead; every architecture shares it"),
     ({"train": [1, 2]}, "params.yaml: models.tiny.train: must be a mapping of train.* settings"),

@@ -15,7 +15,6 @@ from seqpipe.config.experiment import ArchitectureChoice
 from seqpipe.config.params import TrainParams
 from seqpipe.data.prepared import Prepared
 from seqpipe.evaluation import scoring
-from seqpipe.training import quantile_head
 from seqpipe.training.model import load_model
 from seqpipe.training.run import train_seeds
 
@@ -32,6 +31,8 @@ def train_and_score(choice: ArchitectureChoice, prepared: Prepared, train: Train
                     backup: Path) -> dict[str, float]:
     """Fit `choice` once per seed on the origin's train/val windows (checkpointed under `backup`),
     score each model on the origin's test windows; the seeds' mean (and `<metric>_std`) of each score."""
+    from seqpipe.training import quantile_head  # keras: after the stage chose the backend
+
     custom = choice.architecture.custom_objects() if choice.architecture.custom_objects else None
     x_test, y_test = prepared.xy("test")
     with tempfile.TemporaryDirectory(prefix="seqpipe-backtest-") as tmp:

@@ -97,12 +97,14 @@ def main(args) -> None:
     """The `seqpipe predict` subcommand (args from the CLI parser)."""
     from seqpipe import atomic, process, user_files
     from seqpipe.config.context import context
-    from seqpipe.training import quantile_head
+    from seqpipe.training import backends
     from seqpipe.training.model import load_model
 
     process.quiet_tensorflow()
     ctx = context(args.params)
     choice = ctx.architecture(args.arch)
+    backends.activate_trained(layout.fit_summary_path(args.arch))  # the model's own backend, before keras loads
+    from seqpipe.training import quantile_head  # imports keras: after the backend is chosen
     prepared = Path(args.prepared)
     spec_file = prepared / layout.SPEC_FILE
     path = layout.model_path(args.arch)

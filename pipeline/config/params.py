@@ -211,6 +211,11 @@ class TrainParams(Strict):
         description="XLA compilation: auto = the architecture's measured choice on CPU (Keras decides on GPU); "
         "an architecture XLA cannot compile falls back with a warning",
     )
+    backend: Literal["auto", "tensorflow", "jax", "torch"] = Field(
+        "auto",
+        description="Keras backend: auto = the architecture's measured fastest on CPU (bench/backends.py), "
+        "TensorFlow where that one is not installed, on a GPU or with train.distribute; KERAS_BACKEND, if set, wins over auto",
+    )
     precision: Literal["float32", "mixed_float16", "mixed_bfloat16"] = Field(
         "float32", description="dtype policy: mixed_float16 for NVIDIA GPUs (loss scaling), mixed_bfloat16 for TPUs/CPUs"
     )

@@ -13,7 +13,7 @@ from seqpipe.backtest.prepare import prepare_origin
 from seqpipe.config import checks, tracked
 from seqpipe.config.context import context
 from seqpipe.errors import user_errors_exit
-from seqpipe.training import acceleration, resilience
+from seqpipe.training import acceleration, backends, resilience
 
 
 @user_errors_exit
@@ -25,6 +25,10 @@ def main(argv: list[str] | None = None) -> None:
     ctx = context(args.params)
     started = ctx.tracked("backtest", args.arch)
     choice = ctx.architecture(args.arch)
+    planned = choice.train()  # the backend as train@<arch> chooses it, before anything imports keras
+    backend = backends.activate(backends.choose(planned.backend, args.arch, choice.architecture.backend,
+                                                planned.distribute))
+    print(backend.line(), flush=True)
     acceleration.configure_threads()  # before TensorFlow starts its runtime
     prepared = prepare_origin(ctx, args.origin)
     checks.check_prepared(prepared.spec, ctx.params, [choice], args.params)

@@ -19,6 +19,7 @@ from seqpipe import layout, process
 from seqpipe.config.context import context
 from seqpipe.errors import user_errors_exit
 from seqpipe.evaluation import cache
+from seqpipe.training import backends
 
 
 @user_errors_exit
@@ -26,6 +27,8 @@ def main(argv: list[str] | None = None) -> None:
     args = process.parser(__doc__, with_arch=True).parse_args(argv)
     ctx = context(args.params)
     choice = ctx.architecture(args.arch)
+    # The model's own backend, before keras loads; also part of the cache key (as in train@<arch>).
+    backends.activate_trained(layout.fit_summary_path(args.arch))
     outputs = layout.evaluation_outputs(args.arch)
     cache_key = cache.key(layout.evaluation_inputs(args.arch), cache.settings(args.arch, ctx.raw))
     if cache.restore(args.arch, cache_key, outputs):

@@ -22,7 +22,7 @@ from seqpipe.config.experiment import ArchitectureChoice
 from seqpipe.config.params import TrainParams
 from seqpipe.data.prepared import load as load_prepared
 from seqpipe.errors import one_line, user_errors_exit
-from seqpipe.training import acceleration, resilience
+from seqpipe.training import acceleration, backends, resilience
 from seqpipe.training.run import summary_record, train_as_worker, train_seeds
 
 
@@ -35,6 +35,9 @@ def main(argv: list[str] | None = None) -> None:
     choice = ctx.architecture(args.arch)
     train = choice.train()  # train < the plugin's recipe < models.<arch>.train (seqpipe.config.recipes)
     acceleration.check_distribute(train.distribute)  # TF_CONFIG problems: one line, before any work
+    backend = backends.choose(train.backend, args.arch, choice.architecture.backend, train.distribute)
+    backend = backends.activate(backend)  # before anything imports keras
+    print(backend.line(), flush=True)
     acceleration.configure_threads()  # before TensorFlow starts its runtime
     acceleration.strategy(train.distribute)  # multi_worker must start before any other op
     prepared = load_prepared(layout.PREPARED_DIR, splits=("train", "val"))
@@ -54,7 +57,8 @@ def main(argv: list[str] | None = None) -> None:
     with atomic.removed_on_failure(*outputs):  # a full disk or edited params: no output is kept
         summaries = train_seeds(choice, prepared, train, seeds, backup=backup, model_file=outputs[0],
                                 repeats_dir=outputs[1], live_dir=outputs[2])
-        atomic.write_json(outputs[3], {**summary_record(summaries), "train_settings": settings.record()})
+        atomic.write_json(outputs[3], {**summary_record(summaries), "backend": backend.name,
+                                        "train_settings": settings.record()})
         atomic.write_json(outputs[4], environment.snapshot())
         tracked.check_unchanged(args.params, started)  # before DVC records these outputs as current
     resilience.remove_backup(backup)

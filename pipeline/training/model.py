@@ -117,8 +117,9 @@ def _assemble(
         metrics=list(task.keras_metrics) if levels is None else [],
         jit_compile=jit_compile,
         # Keras' multi-step loop fails under tf.distribute (InvalidArgumentError in the mirrored and
-        # multi-worker tests), so distributed runs call the graph once per batch.
-        steps_per_execution=train.steps_per_execution if train.distribute == "none" else 1,
+        # multi-worker tests), so distributed runs call the graph once per batch; Keras' PyTorch
+        # backend runs eagerly and accepts only 1.
+        steps_per_execution=train.steps_per_execution if train.distribute == "none" and keras.backend.backend() != "torch" else 1,
     )
     return model
 

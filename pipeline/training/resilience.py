@@ -233,6 +233,9 @@ def checkpoint(directory: Path, stopper: Any = None, log: Any = print, plateau: 
                 variable.assign(value)
             self.resumed_from = int(state["epoch"])
             self.history = state["history"]
+            if "numpy_random" in state:  # JAX and PyTorch shuffle each epoch with NumPy's global generator
+                name, keys, pos, has_gauss, cached = state["numpy_random"]
+                np.random.set_state((name, np.asarray(keys, dtype=np.uint32), pos, has_gauss, cached))
             self.model._initial_epoch = self.resumed_from
             log(f"resuming from epoch {self.resumed_from} ({self.state_dir.parent})")
 
@@ -253,7 +256,9 @@ def checkpoint(directory: Path, stopper: Any = None, log: Any = print, plateau: 
             with atomic.atomic_path(self.state_dir) as tmp:
                 tmp.mkdir(parents=True)
                 np.savez(tmp / "variables.npz", *[np.asarray(v) for v in _training_state(self.model)])
-                state = {"epoch": epoch + 1, "history": self.history}
+                name, keys, pos, has_gauss, cached = np.random.get_state(legacy=True)
+                state = {"epoch": epoch + 1, "history": self.history,
+                         "numpy_random": [name, np.asarray(keys).tolist(), int(pos), int(has_gauss), float(cached)]}
                 if self.stopper is not None:
                     state["stopper"] = {
                         "wait": int(self.stopper.wait),
