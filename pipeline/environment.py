@@ -96,3 +96,28 @@ def differences(fingerprints: dict[str, dict[str, Any]], keys: tuple[str, ...] =
         if len({str(v) for v in values.values()}) > 1:
             out[key] = values
     return out
+
+
+# Keys that follow the Keras backend: `train.backend: auto` trains each architecture on the backend
+# measured fastest for it, so across backends these differ by design; they are compared only
+# between runs on the same backend (the backend itself is named once by `backend_groups`).
+BACKEND_KEYS = ("keras_backend", "keras_backend_version", "tf_threads_intra_op", "tf_threads_inter_op")
+
+
+def backend_groups(fingerprints: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
+    """{Keras backend: the runs trained on it}, in the runs' order."""
+    groups: dict[str, list[str]] = {}
+    for name, fp in fingerprints.items():
+        groups.setdefault(str(fp.get("keras_backend") or "tensorflow"), []).append(name)
+    return groups
+
+
+def differences_beyond_backends(fingerprints: dict[str, dict[str, Any]]) -> dict[str, dict]:
+    """`differences`, with the backend's own keys compared only between runs on the same backend."""
+    out = differences(fingerprints, tuple(k for k in COMPARED_KEYS if k not in BACKEND_KEYS))
+    for members in backend_groups(fingerprints).values():
+        same_backend = {name: fingerprints[name] for name in members}
+        for key, values in differences(same_backend, BACKEND_KEYS).items():
+            out.setdefault(key, {}).update(values)
+    return out
+

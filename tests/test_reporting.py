@@ -181,6 +181,23 @@ def test_environment_snapshot_and_differences():
     assert environment.differences({"a": fp, "b": changed}) == {"keras": {"a": fp["keras"], "b": "0.0.1"}}
 
 
+def test_architectures_on_different_backends_by_choice_are_named_once_not_warned_about():
+    """`train.backend: auto` puts lstm on JAX and the transformer on TensorFlow: the backend's own keys
+    (version, TensorFlow's thread pools) differ by design, a NumPy version between two JAX runs does not."""
+    tf = {"keras": "3.15.1", "numpy": "2.4.6", "keras_backend": "tensorflow", "keras_backend_version": "2.21.0",
+          "tf_threads_intra_op": 2, "tf_threads_inter_op": 2}
+    jax = dict(tf, keras_backend="jax", keras_backend_version="0.10.2", tf_threads_intra_op=None,
+               tf_threads_inter_op=None)
+    runs = {"lstm": jax, "transformer": tf, "gru": dict(jax)}
+    assert environment.backend_groups(runs) == {"jax": ["lstm", "gru"], "tensorflow": ["transformer"]}
+    assert environment.differences_beyond_backends(runs) == {}
+    runs["gru"] = dict(jax, numpy="1.26.4", keras_backend_version="0.9.0")
+    assert environment.differences_beyond_backends(runs) == {
+        "numpy": {"lstm": "2.4.6", "transformer": "2.4.6", "gru": "1.26.4"},
+        "keras_backend_version": {"lstm": "0.10.2", "gru": "0.9.0"},
+    }
+
+
 @pytest.fixture
 def classification_report(tmp_path):
     spec = PreparedSpec(

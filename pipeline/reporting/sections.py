@@ -8,7 +8,7 @@ import pandas as pd
 
 from seqpipe import quantiles, tasks
 from seqpipe.data.spec import PreparedSpec
-from seqpipe.environment import differences
+from seqpipe.environment import backend_groups, differences, differences_beyond_backends
 from seqpipe.reporting.diagnostics import Finding, headline
 from seqpipe.reporting.document import Block, contended_note, display_table, fmt, mean_std
 from seqpipe.reporting.probability import metric_notes
@@ -82,7 +82,13 @@ def report_blocks(
         blocks.append(Block("p", classical_line(versus, metric)))
     for finding in findings or []:
         blocks.append(Block("warn", finding.line()))
-    for key, values in differences(environments).items():
+    groups = backend_groups(environments)
+    if len(groups) > 1:
+        shown = "; ".join(f"{backend} for {', '.join(names)}" for backend, names in groups.items())
+        blocks.append(Block("p", f"Keras backends: {shown} (`train.backend`; `auto` takes the one measured fastest "
+                                 "for each architecture on this kind of machine: the same models, so the scores "
+                                 "compare; the timings include the backend)."))
+    for key, values in differences_beyond_backends(environments).items():
         shown = ", ".join(f"{a}: {v}" for a, v in values.items())
         blocks.append(Block("warn", f"the architectures were trained in different environments ({key}: {shown}); "
                                     "scores and timings may not be comparable."))
