@@ -250,6 +250,7 @@ def plot_forecast_windows(predictions: dict[str, pd.DataFrame], path: Path, titl
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     first = next(iter(predictions.values()))
     horizon = sum(c.startswith("y_true") for c in first)
@@ -276,6 +277,7 @@ def plot_forecast_windows(predictions: dict[str, pd.DataFrame], path: Path, titl
                                 alpha=0.2, linewidth=0, label=f"{arch} {bands[0][2] if bands[0] else ''} interval")
         ax.set_title(titles[window] if titles else f"test window {window + 1} of {len(first)}", fontsize=9)
         ax.set_xlabel("steps after the forecast origin")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole steps: no tick at 1.5
         ax.grid(alpha=0.3)
     axes[0][0].set_ylabel("value")
     axes[0][0].legend(fontsize=7, ncol=2)
