@@ -2,6 +2,7 @@
 model and in the environment, is scored on it, and reruns bit-identically."""
 from __future__ import annotations
 
+import importlib.util
 import json
 
 import pytest
@@ -14,7 +15,13 @@ def _outputs(project, arch: str) -> dict[str, bytes]:
     return {name: (project.path / name).read_bytes() for name in files}
 
 
-@pytest.mark.parametrize("backend", ["jax", "torch"])
+# PyTorch is no dependency of any extra (85-1000x slower per epoch on CPU: bench/RESULTS.md,
+# "backends"); where it is installed, `train.backend: torch` is tested too.
+TORCH = pytest.param("torch", marks=pytest.mark.skipif(importlib.util.find_spec("torch") is None,
+                                                        reason="torch is not installed (no extra brings it)"))
+
+
+@pytest.mark.parametrize("backend", ["jax", TORCH])
 def test_a_named_backend_trains_scores_records_and_reruns_bit_identically(project, backend):
     project.set_params({"architectures": ["cnn"], "train": {"backend": backend}})
     log = project.run("dvc", "repro", "evaluate@cnn").stdout
