@@ -189,6 +189,17 @@ def test_per_window_normalisation_follows_a_level_far_beyond_the_training_range(
     np.testing.assert_allclose(load_model(str(tmp_path / "m.keras")).predict(x, verbose=0), out, rtol=1e-6)
 
 
+def _fit_small_gru(raw, window):
+    """A GRU of 8 units, 40 epochs at a constant learning rate, on `raw` windowed by `window`."""
+    prepared = data.prepare(raw, val=0.2, test=0.2, seed=0, window=window)
+    train = TRAIN.model_copy(update={"epochs": 40, "batch_size": 8, "lr_schedule": "constant"})
+    arch = REGISTRY.architecture("gru")
+    seed_everything(0)
+    model = build_model(ArchitectureChoice("gru", arch, arch.params(units=8)), prepared.spec, train)
+    fit(model, prepared.xy("train"), prepared.xy("val"), train, verbose=0)
+    return prepared, model
+
+
 @pytest.mark.parametrize("normalize, extrapolates", [("last", True), ("none", False)])
 def test_a_trained_model_continues_a_linear_trend_beyond_the_training_range(normalize, extrapolates):
     # A straight line 0..99 with the cutoff at 39: training targets stay below 35, the test windows
@@ -198,12 +209,7 @@ def test_a_trained_model_continues_a_linear_trend_beyond_the_training_range(norm
     raw = RawData([np.arange(100, dtype=np.float32)[:, None]], np.zeros(0, np.float32), "forecast", "numeric")
     window = WindowParams(lookback=8, horizon=5, season=1, cutoff=39, normalize=normalize,
                           linear_skip=normalize != "none")
-    prepared = data.prepare(raw, val=0.2, test=0.2, seed=0, window=window)
-    train = TRAIN.model_copy(update={"epochs": 40, "batch_size": 8, "lr_schedule": "constant"})
-    arch = REGISTRY.architecture("gru")
-    seed_everything(0)
-    model = build_model(ArchitectureChoice("gru", arch, arch.params(units=8)), prepared.spec, train)
-    fit(model, prepared.xy("train"), prepared.xy("val"), train, verbose=0)
+    prepared, model = _fit_small_gru(raw, window)
     x, y = prepared.xy("test")
     assert y.max() == 99.0 and prepared.xy("train")[1].max() < 35.0
     error = float(np.abs(model.predict(x, verbose=0) - y).max())
@@ -217,12 +223,7 @@ def test_log_windows_continue_exponential_growth_and_refuse_values_that_are_not_
     series = (np.exp(0.05 * np.arange(100))).astype(np.float32)[:, None]
     raw = RawData([series], np.zeros(0, np.float32), "forecast", "numeric", origin="growth.csv", ids=["g"])
     window = WindowParams(lookback=8, horizon=5, season=1, cutoff=39, log=True, linear_skip=True)
-    prepared = data.prepare(raw, val=0.2, test=0.2, seed=0, window=window)
-    train = TRAIN.model_copy(update={"epochs": 40, "batch_size": 8, "lr_schedule": "constant"})
-    arch = REGISTRY.architecture("gru")
-    seed_everything(0)
-    model = build_model(ArchitectureChoice("gru", arch, arch.params(units=8)), prepared.spec, train)
-    fit(model, prepared.xy("train"), prepared.xy("val"), train, verbose=0)
+    prepared, model = _fit_small_gru(raw, window)
     x, y = prepared.xy("test")
     assert prepared.xy("train")[1].max() < 6.0 < 100.0 < y.max()
     relative = np.abs(model.predict(x, verbose=0) / y - 1.0)
