@@ -239,3 +239,8 @@ def test_the_comparison_with_the_baseline_commit_shows_each_change_in_its_direct
         data_now={"source": "adding", "options": {"n_samples": 240}}))
     assert "the data settings differ" in changed and "data.options.n_samples: 6000 -> 240" in changed
     assert "| gru " in changed
+    # a key written out now at its default value, absent from the commit's params: the same data
+    same_data = document.render_markdown(compare.comparison_blocks(
+        {"gru": {"mse": 0.1, "rmse": 0.3, "mae": 0.2, "r2": 0.5}}, regression, "regression",
+        data_now={"source": "adding", "lengths": "resample", "options": {"n_samples": 6000}}))
+    assert "the data settings differ" not in same_data and "| gru " in same_data

@@ -90,11 +90,27 @@ def _flat(tree: dict, prefix: str = "data") -> dict[str, object]:
     return out
 
 
+def _with_defaults(before: dict, now: dict) -> tuple[dict, dict]:
+    """Both sides with the defaults filled in, so a key that only one side writes out but both mean
+    the same (`data.lengths` unset before it existed, `resample` now) is no change; raw when either
+    side is not valid under today's schema (an older commit's renamed key)."""
+    from pydantic import ValidationError
+
+    from ..config.params import DataParams
+
+    try:
+        return (DataParams.model_validate(before).model_dump(mode="json"),
+                DataParams.model_validate(now).model_dump(mode="json"))
+    except ValidationError:
+        return before, now
+
+
 def data_changes(before: dict | None, now: dict | None) -> list[str]:
     """`data.options.n_samples: 6000 -> 240` for each data setting that differs between the commit
     and this run: their test sets then differ, and so do their scores' meaning."""
     if before is None or now is None:
         return []
+    before, now = _with_defaults(before, now)
     old, new = _flat(before), _flat(now)
     return [f"{k}: {old.get(k, '(unset)')} -> {new.get(k, '(unset)')}" for k in sorted(set(old) | set(new))
             if old.get(k) != new.get(k)]
