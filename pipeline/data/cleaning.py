@@ -144,6 +144,7 @@ def _drop(raw: RawData, rows: np.ndarray) -> RawData:
         ids=None if raw.ids is None else [raw.ids[i] for i in keep],
         feature_names=raw.feature_names,
         forecast_feature=raw.forecast_feature,
+        covariates=None if raw.covariates is None else raw.covariates.take(keep.tolist()),
     )
 
 
