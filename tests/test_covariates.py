@@ -168,3 +168,36 @@ def test_predict_forecasts_after_each_series_end_with_its_planned_covariates(tmp
     assert done.returncode == 1 and done.stderr.count("\n") == 1, done.stderr
     assert done.stderr.startswith("seqpipe: error: short.csv: sequence 'b': data.options.future_covariates promo: "
                                   "2 of the 3 steps after its last target have them"), done.stderr
+
+
+TINY_HP = {"rnn": {"units": 3}, "lstm": {"units": 3}, "gru": {"units": 3},
+           "transformer": {"d_model": 4, "num_heads": 2, "ff_dim": 4, "num_blocks": 1},
+           "cnn": {"filters": 3, "kernel_size": 3}, "tcn": {"filters": 3, "num_blocks": 2}, "fcn": {"filters": 3},
+           "resnet": {"filters": 3, "num_blocks": 1},
+           "inceptiontime": {"filters": 2, "bottleneck": 2, "kernel_size": 8, "depth": 3}}
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY.architectures))
+def test_every_architecture_takes_covariates_through_the_core_and_reloads(name, tmp_path):
+    # The plugin's builder is unchanged: it sees the series and the future covariates over the
+    # lookback as channels; the core adds the horizon's covariates and the static ones to the head.
+    # Quantile heads take them the same way (one architecture is enough for that).
+    from seqpipe.training.fit import fit, seed_everything
+    from seqpipe.training.model import build_model, load_model
+
+    prepared = data.prepare(raw_of(promo_table(), future_covariates=["promo"], static_covariates=["kind"],
+                                   calendar=True), val=0.1, test=0.1, seed=0, window=WINDOW)
+    quantiles = [0.1, 0.5, 0.9] if name == "gru" else None
+    train = TrainParams(epochs=1, batch_size=32, patience=0, quantiles=quantiles)
+    a = REGISTRY.architecture(name)
+    seed_everything(0)
+    model = build_model(ArchitectureChoice(name, a, a.params(**TINY_HP.get(name, {}))), prepared.spec, train)
+    assert model.get_layer("covariates").output[0].shape[1:] == (12, 1)
+    fit(model, prepared.xy("train"), prepared.xy("val"), train, verbose=0)
+    x = prepared.xy("test")[0]
+    out = model.predict(x, verbose=0)
+    assert out.shape == ((3, 3, 3) if quantiles else (3, 3)) and np.isfinite(out).all()
+    model.save(tmp_path / "m.keras")
+    custom = a.custom_objects() if a.custom_objects else None
+    np.testing.assert_allclose(load_model(str(tmp_path / "m.keras"), custom).predict(x, verbose=0), out, rtol=1e-5,
+                               atol=1e-5)
