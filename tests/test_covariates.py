@@ -102,6 +102,16 @@ def test_an_earlier_backtest_origin_cuts_the_covariates_with_the_series():
     assert prepared.xy("test")[0].shape[1:] == (15, 1 + 3 + 2)
 
 
+def test_a_series_dropped_for_a_gap_takes_its_covariates_and_dates_with_it():
+    table = promo_table()
+    table.loc[10, "sales"] = np.nan  # store a, inside its history
+    raw = raw_of(table, future_covariates=["promo"], static_covariates=["kind"], calendar=True)
+    prepared = data.prepare(raw, val=0.1, test=0.1, seed=0, window=WINDOW, nan_policy="drop")
+    assert prepared.spec.forecast.series == 2 and prepared.spec.forecast.covariates.categories == {"kind": ["big", "small"]}
+    x, y = prepared.xy("test")
+    assert (x[:, 0, -2:] > 0).tolist() == [[False, True], [True, False]]  # b is small, c is big
+
+
 # --- through the processes a user runs -------------------------------------------------------
 
 

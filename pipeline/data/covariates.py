@@ -80,9 +80,10 @@ def _future_of(raw: RawData, i: int, cov: Covariates, features: list[str], steps
     return values
 
 
-def encode(raw: RawData, train_end: list[int], freq: str | None) -> Encoded | None:
+def encode(raw: RawData, train_end: list[int], freq: str | None, series_features: int) -> Encoded | None:
     """The covariate channels of prepare, standardised with statistics of the training ranges
-    (`train_end`: each series' end of training, exclusive); None when none were declared."""
+    (`train_end`: each series' end of training, exclusive), after the series' own
+    `series_features` channels; None when none were declared."""
     cov = raw.covariates
     if cov is None:
         return None
@@ -92,7 +93,7 @@ def encode(raw: RawData, train_end: list[int], freq: str | None) -> Encoded | No
     static, categories = _static_columns(cov, None)
     static_mean, static_scale = _stats(static)
     spec = CovariateSpec(
-        series_features=int(np.asarray(raw.sequences[0]).reshape(len(raw.sequences[0]), -1).shape[1]),
+        series_features=series_features,
         future=cov.future, calendar=features, static=cov.static, categories=categories,
         mean=[round(float(v), 8) for v in mean], scale=[round(float(v), 8) for v in scale],
         static_mean=[round(float(v), 8) for v in static_mean], static_scale=[round(float(v), 8) for v in static_scale],

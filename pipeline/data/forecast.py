@@ -120,7 +120,7 @@ def prepare_forecast(
             arrays[f"X_{split}"] = apply_scaler(scaler, arrays[f"X_{split}"])
         scaler_stats = ScalerSpec(mean=scaler.mean_.tolist(), scale=scaler.scale_.tolist())
     freq = _freq(raw)
-    encoded = covariates.encode(raw, bounds, freq)  # future and static covariates: more input channels
+    encoded = covariates.encode(raw, bounds, freq, features)  # future and static covariates: more input channels
     if encoded is not None:
         for split in SPLITS:
             arrays[f"X_{split}"] = covariates.pack(arrays[f"X_{split}"], encoded, plan.origins[split], horizon)
