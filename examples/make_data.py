@@ -110,6 +110,23 @@ def forecast_long(rng) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def forecast_promotions(rng) -> pd.DataFrame:
+    """Four daily store series (dates) driven by covariates: weekends sell more (calendar), planned
+    promotions add ~25 (future covariate), mall stores sell twice what street stores do (static).
+    Each store's last 7 rows are the coming week: promotions planned, sales empty (to forecast)."""
+    frames = []
+    days = pd.date_range("2024-01-01", periods=217, freq="D")
+    for store, fmt in (("s1", "mall"), ("s2", "street"), ("s3", "mall"), ("s4", "street")):
+        base = 80.0 if fmt == "mall" else 40.0
+        promo = (rng.random(len(days)) < 0.2).astype(int)
+        weekend = (days.dayofweek >= 5).astype(float)
+        sales = base * (1 + 0.25 * weekend) + 25 * promo + 0.03 * np.arange(len(days)) + rng.normal(0, 4, len(days))
+        sales[-7:] = np.nan
+        frames.append(pd.DataFrame({"store": store, "date": days.strftime("%Y-%m-%d"), "sales": sales.round(1),
+                                    "promo": promo, "format": fmt}))
+    return pd.concat(frames, ignore_index=True)
+
+
 def main() -> None:
     rng = np.random.default_rng(0)
     long_regression(rng).to_csv(HERE / "csv-long-regression" / "sequences.csv", index=False)
@@ -119,6 +136,7 @@ def main() -> None:
     text_classification(rng).to_csv(HERE / "text-classification" / "reviews.csv", index=False)
     text_next_token(rng).to_csv(HERE / "text-next-token" / "documents.csv", index=False)
     forecast_long(rng).to_csv(HERE / "csv-forecast" / "sales.csv", index=False)
+    forecast_promotions(np.random.default_rng(1)).to_csv(HERE / "csv-forecast-covariates" / "promotions.csv", index=False)
 
 
 if __name__ == "__main__":

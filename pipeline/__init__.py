@@ -5,10 +5,11 @@ tensorflow, so plugins and the `seqpipe` CLI load quickly.
 """
 from seqpipe.errors import DataError, ParamsError, PluginError, SeqpipeError
 from seqpipe.hookspecs import hookimpl
-from seqpipe.specs import Architecture, Dataset, InputSpec, RawData, Recipe
+from seqpipe.specs import Architecture, Covariates, Dataset, InputSpec, RawData, Recipe
 
 __all__ = [
     "Architecture",
+    "Covariates",
     "DataError",
     "Dataset",
     "InputSpec",

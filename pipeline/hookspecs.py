@@ -8,7 +8,7 @@ The host owns the registries: each hook receives a `register` callback, so name 
 invalid registrations are caught by the host and reported with the plugin's name.
 
 What a plugin may import: `seqpipe` (`hookimpl`, `Architecture`, `Dataset`, `InputSpec`,
-`RawData`, the error classes) and, for file sources, the table helpers of `seqpipe.tables`
+`RawData`, `Covariates` for a forecast source's covariates, the error classes) and, for file sources, the table helpers of `seqpipe.tables`
 (`read_table`, `from_table`, `from_long`, `from_wide`, `from_text`, `from_arrays`,
 `encode_labels`, ...; see its `__all__`) and the `.ts` reader of `seqpipe.ts_format` (`read_ts`,
 `from_ts`). A plugin may keep private helper modules beside it

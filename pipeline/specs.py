@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
 TaskName = Literal["regression", "binary", "multiclass", "forecast", "next_token"]
 InputKind = Literal["numeric", "tokens", "text"]
+# calendar features the core derives from dated timestamps (forecast covariates)
+CalendarFeature = Literal["hour", "day_of_week", "day_of_month", "day_of_year", "week_of_year", "month", "quarter"]
 TASKS: tuple[str, ...] = ("regression", "binary", "multiclass", "forecast", "next_token")
 # What an encoder can receive: "text" is tokenized by the core, so architectures see "tokens".
 INPUT_KINDS: tuple[str, ...] = ("numeric", "tokens")
@@ -114,6 +116,46 @@ class Architecture:
 
 
 @dataclass
+class Covariates:
+    """Covariates of forecast series, declared in a file source's options and used by the core.
+
+    `future` names columns known at every step, also over the forecast horizon (promotions,
+    prices set in advance); `values` holds them per series, `(T_i, len(future))` over the
+    series' steps, and `after` the rows that follow each series' last target (target empty: the
+    future that `seqpipe predict` forecasts over), with their timestamps in `after_times`.
+    `static` names columns constant within a series; `static_values` holds one value per series
+    and column (numbers, or labels that the core one-hot encodes from the training series).
+    `calendar` asks the core for calendar features of the timestamps: True (chosen by the
+    frequency) or feature names (`seqpipe.data.calendar.FEATURES`); False: none.
+    """
+
+    future: list[str] = field(default_factory=list)
+    values: list[np.ndarray] = field(default_factory=list)
+    after: list[np.ndarray] = field(default_factory=list)
+    after_times: list[np.ndarray] | None = None
+    static: list[str] = field(default_factory=list)
+    static_values: list[list[Any]] = field(default_factory=list)
+    calendar: bool | list[str] = False
+
+    def take(self, keep: Sequence[int]) -> Covariates:
+        """The covariates of the series at positions `keep`, in that order."""
+        def pick(items: list[Any]) -> list[Any]:
+            return [items[i] for i in keep] if items else items
+
+        return Covariates(self.future, pick(self.values), pick(self.after),
+                          None if self.after_times is None else pick(self.after_times), self.static,
+                          pick(self.static_values), self.calendar)
+
+    def shorten(self, steps: int) -> Covariates:
+        """Every series `steps` steps shorter (an earlier forecast origin); the cut steps become its future."""
+        if steps <= 0:
+            return self
+        return Covariates(self.future, [v[: len(v) - steps] for v in self.values],
+                          [np.concatenate([v[len(v) - steps :], a]) for v, a in zip(self.values, self.after)],
+                          None, self.static, self.static_values, self.calendar)
+
+
+@dataclass
 class RawData:
     """Sequences and targets as a data source returns them, before padding/splitting/scaling.
 
@@ -137,6 +179,7 @@ class RawData:
     or numpy datetime64, in order), from which the core infers the season, cuts at
     `data.window.cutoff` and continues the timestamps in `seqpipe predict`; and `test_start` (one
     step index per series: where its official test range begins, its length when it has none).
+    `covariates` (forecasts only) are the series' future and static covariates (`Covariates`).
     """
 
     sequences: np.ndarray | list[np.ndarray]
@@ -153,6 +196,7 @@ class RawData:
     forecast_feature: int = 0
     times: list[np.ndarray] | None = None
     test_start: list[int] | None = None
+    covariates: Covariates | None = None
 
 
 class Loader(Protocol):

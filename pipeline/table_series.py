@@ -5,7 +5,9 @@ orders the steps as times (`time_order`: dates as dates, numbers as numbers) and
 with the series (RawData.times: the season is inferred from them, `data.window.cutoff` compares
 with them, `seqpipe predict` continues them). A split column of train/test rows is the official
 split: in every series the test rows must come after the train rows, and the first test row is
-where that series' test range begins (RawData.test_start).
+where that series' test range begins (RawData.test_start). Declared covariates are read by
+`seqpipe.table_covariates` (RawData.covariates); the rows after a series' last target are then
+its future, not steps of the series.
 """
 from __future__ import annotations
 
@@ -24,12 +26,17 @@ if TYPE_CHECKING:
 
 def forecast_from_long(df: pd.DataFrame, *, origin: str, id_column: str | None, time_column: str | None,
                        feature_columns: list[str] | None, target_column: str,
-                       split_column: str | None = None) -> RawData:
+                       split_column: str | None = None, future_covariates: list[str] | None = None,
+                       static_covariates: list[str] | None = None, calendar: bool | list[str] = False) -> RawData:
     """Long form for `task: forecast` (see the module docstring); `target_column` is the column
-    forecast, the other feature columns are inputs beside it."""
+    forecast, the other feature columns are inputs beside it (covariates excepted)."""
     import pandas as pd
 
+    from seqpipe import table_covariates
     from seqpipe.tables import _numeric, _plain, _split, require_columns
+
+    future, static = list(future_covariates or []), list(static_covariates or [])
+    covariates = table_covariates.declared(future, static, calendar)
 
     if df.empty:
         raise DataError(f"{origin}: no rows")
@@ -38,7 +45,11 @@ def forecast_from_long(df: pd.DataFrame, *, origin: str, id_column: str | None, 
         raise DataError(f"{origin}: column '{id_column}' not found; columns found: {found}; "
                         "for a single series without an id column set id_column: null")
     require_columns(df, [time_column, target_column, split_column, *(feature_columns or [])], origin)
-    reserved = {id_column, time_column, split_column}
+    if covariates:
+        table_covariates.check_columns(df, origin, future, static, {
+            "id_column": id_column, "time_column": time_column, "target_column": target_column,
+            "split_column": split_column}, feature_columns)
+    reserved = {id_column, time_column, split_column, *future, *static}
     features = feature_columns or [c for c in df.columns if c not in reserved]
     if target_column not in features:
         features = [target_column, *features]
@@ -63,6 +74,15 @@ def forecast_from_long(df: pd.DataFrame, *, origin: str, id_column: str | None, 
             who = f"series {_plain(df[id_column].iloc[at])!r}" if id_column else "the series"
             raise DataError(f"{origin}: {who} has duplicate {time_column} {_plain(df[time_column].iloc[at])!r}; "
                             "each step must appear once")
+    after = frame.iloc[:0]
+    if covariates:  # the rows after each series' last target are its future
+        is_after = table_covariates.future_rows(df, frame["_series"], target_column)
+        after, after_rows = frame[is_after], df[is_after]
+        df, frame = df[~is_after], frame[~is_after]
+        lost = set(after["_series"].tolist()) - set(frame["_series"].tolist())
+        if lost:
+            raise DataError(f"{origin}: series {_plain(sorted(lost)[0])!r} has no value in target column "
+                            f"'{target_column}'; a series needs its history before its future rows")
     values = _numeric(df, features, origin)
     codes, uniques = pd.factorize(frame["_series"], sort=True)
     bounds = np.flatnonzero(np.diff(codes)) + 1
@@ -87,6 +107,17 @@ def forecast_from_long(df: pd.DataFrame, *, origin: str, id_column: str | None, 
             test_start.append(first)
     description = {"file": origin, "format": "long", "sequences": len(starts), "features": features,
                    "official_split": split_column is not None}
+    covs = None
+    if covariates:
+        if calendar and (times is None or not np.issubdtype(times[0].dtype, np.datetime64)):
+            raise DataError(f"{origin}: data.options.calendar: calendar features need a time column of dates "
+                            f"(time_column {time_column!r} holds {'no dates' if time_column else 'nothing: it is null'});"
+                            " set calendar: false or give dates")
+        covs = table_covariates.read(
+            df, after_rows, pd.Index(uniques).get_indexer(after["_series"]),
+            after["_time"].to_numpy() if times is not None else None, list(zip(starts, ends)), ids, origin,
+            future, static, calendar)
+        description["covariates"] = {"future": future, "static": static, "calendar": calendar}
     return RawData([values[s:e] for s, e in zip(starts, ends)], np.zeros(0, np.float32), "forecast", "numeric",
                    origin=origin, ids=ids, feature_names=features, forecast_feature=features.index(target_column),
-                   description=description, times=times, test_start=test_start)
+                   description=description, times=times, test_start=test_start, covariates=covs)

@@ -29,6 +29,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from seqpipe.data_files import FLOAT32_MAX, beyond_float32, check_file, data_row, time_order
 from seqpipe.errors import DataError
 from seqpipe.specs import RawData, TaskName
+from seqpipe.table_covariates import CALENDAR_HELP, FUTURE_HELP, STATIC_HELP, CalendarOption, covariates_of
+from seqpipe.table_covariates import plain as _plain
 from seqpipe.table_series import forecast_from_long
 
 if TYPE_CHECKING:
@@ -147,7 +149,7 @@ def _split(values: pd.Series | None, origin: str, column: str | None) -> np.ndar
 
 def from_long(df: pd.DataFrame, *, origin: str, task: str, id_column: str | None, time_column: str | None,
               feature_columns: list[str] | None, target_column: str, split_column: str | None = None,
-              labelled: bool) -> RawData:
+              labelled: bool, **covariates: Any) -> RawData:
     """Long form: one row per (sequence, step). Rows are grouped by `id_column` (an empty id is
     refused) and ordered by `time_column` as `time_order` says; sequences may differ in length.
     The target is the value on a sequence's last row (it should be constant per sequence). For
@@ -157,7 +159,7 @@ def from_long(df: pd.DataFrame, *, origin: str, task: str, id_column: str | None
     if task == "forecast":
         return forecast_from_long(df, origin=origin, id_column=id_column, time_column=time_column,
                                   feature_columns=feature_columns, target_column=target_column,
-                                  split_column=split_column)
+                                  split_column=split_column, **covariates)
     if id_column is None or df.empty:
         raise DataError(f"{origin}: " + ("no rows" if df.empty else f"long form needs an id_column for task {task}"))
     unlabelled = _unlabelled(target_column, df.columns, labelled)
@@ -375,6 +377,9 @@ class TableOptions(BaseModel):
     step_columns: list[str] | None = Field(None, description="wide form: step columns in order (null: all others)")
     target_column: str | None = Field("target", description="target or label column; forecast: the column to forecast")
     split_column: str | None = Field(None, description="optional train/test column: an official split (forecast: per row)")
+    future_covariates: list[str] = Field([], description=FUTURE_HELP)
+    static_covariates: list[str] = Field([], description=STATIC_HELP)
+    calendar: CalendarOption = Field(False, description=CALENDAR_HELP)
 
 
 def from_table(df: pd.DataFrame, options: TableOptions, *, labelled: bool) -> RawData:
@@ -385,15 +390,11 @@ def from_table(df: pd.DataFrame, options: TableOptions, *, labelled: bool) -> Ra
                             "id_column null reads one series)")
         return from_long(
             df, origin=options.path, task=options.task, id_column=options.id_column,
-            time_column=options.time_column, feature_columns=options.feature_columns,
+            time_column=options.time_column, feature_columns=options.feature_columns, **covariates_of(options),
             target_column=options.target_column, split_column=options.split_column, labelled=labelled,
         )
     return from_wide(
         df, origin=options.path, task=options.task, id_column=options.id_column,
         step_columns=options.step_columns, target_column=options.target_column, split_column=options.split_column,
-        labelled=labelled,
+        labelled=labelled, **covariates_of(options),  # {} or refused: covariates need the long form
     )
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if hasattr(value, "item") else value

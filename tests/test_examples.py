@@ -20,6 +20,7 @@ EXAMPLES = sorted(p.parent.name for p in (ROOT / "examples").glob("*/params.yaml
 # one or two architectures per example, so that each is covered on some source
 ARCHS = {
     "csv-forecast": ["lstm"],
+    "csv-forecast-covariates": ["gru"],
     "csv-long-regression": ["gru"],
     "csv-wide-classification": ["rnn"],
     "npz-classification": ["cnn"],

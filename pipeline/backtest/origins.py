@@ -78,7 +78,9 @@ def cut(raw: RawData, window: WindowParams, k: int, step: int) -> RawData:
     starts, _ = test_starts(raw, window)
     sequences = [np.asarray(s)[: len(s) - shift] for s in raw.sequences]
     times = [t[: len(t) - shift] for t in raw.times] if raw.times is not None else None
-    return dataclasses.replace(raw, sequences=sequences, times=times, test_start=[t - shift for t in starts])
+    covariates = None if raw.covariates is None else raw.covariates.shorten(shift)
+    return dataclasses.replace(raw, sequences=sequences, times=times, test_start=[t - shift for t in starts],
+                               covariates=covariates)
 
 
 def window_at(window: WindowParams) -> WindowParams:

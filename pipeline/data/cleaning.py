@@ -144,6 +144,9 @@ def _drop(raw: RawData, rows: np.ndarray) -> RawData:
         ids=None if raw.ids is None else [raw.ids[i] for i in keep],
         feature_names=raw.feature_names,
         forecast_feature=raw.forecast_feature,
+        times=None if raw.times is None else [raw.times[i] for i in keep],
+        test_start=None if raw.test_start is None else [raw.test_start[i] for i in keep],
+        covariates=None if raw.covariates is None else raw.covariates.take(keep.tolist()),
     )
 
 

@@ -8,7 +8,7 @@ from sklearn.preprocessing import StandardScaler
 
 from seqpipe import progress as progress_module
 from seqpipe.config.params import WindowParams
-from seqpipe.data import forecast_windows
+from seqpipe.data import covariates, forecast_windows
 from seqpipe.data.cleaning import check_finite_outputs
 from seqpipe.data.history import history_arrays
 from seqpipe.data.naming import origin_prefix, sequence_name
@@ -119,6 +119,11 @@ def prepare_forecast(
         for split in SPLITS:
             arrays[f"X_{split}"] = apply_scaler(scaler, arrays[f"X_{split}"])
         scaler_stats = ScalerSpec(mean=scaler.mean_.tolist(), scale=scaler.scale_.tolist())
+    freq = _freq(raw)
+    encoded = covariates.encode(raw, bounds, freq, features)  # future and static covariates: more input channels
+    if encoded is not None:
+        for split in SPLITS:
+            arrays[f"X_{split}"] = covariates.pack(arrays[f"X_{split}"], encoded, plan.origins[split], horizon)
     names = {split: (lambda row, at=plan.origins[split]: f"a window of {sequence_name(raw, at[row][0])}")
              for split in SPLITS}
     check_finite_outputs(raw, arrays, names, scaled=scaler_stats is not None)
@@ -128,7 +133,7 @@ def prepare_forecast(
         task="forecast",
         input_kind="numeric",
         timesteps=int(lookback),
-        features=int(features),
+        features=int(arrays["X_train"].shape[-1]),
         sizes=SplitCounts(**sizes),
         official_split=window.protocol == "cutoff" and (window.cutoff is not None or raw.test_start is not None),
         padding=PaddingSpec(maxlen_from="data.window.lookback"),
@@ -136,13 +141,14 @@ def prepare_forecast(
         forecast=ForecastSpec(
             horizon=horizon, stride=window.stride, season=season, season_from=season_from,
             protocol=window.protocol, test_from=plan.test_from, normalize=window.normalize,
-            linear_skip=window.linear_skip, log=window.log, freq=_freq(raw),
+            linear_skip=window.linear_skip, log=window.log, freq=freq,
             feature=int(f),
             feature_name=raw.feature_names[f] if raw.feature_names else str(f),
             series=len(series),
             mase_scale=round(mase_scale, 8),
             target_mean=round(float(target_train.mean()), 8),
             target_std=round(float(target_train.std()) or 1.0, 8),
+            covariates=None if encoded is None else encoded.spec,
         ),
         source=raw.description,
     )
@@ -158,14 +164,14 @@ def log_lines(spec: PreparedSpec) -> list[str]:
     return [f"prepare: forecast season {f.season} ({f.season_from})",
             f"prepare: protocol {f.protocol}: {test}; {spec.sizes.test} test, {spec.sizes.val} validation and "
             f"{spec.sizes.train} training windows of {spec.timesteps} -> {f.horizon} steps; per-window "
-            f"normalisation {f.normalize}"]
+            f"normalisation {f.normalize}", *filter(None, [covariates.summary(spec)])]
 
 
 def forecast_history(spec: PreparedSpec, x: np.ndarray) -> np.ndarray:
     """The forecast column of input windows, back in the data's units: (n, lookback)."""
     assert spec.forecast is not None, "a forecast spec"
     f = spec.forecast.feature
-    history = x[:, :, f].astype(np.float64)
+    history = x[:, : spec.timesteps, f].astype(np.float64)  # with covariates the inputs go on over the horizon
     if spec.scaler:
         history = history * spec.scaler.scale[f] + spec.scaler.mean[f]
     return history

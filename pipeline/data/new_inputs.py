@@ -93,6 +93,9 @@ def read_input(path: str | Path, source: Any, source_path: str, spec: PreparedSp
     suffix = path.suffix.lower()
     same_format = source.dataset.reads_path and suffix == Path(source_path).suffix.lower()
     if suffix in LOADERS and not same_format:
+        if spec.forecast is not None and spec.forecast.covariates is not None:
+            raise DataError(f"{path}: the model was trained with covariates (data.options), which arrays do not "
+                            f"carry; give a file in the training data's format ({Path(source_path).suffix})")
         return Inputs(preprocess(load_input(path), spec, origin=str(path)))
     if not source.dataset.reads_path:
         raise DataError(f"{path}: unsupported input format '{path.suffix}'; the training data source "
@@ -119,13 +122,21 @@ def from_raw(raw: RawData, spec: PreparedSpec, vocabulary: list[str] | None, tex
     task = tasks.get(spec.task)
     if task.continues_sequence:
         sequences = _last_contexts(raw, sequences, spec.timesteps, whole_window=spec.forecast is not None)
-    x = preprocess(sequences, spec, origin=raw.origin, ids=raw.ids)
+    covariate_spec = spec.forecast.covariates if spec.forecast is not None else None
+    with_covariates = covariate_spec is not None
+    # with covariates the series' own channels come first; the covariates are added below
+    own = spec.model_copy(update={"features": covariate_spec.series_features}) if covariate_spec else spec
+    x = preprocess(sequences, own, origin=raw.origin, ids=raw.ids)
     y_true = None
     if len(raw.targets) == len(x) and not task.continues_sequence:
         y_true = _targets_as_trained(raw, spec)
     future = None
     if spec.forecast is not None and raw.times is not None:
         future = [continue_times(t, spec.forecast.horizon, spec.forecast.freq) for t in raw.times]
+    if with_covariates:  # the covariates of the steps after each series' end (seqpipe.data.covariates)
+        from seqpipe.data import covariates
+
+        x, future = covariates.new_inputs(raw, spec, x, future)
     return Inputs(x, y_true, raw.ids, future)
 
 

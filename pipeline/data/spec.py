@@ -51,6 +51,30 @@ class ScalerSpec(_Frozen):
     scale: list[float]
 
 
+class CovariateSpec(_Frozen):
+    """Forecast covariates (`seqpipe.data.covariates`): what each input channel after the series'
+    own is, and the training statistics that standardise them. Inputs are then `timesteps +
+    horizon` steps: the lookback, then the horizon, whose series channels are zero."""
+
+    series_features: int  # the series' own channels (the forecast column and input features) come first
+    future: list[str] = Field(default_factory=list)  # future covariate columns, then 2 channels per calendar feature
+    calendar: list[str] = Field(default_factory=list)  # calendar features (sin and cos of each)
+    static: list[str] = Field(default_factory=list)  # static covariate columns
+    categories: dict[str, list[str]] = Field(default_factory=dict)  # label columns: one-hot order
+    mean: list[float] = Field(default_factory=list)  # per future channel, training range
+    scale: list[float] = Field(default_factory=list)
+    static_mean: list[float] = Field(default_factory=list)  # per static channel, over the series
+    static_scale: list[float] = Field(default_factory=list)
+
+    @property
+    def future_channels(self) -> int:
+        return len(self.future) + 2 * len(self.calendar)
+
+    @property
+    def static_channels(self) -> int:
+        return len(self.static_mean)
+
+
 class ForecastSpec(_Frozen):
     """Forecasting: the window (its lookback is `timesteps`), how it was evaluated and target statistics."""
 
@@ -71,6 +95,7 @@ class ForecastSpec(_Frozen):
     # the head maps the encoder's output to the data's units with these (training range)
     target_mean: float = 0.0
     target_std: float = 1.0
+    covariates: CovariateSpec | None = None  # future and static covariates (data.options)
 
 
 class PreparedSpec(_Frozen):

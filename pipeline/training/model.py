@@ -59,7 +59,7 @@ def _assemble(
     import keras
     from keras import layers
 
-    from seqpipe.training import quantile_head, window_norm
+    from seqpipe.training import covariate_inputs, quantile_head, window_norm
 
     arch = choice.architecture
     timesteps = spec.timesteps
@@ -72,12 +72,17 @@ def _assemble(
         )(inputs)
         features = train.embedding_dim
     else:
-        inputs = keras.Input(shape=(timesteps, spec.features), dtype="float32", name="series")
+        # forecasts with covariates: the horizon's steps too
+        inputs = keras.Input(shape=(covariate_inputs.input_steps(spec), spec.features), dtype="float32", name="series")
         # prepare keeps padded steps at exactly the padding value, also after scaling.
         pad_value = float(spec.padding.value)
         x = layers.Masking(mask_value=pad_value, name="masking")(inputs) if masked else inputs
         features = spec.features
+    x, past, extra = covariate_inputs.split(x, spec)  # forecast covariates: beside the series, and to the head
     x, window_stats = window_norm.normalize(x, spec)  # forecasts: each window's own level and spread
+    if past is not None:
+        x = covariate_inputs.encoder_input(x, past)
+        features = int(x.shape[-1])
 
     input_spec = InputSpec(timesteps=timesteps, features=features, masked=masked)
     try:
@@ -104,6 +109,7 @@ def _assemble(
         raise PluginError(
             f"plugin '{choice.name}': the encoder must return (batch, units), got shape {tuple(encoded.shape)}"
         )
+    encoded = covariate_inputs.head_input(encoded, extra)
     task = tasks.get(spec.task)
     levels = train.quantiles if spec.task == "forecast" else None  # checks.check_quantiles refuses other tasks
     head = task.head(encoded, spec) if levels is None else quantile_head.head(encoded, spec, levels)
@@ -129,7 +135,7 @@ def load_model(path: str, custom_objects: dict | None = None) -> Any:
     import keras
 
     # registers the normalisation and quantile layers for safe mode
-    from seqpipe.training import quantile_head, window_norm  # noqa: F401
+    from seqpipe.training import covariate_inputs, quantile_head, window_norm  # noqa: F401
 
     try:
         return keras.saving.load_model(path, custom_objects=custom_objects, safe_mode=True, compile=False)
