@@ -12,6 +12,7 @@ from seqpipe.data import api as data
 from seqpipe.data.forecast import log_lines as forecast_log
 from seqpipe.errors import DataError
 from seqpipe.registry import build_registry
+from seqpipe.reporting.sections import _scaling as report_scaling
 from seqpipe.training.differencing import _summing_matrix
 from seqpipe.training.fit import fit, seed_everything
 from seqpipe.training.model import build_model, load_model
@@ -101,6 +102,7 @@ def test_auto_takes_seasonal_differences_where_the_lookback_holds_them_and_says_
         assert prepared.spec.forecast.difference == mode
         said = forecast_log(prepared.spec)[-1]
         assert f"differences {mode} (" in said and why in said, said
+        assert ("forecasts seasonal changes (auto: season 4" in report_scaling(prepared.spec)) == (mode == "seasonal")
     none = WindowParams(lookback=12, horizon=2, season=SEASON, normalize="none")
     assert data.prepare(raw, val=0.2, test=0.2, seed=0, window=none).spec.forecast.difference == "none"
 
