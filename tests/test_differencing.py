@@ -94,7 +94,7 @@ def test_quantile_forecasts_are_summed_level_by_level():
 
 def test_auto_takes_seasonal_differences_where_the_lookback_holds_them_and_says_so():
     raw = _staircase()
-    cases = [(12, SEASON, "seasonal", "auto: season 4, lookback 12"), (5, SEASON, "none", "lookback 5 < season + 2"),
+    cases = [(12, SEASON, "seasonal", "auto: season 4, lookback 12"), (5, SEASON, "first", "lookback 5 < season + 2"),
              (12, 1, "none", "auto: season 1")]
     for lookback, season, mode, why in cases:
         prepared = data.prepare(raw, val=0.2, test=0.2, seed=0,

@@ -1,10 +1,13 @@
 """Which differencing the forecast model gets (`data.window.difference`), `auto` resolved here.
 
-`auto` takes seasonal differences where the season is longer than one step and the lookback
-holds at least two changes over it (season + 2 steps), else FALLBACK; `none` under
+`auto` differences seasonal data (a season longer than one step): over one season where the
+lookback holds at least two changes over it (season + 2 steps), else over one step; data
+without a season (season 1: yearly, numbered steps) are not differenced; nor is anything under
 `normalize: none` (differencing needs the per-window statistics). Chosen by
 bench/forecast_quality.py over six offline series (bench/RESULTS.md, "Forecast quality:
-differencing"). The layers are seqpipe.training.differencing.
+differencing"): seasonal differences won on airline and the example, first differences on
+ShampooSales (season 12, lookback 12) and lost on the three series of season 1 (Lynx, Nile, M1
+yearly). The layers are seqpipe.training.differencing.
 """
 from __future__ import annotations
 
@@ -14,7 +17,6 @@ from seqpipe.config.params import WindowParams
 from seqpipe.errors import DataError
 
 Difference = Literal["none", "first", "seasonal"]
-FALLBACK: Difference = "none"  # auto where seasonal differencing does not apply
 
 
 def lag_of(mode: str, season: int) -> int:
@@ -29,10 +31,13 @@ def choose(window: WindowParams, season: int) -> tuple[Difference, str]:
     if mode == "auto":
         if window.normalize == "none":
             return "none", "auto: normalize none"
-        if season > 1 and window.lookback >= season + 2:
+        if season == 1:
+            return "none", "auto: season 1"
+        if window.lookback >= season + 2:
             return "seasonal", f"auto: season {season}, lookback {window.lookback}"
-        return FALLBACK, f"auto: season {season}, lookback {window.lookback} < season + 2" if season > 1 \
-            else "auto: season 1"
+        if window.lookback >= 3:
+            return "first", f"auto: season {season}, lookback {window.lookback} < season + 2"
+        return "none", f"auto: lookback {window.lookback} < 3"
     lag = lag_of(mode, season)
     if lag and window.lookback < lag + 2:
         raise DataError(f"data.window.difference {mode}: lookback {window.lookback} leaves fewer than 2 changes "
