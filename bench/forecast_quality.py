@@ -150,8 +150,18 @@ def run(name: str, arch: str, settings: dict, seed: int, show: bool) -> dict:
     if show:
         print(f"  truth    {np.round(y[0][:12], 1).tolist()}\n  forecast {np.round(pred[0][:12], 1).tolist()}")
     scores = tasks.get("forecast").score(y, pred, spec)
-    return {"series": name, "arch": arch, "mase": scores["mase"], "mape": mape(y, pred),
-            "train_windows": spec.sizes.train, "lookback": spec.timesteps, "seconds": time.perf_counter() - started}
+    return {"series": name, "arch": arch, "seed": seed, "mase": scores["mase"], "mape": mape(y, pred),
+            "train_windows": spec.sizes.train, "lookback": spec.timesteps, "seconds": time.perf_counter() - started,
+            "pred": pred, "y": y, "spec": spec}
+
+
+def ensemble(runs: list[dict]) -> dict:
+    """The mean of several seeds' forecasts, scored like one model's."""
+    from seqpipe import tasks
+
+    y, spec = runs[0]["y"], runs[0]["spec"]
+    pred = np.mean([r["pred"] for r in runs], axis=0)
+    return {"mase": tasks.get("forecast").score(y, pred, spec)["mase"], "mape": mape(y, pred)}
 
 
 def _variant(text: str) -> tuple[str, dict]:
@@ -169,7 +179,8 @@ def main() -> None:
     ap.add_argument("--series", default=",".join(SERIES))
     ap.add_argument("--variant", type=_variant, action="append", default=[])
     ap.add_argument("--min-steps", type=int, default=300)
-    ap.add_argument("--seeds", type=int, default=1)
+    ap.add_argument("--seeds", default="42", help="comma-separated seeds; with several, their forecasts' mean "
+                    "is scored too (an ensemble, variant NAME+ens)")
     ap.add_argument("--show", action="store_true", help="print the first test window's forecast beside the truth")
     ap.add_argument("--out", default="forecast_quality")
     args = ap.parse_args()
@@ -185,12 +196,20 @@ def main() -> None:
             rows.append({"series": name, "variant": model, "arch": "-", **r})
         for label, settings in variants:
             for arch in args.archs.split(","):
-                for seed in range(42, 42 + args.seeds):
+                runs = []
+                for seed in [int(s) for s in args.seeds.split(",")]:
                     r = run(name, arch, {"train.min_steps": args.min_steps, **settings}, seed, args.show)
                     r["variant"] = label
-                    rows.append(r)
-                    print(f"{name:<10} {label + ' ' + arch:<22} MASE {r['mase']:7.3f} MAPE {r['mape']:6.3f} "
-                          f"windows {r['train_windows']:4d} lookback {r['lookback']:3d} {r['seconds']:5.1f} s", flush=True)
+                    runs.append(r)
+                    print(f"{name:<10} {label + ' ' + arch:<22} MASE {r['mase']:7.3f} MAPE {r['mape']:6.3f} seed "
+                          f"{seed:3d} windows {r['train_windows']:4d} lookback {r['lookback']:3d} {r['seconds']:5.1f} s",
+                          flush=True)
+                rows += [{k: v for k, v in r.items() if k not in ("pred", "y", "spec")} for r in runs]
+                if len(runs) > 1:
+                    e = {"series": name, "arch": arch, "variant": label + "+ens", **ensemble(runs)}
+                    rows.append(e)
+                    print(f"{name:<10} {label + '+ens ' + arch:<22} MASE {e['mase']:7.3f} MAPE {e['mape']:6.3f}",
+                          flush=True)
     table = pd.DataFrame([r for r in rows if r["arch"] != "-"])
     classical = pd.DataFrame([r for r in rows if r["arch"] == "-"]).pivot(index="series", columns="variant", values="mase")
     best_stat = classical[["auto_ets", "auto_arima"]].min(axis=1)

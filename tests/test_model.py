@@ -174,7 +174,7 @@ def test_per_window_normalisation_follows_a_level_far_beyond_the_training_range(
     t = np.arange(120, dtype=np.float32)
     raw = RawData([(10 + np.sin(2 * np.pi * t / 6))[:, None]], np.zeros(0, np.float32), "forecast", "numeric")
     prepared = data.prepare(raw, val=0.2, test=0.2, seed=0,
-                            window=WindowParams(lookback=12, horizon=8, season=6, normalize=mode))
+                            window=WindowParams(lookback=12, horizon=8, season=6, normalize=mode, difference="none"))
     model = build_model(_choice("cnn"), prepared.spec, TRAIN)
     head = model.get_layer("head")
     head.set_weights([np.zeros_like(w) for w in head.get_weights()])

@@ -256,7 +256,8 @@ def test_predict_overwrites_its_own_output_but_not_the_users_files(trained):
 
 def test_predict_cli_forecasts_the_horizon_after_each_series_end_with_its_dates_continued(tmp_path):
     # One monthly series, no id column, dates as text: the forecast of the next `horizon` months,
-    # one row per step, its months continued after the last one in the file.
+    # one row per step, its months continued after the last one in the file (the model forecasts
+    # seasonal changes, summed back on inside it).
     from seqpipe.config.experiment import choose_architecture, choose_dataset
     from seqpipe.config.params import Params
     from seqpipe.stages.prepare import load_raw
@@ -266,7 +267,7 @@ def test_predict_cli_forecasts_the_horizon_after_each_series_end_with_its_dates_
     pd.DataFrame({"month": months, "v": 100.0 + np.arange(60)}).to_csv(tmp_path / "monthly.csv", index=False)
     raw_params = {
         "architectures": ["cnn"], "models": {"cnn": {"filters": 4, "num_layers": 1}},
-        "data": {"source": "csv", "path": "monthly.csv", "window": {"lookback": 12, "horizon": 6},
+        "data": {"source": "csv", "path": "monthly.csv", "window": {"lookback": 24, "horizon": 6},
                  "options": {"task": "forecast", "id_column": None, "time_column": "month", "target_column": "v"}},
     }
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(raw_params))
@@ -274,6 +275,7 @@ def test_predict_cli_forecasts_the_horizon_after_each_series_end_with_its_dates_
     prepared = data.prepare(load_raw(choose_dataset(params, REGISTRY), 0), val=0.15, test=0.15, seed=0,
                             window=params.data.window)
     assert prepared.spec.forecast.season == 12 and prepared.spec.forecast.normalize == params.data.window.normalize
+    assert prepared.spec.forecast.difference == "seasonal"  # difference auto: 24 steps hold two seasons
     data.save(prepared, tmp_path / "data" / "prepared")
     (tmp_path / "models").mkdir()
     build_model(choose_architecture(params, REGISTRY, "cnn"), prepared.spec, params.train).save(

@@ -68,6 +68,13 @@ class WindowParams(Strict):
         description="take the forecast column in logs inside the model before the per-window normalisation and "
         "exponentiate the forecast (a multiplicative trend or season becomes additive; positive data only)",
     )
+    difference: Literal["auto", "none", "first", "seasonal"] = Field(
+        "auto",
+        description="the model sees each window's changes of the forecast column (first: over one step; "
+        "seasonal: over one season) and forecasts changes, summed back onto the window's last values "
+        "(after log, before the per-window normalisation); auto: season > 1: seasonal where the lookback "
+        "holds season + 2 steps, else first; season 1: none (prepare says which)",
+    )
     linear_skip: bool = Field(
         False,
         description="the forecast head adds a linear map of the normalised input window to every architecture's "
@@ -105,12 +112,13 @@ class WindowParams(Strict):
                                       "data.window.protocol: cutoff or train_until: val")
         return value
 
-    @field_validator("linear_skip", "log")
+    @field_validator("linear_skip", "log", "difference")
     @classmethod
     def _needs_normalisation(cls, value: Any, info: ValidationInfo) -> Any:
-        if value and info.data.get("normalize") == "none":
+        if value not in (False, "none", "auto") and info.data.get("normalize") == "none":
             raise PydanticCustomError("normalisation", "needs per-window normalisation; set data.window.normalize "
-                                      f"to last, mean or seasonal, or {info.field_name}: false")
+                                      f"to last, mean or seasonal, or {info.field_name}: "
+                                      + ("none" if info.field_name == "difference" else "false"))
         return value
 
 

@@ -8,7 +8,7 @@ from sklearn.preprocessing import StandardScaler
 
 from seqpipe import progress as progress_module
 from seqpipe.config.params import WindowParams
-from seqpipe.data import covariates, forecast_windows
+from seqpipe.data import covariates, differencing, forecast_windows
 from seqpipe.data.cleaning import check_finite_outputs
 from seqpipe.data.history import history_arrays
 from seqpipe.data.naming import origin_prefix, sequence_name
@@ -64,6 +64,7 @@ def prepare_forecast(
     season, season_from = _season(raw, window)
     if season > lookback:
         raise DataError(f"data.window.season ({season}) must not exceed data.window.lookback ({lookback})")
+    difference, difference_from = differencing.choose(window, season)
     series = []
     for i, s in enumerate(raw.sequences):
         s = np.asarray(s, dtype=np.float32)
@@ -141,7 +142,8 @@ def prepare_forecast(
         forecast=ForecastSpec(
             horizon=horizon, stride=window.stride, season=season, season_from=season_from,
             protocol=window.protocol, test_from=plan.test_from, normalize=window.normalize,
-            linear_skip=window.linear_skip, log=window.log, freq=freq,
+            linear_skip=window.linear_skip, log=window.log, difference=difference,
+            difference_from=difference_from, freq=freq,
             feature=int(f),
             feature_name=raw.feature_names[f] if raw.feature_names else str(f),
             series=len(series),
@@ -164,7 +166,8 @@ def log_lines(spec: PreparedSpec) -> list[str]:
     return [f"prepare: forecast season {f.season} ({f.season_from})",
             f"prepare: protocol {f.protocol}: {test}; {spec.sizes.test} test, {spec.sizes.val} validation and "
             f"{spec.sizes.train} training windows of {spec.timesteps} -> {f.horizon} steps; per-window "
-            f"normalisation {f.normalize}", *filter(None, [covariates.summary(spec)])]
+            f"normalisation {f.normalize}; differences {f.difference} ({f.difference_from})",
+            *filter(None, [covariates.summary(spec)])]
 
 
 def forecast_history(spec: PreparedSpec, x: np.ndarray) -> np.ndarray:

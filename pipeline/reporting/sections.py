@@ -218,5 +218,8 @@ def coverage_line(spec: PreparedSpec) -> str:
 
 def _scaling(spec: PreparedSpec) -> str:
     if spec.forecast is not None and spec.forecast.normalize != "none":
-        return f"per window (data.window.normalize: {spec.forecast.normalize})"
+        f = spec.forecast
+        changes = f"; forecasts {f.difference} changes ({f.difference_from})" \
+            if f.difference != "none" else ""
+        return f"per window (data.window.normalize: {f.normalize}){changes}"
     return "standardised with train statistics" if spec.scaler else "none"

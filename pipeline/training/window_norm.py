@@ -9,7 +9,9 @@ model starts from the baseline and learns the correction (trend, changing amplit
 training range (global scaling alone cannot). Being layers of the saved model, evaluate and
 `seqpipe predict` need nothing extra. The layers are registered Keras serializables (package
 `seqpipe`), so safe-mode loading accepts them once this module is imported. With
-`data.window.log` the forecast column is taken in logs first and the forecast exponentiated last.
+`data.window.log` the forecast column is taken in logs first and the forecast exponentiated last;
+with `data.window.difference` the window is differenced before the normalisation and the
+forecast changes summed back on (`seqpipe.training.differencing`).
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ import keras
 from keras import ops
 
 from seqpipe.data.spec import PreparedSpec
+from seqpipe.training import differencing
 
 
 @keras.saving.register_keras_serializable(package="seqpipe")
@@ -112,8 +115,11 @@ def normalize(x: Any, spec: PreparedSpec) -> tuple[Any, Any]:
         return x, None
     if f.log:  # the forecast column in logs: a multiplicative level and season become additive
         x = LogColumn(f.feature, name="log_column")(x)
+    undifferenced = x
+    if f.difference != "none":  # the forecast column's changes (seqpipe.training.differencing)
+        x = differencing.Difference(differencing.lag(f), f.feature, name="difference")(x)
     normed, level, spread = WindowNormalization(f.normalize, f.season, name="window_norm")(x)
-    return normed, (x, level, spread)
+    return normed, (x, level, spread, undifferenced)
 
 
 def restore(y: Any, stats: Any, spec: PreparedSpec) -> Any:
@@ -125,8 +131,13 @@ def restore(y: Any, stats: Any, spec: PreparedSpec) -> Any:
     scale = spec.scaler.scale[f.feature] if spec.scaler else 1.0
     offset = spec.scaler.mean[f.feature] if spec.scaler else 0.0
     seasonal = f.season if f.normalize == "seasonal" else 0
+    x, level, spread, undifferenced = stats
+    if f.difference != "none":  # the head forecasts changes: back to their units, then summed onto the window
+        changes = WindowRestore(f.feature, seasonal=seasonal, dtype="float32", name="to_changes")([y, x, level, spread])
+        return differencing.Undifference(differencing.lag(f), f.feature, f.log, dtype="float32", name="to_units")(
+            [changes, undifferenced])
     return WindowRestore(f.feature, float(scale), float(offset), seasonal, f.log, dtype="float32", name="to_units")(
-        [y, *stats])
+        [y, x, level, spread])
 
 
 def linear_skip(y: Any, normed: Any, spec: PreparedSpec) -> Any:
