@@ -61,9 +61,13 @@ def split(inputs: Any, spec: PreparedSpec) -> tuple[Any, Any, Any]:
 
 
 def encoder_input(normed: Any, past: Any) -> Any:
-    """The encoder's input: the normalised series with the past covariates beside it."""
+    """The encoder's input: the normalised series with the past covariates beside it. A differenced
+    series (`data.window.difference`) is a season or a step shorter than the window: its steps are the
+    window's last ones, so the covariates of those same steps go beside it."""
     if past is None or past.shape[-1] == 0:
         return normed
+    if past.shape[1] != normed.shape[1]:
+        past = keras.layers.Cropping1D((past.shape[1] - normed.shape[1], 0), name="covariates_of_changes")(past)
     return keras.layers.Concatenate(axis=-1, name="with_covariates")([normed, past])
 
 
