@@ -11,6 +11,12 @@
   official train split of fewer than MIN_VALIDATION / data.split.val sequences wholly to training)
   the same holds. No learning-rate schedule reads the validation loss
   (`cosine` follows the step count, `plateau` the training loss), so nothing else changes.
+- Which weights are kept (`Budget.keep`): with early stopping, the epoch of lowest validation
+  loss; without a usable validation split, the epoch of lowest TRAINING loss (dl-4-tsc's
+  ModelCheckpoint(monitor='loss') rule), because at small batches with batch norm the training
+  loss spikes now and then and the last epoch can land on a spike (ArrowHead FCN, 3 seeds: last
+  epoch 64.4 ± 13.7 %, lowest training loss 76.4 ± 3.2 %; bench/RESULTS.md, "small data: which
+  weights are kept"); with `train.patience: 0` set by the user, the last epoch, as asked.
 
 Plain arithmetic on params and split sizes (no TensorFlow): the train stage, `fit`, model
 assembly (the cosine schedule's length, the XLA choice) and the report all read it from here.
@@ -28,6 +34,11 @@ from seqpipe.config.params import TrainParams
 # The report's diagnostics flag the same size (seqpipe.reporting.diagnostics.MIN_VALIDATION).
 MIN_VALIDATION = 30
 
+# Budget.keep: whose weights the run ends with, and the Keras log key that picks the epoch
+KEEP_LAST, KEEP_VAL_LOSS, KEEP_TRAIN_LOSS = "last", "val_loss", "loss"
+_LOWEST_TRAIN_LOSS = ("every epoch is trained, and the weights of the epoch of lowest training loss are kept "
+                      "(the last epoch can land on a spike of the training loss)")
+
 
 @dataclass(frozen=True)
 class Budget:
@@ -39,6 +50,7 @@ class Budget:
     early_stopping: bool
     stopping: str  # whether early stopping may end the run, and which weights are kept
     small_validation: bool = False  # early stopping is off because the validation split is too small
+    keep: str = KEEP_LAST  # the epoch whose weights are kept: last, lowest val_loss or lowest (training) loss
 
     @property
     def steps(self) -> int:
@@ -73,21 +85,23 @@ def plan(train: TrainParams, n_train: int, n_val: int, global_batch: int) -> Bud
                   f"({n_train} training sequences, batch {global_batch}){bound}")
     else:
         epochs, reason = int(train.epochs), f"train.epochs {train.epochs}"
+    keep = KEEP_TRAIN_LOSS
     if train.patience <= 0:
-        on, stopping = False, "early stopping off (train.patience 0): every epoch is trained, the last one kept"
+        on, keep = False, KEEP_LAST
+        stopping = "early stopping off (train.patience 0): every epoch is trained, the last one kept"
     elif n_val == 0:
         on, small = False, True
         stopping = ("early stopping off: no validation split (prepare trains on the whole train split when a "
-                    f"validation split would hold fewer than {MIN_VALIDATION}); every epoch is trained, the last one kept")
+                    f"validation split would hold fewer than {MIN_VALIDATION}); {_LOWEST_TRAIN_LOSS}")
     elif n_val < MIN_VALIDATION:
         on, small = False, True
         stopping = (f"early stopping off: the validation split has {n_val} sequences, fewer than {MIN_VALIDATION}, "
-                    "too few for its loss to pick an epoch; every epoch is trained, the last one kept")
+                    f"too few for its loss to pick an epoch; {_LOWEST_TRAIN_LOSS}")
     else:
-        on = True
+        on, keep = True, KEEP_VAL_LOSS
         stopping = (f"early stopping on val_loss (patience {train.patience}, {n_val} validation sequences), "
                     "keeping the best epoch's weights")
-    return Budget(epochs, per_epoch, reason, on, stopping, small)
+    return Budget(epochs, per_epoch, reason, on, stopping, small, keep)
 
 
 

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from seqpipe import atomic, layout
+from seqpipe.config.budget import KEEP_TRAIN_LOSS, KEEP_VAL_LOSS, Budget
 from seqpipe.errors import SeqpipeError
 
 BACKUP_ROOT = layout.BACKUP_ROOT
@@ -342,6 +343,22 @@ def saved_history(directory: Path) -> list[dict[str, float]]:
     if not state_file.is_file():
         return []
     return json.loads(state_file.read_text(encoding="utf-8"))["history"]
+
+
+def kept_weights(plan: Budget, patience: int) -> Any:
+    """The callback that picks the epoch whose weights a run ends with (`plan.keep`;
+    seqpipe.config.budget): early stopping on the validation loss, or, without a usable validation
+    split, Keras' EarlyStopping on the training loss with a patience longer than the run, which never
+    stops it but restores the weights of its lowest training loss at the end (dl-4-tsc's rule). None:
+    the last epoch's weights. Either is the `stopper` whose state `checkpoint` saves, so a resumed run
+    keeps the same epoch as an uninterrupted one."""
+    if plan.keep == KEEP_VAL_LOSS:
+        return early_stopping(patience)
+    if plan.keep != KEEP_TRAIN_LOSS:
+        return None
+    import keras
+
+    return keras.callbacks.EarlyStopping(monitor=KEEP_TRAIN_LOSS, patience=plan.epochs + 1, restore_best_weights=True)
 
 
 def early_stopping(patience: int) -> Any:
