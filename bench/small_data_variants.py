@@ -70,10 +70,16 @@ def _selection_callback(x_test: np.ndarray, y_test: np.ndarray):
             if loss < self.best_loss:
                 self.best_loss, self.best_weights, self.best_epoch = loss, self.model.get_weights(), epoch + 1
 
-        def scores(self) -> dict:
-            last = _accuracy(self.model, x_test, y_test)
+        def on_train_end(self, logs: dict | None = None) -> None:
+            # before any callback after this one (seqpipe's keeper of the lowest training loss) restores weights
+            current = self.model.get_weights()
+            self.last = _accuracy(self.model, x_test, y_test)
             self.model.set_weights(self.best_weights)
-            best = _accuracy(self.model, x_test, y_test)
+            self.best = _accuracy(self.model, x_test, y_test)
+            self.model.set_weights(current)
+
+        def scores(self) -> dict:
+            last, best = self.last, self.best
             return {"acc_last": round(last, 2), "acc_min_loss": round(best, 2), "min_loss_epoch": self.best_epoch,
                     "last_loss": round(self.losses[-1], 5), "min_loss": round(self.best_loss, 5),
                     "epochs": len(self.losses)}

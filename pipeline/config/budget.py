@@ -15,7 +15,7 @@
   loss; without a usable validation split, the epoch of lowest TRAINING loss (dl-4-tsc's
   ModelCheckpoint(monitor='loss') rule), because at small batches with batch norm the training
   loss spikes now and then and the last epoch can land on a spike (ArrowHead FCN, 3 seeds: last
-  epoch 64.4 ± 13.7 %, lowest training loss 76.4 ± 3.2 %; bench/RESULTS.md, "small data: which
+  epoch 64.4 ± 13.8 %, lowest training loss 76.4 ± 3.1 %; bench/RESULTS.md, "small data: which
   weights are kept"); with `train.patience: 0` set by the user, the last epoch, as asked.
 
 Plain arithmetic on params and split sizes (no TensorFlow): the train stage, `fit`, model
