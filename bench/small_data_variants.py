@@ -13,6 +13,7 @@ Variants:
 - `noscale`: the same with `data.scale: false` (no global standardisation of the z-normalised series);
 - `cosine`: the same with `lr_schedule: cosine` (Adam's rate decays to 0 at the last step);
 - `jax`: the same on Keras' JAX backend;
+- `spe1`: the same with `train.steps_per_execution: 1` (one graph call per batch, as plain Keras);
 - `plain`: no seqpipe training code: dl-4-tsc's fcn.py in plain Keras (one-hot labels, softmax,
   categorical cross-entropy, Adam 1e-3, ReduceLROnPlateau(loss, 0.5, 50, 1e-4), batch
   min(16, n/10)), on the raw series as the `ts` source reads them (FCN only).
@@ -39,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import ROOT  # noqa: E402
 from realdata import aeon_data  # noqa: E402
 
-VARIANTS = ("seqpipe", "noscale", "cosine", "jax", "plain")
+VARIANTS = ("seqpipe", "noscale", "cosine", "jax", "spe1", "plain")
 
 
 def _data(dataset: str, seed: int, scale: bool):
@@ -109,6 +110,8 @@ def run_seqpipe(dataset: str, arch_name: str, seed: int, variant: str) -> dict:
     train = effective(base, arch_name, arch).for_data(spec.sizes.train).params
     if variant == "cosine":
         train = train.model_copy(update={"lr_schedule": "cosine"})
+    if variant == "spe1":
+        train = train.model_copy(update={"steps_per_execution": 1})
     x_test, y_test = prepared.xy("test")
     sel = _selection_callback(x_test, y_test)
     seed_everything(seed)

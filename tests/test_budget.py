@@ -49,8 +49,9 @@ def test_early_stopping_is_off_on_a_validation_split_too_small_to_pick_an_epoch(
     small = budget.plan(train, n_train=42, n_val=budget.MIN_VALIDATION - 1, global_batch=16)
     assert not small.early_stopping and small.small_validation
     assert small.stopping == ("early stopping off: the validation split has 29 sequences, fewer than 30, too few "
-                              "for its loss to pick an epoch; every epoch is trained, and the weights of the epoch "
-                              "of lowest training loss are kept (the last epoch can land on a spike of the training loss)")
+                              "for its loss to pick an epoch; every epoch is trained, and the last one kept unless its "
+                              "training loss is a spike (over 1.5x the lowest): then the weights of the epoch of lowest "
+                              "training loss")
     assert small.keep == budget.KEEP_TRAIN_LOSS
     assert budget.resolved(train, small).patience == 0
     enough = budget.plan(train, n_train=42, n_val=budget.MIN_VALIDATION, global_batch=16)
@@ -59,6 +60,14 @@ def test_early_stopping_is_off_on_a_validation_split_too_small_to_pick_an_epoch(
     # train.patience 0 is the user's own choice: every epoch, the last one kept
     off = budget.plan(train.model_copy(update={"patience": 0}), n_train=42, n_val=0, global_batch=16)
     assert off.keep == budget.KEEP_LAST and off.stopping.endswith("the last one kept")
+
+
+def test_the_last_epoch_is_kept_unless_its_training_loss_is_a_spike():
+    train_loss = budget.KEEP_TRAIN_LOSS
+    assert budget.kept_index([1.0, 0.5, 0.7], train_loss) == 2  # 0.7 is within 1.5x of 0.5: a near-tie, not a spike
+    assert budget.kept_index([1.0, 0.5, 0.8], train_loss) == 1  # 0.8 > 0.75: the last epoch landed on a spike
+    assert budget.kept_index([1.0, 0.5, 0.8], budget.KEEP_VAL_LOSS) == 1  # early stopping: the lowest, always
+    assert budget.kept_index([1.0, 0.5, 0.8], budget.KEEP_LAST) == 2
 
 
 def test_bad_budget_settings_are_one_line():
@@ -91,7 +100,7 @@ def test_an_official_train_split_too_small_to_spare_a_validation_split_is_traine
     assert len(parts["val"]) == 0 and np.array_equal(parts["train"], np.flatnonzero(raw.split == "train"))
     assert parts.note == ("data.split.val: 0.15 of the 20 official train sequences would be 3 validation sequences, "
                           "fewer than 30 (too few to choose an epoch by); no validation split: training on all 20, "
-                          "keeping the epoch of lowest training loss")
+                          "keeping the last epoch unless it ends on a spike of the training loss")
     assert np.array_equal(parts["test"], np.flatnonzero(raw.split == "test"))
 
 
@@ -192,8 +201,8 @@ def test_without_a_validation_split_a_loss_spike_in_the_last_epoch_is_not_what_i
     summary = fit(model, prepared.xy("train"), prepared.xy("val"), train, extra_callbacks=[SpikeInEpoch2()],
                   verbose=0)
     assert (summary.epochs_run, summary.best_epoch, summary.kept_by) == (2, 1, "loss")
-    assert summary.kept.startswith("kept the weights of epoch 1 of 2: lowest training loss ")
-    assert "(the last epoch's: " in summary.kept
+    assert summary.kept.startswith("kept the weights of epoch 1 of 2, the lowest training loss (")
+    assert summary.kept.endswith(") was a spike, over 1.5x the lowest")
     for kept, epoch1 in zip(model.get_weights(), seeded["epoch1"]):
         np.testing.assert_array_equal(kept, epoch1)
 
@@ -231,5 +240,6 @@ def test_two_series_per_class_prepare_and_train_through_the_stages(tmp_path, mon
     assert (fit_record["epochs_run"], fit_record["epochs_budget"], fit_record["best_epoch"]) == (7, 7, 7)
     assert fit_record["early_stopping"].startswith("early stopping off: no validation split")
     # which weights were kept, and why: the train log's line and models/cnn.fit.json
-    assert fit_record["kept_by"] == "loss" and fit_record["kept"].startswith("kept the weights of epoch ")
-    assert f"{fit_record['kept']} (no usable validation split: the lowest training loss, not a spike at the end)" in out
+    assert fit_record["kept_by"] == "loss" and fit_record["kept"].startswith("kept the weights of the last epoch, 7")
+    assert (f"{fit_record['kept']} (no usable validation split: the last epoch, or the lowest training loss if it "
+            "ended on a spike)") in out

@@ -259,24 +259,31 @@ def fit(
 
 
 def kept_epoch(history: dict[str, list[float]], epochs_run: int, plan: Budget) -> int:
-    """`best_epoch` of the summary: the epoch whose weights the run ended with (`plan.keep`): that of
-    lowest validation loss, of lowest training loss (no usable validation split), or the last."""
-    values = history.get(plan.keep, []) if plan.keep != budget.KEEP_LAST else []
-    if not values:
+    """`best_epoch` of the summary: the epoch whose weights the run ended with (`budget.kept_index`)."""
+    values = history.get(plan.keep, [])
+    if plan.keep == budget.KEEP_LAST or not values:
         return epochs_run
-    return epochs_run - len(values) + int(np.argmin(values)) + 1
+    return epochs_run - len(values) + budget.kept_index(values, plan.keep) + 1
 
 
 def kept_line(history: dict[str, list[float]], kept: int, epochs_run: int, plan: Budget) -> str:
-    """The train log's line (and models/<arch>.fit.json's `kept`) on the weights kept and why:
-    `kept the weights of epoch 226 of 250: lowest training loss 0.00448 (the last epoch's: 0.413)`."""
-    values = history.get(plan.keep, []) if plan.keep != budget.KEEP_LAST else []
-    if not values:
+    """The train log's line (and models/<arch>.fit.json's `kept`) on the weights kept and why, e.g.
+    `kept the weights of epoch 226 of 250, the lowest training loss (0.00448): the last epoch's
+    (0.4132) was a spike, over 1.5x the lowest`."""
+    values = history.get(plan.keep, [])
+    if plan.keep == budget.KEEP_LAST or not values:
         return f"kept the weights of the last epoch, {epochs_run}"
     offset = epochs_run - len(values)
+    low = min(range(len(values)), key=values.__getitem__)
     name = "training loss" if plan.keep == budget.KEEP_TRAIN_LOSS else "validation loss"
-    last = f" (the last epoch's: {values[-1]:.4g})" if kept != epochs_run else " (the last epoch)"
-    return f"kept the weights of epoch {kept} of {epochs_run}: lowest {name} {values[kept - offset - 1]:.4g}{last}"
+    if kept != epochs_run:
+        spike = (f": the last epoch's ({values[-1]:.4g}) was a spike, over {budget.SPIKE:g}x the lowest"
+                 if plan.keep == budget.KEEP_TRAIN_LOSS else f" (the last epoch's: {values[-1]:.4g})")
+        return f"kept the weights of epoch {kept} of {epochs_run}, the lowest {name} ({values[kept - offset - 1]:.4g}){spike}"
+    if low == len(values) - 1:
+        return f"kept the weights of the last epoch, {epochs_run}, the lowest {name} ({values[-1]:.4g})"
+    return (f"kept the weights of the last epoch, {epochs_run}: its {name} ({values[-1]:.4g}) is within "
+            f"{budget.SPIKE:g}x the lowest ({values[low]:.4g}, epoch {offset + low + 1}), no spike")
 
 
 def _fit_with_jit_fallback(model: Any, run: Any, timer: Any) -> Any:

@@ -150,5 +150,5 @@ def _whole_run(summary: FitSummary, ckpt: Any, plan: Budget) -> FitSummary:
 
 def _why_kept(plan: Budget) -> str:
     return {budget.KEEP_VAL_LOSS: "early stopping on the validation loss",
-            budget.KEEP_TRAIN_LOSS: "no usable validation split: the lowest training loss, not a spike at the end",
+            budget.KEEP_TRAIN_LOSS: "no usable validation split: the last epoch, or the lowest training loss if it ended on a spike",
             }.get(plan.keep, "train.patience 0: the last epoch")
