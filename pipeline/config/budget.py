@@ -16,11 +16,10 @@
   usable validation split, the last epoch unless its TRAINING loss is a spike, over SPIKE times the
   lowest of the run: then the epoch of lowest training loss (dl-4-tsc's ModelCheckpoint(monitor=
   'loss'), applied to spikes only). At small batches with batch norm the training loss spikes now
-  and then and the last epoch can land on one (ArrowHead FCN, 12 runs: the lowest training loss's
-  weights +6.5 points over the last epoch's, all of it from the 5 runs that ended on a spike); where
-  the last epoch is within a few percent of the lowest, an earlier near-tie is no better a choice
-  (PickupGestureWiimoteZ FCN, 3 seeds: 58.7 against 63.3); bench/RESULTS.md, "small data: which
-  weights are kept".
+  and then and the last epoch can land on one (ArrowHead FCN: 5 of 12 runs, where the lowest
+  training loss's weights scored 2.9-21 points more); where the last epoch is within a few percent
+  of the lowest, an earlier near-tie is no better a choice (PickupGestureWiimoteZ FCN, 3 seeds: 58.7
+  against 63.3 for the last epoch); bench/RESULTS.md, "small data: which weights are kept".
 """
 from __future__ import annotations
 
