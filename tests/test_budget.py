@@ -243,3 +243,42 @@ def test_two_series_per_class_prepare_and_train_through_the_stages(tmp_path, mon
     assert fit_record["kept_by"] == "loss" and fit_record["kept"].startswith("kept the weights of the last epoch, 7")
     assert (f"{fit_record['kept']} (no usable validation split: the last epoch, or the lowest training loss if it "
             "ended on a spike)") in out
+
+
+@pytest.mark.keras
+def test_a_resumed_run_keeps_the_same_weights_as_an_uninterrupted_one(tmp_path):
+    """The spike guard's lowest loss and its weights are in the checkpoint: killed after epoch 2 and
+    resumed, a run that spikes in epoch 3 still goes back to the epoch before the spike."""
+    import keras
+
+    from seqpipe.training import resilience
+    from seqpipe.training.fit import fit, seed_everything
+    from seqpipe.training.model import build_model
+
+    prepared = data.prepare(_two_per_class(classes=4, test_per_class=1), val=0.15, test=0.15, seed=0)
+
+    class SpikeInEpoch3(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 2:
+                self.model.set_weights([w * 50 if w.ndim > 1 else w for w in self.model.get_weights()])
+
+    def run(directory, epochs: int):
+        train = TrainParams(epochs=epochs, batch_size=4, steps_per_execution=1, lr_schedule="constant",
+                            embedding_dim=4)
+        plan = budget.plan(train, n_train=8, n_val=0, global_batch=4)
+        seed_everything(0)
+        model = build_model(_cnn(), prepared.spec, train)
+        keeper = resilience.kept_weights(plan, train.patience)
+        ckpt = resilience.checkpoint(directory, keeper, log=lambda m: None)
+        fit(model, prepared.xy("train"), prepared.xy("val"), train.model_copy(update={"patience": 0}),
+            extra_callbacks=[SpikeInEpoch3(), keeper, ckpt], verbose=0, plan=plan)
+        return model.get_weights(), ckpt
+
+    whole, _ = run(tmp_path / "whole", 3)
+    run(tmp_path / "split", 2)  # killed after epoch 2
+    resumed, ckpt = run(tmp_path / "split", 3)
+    assert ckpt.resumed_from == 2
+    spiked = ckpt.history[-1]["loss"]
+    assert spiked > budget.SPIKE * min(h["loss"] for h in ckpt.history[:2])  # epoch 3 really spiked
+    for a, b in zip(resumed, whole):
+        np.testing.assert_array_equal(a, b)
