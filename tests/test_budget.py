@@ -49,10 +49,25 @@ def test_early_stopping_is_off_on_a_validation_split_too_small_to_pick_an_epoch(
     small = budget.plan(train, n_train=42, n_val=budget.MIN_VALIDATION - 1, global_batch=16)
     assert not small.early_stopping and small.small_validation
     assert small.stopping == ("early stopping off: the validation split has 29 sequences, fewer than 30, too few "
-                              "for its loss to pick an epoch; every epoch is trained, the last one kept")
+                              "for its loss to pick an epoch; every epoch is trained, and the last one kept unless its "
+                              "training loss is a spike (over 1.5x the lowest): then the weights of the epoch of lowest "
+                              "training loss")
+    assert small.keep == budget.KEEP_TRAIN_LOSS
     assert budget.resolved(train, small).patience == 0
     enough = budget.plan(train, n_train=42, n_val=budget.MIN_VALIDATION, global_batch=16)
     assert enough.early_stopping and budget.resolved(train, enough).patience == 10
+    assert enough.keep == budget.KEEP_VAL_LOSS
+    # train.patience 0 is the user's own choice: every epoch, the last one kept
+    off = budget.plan(train.model_copy(update={"patience": 0}), n_train=42, n_val=0, global_batch=16)
+    assert off.keep == budget.KEEP_LAST and off.stopping.endswith("the last one kept")
+
+
+def test_the_last_epoch_is_kept_unless_its_training_loss_is_a_spike():
+    train_loss = budget.KEEP_TRAIN_LOSS
+    assert budget.kept_index([1.0, 0.5, 0.7], train_loss) == 2  # 0.7 is within 1.5x of 0.5: a near-tie, not a spike
+    assert budget.kept_index([1.0, 0.5, 0.8], train_loss) == 1  # 0.8 > 0.75: the last epoch landed on a spike
+    assert budget.kept_index([1.0, 0.5, 0.8], budget.KEEP_VAL_LOSS) == 1  # early stopping: the lowest, always
+    assert budget.kept_index([1.0, 0.5, 0.8], budget.KEEP_LAST) == 2
 
 
 def test_bad_budget_settings_are_one_line():
@@ -85,7 +100,7 @@ def test_an_official_train_split_too_small_to_spare_a_validation_split_is_traine
     assert len(parts["val"]) == 0 and np.array_equal(parts["train"], np.flatnonzero(raw.split == "train"))
     assert parts.note == ("data.split.val: 0.15 of the 20 official train sequences would be 3 validation sequences, "
                           "fewer than 30 (too few to choose an epoch by); no validation split: training on all 20, "
-                          "keeping the last epoch")
+                          "keeping the last epoch unless it ends on a spike of the training loss")
     assert np.array_equal(parts["test"], np.flatnonzero(raw.split == "test"))
 
 
@@ -138,7 +153,7 @@ def _cnn():
 
 
 @pytest.mark.keras
-def test_a_tiny_dataset_trains_the_budgeted_number_of_steps_and_keeps_the_last_epoch():
+def test_a_tiny_dataset_trains_the_budgeted_number_of_steps():
     from seqpipe.training.fit import fit, seed_everything
     from seqpipe.training.model import build_model
 
@@ -154,6 +169,42 @@ def test_a_tiny_dataset_trains_the_budgeted_number_of_steps_and_keeps_the_last_e
     assert summary.budget.startswith("train.epochs auto: at least train.min_steps 12 steps at 2 per epoch")
     assert summary.early_stopping.startswith("early stopping off: no validation split")
     assert float(model.optimizer.learning_rate) == pytest.approx(0.0, abs=1e-9)  # cosine over the whole budget
+
+
+@pytest.mark.keras
+def test_without_a_validation_split_a_loss_spike_in_the_last_epoch_is_not_what_is_kept():
+    """dl-4-tsc's rule: with no validation split to pick an epoch, the weights of the lowest training
+    loss are kept, so a run whose last epoch lands on a spike keeps the epoch before it."""
+    import keras
+
+    from seqpipe.training.fit import fit, seed_everything
+    from seqpipe.training.model import build_model
+
+    prepared = data.prepare(_two_per_class(classes=4, test_per_class=1), val=0.15, test=0.15, seed=0)
+    assert prepared.spec.sizes.val == 0
+    train = TrainParams(epochs=2, batch_size=4, steps_per_execution=1, lr_schedule="constant", embedding_dim=4)
+    seeded: dict[str, list] = {}
+
+    class SpikeInEpoch2(keras.callbacks.Callback):
+        """Epoch 1's weights are noted; epoch 2 starts from them scaled 50x: a real spike of the loss."""
+
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 0:
+                seeded["epoch1"] = self.model.get_weights()
+
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 1:
+                self.model.set_weights([w * 50 if w.ndim > 1 else w for w in self.model.get_weights()])
+
+    seed_everything(0)
+    model = build_model(_cnn(), prepared.spec, train)
+    summary = fit(model, prepared.xy("train"), prepared.xy("val"), train, extra_callbacks=[SpikeInEpoch2()],
+                  verbose=0)
+    assert (summary.epochs_run, summary.best_epoch, summary.kept_by) == (2, 1, "loss")
+    assert summary.kept.startswith("kept the weights of epoch 1 of 2, the lowest training loss (")
+    assert summary.kept.endswith(") was a spike, over 1.5x the lowest")
+    for kept, epoch1 in zip(model.get_weights(), seeded["epoch1"]):
+        np.testing.assert_array_equal(kept, epoch1)
 
 
 @pytest.mark.keras
@@ -188,3 +239,46 @@ def test_two_series_per_class_prepare_and_train_through_the_stages(tmp_path, mon
     fit_record = json.loads((tmp_path / "models" / "cnn.fit.json").read_text())
     assert (fit_record["epochs_run"], fit_record["epochs_budget"], fit_record["best_epoch"]) == (7, 7, 7)
     assert fit_record["early_stopping"].startswith("early stopping off: no validation split")
+    # which weights were kept, and why: the train log's line and models/cnn.fit.json
+    assert fit_record["kept_by"] == "loss" and fit_record["kept"].startswith("kept the weights of the last epoch, 7")
+    assert (f"{fit_record['kept']} (no usable validation split: the last epoch, or the lowest training loss if it "
+            "ended on a spike)") in out
+
+
+@pytest.mark.keras
+def test_a_resumed_run_keeps_the_same_weights_as_an_uninterrupted_one(tmp_path):
+    """The spike guard's lowest loss and its weights are in the checkpoint: killed after epoch 2 and
+    resumed, a run that spikes in epoch 3 still goes back to the epoch before the spike."""
+    import keras
+
+    from seqpipe.training import resilience
+    from seqpipe.training.fit import fit, seed_everything
+    from seqpipe.training.model import build_model
+
+    prepared = data.prepare(_two_per_class(classes=4, test_per_class=1), val=0.15, test=0.15, seed=0)
+
+    class SpikeInEpoch3(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 2:
+                self.model.set_weights([w * 50 if w.ndim > 1 else w for w in self.model.get_weights()])
+
+    def run(directory, epochs: int):
+        train = TrainParams(epochs=epochs, batch_size=4, steps_per_execution=1, lr_schedule="constant",
+                            embedding_dim=4)
+        plan = budget.plan(train, n_train=8, n_val=0, global_batch=4)
+        seed_everything(0)
+        model = build_model(_cnn(), prepared.spec, train)
+        keeper = resilience.kept_weights(plan, train.patience)
+        ckpt = resilience.checkpoint(directory, keeper, log=lambda m: None)
+        fit(model, prepared.xy("train"), prepared.xy("val"), train.model_copy(update={"patience": 0}),
+            extra_callbacks=[SpikeInEpoch3(), keeper, ckpt], verbose=0, plan=plan)
+        return model.get_weights(), ckpt
+
+    whole, _ = run(tmp_path / "whole", 3)
+    run(tmp_path / "split", 2)  # killed after epoch 2
+    resumed, ckpt = run(tmp_path / "split", 3)
+    assert ckpt.resumed_from == 2
+    spiked = ckpt.history[-1]["loss"]
+    assert spiked > budget.SPIKE * min(h["loss"] for h in ckpt.history[:2])  # epoch 3 really spiked
+    for a, b in zip(resumed, whole):
+        np.testing.assert_array_equal(a, b)

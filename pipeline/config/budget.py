@@ -11,9 +11,15 @@
   official train split of fewer than MIN_VALIDATION / data.split.val sequences wholly to training)
   the same holds. No learning-rate schedule reads the validation loss
   (`cosine` follows the step count, `plateau` the training loss), so nothing else changes.
-
-Plain arithmetic on params and split sizes (no TensorFlow): the train stage, `fit`, model
-assembly (the cosine schedule's length, the XLA choice) and the report all read it from here.
+- Which weights are kept (`Budget.keep`, `kept_index`): with early stopping, the epoch of lowest
+  validation loss; with `train.patience: 0` set by the user, the last epoch, as asked; without a
+  usable validation split, the last epoch unless its TRAINING loss is a spike, over SPIKE times the
+  lowest of the run: then the epoch of lowest training loss (dl-4-tsc's ModelCheckpoint(monitor=
+  'loss'), applied to spikes only). At small batches with batch norm the training loss spikes now
+  and then and the last epoch can land on one (ArrowHead FCN: 5 of 12 runs, where the lowest
+  training loss's weights scored 2.9-21 points more); where the last epoch is within a few percent
+  of the lowest, an earlier near-tie is no better a choice (PickupGestureWiimoteZ FCN, 3 seeds: 58.7
+  against 63.3 for the last epoch); bench/RESULTS.md, "small data: which weights are kept".
 """
 from __future__ import annotations
 
@@ -28,6 +34,14 @@ from seqpipe.config.params import TrainParams
 # The report's diagnostics flag the same size (seqpipe.reporting.diagnostics.MIN_VALIDATION).
 MIN_VALIDATION = 30
 
+# Budget.keep: whose weights the run ends with, and the Keras log key that picks the epoch
+KEEP_LAST, KEEP_VAL_LOSS, KEEP_TRAIN_LOSS = "last", "val_loss", "loss"
+# A last epoch whose training loss is over SPIKE x the run's lowest ended on a spike. Measured last/lowest
+# ratios: 1.00-1.06 where the run ended smoothly, 2.05-92 where it ended on a spike (bench/RESULTS.md).
+SPIKE = 1.5
+_LOWEST_TRAIN_LOSS = (f"every epoch is trained, and the last one kept unless its training loss is a spike (over {SPIKE:g}x "
+                      "the lowest): then the weights of the epoch of lowest training loss")
+
 
 @dataclass(frozen=True)
 class Budget:
@@ -39,6 +53,7 @@ class Budget:
     early_stopping: bool
     stopping: str  # whether early stopping may end the run, and which weights are kept
     small_validation: bool = False  # early stopping is off because the validation split is too small
+    keep: str = KEEP_LAST  # the epoch whose weights are kept: last, lowest val_loss or lowest (training) loss
 
     @property
     def steps(self) -> int:
@@ -73,24 +88,43 @@ def plan(train: TrainParams, n_train: int, n_val: int, global_batch: int) -> Bud
                   f"({n_train} training sequences, batch {global_batch}){bound}")
     else:
         epochs, reason = int(train.epochs), f"train.epochs {train.epochs}"
+    keep = KEEP_TRAIN_LOSS
     if train.patience <= 0:
-        on, stopping = False, "early stopping off (train.patience 0): every epoch is trained, the last one kept"
+        on, keep = False, KEEP_LAST
+        stopping = "early stopping off (train.patience 0): every epoch is trained, the last one kept"
     elif n_val == 0:
         on, small = False, True
         stopping = ("early stopping off: no validation split (prepare trains on the whole train split when a "
-                    f"validation split would hold fewer than {MIN_VALIDATION}); every epoch is trained, the last one kept")
+                    f"validation split would hold fewer than {MIN_VALIDATION}); {_LOWEST_TRAIN_LOSS}")
     elif n_val < MIN_VALIDATION:
         on, small = False, True
         stopping = (f"early stopping off: the validation split has {n_val} sequences, fewer than {MIN_VALIDATION}, "
-                    "too few for its loss to pick an epoch; every epoch is trained, the last one kept")
+                    f"too few for its loss to pick an epoch; {_LOWEST_TRAIN_LOSS}")
     else:
-        on = True
+        on, keep = True, KEEP_VAL_LOSS
         stopping = (f"early stopping on val_loss (patience {train.patience}, {n_val} validation sequences), "
                     "keeping the best epoch's weights")
-    return Budget(epochs, per_epoch, reason, on, stopping, small)
+    return Budget(epochs, per_epoch, reason, on, stopping, small, keep)
 
 
 
 def resolved(train: TrainParams, budget: Budget) -> TrainParams:
     """`train` with the budget's epochs and, where early stopping is off, patience 0."""
     return train.model_copy(update={"epochs": budget.epochs, "patience": train.patience if budget.early_stopping else 0})
+
+
+def kept_index(values: list[float], keep: str) -> int:
+    """0-based index, into one run's per-epoch `values` of the `keep` key, of the epoch whose weights
+    are kept: the lowest validation loss; for the training loss, the last epoch unless it is a spike
+    (over SPIKE x the lowest), then the lowest; the last otherwise."""
+    last = len(values) - 1
+    if keep == KEEP_LAST or not values:
+        return last
+    lowest = min(range(len(values)), key=values.__getitem__)  # the first of equal lows, as Keras' EarlyStopping
+    if keep == KEEP_TRAIN_LOSS and not is_spike(values[-1], values[lowest]):
+        return last
+    return lowest
+
+
+def is_spike(last: float, lowest: float) -> bool:
+    return last > SPIKE * lowest

@@ -157,7 +157,7 @@ def official_split_indices(
         whole = Splits(train=train_all, val=train_all[:0], test=test_idx)
         whole.note = (f"data.split.val: {val:g} of the {len(train_all)} official train sequences would be {wanted} "
                       f"validation sequences, fewer than {MIN_VALIDATION} (too few to choose an epoch by); no "
-                      f"validation split: training on all {len(train_all)}, keeping the last epoch")
+                      f"validation split: training on all {len(train_all)}, keeping the last epoch unless it ends on a spike of the training loss")
         return whole
     parts = _carve_val(train_all, targets, val, seed + 1, stratified, class_names)
     if parts is None:

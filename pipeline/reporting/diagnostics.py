@@ -32,7 +32,9 @@ def diagnose(table: pd.DataFrame, base: tasks.Baseline, spec: PreparedSpec, curv
         run = timing.get("epochs_run")
         for finding in (
             rules.no_skill(arch, metric, float(row[metric]), base.name, baseline, task.greater_is_better),
-            rules.early_best(arch, timing.get("best_epoch"), run),
+            # only an epoch chosen by the validation loss (older fit summaries have no kept_by) can be "early"
+            rules.early_best(arch, timing.get("best_epoch") if timing.get("kept_by", "val_loss") == "val_loss" else None,
+                             run),
             rules.still_falling(arch, loss, run, timing.get("epochs_budget", run)),
         ):
             if finding:

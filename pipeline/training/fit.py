@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from seqpipe.config import budget
-from seqpipe.config.budget import Budget
+from seqpipe.config.budget import KEEP_VAL_LOSS, Budget
 from seqpipe.config.params import TrainParams
 
 
@@ -62,6 +62,8 @@ class FitSummary:
     epochs_budget: int = 0
     budget: str = ""
     early_stopping: str = ""
+    kept: str = ""  # which epoch's weights the run ended with, and why (`kept_line`)
+    kept_by: str = KEEP_VAL_LOSS  # the Budget.keep rule that chose it: val_loss, loss (training) or last
     # CPU time of the process over the same epochs, and the machine's load meanwhile (`Load`):
     # a run that shared the cores with other work is slower for reasons that are not its own
     cpu_seconds: float = 0.0
@@ -200,7 +202,7 @@ def fit(
     """
     import keras
 
-    from seqpipe.training import acceleration, schedules
+    from seqpipe.training import acceleration, resilience, schedules
 
     batch = params.batch_size * acceleration.replicas(params.distribute)
     plan = plan or budget.plan(params, len(train[1]), len(val[1]), batch)
@@ -209,10 +211,9 @@ def fit(
     callbacks = [timer, *(extra_callbacks or [])]
     if not any(schedules.is_plateau(c) for c in callbacks) and (plateau := schedules.plateau(params)) is not None:
         callbacks.insert(1, plateau)  # lr_schedule: plateau; the train stage passes its own (checkpointed)
-    if params.patience > 0:
-        callbacks.append(keras.callbacks.EarlyStopping(
-            monitor="val_loss", patience=params.patience, restore_best_weights=True
-        ))
+    if not any(isinstance(c, keras.callbacks.EarlyStopping) for c in callbacks) and (
+            keeper := resilience.kept_weights(plan, params.patience)) is not None:
+        callbacks.append(keeper)  # the train stage passes its own (checkpointed)
     if verbose == 1:
         callbacks.append(_epoch_printer(plan.epochs, timer, list(callbacks)))
     end_mark = _train_end_mark()
@@ -238,8 +239,7 @@ def fit(
     finally:
         gc.unfreeze()
     teardown = time.perf_counter() - end_mark.at if end_mark.at else 0.0
-    val_loss = history.history.get("val_loss", [])
-    best = kept_epoch(val_loss, len(timer.durations), plan)
+    best = kept_epoch(history.history, len(timer.durations), plan)
     return FitSummary(
         epochs_run=len(timer.durations),
         best_epoch=best,
@@ -249,6 +249,8 @@ def fit(
         epochs_budget=plan.epochs,
         budget=plan.reason,
         early_stopping=plan.stopping,
+        kept=kept_line(history.history, best, len(timer.durations), plan),
+        kept_by=plan.keep,
         cpu_seconds=round(float(sum(timer.cpu)), 3),
         load_avg=timer.load.mean,
         cores=timer.load.cores,
@@ -256,12 +258,32 @@ def fit(
     )
 
 
-def kept_epoch(val_loss: list[float], epochs_run: int, plan: Budget) -> int:
-    """`best_epoch` of the summary: the epoch of lowest validation loss, except where the validation
-    split was too small to pick one (`budget.MIN_VALIDATION`): then the last epoch, whose weights are kept."""
-    if not val_loss or plan.small_validation:
+def kept_epoch(history: dict[str, list[float]], epochs_run: int, plan: Budget) -> int:
+    """`best_epoch` of the summary: the epoch whose weights the run ended with (`budget.kept_index`)."""
+    values = history.get(plan.keep, [])
+    if plan.keep == budget.KEEP_LAST or not values:
         return epochs_run
-    return int(np.argmin(val_loss)) + 1
+    return epochs_run - len(values) + budget.kept_index(values, plan.keep) + 1
+
+
+def kept_line(history: dict[str, list[float]], kept: int, epochs_run: int, plan: Budget) -> str:
+    """The train log's line (and models/<arch>.fit.json's `kept`) on the weights kept and why, e.g.
+    `kept the weights of epoch 226 of 250, the lowest training loss (0.00448): the last epoch's
+    (0.4132) was a spike, over 1.5x the lowest`."""
+    values = history.get(plan.keep, [])
+    if plan.keep == budget.KEEP_LAST or not values:
+        return f"kept the weights of the last epoch, {epochs_run}"
+    offset = epochs_run - len(values)
+    low = min(range(len(values)), key=values.__getitem__)
+    name = "training loss" if plan.keep == budget.KEEP_TRAIN_LOSS else "validation loss"
+    if kept != epochs_run:
+        spike = (f": the last epoch's ({values[-1]:.4g}) was a spike, over {budget.SPIKE:g}x the lowest"
+                 if plan.keep == budget.KEEP_TRAIN_LOSS else f" (the last epoch's: {values[-1]:.4g})")
+        return f"kept the weights of epoch {kept} of {epochs_run}, the lowest {name} ({values[kept - offset - 1]:.4g}){spike}"
+    if low == len(values) - 1:
+        return f"kept the weights of the last epoch, {epochs_run}, the lowest {name} ({values[-1]:.4g})"
+    return (f"kept the weights of the last epoch, {epochs_run}: its {name} ({values[-1]:.4g}) is within "
+            f"{budget.SPIKE:g}x the lowest ({values[low]:.4g}, epoch {offset + low + 1}), no spike")
 
 
 def _fit_with_jit_fallback(model: Any, run: Any, timer: Any) -> Any:

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from seqpipe import atomic, layout
+from seqpipe.config.budget import KEEP_TRAIN_LOSS, KEEP_VAL_LOSS, Budget, is_spike
 from seqpipe.errors import SeqpipeError
 
 BACKUP_ROOT = layout.BACKUP_ROOT
@@ -342,6 +343,35 @@ def saved_history(directory: Path) -> list[dict[str, float]]:
     if not state_file.is_file():
         return []
     return json.loads(state_file.read_text(encoding="utf-8"))["history"]
+
+
+def kept_weights(plan: Budget, patience: int) -> Any:
+    """The callback that picks the epoch whose weights a run ends with (`plan.keep`;
+    seqpipe.config.budget): early stopping on the validation loss, or, without a usable validation
+    split, Keras' EarlyStopping on the training loss with a patience longer than the run, which never
+    stops it and, at the end, restores the weights of its lowest training loss if the last epoch's
+    was a spike (`budget.is_spike`; dl-4-tsc's rule, for spikes only). None: the last epoch's weights.
+    Either is the `stopper` whose state `checkpoint` saves, so a resumed run keeps the same epoch as
+    an uninterrupted one."""
+    if plan.keep == KEEP_VAL_LOSS:
+        return early_stopping(patience)
+    if plan.keep != KEEP_TRAIN_LOSS:
+        return None
+    import keras
+
+    class SpikeGuard(keras.callbacks.EarlyStopping):
+        last_loss: float | None = None
+
+        def on_epoch_end(self, epoch, logs=None):
+            super().on_epoch_end(epoch, logs)
+            self.last_loss = (logs or {}).get(KEEP_TRAIN_LOSS)
+
+        def on_train_end(self, logs=None):
+            if self.best is not None and self.last_loss is not None and not is_spike(float(self.last_loss), self.best):
+                self.best_weights = None  # no spike at the end: the last epoch's weights stay
+            super().on_train_end(logs)
+
+    return SpikeGuard(monitor=KEEP_TRAIN_LOSS, patience=plan.epochs + 1, restore_best_weights=True)
 
 
 def early_stopping(patience: int) -> Any:

@@ -18,7 +18,7 @@ from seqpipe.config.experiment import ArchitectureChoice
 from seqpipe.config.params import TrainParams
 from seqpipe.data.prepared import Prepared
 from seqpipe.training import acceleration, diagnostics, resilience, schedules
-from seqpipe.training.fit import FitSummary, fit, kept_epoch, seed_everything
+from seqpipe.training.fit import FitSummary, fit, kept_epoch, kept_line, seed_everything
 from seqpipe.training.model import build_model
 
 
@@ -60,7 +60,8 @@ def train_seeds(
             run = f" (seed {seed}, repeat {i + 1}/{len(seeds)})" if len(seeds) > 1 else ""
             print(f"training {arch}{run}: {model.count_params():,} parameters", flush=True)
             # Early stopping lives next to the checkpoint (which saves its state), so fit's own is off.
-            stopper = resilience.early_stopping(train.patience)
+            # the weights kept: lowest val_loss (early stopping), lowest training loss or the last (plan.keep)
+            stopper = resilience.kept_weights(plan, train.patience)
             plateau = schedules.plateau(train)  # lr_schedule: plateau; its counters are checkpointed
             guard = resilience.nan_guard(arch)
             ckpt = resilience.checkpoint(backup / f"seed{seed}", stopper, log=lambda m: print(m, flush=True),
@@ -85,6 +86,7 @@ def train_seeds(
             summaries.append(summary)
             print(f"trained {arch}{run}: {summary.epochs_run} epochs in {summary.train_seconds:.1f}s "
                   f"(best epoch {summary.best_epoch}){_load_note(summary)}", flush=True)
+            print(f"{summary.kept} ({_why_kept(plan)})", flush=True)
             if i == 0:  # the run whose model is models/<arch>.keras
                 for finding in run_findings(arch, model, prepared, summary, [h.get("loss") for h in ckpt.history],
                                             train.batch_size):
@@ -111,7 +113,8 @@ def run_findings(arch: str, model: Any, prepared: Prepared, summary: FitSummary,
         found.append(diagnostics.no_skill(arch, task.primary_metric, score, base.name,
                                           base.scores.get(task.primary_metric), task.greater_is_better, "validation"))
     loss = np.array([v for v in train_loss if v is not None], dtype=float)
-    found += [diagnostics.early_best(arch, summary.best_epoch, summary.epochs_run),
+    by_val_loss = summary.best_epoch if summary.kept_by == budget.KEEP_VAL_LOSS else None
+    found += [diagnostics.early_best(arch, by_val_loss, summary.epochs_run),
               diagnostics.still_falling(arch, loss, summary.epochs_run, summary.epochs_budget)]
     return [f for f in found if f]
 
@@ -138,7 +141,14 @@ def _whole_run(summary: FitSummary, ckpt: Any, plan: Budget) -> FitSummary:
     """Epoch counts of a resumed run include the epochs done before the interruption."""
     if not ckpt.resumed_from:
         return summary
-    val = [h.get("val_loss", float("inf")) for h in ckpt.history]
+    history = {key: [h.get(key, float("inf")) for h in ckpt.history] for key in (budget.KEEP_VAL_LOSS, budget.KEEP_TRAIN_LOSS)}
     summary.epochs_run += ckpt.resumed_from
-    summary.best_epoch = kept_epoch(val, summary.epochs_run, plan)
+    summary.best_epoch = kept_epoch(history, summary.epochs_run, plan)
+    summary.kept = kept_line(history, summary.best_epoch, summary.epochs_run, plan)
     return summary
+
+
+def _why_kept(plan: Budget) -> str:
+    return {budget.KEEP_VAL_LOSS: "early stopping on the validation loss",
+            budget.KEEP_TRAIN_LOSS: "no usable validation split: the last epoch, or the lowest training loss if it ended on a spike",
+            }.get(plan.keep, "train.patience 0: the last epoch")
