@@ -11,6 +11,14 @@
   official train split of fewer than MIN_VALIDATION / data.split.val sequences wholly to training)
   the same holds. No learning-rate schedule reads the validation loss
   (`cosine` follows the step count, `plateau` the training loss), so nothing else changes.
+- Early stopping watches the validation loss only after a warm-up of half of `train.min_steps`
+  (in whole epochs, at most half the budget): before it, neither the patience counts nor an epoch
+  can be chosen. Batch normalisation's moving statistics (Keras' momentum 0.99: a time constant of
+  100 steps) make the first few hundred steps' validation loss meaningless, and on a small set an
+  epoch is a few steps, so a patience in epochs ended runs there (OSULeaf's FCN: 11 epochs of 11
+  steps, validation loss rising while training accuracy rose, best epoch 1, test accuracy 18%;
+  bench/RESULTS.md, "realdata: CardanoSentiment, a text set and OSULeaf"). A large set, whose epoch
+  is hundreds of steps, is watched from its first or second epoch as before.
 
 Plain arithmetic on params and split sizes (no TensorFlow): the train stage, `fit`, model
 assembly (the cosine schedule's length, the XLA choice) and the report all read it from here.
@@ -27,6 +35,8 @@ from seqpipe.config.params import TrainParams
 # epoch 1 or 2 and every architecture ended at chance (issue 19; bench/RESULTS.md, "budget").
 # The report's diagnostics flag the same size (seqpipe.reporting.diagnostics.MIN_VALIDATION).
 MIN_VALIDATION = 30
+# Early stopping watches from the epoch where this share of train.min_steps has been trained.
+WARMUP_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -39,6 +49,7 @@ class Budget:
     early_stopping: bool
     stopping: str  # whether early stopping may end the run, and which weights are kept
     small_validation: bool = False  # early stopping is off because the validation split is too small
+    watch_from: int = 0  # epochs trained before early stopping watches the validation loss (its warm-up)
 
     @property
     def steps(self) -> int:
@@ -59,11 +70,16 @@ def auto_epochs(per_epoch: int, min_steps: int, min_epochs: int, max_epochs: int
     return min(max(math.ceil(min_steps / max(1, per_epoch)), min_epochs), max_epochs)
 
 
+def warmup_epochs(per_epoch: int, min_steps: int, epochs: int) -> int:
+    """Epochs before early stopping watches: ceil(WARMUP_SHARE * min_steps / per_epoch), at most half of `epochs`."""
+    return min(math.ceil(WARMUP_SHARE * min_steps / max(1, per_epoch)), epochs // 2)
+
+
 def plan(train: TrainParams, n_train: int, n_val: int, global_batch: int) -> Budget:
     """The budget of a run on `n_train` training and `n_val` validation sequences, at
     `global_batch` sequences per step (train.batch_size times the replicas)."""
     per_epoch = steps_per_epoch(n_train, global_batch)
-    small = False
+    small, watch_from = False, 0
     if train.epochs == "auto":
         epochs = auto_epochs(per_epoch, train.min_steps, train.min_epochs, train.max_epochs)
         wanted = math.ceil(train.min_steps / per_epoch)
@@ -84,10 +100,12 @@ def plan(train: TrainParams, n_train: int, n_val: int, global_batch: int) -> Bud
         stopping = (f"early stopping off: the validation split has {n_val} sequences, fewer than {MIN_VALIDATION}, "
                     "too few for its loss to pick an epoch; every epoch is trained, the last one kept")
     else:
-        on = True
-        stopping = (f"early stopping on val_loss (patience {train.patience}, {n_val} validation sequences), "
+        on, watch_from = True, warmup_epochs(per_epoch, train.min_steps, epochs)
+        warmup = (f", watching from epoch {watch_from + 1} after a warm-up of {watch_from * per_epoch} steps (half of "
+                  f"train.min_steps {train.min_steps}, at most half the budget)" if watch_from else "")
+        stopping = (f"early stopping on val_loss (patience {train.patience}, {n_val} validation sequences){warmup}, "
                     "keeping the best epoch's weights")
-    return Budget(epochs, per_epoch, reason, on, stopping, small)
+    return Budget(epochs, per_epoch, reason, on, stopping, small, watch_from)
 
 
 

@@ -211,7 +211,7 @@ def fit(
         callbacks.insert(1, plateau)  # lr_schedule: plateau; the train stage passes its own (checkpointed)
     if params.patience > 0:
         callbacks.append(keras.callbacks.EarlyStopping(
-            monitor="val_loss", patience=params.patience, restore_best_weights=True
+            monitor="val_loss", patience=params.patience, restore_best_weights=True, start_from_epoch=plan.watch_from
         ))
     if verbose == 1:
         callbacks.append(_epoch_printer(plan.epochs, timer, list(callbacks)))
@@ -258,10 +258,11 @@ def fit(
 
 def kept_epoch(val_loss: list[float], epochs_run: int, plan: Budget) -> int:
     """`best_epoch` of the summary: the epoch of lowest validation loss, except where the validation
-    split was too small to pick one (`budget.MIN_VALIDATION`): then the last epoch, whose weights are kept."""
-    if not val_loss or plan.small_validation:
+    split was too small to pick one (`budget.MIN_VALIDATION`): then the last epoch, whose weights are kept.
+    Epochs of the warm-up (`plan.watch_from`) are never chosen."""
+    if not val_loss or plan.small_validation or len(val_loss) <= plan.watch_from:
         return epochs_run
-    return int(np.argmin(val_loss)) + 1
+    return int(np.argmin(val_loss[plan.watch_from:])) + plan.watch_from + 1
 
 
 def _fit_with_jit_fallback(model: Any, run: Any, timer: Any) -> Any:

@@ -344,11 +344,13 @@ def saved_history(directory: Path) -> list[dict[str, float]]:
     return json.loads(state_file.read_text(encoding="utf-8"))["history"]
 
 
-def early_stopping(patience: int) -> Any:
-    """Early stopping on validation loss, restoring the best weights (None when patience is 0).
+def early_stopping(patience: int, watch_from: int = 0) -> Any:
+    """Early stopping on validation loss, restoring the best weights (None when patience is 0),
+    watching from epoch `watch_from` + 1 (`seqpipe.config.budget`'s warm-up).
     The train stage creates it here, not inside `fit`, so that `checkpoint` can save its state."""
     if patience <= 0:
         return None
     import keras
 
-    return keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)
+    return keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True,
+                                         start_from_epoch=watch_from)

@@ -60,7 +60,7 @@ def train_seeds(
             run = f" (seed {seed}, repeat {i + 1}/{len(seeds)})" if len(seeds) > 1 else ""
             print(f"training {arch}{run}: {model.count_params():,} parameters", flush=True)
             # Early stopping lives next to the checkpoint (which saves its state), so fit's own is off.
-            stopper = resilience.early_stopping(train.patience)
+            stopper = resilience.early_stopping(train.patience, plan.watch_from)
             plateau = schedules.plateau(train)  # lr_schedule: plateau; its counters are checkpointed
             guard = resilience.nan_guard(arch)
             ckpt = resilience.checkpoint(backup / f"seed{seed}", stopper, log=lambda m: print(m, flush=True),
