@@ -61,8 +61,8 @@ def test_early_stopping_watches_only_after_half_of_min_steps():
     osuleaf = budget.plan(TrainParams(min_steps=3000, patience=10), n_train=170, n_val=30, global_batch=16)
     assert (osuleaf.epochs, osuleaf.steps_per_epoch, osuleaf.watch_from) == (273, 11, 136)
     assert osuleaf.stopping == ("early stopping on val_loss (patience 10, 30 validation sequences), watching from "
-                                "epoch 137 after a warm-up of 1496 steps (half of train.min_steps 3000, at most half "
-                                "the budget), keeping the best epoch's weights")
+                                "epoch 137 after a warm-up of 1496 steps (half of train.min_steps 3000 in whole epochs, "
+                                "at most half the budget), keeping the best epoch's weights")
     # the adding problem: 263 steps per epoch, watched from its third epoch
     assert budget.plan(TrainParams(), n_train=4200, n_val=900, global_batch=16).watch_from == 2
     # never more than half of an explicit budget; no warm-up without early stopping

@@ -102,7 +102,7 @@ def plan(train: TrainParams, n_train: int, n_val: int, global_batch: int) -> Bud
     else:
         on, watch_from = True, warmup_epochs(per_epoch, train.min_steps, epochs)
         warmup = (f", watching from epoch {watch_from + 1} after a warm-up of {watch_from * per_epoch} steps (half of "
-                  f"train.min_steps {train.min_steps}, at most half the budget)" if watch_from else "")
+                  f"train.min_steps {train.min_steps} in whole epochs, at most half the budget)" if watch_from else "")
         stopping = (f"early stopping on val_loss (patience {train.patience}, {n_val} validation sequences){warmup}, "
                     "keeping the best epoch's weights")
     return Budget(epochs, per_epoch, reason, on, stopping, small, watch_from)
