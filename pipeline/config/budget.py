@@ -20,6 +20,15 @@
   training loss's weights scored 2.9-21 points more); where the last epoch is within a few percent
   of the lowest, an earlier near-tie is no better a choice (PickupGestureWiimoteZ FCN, 3 seeds: 58.7
   against 63.3 for the last epoch); bench/RESULTS.md, "small data: which weights are kept".
+- Early stopping watches the validation loss only after a warm-up of half of `train.min_steps`
+  (in whole epochs, at most half the budget): before it, neither the patience counts nor an epoch
+  can be chosen. Batch normalisation's moving statistics (Keras' momentum 0.99: a time constant of
+  100 steps) make the first few hundred steps' validation loss meaningless, and on a small set an
+  epoch is a few steps, so a patience in epochs ended runs there (OSULeaf's FCN: 11 epochs of 11
+  steps, validation loss rising while training accuracy rose, best epoch 1, test accuracy 18%;
+  bench/RESULTS.md, "realdata: CardanoSentiment, a text set and OSULeaf"); on a small text set the
+  validation loss rises from epoch 2 by overconfidence while accuracy holds, and epoch 1 was kept.
+  A large set, whose epoch is hundreds of steps, waits an epoch or two (the adding problem: 2).
 """
 from __future__ import annotations
 
@@ -33,6 +42,8 @@ from seqpipe.config.params import TrainParams
 # epoch 1 or 2 and every architecture ended at chance (issue 19; bench/RESULTS.md, "budget").
 # The report's diagnostics flag the same size (seqpipe.reporting.diagnostics.MIN_VALIDATION).
 MIN_VALIDATION = 30
+# Early stopping watches from the epoch where this share of train.min_steps has been trained.
+WARMUP_SHARE = 0.5
 
 # Budget.keep: whose weights the run ends with, and the Keras log key that picks the epoch
 KEEP_LAST, KEEP_VAL_LOSS, KEEP_TRAIN_LOSS = "last", "val_loss", "loss"
@@ -54,6 +65,7 @@ class Budget:
     stopping: str  # whether early stopping may end the run, and which weights are kept
     small_validation: bool = False  # early stopping is off because the validation split is too small
     keep: str = KEEP_LAST  # the epoch whose weights are kept: last, lowest val_loss or lowest (training) loss
+    watch_from: int = 0  # epochs trained before early stopping watches the validation loss (its warm-up)
 
     @property
     def steps(self) -> int:
@@ -74,11 +86,16 @@ def auto_epochs(per_epoch: int, min_steps: int, min_epochs: int, max_epochs: int
     return min(max(math.ceil(min_steps / max(1, per_epoch)), min_epochs), max_epochs)
 
 
+def warmup_epochs(per_epoch: int, min_steps: int, epochs: int) -> int:
+    """Epochs before early stopping watches: ceil(WARMUP_SHARE * min_steps / per_epoch), at most half of `epochs`."""
+    return min(math.ceil(WARMUP_SHARE * min_steps / max(1, per_epoch)), epochs // 2)
+
+
 def plan(train: TrainParams, n_train: int, n_val: int, global_batch: int) -> Budget:
     """The budget of a run on `n_train` training and `n_val` validation sequences, at
     `global_batch` sequences per step (train.batch_size times the replicas)."""
     per_epoch = steps_per_epoch(n_train, global_batch)
-    small = False
+    small, watch_from = False, 0
     if train.epochs == "auto":
         epochs = auto_epochs(per_epoch, train.min_steps, train.min_epochs, train.max_epochs)
         wanted = math.ceil(train.min_steps / per_epoch)
@@ -101,10 +118,12 @@ def plan(train: TrainParams, n_train: int, n_val: int, global_batch: int) -> Bud
         stopping = (f"early stopping off: the validation split has {n_val} sequences, fewer than {MIN_VALIDATION}, "
                     f"too few for its loss to pick an epoch; {_LOWEST_TRAIN_LOSS}")
     else:
-        on, keep = True, KEEP_VAL_LOSS
-        stopping = (f"early stopping on val_loss (patience {train.patience}, {n_val} validation sequences), "
+        on, keep, watch_from = True, KEEP_VAL_LOSS, warmup_epochs(per_epoch, train.min_steps, epochs)
+        warmup = (f", watching from epoch {watch_from + 1} after a warm-up of {watch_from * per_epoch} steps (half of "
+                  f"train.min_steps {train.min_steps} in whole epochs, at most half the budget)" if watch_from else "")
+        stopping = (f"early stopping on val_loss (patience {train.patience}, {n_val} validation sequences){warmup}, "
                     "keeping the best epoch's weights")
-    return Budget(epochs, per_epoch, reason, on, stopping, small, keep)
+    return Budget(epochs, per_epoch, reason, on, stopping, small, keep, watch_from)
 
 
 
@@ -113,14 +132,15 @@ def resolved(train: TrainParams, budget: Budget) -> TrainParams:
     return train.model_copy(update={"epochs": budget.epochs, "patience": train.patience if budget.early_stopping else 0})
 
 
-def kept_index(values: list[float], keep: str) -> int:
+def kept_index(values: list[float], keep: str, watch_from: int = 0) -> int:
     """0-based index, into one run's per-epoch `values` of the `keep` key, of the epoch whose weights
-    are kept: the lowest validation loss; for the training loss, the last epoch unless it is a spike
-    (over SPIKE x the lowest), then the lowest; the last otherwise."""
+    are kept: the lowest validation loss after the warm-up's `watch_from` epochs; for the training
+    loss, the last epoch unless it is a spike (over SPIKE x the lowest), then the lowest; the last otherwise."""
     last = len(values) - 1
-    if keep == KEEP_LAST or not values:
+    first = watch_from if keep == KEEP_VAL_LOSS else 0
+    if keep == KEEP_LAST or len(values) <= first:
         return last
-    lowest = min(range(len(values)), key=values.__getitem__)  # the first of equal lows, as Keras' EarlyStopping
+    lowest = min(range(first, len(values)), key=values.__getitem__)  # the first of equal lows, as Keras' EarlyStopping
     if keep == KEEP_TRAIN_LOSS and not is_spike(values[-1], values[lowest]):
         return last
     return lowest

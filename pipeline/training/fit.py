@@ -263,7 +263,7 @@ def kept_epoch(history: dict[str, list[float]], epochs_run: int, plan: Budget) -
     values = history.get(plan.keep, [])
     if plan.keep == budget.KEEP_LAST or not values:
         return epochs_run
-    return epochs_run - len(values) + budget.kept_index(values, plan.keep) + 1
+    return epochs_run - len(values) + budget.kept_index(values, plan.keep, plan.watch_from) + 1
 
 
 def kept_line(history: dict[str, list[float]], kept: int, epochs_run: int, plan: Budget) -> str:
@@ -274,7 +274,8 @@ def kept_line(history: dict[str, list[float]], kept: int, epochs_run: int, plan:
     if plan.keep == budget.KEEP_LAST or not values:
         return f"kept the weights of the last epoch, {epochs_run}"
     offset = epochs_run - len(values)
-    low = min(range(len(values)), key=values.__getitem__)
+    low = budget.kept_index(values, plan.keep, plan.watch_from) if plan.keep == budget.KEEP_VAL_LOSS else \
+        min(range(len(values)), key=values.__getitem__)
     name = "training loss" if plan.keep == budget.KEEP_TRAIN_LOSS else "validation loss"
     if kept != epochs_run:
         spike = (f": the last epoch's ({values[-1]:.4g}) was a spike, over {budget.SPIKE:g}x the lowest"

@@ -354,7 +354,7 @@ def kept_weights(plan: Budget, patience: int) -> Any:
     Either is the `stopper` whose state `checkpoint` saves, so a resumed run keeps the same epoch as
     an uninterrupted one."""
     if plan.keep == KEEP_VAL_LOSS:
-        return early_stopping(patience)
+        return early_stopping(patience, plan.watch_from)
     if plan.keep != KEEP_TRAIN_LOSS:
         return None
     import keras
@@ -374,11 +374,13 @@ def kept_weights(plan: Budget, patience: int) -> Any:
     return SpikeGuard(monitor=KEEP_TRAIN_LOSS, patience=plan.epochs + 1, restore_best_weights=True)
 
 
-def early_stopping(patience: int) -> Any:
-    """Early stopping on validation loss, restoring the best weights (None when patience is 0).
+def early_stopping(patience: int, watch_from: int = 0) -> Any:
+    """Early stopping on validation loss, restoring the best weights (None when patience is 0),
+    watching from epoch `watch_from` + 1 (`seqpipe.config.budget`'s warm-up).
     The train stage creates it here, not inside `fit`, so that `checkpoint` can save its state."""
     if patience <= 0:
         return None
     import keras
 
-    return keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)
+    return keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True,
+                                         start_from_epoch=watch_from)

@@ -1,0 +1,119 @@
+"""Why a deep model loses to the training mean on a small regression set: test RMSE against steps.
+
+One UCR/UEA regression dataset from aeon's wheel (offline; CardanoSentiment by default), read by
+the `ts` source and prepared as the prepare stage does (official split, params.yaml's `data:`);
+one architecture at its plugin defaults and recipe (`seqpipe show ARCH`), trained once for the
+largest budget with early stopping off, for each seed. At each mark the test RMSE of the current
+weights (the pipeline keeps the last epoch) and of the weights of lowest training loss so far is
+recorded. `--scale-target` trains on standardised targets (train mean and std) and maps the
+predictions back, as a regression head that rescales its output would.
+
+    .venv/bin/python bench/regression_curve.py --arch fcn --steps 300 1000 3000 --seeds 42 0 1
+    .venv/bin/python bench/regression_curve.py --arch fcn --steps 300 1000 3000 --seeds 42 0 1 --scale-target
+
+Prints one line per mark and seed and the means; writes bench/results/regression_curve-<dataset>-<arch>[-scaled].json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import time
+
+import numpy as np
+from common import ROOT
+from realdata import aeon_data
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--dataset", default="CardanoSentiment")
+    ap.add_argument("--arch", default="fcn")
+    ap.add_argument("--steps", type=int, nargs="+", default=[300, 1000, 3000])
+    ap.add_argument("--seeds", type=int, nargs="+", default=[42])
+    ap.add_argument("--scale-target", action="store_true", help="train on standardised targets")
+    args = ap.parse_args()
+
+    import keras
+    import yaml
+
+    from seqpipe.config.experiment import ArchitectureChoice
+    from seqpipe.config.params import TrainParams
+    from seqpipe.config.recipes import effective
+    from seqpipe.data import api as data
+    from seqpipe.registry import build_registry
+    from seqpipe.training.fit import fit, seed_everything
+    from seqpipe.training.model import build_model
+
+    raw_params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    d = raw_params["data"]
+    registry = build_registry()
+    ts = registry.dataset("ts")
+    raw = ts.load(ts.params(path=str(aeon_data() / args.dataset / f"{args.dataset}_TRAIN.ts")), 42,
+                  labelled=True)  # type: ignore[call-arg]
+    prepared = data.prepare(raw, val=d["split"]["val"], test=d["split"]["test"], seed=42)
+    spec = prepared.spec
+    arch = registry.architecture(args.arch)
+    base = TrainParams.model_validate(raw_params["train"])
+    settings = effective(base, args.arch, arch).for_data(spec.sizes.train).params
+    per_epoch = math.ceil(spec.sizes.train / settings.batch_size)
+    marks = sorted({math.ceil(s / per_epoch) for s in args.steps})
+    train = settings.model_copy(update={"epochs": marks[-1], "patience": 0})
+    x_train, y_train = prepared.xy("train")
+    x_test, y_test = prepared.xy("test")
+    mean, std = (float(y_train.mean()), float(y_train.std())) if args.scale_target else (0.0, 1.0)
+    mean_rmse = float(np.sqrt(np.mean((y_test - y_train.mean()) ** 2)))
+    rows: list[dict] = []
+
+    for seed in args.seeds:
+
+        class Marks(keras.callbacks.Callback):
+            best_loss, best_weights = np.inf, None
+
+            def __init__(self, seed: int) -> None:
+                super().__init__()
+                self.seed, self.start = seed, time.perf_counter()
+
+            def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+                loss = float((logs or {}).get("loss", np.inf))
+                if loss < self.best_loss:
+                    self.best_loss, self.best_weights = loss, self.model.get_weights()
+                if epoch + 1 not in marks:
+                    return
+                last = self._rmse()
+                current = self.model.get_weights()
+                self.model.set_weights(self.best_weights)
+                best = self._rmse()
+                self.model.set_weights(current)
+                rows.append({"seed": self.seed, "epochs": epoch + 1, "steps": (epoch + 1) * per_epoch,
+                             "train_rmse": round(math.sqrt(loss) * std, 4), "test_rmse_last": round(last, 4),
+                             "test_rmse_min_train_loss": round(best, 4),
+                             "seconds": round(time.perf_counter() - self.start, 1), "load": round(os.getloadavg()[0], 2)})
+                print(json.dumps(rows[-1]), flush=True)
+
+            def _rmse(self) -> float:
+                out = np.asarray(self.model.predict(x_test, batch_size=256, verbose=0)).reshape(-1) * std + mean
+                return float(np.sqrt(np.mean((out - y_test) ** 2)))
+
+        seed_everything(seed)
+        model = build_model(ArchitectureChoice(args.arch, arch, arch.params()), spec, train)
+        fit(model, (x_train, (y_train - mean) / std), prepared.xy("val"),
+            train, extra_callbacks=[Marks(seed)], verbose=0)
+        keras.backend.clear_session()
+
+    print(f"{args.dataset} {args.arch}: train/val/test {spec.sizes.train}/{spec.sizes.val}/{spec.sizes.test}, "
+          f"batch {train.batch_size}, {per_epoch} steps per epoch, lr schedule {train.lr_schedule}, "
+          f"target {'standardised' if args.scale_target else 'as is'}; test RMSE of the train mean {mean_rmse:.4f}")
+    print(f"{'steps':>6} {'train rmse':>10} {'test last':>9} {'test min-loss':>13}  (mean over seeds {args.seeds})")
+    for mark in marks:
+        at = [r for r in rows if r["epochs"] == mark]
+        print(f"{at[0]['steps']:>6} {np.mean([r['train_rmse'] for r in at]):>10.4f} "
+              f"{np.mean([r['test_rmse_last'] for r in at]):>9.4f} {np.mean([r['test_rmse_min_train_loss'] for r in at]):>13.4f}")
+    out = ROOT / "bench" / "results" / f"regression_curve-{args.dataset}-{args.arch}{'-scaled' if args.scale_target else ''}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"args": vars(args), "train_mean_rmse": mean_rmse, "rows": rows}, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
