@@ -306,9 +306,15 @@ def test_no_best_headline_without_a_significant_gap():
     table = _two_architectures(0.01, 0.02)
     base = tasks.Baseline("mean of train targets", {"mse": 0.18})
     tied = pd.DataFrame([{"architecture": "flat", "gap_to_best": 0.01, "significant": "no"}])
-    assert headline(table, tied, base, "mse").startswith("No architecture is significantly better than **flat**")
+    assert headline(table, tied, base, "mse").startswith(
+        "No architecture is significantly better than the others: **good** ranks first with mse = 0.01 but is not "
+        "significantly better than the runner-up **flat**")
     real = tied.assign(significant="yes")
     assert headline(table, real, base, "mse").startswith("Best: **good**")
+    # a significant winner that is no better than predicting the training mean is no "Best" either
+    no_skill = tasks.Baseline("mean of train targets", {"mse": 0.005})
+    assert headline(table, real, no_skill, "mse").startswith(
+        "No architecture beats the baseline (mean of train targets, mse = 0.005): **good** ranks first with mse = 0.01")
 
 
 def test_a_few_forecast_windows_get_a_panel_each_over_the_whole_horizon(tmp_path):

@@ -54,9 +54,14 @@ def flags(findings: list[Finding], names: list[str]) -> dict[str, dict[str, int]
 
 
 def headline(table: pd.DataFrame, tests: pd.DataFrame, base: tasks.Baseline, metric: str) -> str:
-    """"Best: X" only when X is significantly better than the runner-up; otherwise say so plainly."""
+    """"Best: X" only when X beats the no-skill baseline and is significantly better than the
+    runner-up; otherwise say plainly which of the two fails."""
     best = table.iloc[0]
     versus = f"the baseline ({base.name}) scores {base.scores[metric]:.4g}"
+    first = f"**{best['architecture']}** ranks first with {metric} = {best[metric]:.4g}"
+    if base.scores.get(metric) is not None and not _beats(float(best[metric]), float(base.scores[metric]), metric):
+        return (f"No architecture beats the baseline ({base.name}, {metric} = {base.scores[metric]:.4g}): {first}; "
+                "no model here earns its cost over it (see the checks below).")
     if len(table) == 1:
         return f"Only **{best['architecture']}** was trained: {metric} = {best[metric]:.4g}; {versus}."
     runner_up = table.iloc[1]["architecture"]
@@ -65,5 +70,9 @@ def headline(table: pd.DataFrame, tests: pd.DataFrame, base: tasks.Baseline, met
     if verdict == "yes":
         return f"Best: **{best['architecture']}** with {metric} = {best[metric]:.4g}; {versus}."
     reason = "not significantly" if verdict == "no" else "not shown to be"
-    return (f"No architecture is significantly better than **{runner_up}**: **{best['architecture']}** ranks first "
-            f"with {metric} = {best[metric]:.4g} but is {reason} better (see below); {versus}.")
+    return (f"No architecture is significantly better than the others: {first} but is {reason} better than "
+            f"the runner-up **{runner_up}** (see below); {versus}.")
+
+
+def _beats(score: float, baseline: float, metric: str) -> bool:
+    return score > baseline if tasks.greater_is_better(metric) else score < baseline
