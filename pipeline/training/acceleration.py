@@ -22,8 +22,8 @@ from seqpipe.errors import ParamsError, one_line
 # measured by bench/tuning_jit.py are in bench/RESULTS.md).
 JIT_MIN_STEPS = 800
 # ... and at least this many per epoch: XLA's gain is the compiled loop of `steps_per_execution` (16)
-# steps; a small dataset's epoch of 3 steps is one short call, and the Transformer trained 1.4x slower
-# with XLA on ArrowHead (1002 steps in 334 epochs; bench/RESULTS.md, "Fixed costs: XLA on small data").
+# steps; a small dataset's epoch of 3 steps is one short call, and the Transformer trained 1.3-1.4x slower
+# with XLA on ArrowHead (1002 steps in 334 epochs; bench/RESULTS.md, "Fixed costs, round 3").
 JIT_MIN_STEPS_PER_EPOCH = 16
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 # dvclive's `next_step` writes the summary metrics.json and fsyncs the VS Code extension's signal file
 # (~13 ms an epoch on a loaded 2-core machine, ~40% of a 30 ms epoch of a small dataset; bench/RESULTS.md,
-# "Fixed costs: per-epoch writes"): it runs at most once per this many seconds, and after the last epoch.
+# "Fixed costs, round 3"): it runs at most once per this many seconds, and after the last epoch.
 SYNC_SECONDS = 1.0
 
 

@@ -31,7 +31,7 @@ from seqpipe.errors import SeqpipeError
 BACKUP_ROOT = layout.BACKUP_ROOT
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 # A checkpoint costs a few ms (~9 ms on a loaded 2-core machine): with a small dataset's 30 ms epochs,
-# one per epoch was a third of the fit (bench/RESULTS.md, "Fixed costs: per-epoch writes"). So it is
+# one per epoch was a third of the fit (bench/RESULTS.md, "Fixed costs, round 3"). So it is
 # written at most once per this many seconds; a killed run loses at most this much training.
 # SEQPIPE_CHECKPOINT_SECONDS overrides it (0: after every epoch, as the tests kill at a given epoch).
 CHECKPOINT_SECONDS = 1.0
