@@ -122,6 +122,7 @@ def main() -> None:
     ap.add_argument("--no-evaluation-cache", action="store_true",
                     help="SEQPIPE_EVALUATION_CACHE=off: every evaluate@<arch> computes in its own process (as before issue 18)")
     ap.add_argument("--keep", action="store_true", help="keep the scratch project")
+    ap.add_argument("--log", help="write `dvc repro`'s output here, each line with its seconds since the start")
     args = ap.parse_args()
     if args.no_evaluation_cache:
         ENV["SEQPIPE_EVALUATION_CACHE"] = "off"
@@ -138,6 +139,8 @@ def main() -> None:
     load_start = os.getloadavg()[0]
     try:
         total, lines = timed_repro(project)
+        if args.log:
+            Path(args.log).write_text("".join(f"{t:8.2f} {text}\n" for t, text in lines), encoding="utf-8")
         stages = stage_times(lines, total)
         fits = {a: json.loads((project / "models" / f"{a}.fit.json").read_text())["train_seconds"] for a in archs}
         epochs = epoch_seconds(lines)

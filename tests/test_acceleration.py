@@ -73,11 +73,19 @@ def test_jit_auto_follows_the_measured_hint_only_for_runs_long_enough_to_repay_c
     assert acceleration.resolve_jit("auto", None, long, gpu=False) == "auto"  # unmeasured: Keras decides
     assert acceleration.resolve_jit("auto", True, long, gpu=True) == "auto"
     assert acceleration.resolve_jit(False, True, long, gpu=False) is False
-    # Through build_model: a hinted architecture on a long run compiles with XLA, a tiny one without.
+    # A small dataset reaches the steps through many short epochs: XLA's compiled loop does not pay there.
+    few = acceleration.JIT_MIN_STEPS_PER_EPOCH - 1
+    assert acceleration.resolve_jit("auto", True, long, gpu=False, steps_per_epoch=few) is False
+    assert acceleration.resolve_jit("auto", True, long, gpu=False, steps_per_epoch=few + 1) is True
+    assert acceleration.resolve_jit(True, True, long, gpu=False, steps_per_epoch=few) is True
+    # Through build_model: a hinted architecture on a long run compiles with XLA, a tiny one without,
+    # and so does a small dataset's run of as many steps in short epochs.
     choice, train = _lstm(epochs=100)
     choice = ArchitectureChoice("lstm", dataclasses.replace(choice.architecture, jit_compile=True), choice.hp)
-    assert build_model(choice, _spec(train_size=64), train).jit_compile is True
+    assert build_model(choice, _spec(train_size=16 * train.batch_size), train).jit_compile is True
     assert build_model(choice, _spec(train_size=None), train).jit_compile is False
+    assert build_model(choice, _spec(train_size=4 * train.batch_size), train.model_copy(update={"epochs": 400})
+                       ).jit_compile is False
 
 
 def test_a_model_xla_cannot_compile_falls_back_with_one_warning_and_prints_one_line_per_epoch(capsys):

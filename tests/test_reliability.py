@@ -43,7 +43,9 @@ def _kill_before_rename(project, stage_name: str, pattern: str) -> None:
 def _kill_after_checkpoint(project, epoch: int) -> None:
     """`dvc repro -f train@lstm` (upstream stages first), its whole process group killed right
     after epoch `epoch`'s checkpoint, which the epoch's one line of the log reports."""
-    run = subprocess.Popen(["dvc", "repro", "-f", "train@lstm"], cwd=project.path, env=env(),
+    # A checkpoint after every epoch (by default at most one a second: a tiny run would have none to kill at)
+    run = subprocess.Popen(["dvc", "repro", "-f", "train@lstm"], cwd=project.path,
+                           env={**env(), "SEQPIPE_CHECKPOINT_SECONDS": "0"},
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     seen = []
     for line in run.stdout:

@@ -21,6 +21,10 @@ from seqpipe.errors import ParamsError, one_line
 # steps (epochs x batches per epoch) `jit_compile: auto` trains without it (the break-even points
 # measured by bench/tuning_jit.py are in bench/RESULTS.md).
 JIT_MIN_STEPS = 800
+# ... and at least this many per epoch: XLA's gain is the compiled loop of `steps_per_execution` (16)
+# steps; a small dataset's epoch of 3 steps is one short call, and the Transformer trained 1.3-1.4x slower
+# with XLA on ArrowHead (1002 steps in 334 epochs; bench/RESULTS.md, "Fixed costs, round 3").
+JIT_MIN_STEPS_PER_EPOCH = 16
 
 
 def warn(message: str) -> None:
@@ -82,19 +86,22 @@ def gpu_visible() -> bool:
 
 # ---- XLA -----------------------------------------------------------------------------------
 
-def resolve_jit(setting: bool | str, hint: bool | None, steps: int | None, gpu: bool) -> bool | str:
+def resolve_jit(setting: bool | str, hint: bool | None, steps: int | None, gpu: bool,
+                steps_per_epoch: int | None = None) -> bool | str:
     """The `jit_compile` to compile with: True, False, or "auto" (Keras decides).
 
     `setting` is `train.jit_compile`; True/False are the user's word. "auto" follows the
     architecture's measured `hint` on CPU when the run has at least JIT_MIN_STEPS training steps
-    (`steps`; None = unknown, i.e. short); on a GPU, or without a hint, Keras' own "auto" decides.
+    (`steps`; None = unknown, i.e. short) and, where known, JIT_MIN_STEPS_PER_EPOCH steps per epoch;
+    on a GPU, or without a hint, Keras' own "auto" decides.
     The hints were measured on TensorFlow, so callers pass None on other backends (`jit_hint`).
     """
     if isinstance(setting, bool):
         return setting
     if gpu or hint is None:
         return "auto"
-    return bool(hint) and steps is not None and steps >= JIT_MIN_STEPS
+    per_epoch_ok = steps_per_epoch is None or steps_per_epoch >= JIT_MIN_STEPS_PER_EPOCH
+    return bool(hint) and steps is not None and steps >= JIT_MIN_STEPS and per_epoch_ok
 
 
 def jit_hint(measured: bool | None) -> bool | None:

@@ -36,7 +36,9 @@ def build_model(choice: ArchitectureChoice, spec: PreparedSpec, train: TrainPara
     # train.epochs may be "auto": the cosine schedule and the XLA choice need the planned epochs
     epochs = budget.plan(train, spec.sizes.train, spec.sizes.val, batch).epochs
     steps = acceleration.training_steps(spec.sizes.train, batch, epochs)
-    jit = acceleration.resolve_jit(train.jit_compile, acceleration.jit_hint(choice.architecture.jit_compile), steps, gpu)
+    per_epoch = acceleration.training_steps(spec.sizes.train, batch, 1)
+    jit = acceleration.resolve_jit(train.jit_compile, acceleration.jit_hint(choice.architecture.jit_compile), steps, gpu,
+                                   steps_per_epoch=per_epoch)
     with acceleration.scope(train.distribute), acceleration.dtype_policy(train.precision):
         model = _assemble(choice, spec, train, jit_compile=False if jit is True else jit, steps=steps)
     if jit is True:

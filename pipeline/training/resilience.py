@@ -3,10 +3,10 @@ model files, and a warning for settings that break bit-identical reruns.
 
 - `nan_guard(arch)`: Keras `TerminateOnNaN` that remembers the epoch; `raise_if_diverged` turns it
   into one line naming the architecture, the epoch and the usual fixes (before anything is saved).
-- `checkpoint`: after every completed epoch, the weights, optimizer state, dropout seed states,
+- `checkpoint`: after a completed epoch (at most one write per CHECKPOINT_SECONDS), the weights, optimizer state, dropout seed states,
   the logs so far and the early-stopping state go to `.seqpipe/backup/<arch>-<key>/seed<seed>/` (git-ignored, not a DVC
   output, so `dvc repro` neither deletes nor caches it). The next run with the same key resumes
-  from the last completed epoch. `key` hashes everything the run depends on (params, prepared data,
+  from the last checkpointed epoch. `key` hashes everything the run depends on (params, prepared data,
   plugin source), so a changed run never resumes a stale backup.
 - `save_model`: `model.save` to a temporary name, normalise the `.keras` zip (fixed entry dates,
   no `date_saved`, shared-object ids numbered in order), then rename: two runs give the same bytes.
@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import sys
+import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,23 @@ from seqpipe.errors import SeqpipeError
 
 BACKUP_ROOT = layout.BACKUP_ROOT
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+# A checkpoint costs a few ms (~9 ms on a loaded 2-core machine): with a small dataset's 30 ms epochs,
+# one per epoch was a third of the fit (bench/RESULTS.md, "Fixed costs, round 3"). So it is
+# written at most once per this many seconds; a killed run loses at most this much training.
+# SEQPIPE_CHECKPOINT_SECONDS overrides it (0: after every epoch, as the tests kill at a given epoch).
+CHECKPOINT_SECONDS = 1.0
+
+
+def checkpoint_seconds() -> float:
+    text = os.environ.get("SEQPIPE_CHECKPOINT_SECONDS", "").strip()
+    try:
+        value = float(text) if text else CHECKPOINT_SECONDS
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        raise SeqpipeError(f"SEQPIPE_CHECKPOINT_SECONDS is {text!r}: allowed is a number of seconds >= 0 "
+                           f"(0: a checkpoint after every epoch; unset: {CHECKPOINT_SECONDS:g})")
+    return value
 
 
 class TrainingDiverged(SeqpipeError):
@@ -190,7 +209,9 @@ def remove_backup(directory: Path) -> None:
 
 
 def checkpoint(directory: Path, stopper: Any = None, log: Any = print, plateau: Any = None) -> Any:
-    """A callback that saves a resumable state after every epoch and restores it at train begin.
+    """A callback that saves a resumable state after an epoch and restores it at train begin: after
+    each epoch that ends `checkpoint_seconds()` or more after the last save (or train begin), and
+    after the planned last epoch.
     `log` gets its lines about resuming; a saved epoch sets `epoch_note`, which `fit` prints on the
     epoch's own line (`... - checkpoint saved`) rather than a line of its own.
 
@@ -204,9 +225,12 @@ def checkpoint(directory: Path, stopper: Any = None, log: Any = print, plateau: 
     """
     import keras
 
+    interval = checkpoint_seconds()
+
     class Checkpoint(keras.callbacks.Callback):
         def __init__(self) -> None:
             super().__init__()
+            self.saved_at = time.perf_counter()
             self.state_dir = Path(directory) / "state"
             self.stopper = stopper
             self.plateau = plateau
@@ -215,6 +239,7 @@ def checkpoint(directory: Path, stopper: Any = None, log: Any = print, plateau: 
             self.epoch_note: str | None = None  # folded into the epoch's line of the train log (fit.py)
 
         def on_train_begin(self, logs=None):
+            self.saved_at = time.perf_counter()
             state_file = self.state_dir / "state.json"
             if not state_file.is_file():
                 return
@@ -254,6 +279,9 @@ def checkpoint(directory: Path, stopper: Any = None, log: Any = print, plateau: 
             if self.model.stop_training and any(not np.isfinite(float(v)) for v in (logs or {}).values()):
                 return  # never checkpoint a diverged model
             self.history.append({k: float(v) for k, v in (logs or {}).items()})
+            last = epoch + 1 >= int((self.params or {}).get("epochs") or 0)  # a kill while saving resumes at the end
+            if time.perf_counter() - self.saved_at < interval and not last:
+                return
             with atomic.atomic_path(self.state_dir) as tmp:
                 tmp.mkdir(parents=True)
                 np.savez(tmp / "variables.npz", *[np.asarray(v) for v in _training_state(self.model)])
@@ -274,6 +302,7 @@ def checkpoint(directory: Path, stopper: Any = None, log: Any = print, plateau: 
                                         "best": None if best is None else float(best)}
                 (tmp / "state.json").write_text(json.dumps(state) + "\n", encoding="utf-8")
             self.epoch_note = "checkpoint saved"
+            self.saved_at = time.perf_counter()
 
         def _restore_plateau(self) -> None:
             state = json.loads((self.state_dir / "state.json").read_text(encoding="utf-8"))
@@ -306,35 +335,6 @@ def _training_state(model: Any) -> list[Any]:
     masks), then the optimizer's (step count, moments, loss scale)."""
     optimizer = [] if model.optimizer is None else list(model.optimizer.variables)
     return [*model.variables, *optimizer]
-
-
-def replay_history(live: Any, history: list[dict[str, float]]) -> None:
-    """Log the epochs done before a resume to dvclive, so its step continues where it stopped."""
-    from dvclive.utils import standardize_metric_name
-
-    for logs in history:
-        for name, value in logs.items():
-            live.log_metric(standardize_metric_name(name, "dvclive.keras"), value)
-        live.next_step()
-
-
-def live_logger(live: Any) -> Any:
-    """A Keras callback logging each epoch's metrics to dvclive, as `dvclive.keras.DVCLiveCallback`
-    does, without importing TensorFlow (that module subclasses tf.keras' Callback), so training
-    also runs where only JAX is installed."""
-    import keras
-    from dvclive.utils import standardize_metric_name
-
-    class LiveLogger(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            for name, value in (logs or {}).items():
-                live.log_metric(standardize_metric_name(name, "dvclive.keras"), value)
-            live.next_step()
-
-        def on_train_end(self, logs=None):
-            live.end()
-
-    return LiveLogger()
 
 
 def saved_history(directory: Path) -> list[dict[str, float]]:

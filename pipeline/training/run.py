@@ -18,6 +18,7 @@ from seqpipe.config.experiment import ArchitectureChoice
 from seqpipe.config.params import TrainParams
 from seqpipe.data.prepared import Prepared
 from seqpipe.training import acceleration, diagnostics, resilience, schedules
+from seqpipe.training import live as live_log
 from seqpipe.training.fit import FitSummary, fit, kept_epoch, kept_line, seed_everything
 from seqpipe.training.model import build_model
 
@@ -70,9 +71,9 @@ def train_seeds(
             no_stopper = train.model_copy(update={"patience": 0})
             if i == 0:
                 with Live(dir=str(live_dir), dvcyaml=None, save_dvc_exp=False, report=None) as live:
-                    resilience.replay_history(live, resilience.saved_history(backup / f"seed{seed}"))
+                    live_log.replay_history(live, resilience.saved_history(backup / f"seed{seed}"))
                     summary = fit(model, prepared.xy("train"), prepared.xy("val"), no_stopper,
-                                  extra_callbacks=[*callbacks, resilience.live_logger(live)], plan=plan)
+                                  extra_callbacks=[*callbacks, live_log.live_logger(live)], plan=plan)
                 if guard.failed:
                     shutil.rmtree(live_dir, ignore_errors=True)  # no curves ending in NaN
                 resilience.raise_if_diverged(guard)
