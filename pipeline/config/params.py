@@ -63,10 +63,11 @@ class WindowParams(Strict):
         "up to the test range, so the most recent steps are trained on too (validation is then in-sample: a "
         "monitor, not early stopping)",
     )
-    log: bool = Field(
-        False,
+    log: Literal["auto"] | bool = Field(
+        "auto",
         description="take the forecast column in logs inside the model before the per-window normalisation and "
-        "exponentiate the forecast (a multiplicative trend or season becomes additive; positive data only)",
+        "exponentiate the forecast (a multiplicative trend or season becomes additive; positive data only); "
+        "auto: where each season's swing grows with its level on the training range (prepare says which)",
     )
     difference: Literal["auto", "none", "first", "seasonal"] = Field(
         "auto",

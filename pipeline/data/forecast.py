@@ -8,7 +8,7 @@ from sklearn.preprocessing import StandardScaler
 
 from seqpipe import progress as progress_module
 from seqpipe.config.params import WindowParams
-from seqpipe.data import covariates, differencing, forecast_windows
+from seqpipe.data import covariates, differencing, forecast_windows, log_choice
 from seqpipe.data.cleaning import check_finite_outputs
 from seqpipe.data.history import history_arrays
 from seqpipe.data.naming import origin_prefix, sequence_name
@@ -78,11 +78,6 @@ def prepare_forecast(
     if not series:
         raise DataError(f"{origin_prefix(raw)}no series to forecast")
     f = raw.forecast_feature
-    if window.log:
-        for i, s in enumerate(series):
-            if not (s[:, f] > 0).all():
-                raise DataError(f"{origin_prefix(raw)}data.window.log: {sequence_name(raw, i)} has values <= 0 "
-                                f"(smallest {float(s[:, f].min()):g}); logs need positive values; set log: false")
     features = series[0].shape[1]
     if any(s.shape[1] != features for s in series):
         raise DataError(f"{origin_prefix(raw)}series have different numbers of features")
@@ -107,6 +102,11 @@ def prepare_forecast(
         arrays[f"y_{split}"] = np.stack([series[i][t : t + horizon, f] for i, t in at]).astype(np.float32)
 
     bounds = plan.train_end
+    try:
+        log, log_from = log_choice.choose(window, [s[:, f] for s in series], bounds, season,
+                                          [sequence_name(raw, i) for i in range(len(series))])
+    except DataError as error:
+        raise DataError(f"{origin_prefix(raw)}{error}") from None
     train_steps = np.concatenate([s[:b] for s, b in zip(series, bounds)])
     target_train = train_steps[:, f]
     diffs = np.concatenate([np.abs(s[season:b, f] - s[: b - season, f]) for s, b in zip(series, bounds) if b > season])
@@ -142,7 +142,7 @@ def prepare_forecast(
         forecast=ForecastSpec(
             horizon=horizon, stride=window.stride, season=season, season_from=season_from,
             protocol=window.protocol, test_from=plan.test_from, normalize=window.normalize,
-            linear_skip=window.linear_skip, log=window.log, difference=difference,
+            linear_skip=window.linear_skip, log=log, log_from=log_from, difference=difference,
             difference_from=difference_from, freq=freq,
             feature=int(f),
             feature_name=raw.feature_names[f] if raw.feature_names else str(f),
@@ -166,7 +166,8 @@ def log_lines(spec: PreparedSpec) -> list[str]:
     return [f"prepare: forecast season {f.season} ({f.season_from})",
             f"prepare: protocol {f.protocol}: {test}; {spec.sizes.test} test, {spec.sizes.val} validation and "
             f"{spec.sizes.train} training windows of {spec.timesteps} -> {f.horizon} steps; per-window "
-            f"normalisation {f.normalize}; differences {f.difference} ({f.difference_from})",
+            f"normalisation {f.normalize}; differences {f.difference} ({f.difference_from}); "
+            f"logs {'on' if f.log else 'off'} ({f.log_from})",
             *filter(None, [covariates.summary(spec)])]
 
 

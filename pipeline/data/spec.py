@@ -86,6 +86,7 @@ class ForecastSpec(_Frozen):
     test_from: str = ""  # where each series' test range begins, in words
     normalize: Literal["last", "mean", "seasonal", "none"] = "none"  # per-window normalisation inside the model
     log: bool = False  # the forecast column in logs inside the model (data.window.log)
+    log_from: str = "data.window.log"  # how it was chosen (auto), for the log
     difference: Literal["none", "first", "seasonal"] = "none"  # the model sees and forecasts changes
     difference_from: str = "data.window.difference"  # how it was chosen (auto), for the log
     linear_skip: bool = False  # the head adds a linear map of the normalised window (data.window.linear_skip)

@@ -221,5 +221,6 @@ def _scaling(spec: PreparedSpec) -> str:
         f = spec.forecast
         changes = f"; forecasts {f.difference} changes ({f.difference_from})" \
             if f.difference != "none" else ""
-        return f"per window (data.window.normalize: {f.normalize}){changes}"
+        logs = f"; in logs ({f.log_from})" if f.log else ""
+        return f"per window (data.window.normalize: {f.normalize}){logs}{changes}"
     return "standardised with train statistics" if spec.scaler else "none"
