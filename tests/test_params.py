@@ -51,6 +51,7 @@ def test_the_committed_params_are_valid():
         ({"architectures": ["lstm", "nope"]}, "unknown architecture 'nope'; available: cnn, fcn, gru, inceptiontime, lstm, resnet, rnn, tcn, transformer"),
         ({"architectures": ["lstm", "lstm"]}, "architectures: value error, names must be unique, repeated: lstm"),
         ({"architectures": []}, "architectures: list should have at least 1 item"),
+        ({"data__window": {"log": "maybe"}}, "params.yaml: data.window.log: must be auto, true or false, got 'maybe'"),
     ],
 )
 def test_bad_params_fail_with_one_line_naming_the_key(changes, message):

@@ -89,6 +89,13 @@ class WindowParams(Strict):
             return value
         raise PydanticCustomError("season", "must be auto or a whole number of steps >= 1")
 
+    @field_validator("log", mode="before")
+    @classmethod
+    def _log_word_or_switch(cls, value: Any) -> Any:
+        if value == "auto" or isinstance(value, bool):
+            return value
+        raise PydanticCustomError("log", "must be auto, true or false")
+
     @field_validator("cutoff", mode="before")
     @classmethod
     def _date_as_text(cls, value: Any) -> Any:
