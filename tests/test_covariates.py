@@ -81,6 +81,7 @@ def _forecast_error(covariates: dict, arch: str = "gru") -> float:
     return float(np.abs(model.predict(x, verbose=0) - y).mean())
 
 
+@pytest.mark.keras  # trains or builds Keras models: the full lane, not `make check`
 @pytest.mark.parametrize("arch", ["gru", "cnn"])
 def test_a_covariate_that_drives_the_target_is_learned_with_it_and_not_without(arch):
     # sales = promotion x 10 + noise: without the promotion's plan (here: the promotions of the
@@ -154,6 +155,7 @@ def test_a_bad_covariate_declaration_stops_prepare_with_one_line_naming_the_key(
     assert not (tmp_path / "data").exists()
 
 
+@pytest.mark.keras  # trains or builds Keras models: the full lane, not `make check`
 def test_predict_forecasts_after_each_series_end_with_its_planned_covariates(tmp_path):
     # The file's rows after each store's last sales (sales empty) hold the promotions planned for
     # the next days: predict forecasts those days with them and their dates; a store whose plan
@@ -187,6 +189,7 @@ TINY_HP = {"rnn": {"units": 3}, "lstm": {"units": 3}, "gru": {"units": 3},
            "inceptiontime": {"filters": 2, "bottleneck": 2, "kernel_size": 8, "depth": 3}}
 
 
+@pytest.mark.keras  # trains or builds Keras models: the full lane, not `make check`
 @pytest.mark.parametrize("name", sorted(REGISTRY.architectures))
 def test_every_architecture_takes_covariates_through_the_core_and_reloads(name, tmp_path):
     # The plugin's builder is unchanged: it sees the series and the future covariates over the

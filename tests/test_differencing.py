@@ -47,6 +47,7 @@ def test_the_summing_matrix_adds_each_change_to_its_own_phase_from_there_on():
     np.testing.assert_array_equal(_summing_matrix(3, 1), np.triu(np.ones((3, 3))))
 
 
+@pytest.mark.keras  # trains or builds Keras models: the full lane, not `make check`
 @pytest.mark.parametrize("difference", ["seasonal", "first"])
 def test_a_zeroed_head_repeats_the_last_change_beyond_the_training_range(difference, tmp_path):
     # The head's 0 in the normalised units of the changes is the window's last change (normalize:
@@ -68,6 +69,7 @@ def test_a_zeroed_head_repeats_the_last_change_beyond_the_training_range(differe
     np.testing.assert_allclose(load_model(str(tmp_path / "m.keras")).predict(x, verbose=0), out, rtol=1e-6)
 
 
+@pytest.mark.keras  # trains or builds Keras models: the full lane, not `make check`
 @pytest.mark.parametrize("difference, extrapolates", [("seasonal", True), ("none", False)])
 def test_a_trained_tiny_model_continues_a_constant_seasonal_difference_with_the_transform_only(difference, extrapolates):
     # Training targets stay below ~60, the test range reaches ~100. With seasonal differencing every
@@ -80,6 +82,7 @@ def test_a_trained_tiny_model_continues_a_constant_seasonal_difference_with_the_
     assert (relative < 0.02) == extrapolates, relative
 
 
+@pytest.mark.keras  # trains or builds Keras models: the full lane, not `make check`
 def test_quantile_forecasts_are_summed_level_by_level():
     # a zeroed quantile head: every level's changes are the last change, so every level is the staircase
     window = WindowParams(lookback=12, horizon=8, season=SEASON, cutoff=59, difference="seasonal")
