@@ -44,6 +44,7 @@ BACKTEST_DIR = METRICS_DIR / "backtest"
 # Outside DVC: the resumable training state (git-ignored) and `seqpipe predict`'s default output.
 BACKUP_ROOT = Path(".seqpipe") / "backup"
 EVALUATION_CACHE = Path(".seqpipe") / "evaluations"  # evaluate@<arch>'s outputs, filled by train@<arch>
+BASELINES_CACHE = Path(".seqpipe") / "baselines"  # the baselines stage's outputs, filled by prepare
 INFERENCE_DIR = Path("inference")
 BACKTEST_BACKUP = BACKUP_ROOT / "backtest"  # apart: the main run's train@<arch> forgets `<arch>-*` backups
 

@@ -6,6 +6,7 @@ import argparse
 import gc
 import importlib.abc
 import importlib.machinery
+import importlib.util
 import os
 import re
 import sys
@@ -75,6 +76,29 @@ def quiet_tensorflow() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     if "tensorflow" not in sys.modules and not any(isinstance(f, _QuietImport) for f in sys.meta_path):
         sys.meta_path.insert(0, _QuietImport())
+
+
+# Modules Keras imports at its own import only to have them at hand (`keras.utils.plot_image_gallery`,
+# the RemoteMonitor callback), which a training or evaluating process never calls: ~0.3 s of CPU each
+# time (bench/RESULTS.md, "Fixed costs, round 4"). Deferred, they load on first use, if any.
+DEFERRED_IMPORTS = frozenset({"matplotlib.pyplot", "requests"})
+
+
+def defer_unused_imports() -> None:
+    """Load DEFERRED_IMPORTS lazily (importlib.util.LazyLoader) from now on in this process: an
+    `import` binds the module at once, and its code runs on the first attribute access."""
+    if not any(isinstance(f, _DeferredImport) for f in sys.meta_path):
+        sys.meta_path.insert(0, _DeferredImport())
+
+
+class _DeferredImport(importlib.abc.MetaPathFinder):
+    def find_spec(self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None):
+        if fullname not in DEFERRED_IMPORTS:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is not None and spec.loader is not None and hasattr(spec.loader, "exec_module"):
+            spec.loader = importlib.util.LazyLoader(spec.loader)
+        return spec
 
 
 def drop_startup_chatter(text: str, level: int) -> str:

@@ -29,6 +29,10 @@ EXEMPT = {
 STAGE_EXEMPT = {
     "train": {"pipeline/evaluation/": "fills the evaluation cache (.seqpipe/), not a DVC output: evaluate@<arch> "
                                        "depends on this code, and the cache key hashes it"},
+    "prepare": {prefix: "fills the baselines cache (.seqpipe/), not a DVC output: the baselines stage depends on "
+                        "this code, and the cache key hashes it" for prefix in (
+                    "pipeline/baselines/", "pipeline/evaluation/", "pipeline/training/__init__.py",
+                    "pipeline/training/resilience.py")},
 }
 
 

@@ -82,3 +82,23 @@ def test_the_key_follows_inputs_and_params_and_a_missing_entry_is_a_miss(tmp_pat
     assert sorted(p.name for p in root.iterdir()) == [f"cnn-{first}", "cnn-wide-" + "1" * 16]
     assert cache.restore("cnn", first, outputs, root=root)
     assert [p.read_text() for p in outputs] == [f"{i}\n" for i in range(len(outputs))]
+
+
+DEFERRED = '''
+import sys
+from seqpipe import process
+process.quiet_tensorflow()
+process.defer_unused_imports()
+import keras
+lazy = type(sys.modules["matplotlib.pyplot"]).__name__
+import matplotlib.pyplot as plt
+plt.figure()  # first use: the module runs then, and works
+print(lazy, type(sys.modules["matplotlib.pyplot"]).__name__)
+'''
+
+
+@pytest.mark.keras
+def test_a_training_process_defers_what_keras_imports_but_never_uses_until_it_is_used():
+    out = subprocess.run([sys.executable, "-c", DEFERRED], env={**env(), "MPLBACKEND": "Agg"}, capture_output=True,
+                         text=True, check=True).stdout.split()
+    assert out == ["_LazyModule", "module"]

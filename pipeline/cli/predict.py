@@ -101,6 +101,8 @@ def main(args) -> None:
     from seqpipe.training.model import load_model
 
     process.quiet_tensorflow()
+
+    process.defer_unused_imports()  # Keras imports pyplot and requests for tools never used here
     ctx = context(args.params)
     choice = ctx.architecture(args.arch)
     backends.activate_trained(layout.fit_summary_path(args.arch))  # the model's own backend, before keras loads

@@ -20,7 +20,6 @@ import math
 from collections import Counter
 
 import numpy as np
-from sklearn.model_selection import train_test_split
 
 from seqpipe import tasks
 from seqpipe.config.budget import MIN_VALIDATION
@@ -50,6 +49,8 @@ def split_indices(
     stratify = targets if tasks.get(task).labels else None
     fractions = {"data.split.test": test, "data.split.val": val}  # in the order scikit-learn meets them
     try:
+        from sklearn.model_selection import train_test_split  # here: ~1 s of import that readers of data/prepared skip
+
         rest, test_idx = train_test_split(indices, test_size=test, random_state=seed, stratify=stratify)
     except ValueError:
         raise DataError(_why_not(targets, stratify is not None, fractions, origin, class_names)) from None
@@ -64,6 +65,8 @@ def _carve_val(pool: np.ndarray, targets: np.ndarray, fraction: float, seed: int
                class_names: list[str] | None) -> Splits | None:
     """Split `pool` into train and val (`fraction` of it): stratified where possible, else (labelled
     data) `unstratified_val`; None when neither works."""
+    from sklearn.model_selection import train_test_split
+
     try:
         train_idx, val_idx = train_test_split(pool, test_size=fraction, random_state=seed,
                                               stratify=targets[pool] if stratified else None)

@@ -44,16 +44,16 @@ def settings(arch: str, raw_params: dict[str, Any]) -> dict[str, Any]:
     return {"arch": arch, "seed": raw_params.get("seed"), "train": raw_params.get("train"), "model": models.get(arch)}
 
 
-def key(inputs: list[Path], params: dict[str, Any]) -> str:
+def key(inputs: list[Path], params: dict[str, Any], libraries: tuple[str, ...] = LIBRARIES) -> str:
     """A hash of `inputs`' bytes, `params`, the seqpipe source, the backend and library versions."""
     code = sorted(PACKAGE.rglob("*.py"))
-    return run_key(params, os.environ.get("KERAS_BACKEND", ""), _versions(), [str(p) for p in inputs],
+    return run_key(params, os.environ.get("KERAS_BACKEND", ""), _versions(libraries), [str(p) for p in inputs],
                    [str(p.relative_to(PACKAGE)) for p in code], files=[*inputs, *code])
 
 
-def _versions() -> dict[str, str]:
+def _versions(libraries: tuple[str, ...]) -> dict[str, str]:
     found = {}
-    for name in LIBRARIES:
+    for name in libraries:
         try:
             found[name] = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:

@@ -2,14 +2,20 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from seqpipe import tasks
 from seqpipe.data.spec import PreparedSpec
 from seqpipe.quantiles import QuantileForecast
+
+if TYPE_CHECKING:  # pandas is imported where a frame is made: the stages that only copy cached files skip it
+    import pandas as pd
+
+# sequences timed per latency pass: enough whole batches for a stable median, few enough that the
+# measurement stays a fraction of a second on a CPU
+LATENCY_SAMPLES = 256
 
 
 def predict(model: Any, x: np.ndarray, batch_size: int) -> np.ndarray:
@@ -50,6 +56,8 @@ def predictions_frame(task_name: str, y_true: np.ndarray, raw_output: tasks.Outp
     quantile forecast: its median as y_pred, then `q<level>_h<step>` per level), and labelled tasks
     the class probabilities (`p_1` for binary, `p_<class>` each otherwise) that the report's ROC,
     precision-recall and calibration figures read."""
+    import pandas as pd
+
     task = tasks.get(task_name)
     pred = task.predicted(raw_output)
     if np.ndim(y_true) == 2:
@@ -67,6 +75,8 @@ def predictions_frame(task_name: str, y_true: np.ndarray, raw_output: tasks.Outp
 def confusion_rows(task_name: str, spec: PreparedSpec, y_true: np.ndarray, raw_output: tasks.Output) -> pd.DataFrame:
     """(actual, predicted) class names per test sequence for `dvc plots`' confusion template;
     empty (header only) for tasks without classes."""
+    import pandas as pd
+
     task = tasks.get(task_name)
     if not task.labels:
         return pd.DataFrame({"actual": [], "predicted": []})
@@ -74,15 +84,24 @@ def confusion_rows(task_name: str, spec: PreparedSpec, y_true: np.ndarray, raw_o
     return pd.DataFrame({"actual": [spec.label(int(i)) for i in y_true], "predicted": [spec.label(int(i)) for i in pred]})
 
 
-def latency_ms_per_sample(model: Any, x: np.ndarray, batch_size: int, repeats: int = 3) -> float:
-    """Median over `repeats` of batched inference time over `x`, per sample, after a warm-up."""
-    sample = x[: max(batch_size, min(len(x), 1024))]
-    model.predict(sample[:batch_size], batch_size=batch_size, verbose=0)  # trace/compile once
+def latency_ms_per_sample(model: Any, x: np.ndarray, batch_size: int, repeats: int = 3,
+                          max_samples: int = LATENCY_SAMPLES) -> float:
+    """Median over `repeats` passes of batched inference per sample, in ms: whole batches of at most
+    `max_samples` sequences, each through `predict_on_batch` after one warm-up batch.
+
+    `predict_on_batch` times the model, not Keras' input pipeline: `model.predict` builds one per
+    call (~0.1 s on TensorFlow), which was most of a small test set's measured time and, with its
+    own warm-up and 1,024 samples, ~1 s of every train stage (bench/RESULTS.md, "Fixed costs, round 4").
+    Only whole batches are timed, so no pass traces a second, partial-batch shape."""
+    whole = max(1, min(len(x), max_samples) // batch_size) * batch_size
+    batches = [x[i:i + batch_size] for i in range(0, min(whole, len(x)), batch_size)]
+    model.predict_on_batch(batches[0])  # trace/compile once
     runs = []
     for _ in range(repeats):
         start = time.perf_counter()
-        model.predict(sample, batch_size=batch_size, verbose=0)
-        runs.append((time.perf_counter() - start) / len(sample))
+        for batch in batches:
+            model.predict_on_batch(batch)
+        runs.append((time.perf_counter() - start) / sum(len(b) for b in batches))
     return round(float(np.median(runs)) * 1000.0, 4)
 
 

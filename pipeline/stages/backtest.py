@@ -22,6 +22,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--origin", type=int, required=True, help="the backtest origin, one of backtest.origins")
     args = ap.parse_args(argv)
     process.quiet_tensorflow()
+    process.defer_unused_imports()  # Keras imports pyplot and requests for tools never used here
     ctx = context(args.params)
     started = ctx.tracked("backtest", args.arch)
     choice = ctx.architecture(args.arch)

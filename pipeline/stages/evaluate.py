@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> None:
         source = f" (computed by train@{args.arch}: evaluation cache)"
     else:
         process.quiet_tensorflow()
+        process.defer_unused_imports()  # Keras imports pyplot and requests for tools never used here
         from seqpipe.data.prepared import load as load_prepared
         from seqpipe.evaluation import run
 

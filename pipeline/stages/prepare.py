@@ -6,9 +6,10 @@ from seqpipe.config import checks, tracked
 from seqpipe.config.context import context
 from seqpipe.data.forecast import log_lines as forecast_log
 from seqpipe.data.loading import load_raw
+from seqpipe.data.prepared import load as load_prepared
 from seqpipe.data.prepared import save
 from seqpipe.data.shaping import PREPARE_PHASES, prepare
-from seqpipe.errors import user_errors_exit
+from seqpipe.errors import one_line, user_errors_exit
 from seqpipe.progress import Phases
 
 
@@ -55,6 +56,27 @@ def main(argv: list[str] | None = None) -> None:
         f"train/val/test={spec.sizes.train}/{spec.sizes.val}/{spec.sizes.test} timesteps={spec.timesteps} "
         f"coverage={spec.coverage:.1%}"
     )
+    _fill_baselines_cache(ctx.params.train.quantiles)
+
+
+def _fill_baselines_cache(levels: list[float] | None) -> None:
+    """The baselines stage's outputs, fitted here where pandas and scikit-learn are loaded already
+    (seqpipe.baselines.outputs); the stage then copies them. Best effort: on any failure the
+    baselines stage fits them (and reports the problem) as it always could."""
+    from seqpipe import baselines
+    from seqpipe.baselines import outputs
+    from seqpipe.evaluation import cache
+
+    if not cache.enabled():
+        return
+    try:
+        prepared = load_prepared(layout.PREPARED_DIR)  # as the stage reads it, so both paths write the same bytes
+        task = prepared.spec.task
+        outcomes = baselines.run(prepared, tuple(levels) if levels and task == "forecast" else None)
+        outputs.store(outputs.key(levels), outcomes, task, prepared.arrays["y_test"])
+    except Exception as exc:  # noqa: BLE001  (the baselines stage repeats it and reports it properly)
+        print(f"note: baselines not cached ({type(exc).__name__}: {one_line(str(exc))[:200]}); "
+              "the baselines stage will fit them", flush=True)
 
 
 if __name__ == "__main__":

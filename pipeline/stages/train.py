@@ -30,6 +30,7 @@ from seqpipe.training.run import summary_record, train_as_worker, train_seeds
 def main(argv: list[str] | None = None) -> None:
     args = process.parser(__doc__, with_arch=True).parse_args(argv)
     process.quiet_tensorflow()
+    process.defer_unused_imports()  # Keras imports pyplot and requests for tools never used here
     ctx = context(args.params)
     started = ctx.tracked("train", args.arch)
     choice = ctx.architecture(args.arch)
