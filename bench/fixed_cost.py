@@ -26,6 +26,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -53,9 +54,20 @@ PROBES = {
                                            "; print(time.perf_counter() - _t)",
 }
 
+LAST_CPU: dict[str, float] = {}
+
+
+def children_cpu() -> float:
+    """CPU seconds (user + sys) of this process's finished child processes, theirs included."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
 
 def timed_repro(project: Path) -> tuple[float, list[tuple[float, str]]]:
-    """`dvc repro` in `project`: its wall seconds and every output line with its time since the start."""
+    """`dvc repro` in `project`: its wall seconds and every output line with its time since the start;
+    its CPU seconds (every stage process included: under load, wall seconds are the machine's, CPU
+    seconds mostly the work's) in LAST_CPU["repro_s"]."""
+    cpu_before = children_cpu()
     start = time.perf_counter()
     proc = subprocess.Popen([str(BIN / "dvc"), "repro"], cwd=project, env=ENV, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
@@ -63,7 +75,9 @@ def timed_repro(project: Path) -> tuple[float, list[tuple[float, str]]]:
     lines = [(time.perf_counter() - start, line.rstrip("\n")) for line in proc.stdout]
     if proc.wait() != 0:
         raise SystemExit("dvc repro failed:\n" + "\n".join(text for _, text in lines[-40:]))
-    return time.perf_counter() - start, lines
+    wall = time.perf_counter() - start
+    LAST_CPU["repro_s"] = round(children_cpu() - cpu_before, 2)
+    return wall, lines
 
 
 def stage_times(lines: list[tuple[float, str]], total: float) -> dict[str, float]:
@@ -143,6 +157,8 @@ def main() -> None:
             Path(args.log).write_text("".join(f"{t:8.2f} {text}\n" for t, text in lines), encoding="utf-8")
         stages = stage_times(lines, total)
         fits = {a: json.loads((project / "models" / f"{a}.fit.json").read_text())["train_seconds"] for a in archs}
+        fit_cpu = sum(json.loads((project / "models" / f"{a}.fit.json").read_text())["cpu_seconds"] for a in archs)
+        repro_cpu = LAST_CPU["repro_s"]
         epochs = epoch_seconds(lines)
         tracing = {a: round(e[0] - statistics.median(e[1:]), 2) for a, e in epochs.items() if len(e) > 1}
         fixed = {name: round(probe(code, project, args.probes), 3) for name, code in PROBES.items()}
@@ -160,6 +176,8 @@ def main() -> None:
                        ("rest_s", "rest s", ">7.2f")])
     print(f"{'whole dvc repro':<22} {total:>7.2f} {fit_sum:>7.2f} {total - fit_sum:>7.2f}   "
           f"repro / fits = {total / fit_sum:.2f}x")
+    print(f"{'CPU seconds':<22} {repro_cpu:>7.2f} {fit_cpu:>7.2f} {repro_cpu - fit_cpu:>7.2f}   "
+          f"(user + sys of every process; the fits' own: fit.json's cpu_seconds)")
     print("first epoch minus median epoch (tracing, XLA):", ", ".join(f"{a} {s:.2f}s" for a, s in tracing.items()))
     print("fixed costs (median of fresh processes):")
     for name, s in fixed.items():
@@ -168,7 +186,8 @@ def main() -> None:
     print(f"load average {load_start:.2f} at the start, {load_end:.2f} at the end")
     out = save_results("fixed_cost", {
         "args": vars(args), "archs": archs, "repro_s": round(total, 2), "fit_sum_s": round(fit_sum, 2),
-        "ratio": round(total / fit_sum, 3), "fits_s": fits, "stages_s": {k: round(v, 2) for k, v in stages.items()},
+        "ratio": round(total / fit_sum, 3), "fits_s": fits,
+        "repro_cpu_s": repro_cpu, "fit_cpu_s": round(fit_cpu, 2), "stages_s": {k: round(v, 2) for k, v in stages.items()},
         "tracing_s": tracing, "epochs_s": epochs, "fixed_s": fixed, "load": [round(load_start, 2), round(load_end, 2)]})
     print(f"wrote {out}")
 
