@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import sys
 
-from seqpipe.reporting.experiments import build, environments, exp_show_json, parse_json_text, render
-from seqpipe.reporting.rev_files import add_result_files
-
 
 def main(args) -> None:
     """The `seqpipe leaderboard` subcommand (args from the CLI parser)."""
+    # here, not at the top: pandas' import (~0.3 s of CPU) would slow every other command's start
+    from seqpipe.reporting.experiments import build, environments, exp_show_json, parse_json_text, render
+    from seqpipe.reporting.rev_files import add_result_files
+
     if args.input:
         with open(args.input, encoding="utf-8") as fh:
             payload = add_result_files(parse_json_text(fh.read()), workspace=False)
