@@ -78,27 +78,43 @@ def quiet_tensorflow() -> None:
         sys.meta_path.insert(0, _QuietImport())
 
 
-# Modules Keras imports at its own import only to have them at hand (`keras.utils.plot_image_gallery`,
-# the RemoteMonitor callback), which a training or evaluating process never calls: ~0.3 s of CPU each
-# time (bench/RESULTS.md, "Fixed costs, round 4"). Deferred, they load on first use, if any.
+# What a training or evaluating process would import only to have at hand (bench/RESULTS.md, "Fixed
+# costs, round 4"). Keras imports pyplot (`keras.utils.plot_image_gallery`) and requests (the
+# RemoteMonitor callback), ~0.3 s of CPU: deferred, they load on first use, if any. On the TensorFlow
+# backend, TensorFlow's TFLite converter (`from jax import jit`) and Keras' Orbax callback import JAX
+# when it is installed, ~0.5 s of CPU, under try/except ImportError: to them, JAX is not installed.
 DEFERRED_IMPORTS = frozenset({"matplotlib.pyplot", "requests"})
+HIDDEN_FROM = {"jax": ("tensorflow", "keras")}  # module -> the packages that do not see it on TensorFlow
 
 
 def defer_unused_imports() -> None:
-    """Load DEFERRED_IMPORTS lazily (importlib.util.LazyLoader) from now on in this process: an
-    `import` binds the module at once, and its code runs on the first attribute access."""
+    """From now on in this process, load DEFERRED_IMPORTS lazily (importlib.util.LazyLoader: `import`
+    binds the module at once, its code runs on the first attribute access), and, where
+    KERAS_BACKEND is "tensorflow", answer HIDDEN_FROM's imports from those packages with
+    ImportError; imported from anywhere else (a plugin, a notebook), JAX loads as usual."""
     if not any(isinstance(f, _DeferredImport) for f in sys.meta_path):
         sys.meta_path.insert(0, _DeferredImport())
 
 
 class _DeferredImport(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None):
+        hidden_from = HIDDEN_FROM.get(fullname)
+        if hidden_from and os.environ.get("KERAS_BACKEND") == "tensorflow" and _importer().startswith(hidden_from):
+            raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname)
         if fullname not in DEFERRED_IMPORTS:
             return None
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
         if spec is not None and spec.loader is not None and hasattr(spec.loader, "exec_module"):
             spec.loader = importlib.util.LazyLoader(spec.loader)
         return spec
+
+
+def _importer() -> str:
+    """The module whose `import` statement is being run: the first frame outside the import system."""
+    frame = sys._getframe(2)
+    while frame is not None and frame.f_globals.get("__name__", "").startswith(("importlib", "_frozen_importlib")):
+        frame = frame.f_back  # type: ignore[assignment]
+    return "" if frame is None else str(frame.f_globals.get("__name__", ""))
 
 
 def drop_startup_chatter(text: str, level: int) -> str:
