@@ -231,8 +231,8 @@ def main() -> None:
     ap.add_argument("--series", default=",".join(SERIES))
     ap.add_argument("--variant", type=_variant, action="append", default=[])
     ap.add_argument("--min-steps", type=int, default=300,
-                    help="train.min_steps (300: quicker than params.yaml's 1000, which scored as well or better on "
-                    "the series with 100+ training windows; bench/RESULTS.md, \"Forecast quality on twelve series\")")
+                    help="train.min_steps (300: quicker than params.yaml's 1000, which scored better on most "
+                    "series with 100+ training windows and worse on the smallest for the gru; bench/RESULTS.md, \"Forecast quality on twelve series\")")
     ap.add_argument("--seeds", default="42", help="comma-separated seeds; with several, their forecasts' mean "
                     "is scored too (an ensemble, variant NAME+ens)")
     ap.add_argument("--show", action="store_true", help="print the first test window's forecast beside the truth")
