@@ -2,7 +2,7 @@
 
 The series ship offline inside installed wheels: Airline (the 144-month passenger series, Box &
 Jenkins' series G), ShampooSales and Lynx in aeon's, sunspots and Nile in statsmodels' (a
-dependency of statsforecast). For each: a scratch copy of the project (git-initialised, like
+dependency of statsforecast); co2, elnino, gdp and uschange as bench/forecast_quality.py reads them. For each: a scratch copy of the project (git-initialised, like
 bench/realdata.py), the series written as a long CSV (one constant id), params.yaml changed in
 `data.*` (csv source, `task: forecast`, window and split) and in which architectures run (plugin
 defaults), then `dvc repro`. The `baselines` stage fits statsforecast's SeasonalNaive, AutoETS and
@@ -60,6 +60,14 @@ def _statsmodels(name: str, column: str) -> Callable[[], np.ndarray]:
     return load
 
 
+def _quality(name: str) -> Callable[[], np.ndarray]:
+    """A single series of bench/forecast_quality.py's (co2 monthly means, El Nino, real GDP, Uschange)."""
+    def load() -> np.ndarray:
+        import forecast_quality
+        return np.asarray(forecast_quality.SERIES[name][0]()[0], dtype=np.float64)
+    return load
+
+
 # name -> loader and the window: season (the data's period; 1 where a cycle has no fixed length),
 # lookback, horizon and the test range in steps (the last ones; val takes as many before them)
 SERIES: dict[str, dict] = {
@@ -69,6 +77,11 @@ SERIES: dict[str, dict] = {
     "sunspots": {"load": _statsmodels("sunspots", "SUNACTIVITY"), "season": 1, "lookback": 33, "horizon": 5,
                  "test_steps": 44},
     "nile": {"load": _statsmodels("nile", "volume"), "season": 1, "lookback": 20, "horizon": 5, "test_steps": 15},
+    # the protocol of bench/forecast_quality.py: the last `horizon` steps forecast in one shot from the cutoff
+    "co2": {"load": _quality("co2"), "season": 12, "lookback": 36, "horizon": 24, "test_steps": 24},
+    "elnino": {"load": _quality("elnino"), "season": 12, "lookback": 36, "horizon": 12, "test_steps": 12},
+    "gdp": {"load": _quality("gdp"), "season": 4, "lookback": 16, "horizon": 8, "test_steps": 8},
+    "uschange": {"load": _quality("uschange"), "season": 4, "lookback": 16, "horizon": 8, "test_steps": 8},
 }
 ARCHS = ["lstm", "gru", "cnn", "transformer"]
 QUICK = {"series": ["airline"], "archs": ["cnn", "lstm"], "epochs": 5}

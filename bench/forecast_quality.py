@@ -1,8 +1,27 @@
 """Forecast quality: seqpipe's architectures through the core (prepare, build_model, fit) against
 SeasonalNaive, AutoETS and AutoARIMA, on the offline series, for variants of the window settings.
 
-The series ship in installed wheels (aeon 1.x: Airline, ShampooSales, Lynx, M1 yearly; statsmodels:
-sunspots, Nile, elec_equip) and the shipped examples/csv-forecast. Each is prepared with the cutoff
+The series ship in installed wheels (aeon 1.x: Airline, ShampooSales, Lynx, M1 yearly, Uschange;
+statsmodels: sunspots, Nile, elec_equip, co2, elnino, macrodata) and the shipped examples/csv-forecast.
+Protocol per series (SERIES below: horizon H = the test range, lookback, season):
+
+    airline    monthly 1949-60, 144        H 36  lookback 24  season 12
+    shampoo    monthly, 36                 H  6  lookback 12  season 12
+    lynx       yearly 1821-1934, 114       H 14  lookback 20  season 1
+    sunspots   yearly 1700-2008, 309       H 11  lookback 33  season 1
+    nile       yearly 1871-1970, 100       H 10  lookback 20  season 1
+    elec_equip monthly 1995-2016, 257      H 24  lookback 36  season 12
+    m1_yearly  181 yearly series of 24+    H  6  lookback  6  season 1
+    co2        Mauna Loa weekly 1958-2001 -> 526 monthly means (5 empty months interpolated)
+                                           H 24  lookback 36  season 12
+    elnino     monthly sea temperature 1950-2010, 732
+                                           H 12  lookback 36  season 12
+    gdp        macrodata realgdp, quarterly 1959 Q1 - 2009 Q3, 203 (the test range is the 2008 recession)
+                                           H  8  lookback 16  season 4
+    uschange   consumption's % change, quarterly 1970 Q1 - 2016 Q3, 187
+                                           H  8  lookback 16  season 4
+    example    examples/csv-forecast: 3 stores x 200 days
+                                           H  3  lookback 14  season 7 Each is prepared with the cutoff
 protocol (test = the last `horizon` steps, forecast in one shot from the cutoff), each
 architecture is trained with its plugin defaults and the train settings given, and MASE/MAPE on
 the test range are printed beside the statistical baselines (statsforecast, as the baselines stage).
@@ -59,6 +78,35 @@ def _elec_equip() -> np.ndarray:
     return pd.read_csv(path).iloc[:, 1].to_numpy(np.float32)
 
 
+def _co2_monthly() -> np.ndarray:
+    """Mauna Loa CO2, weekly 1958-2001 -> calendar-month means; the 5 months without a reading are
+    interpolated linearly."""
+    from statsmodels import datasets
+
+    weekly = datasets.co2.load_pandas().data["co2"]
+    return weekly.resample("MS").mean().interpolate().to_numpy(np.float32)
+
+
+def _elnino() -> np.ndarray:
+    """Monthly sea surface temperatures 1950-2010 (a year x month table, read row by row)."""
+    from statsmodels import datasets
+
+    return datasets.elnino.load_pandas().data.drop(columns="YEAR").to_numpy(np.float32).reshape(-1)
+
+
+def _uschange(channel: int) -> np.ndarray:
+    """aeon's Uschange, quarterly 1970 Q1 - 2016 Q3; channel 0 = consumption's percentage change."""
+    return np.asarray(_aeon_raw("load_uschange")[channel], np.float32)
+
+
+def _aeon_raw(loader: str) -> np.ndarray:
+    import aeon.datasets
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return np.asarray(getattr(aeon.datasets, loader)())
+
+
 def _example() -> tuple[list[np.ndarray], list[str]]:
     frame = pd.read_csv(ROOT / "examples/csv-forecast/sales.csv")
     groups = [g.sort_values("day") for _, g in frame.groupby("store", sort=True)]
@@ -74,6 +122,10 @@ SERIES = {
     "nile": (lambda: [_statsmodels("nile", "volume")], "1871-01-01", "YS", 10, 20, 1),
     "elec_equip": (lambda: [_elec_equip()], "1995-01-01", "MS", 24, 36, 12),
     "m1_yearly": (lambda: _m1_yearly(24), "1900-01-01", "YS", 6, 6, 1),
+    "co2": (lambda: [_co2_monthly()], "1958-03-01", "MS", 24, 36, 12),
+    "elnino": (lambda: [_elnino()], "1950-01-01", "MS", 12, 36, 12),
+    "gdp": (lambda: [_statsmodels("macrodata", "realgdp")], "1959-01-01", "QS", 8, 16, 4),
+    "uschange": (lambda: [_uschange(0)], "1970-01-01", "QS", 8, 16, 4),
     "example": (None, None, None, 3, 14, 7),
 }
 
@@ -178,7 +230,9 @@ def main() -> None:
     ap.add_argument("--archs", default="gru,cnn")
     ap.add_argument("--series", default=",".join(SERIES))
     ap.add_argument("--variant", type=_variant, action="append", default=[])
-    ap.add_argument("--min-steps", type=int, default=300)
+    ap.add_argument("--min-steps", type=int, default=300,
+                    help="train.min_steps (300: quicker than params.yaml's 1000, which scored better on most "
+                    "series with 100+ training windows and worse on the smallest for the gru; bench/RESULTS.md, \"Forecast quality on twelve series\")")
     ap.add_argument("--seeds", default="42", help="comma-separated seeds; with several, their forecasts' mean "
                     "is scored too (an ensemble, variant NAME+ens)")
     ap.add_argument("--show", action="store_true", help="print the first test window's forecast beside the truth")

@@ -96,8 +96,10 @@ def test_quantile_forecasts_are_summed_level_by_level():
 
 
 def test_auto_takes_seasonal_differences_where_the_lookback_holds_them_and_says_so():
+    # the staircase's season passes statsforecast's seasonal unit-root test (tests/test_unit_root.py)
     raw = _staircase()
-    cases = [(12, SEASON, "seasonal", "auto: season 4, lookback 12"), (5, SEASON, "first", "lookback 5 < season + 2"),
+    cases = [(12, SEASON, "seasonal", "auto: unit-root tests (statsforecast nsdiffs, ndiffs) on 1 series' training "
+              "range: seasonal 1"), (5, SEASON, "first", "lookback 5 < season + 2"),
              (12, 1, "none", "auto: season 1")]
     for lookback, season, mode, why in cases:
         prepared = data.prepare(raw, val=0.2, test=0.2, seed=0,
@@ -105,7 +107,7 @@ def test_auto_takes_seasonal_differences_where_the_lookback_holds_them_and_says_
         assert prepared.spec.forecast.difference == mode
         said = forecast_log(prepared.spec)[-1]
         assert f"differences {mode} (" in said and why in said, said
-        assert ("forecasts seasonal changes (auto: season 4" in report_scaling(prepared.spec)) == (mode == "seasonal")
+        assert ("forecasts seasonal changes (auto: unit-root tests" in report_scaling(prepared.spec)) == (mode == "seasonal")
     none = WindowParams(lookback=12, horizon=2, season=SEASON, normalize="none")
     assert data.prepare(raw, val=0.2, test=0.2, seed=0, window=none).spec.forecast.difference == "none"
 

@@ -264,7 +264,8 @@ def test_predict_cli_forecasts_the_horizon_after_each_series_end_with_its_dates_
     from seqpipe.training.model import build_model
 
     months = pd.date_range("1949-01-01", periods=60, freq="MS").strftime("%Y-%m")
-    pd.DataFrame({"month": months, "v": 100.0 + np.arange(60)}).to_csv(tmp_path / "monthly.csv", index=False)
+    seasonal = 100.0 + np.arange(60) + 10 * np.sin(2 * np.pi * np.arange(60) / 12)
+    pd.DataFrame({"month": months, "v": seasonal}).to_csv(tmp_path / "monthly.csv", index=False)
     raw_params = {
         "architectures": ["cnn"], "models": {"cnn": {"filters": 4, "num_layers": 1}},
         "data": {"source": "csv", "path": "monthly.csv", "window": {"lookback": 24, "horizon": 6},
@@ -275,7 +276,7 @@ def test_predict_cli_forecasts_the_horizon_after_each_series_end_with_its_dates_
     prepared = data.prepare(load_raw(choose_dataset(params, REGISTRY), 0), val=0.15, test=0.15, seed=0,
                             window=params.data.window)
     assert prepared.spec.forecast.season == 12 and prepared.spec.forecast.normalize == params.data.window.normalize
-    assert prepared.spec.forecast.difference == "seasonal"  # difference auto: 24 steps hold two seasons
+    assert prepared.spec.forecast.difference == "seasonal"  # difference auto: a seasonal unit root, 24 steps hold two seasons
     data.save(prepared, tmp_path / "data" / "prepared")
     (tmp_path / "models").mkdir()
     build_model(choose_architecture(params, REGISTRY, "cnn"), prepared.spec, params.train).save(

@@ -73,8 +73,9 @@ class WindowParams(Strict):
         "auto",
         description="the model sees each window's changes of the forecast column (first: over one step; "
         "seasonal: over one season) and forecasts changes, summed back onto the window's last values "
-        "(after log, before the per-window normalisation); auto: season > 1: seasonal where the lookback "
-        "holds season + 2 steps, else first; season 1: none (prepare says which)",
+        "(after log, before the per-window normalisation); auto: season > 1: statsforecast's unit-root tests "
+        "(nsdiffs, ndiffs) on the training range decide seasonal, first or none (seasonal needs a lookback of "
+        "season + 2 steps, else first); season 1: none (prepare says which)",
     )
     linear_skip: bool = Field(
         False,

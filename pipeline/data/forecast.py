@@ -64,7 +64,6 @@ def prepare_forecast(
     season, season_from = _season(raw, window)
     if season > lookback:
         raise DataError(f"data.window.season ({season}) must not exceed data.window.lookback ({lookback})")
-    difference, difference_from = differencing.choose(window, season)
     series = []
     for i, s in enumerate(raw.sequences):
         s = np.asarray(s, dtype=np.float32)
@@ -107,6 +106,7 @@ def prepare_forecast(
                                           [sequence_name(raw, i) for i in range(len(series))])
     except DataError as error:
         raise DataError(f"{origin_prefix(raw)}{error}") from None
+    difference, difference_from = differencing.choose(window, season, [s[:b, f] for s, b in zip(series, bounds)], log)
     train_steps = np.concatenate([s[:b] for s, b in zip(series, bounds)])
     target_train = train_steps[:, f]
     diffs = np.concatenate([np.abs(s[season:b, f] - s[: b - season, f]) for s, b in zip(series, bounds) if b > season])
