@@ -12,7 +12,7 @@ epoch of best validation accuracy.
     .venv/bin/python bench/text_curve.py --arch cnn --epochs 15 --set learning_rate=0.0005 embedding_dim=64
     .venv/bin/python bench/text_curve.py --arch cnn --epochs 15 --vocab 2000
 
-Prints a table and writes bench/results/text_curve-<arch>-<variant>.json.
+Prints a table and writes bench/results/text_curve-<arch>-<variant>-seed<seed>.json.
 """
 from __future__ import annotations
 
@@ -107,7 +107,7 @@ def main() -> None:
     for rule, i in picks.items():
         print(f"kept by {rule}: epoch {i + 1}, test accuracy {rows[i]['test_acc']:.1f}")
     variant = "-".join([*(s.replace("=", "") for s in args.set), *([f"vocab{args.vocab}"] if args.vocab else [])]) or "defaults"
-    out = ROOT / "bench" / "results" / f"text_curve-{args.arch}-{variant}.json"
+    out = ROOT / "bench" / "results" / f"text_curve-{args.arch}-{variant}-seed{args.seed}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"args": vars(args), "picks": {k: rows[i] for k, i in picks.items()}, "rows": rows},
                               indent=2) + "\n")
