@@ -120,6 +120,7 @@ class PreparedSpec(_Frozen):
     coverage: float = 1.0  # share of sequences that fit without truncation
     class_balance: dict[str, list[int]] | None = None  # split -> count per class
     scaler: ScalerSpec | None = None
+    znorm: bool = False  # data.znorm: each series was z-normalised over its own steps before padding and scaling
     vocabulary: str | None = None  # file name of the saved vocabulary, beside spec.json
     forecast: ForecastSpec | None = None
     source: dict[str, Any] = Field(default_factory=dict)  # what the data source said about the data
