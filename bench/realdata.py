@@ -32,6 +32,7 @@ seqpipe's `cnn` is a plain Conv1D stack: same name, different models.
     .venv/bin/python bench/realdata.py --quick      # smoke run: ArrowHead, cnn and fcn, 2 epochs
     .venv/bin/python bench/realdata.py              # the comparison (hours on 2 CPU cores)
     .venv/bin/python bench/realdata.py --datasets RottenTomatoes --archs cnn gru lstm transformer fcn
+    .venv/bin/python bench/realdata.py --datasets PickupGestureWiimoteZ --archs fcn --data znorm=true
 
 Prints a table and writes bench/results/realdata.json (realdata-quick.json with --quick).
 """
@@ -104,7 +105,7 @@ def write_reviews(source: Path, dest: Path) -> int:
     return len(rows)
 
 
-def project_for(name: str, archs: list[str], epochs: int | None) -> Path:
+def project_for(name: str, archs: list[str], epochs: int | None, data_set: dict | None = None) -> Path:
     """A git-initialised scratch copy whose params.yaml reads `name` with the ts or text source."""
     dest = copy_project(prefix=f"seqpipe-realdata-{name}-")
     for stale in ("dvc.lock", "metrics", "dvclive", "curves", "plots", "timings", "environment"):
@@ -121,7 +122,7 @@ def project_for(name: str, archs: list[str], epochs: int | None) -> Path:
         for part in ("TRAIN", "TEST"):
             shutil.copy2(aeon_data() / name / f"{name}_{part}.ts", dest / "datasets" / f"{name}_{part}.ts")
         data.update({"source": "ts", "path": f"datasets/{name}_TRAIN.ts", "options": {}})
-    for key, value in DATASETS[name].get("data", {}).items():
+    for key, value in {**DATASETS[name].get("data", {}), **(data_set or {})}.items():
         data[key] = {**data[key], **value} if isinstance(value, dict) else value
     params["architectures"] = archs
     params["models"] = {arch: params["models"].get(arch, {}) for arch in archs}
@@ -137,8 +138,8 @@ def project_for(name: str, archs: list[str], epochs: int | None) -> Path:
     return dest
 
 
-def run_dataset(name: str, archs: list[str], epochs: int | None, keep: bool) -> list[dict]:
-    project = project_for(name, archs, epochs)
+def run_dataset(name: str, archs: list[str], epochs: int | None, keep: bool, data_set: dict | None = None) -> list[dict]:
+    project = project_for(name, archs, epochs, data_set)
     load = os.getloadavg()[0]
     try:
         seconds, _ = run_timed(["dvc", "repro"], project)
@@ -178,14 +179,17 @@ def main() -> None:
     ap.add_argument("--archs", nargs="+", help=f"default: {' '.join(ARCHS)}")
     ap.add_argument("--epochs", type=int, help="override train.epochs (a smoke run; default: params.yaml's)")
     ap.add_argument("--keep", action="store_true", help="keep the scratch projects")
+    ap.add_argument("--data", nargs="+", default=[], metavar="KEY=VALUE",
+                    help="params.yaml data.KEY set to VALUE (YAML), e.g. znorm=true")
     args = ap.parse_args()
+    data_set = {k: yaml.safe_load(v) for k, v in (item.split("=", 1) for item in args.data)}
     datasets = args.datasets or (QUICK["datasets"] if args.quick else [n for n in DATASETS if "source" not in DATASETS[n]])
     archs = args.archs or (QUICK["archs"] if args.quick else ARCHS)
     epochs = args.epochs or (QUICK["epochs"] if args.quick else None)
     start = time.time()
     rows: list[dict] = []
     for name in datasets:
-        rows += run_dataset(name, archs, epochs, args.keep)
+        rows += run_dataset(name, archs, epochs, args.keep, data_set)
         print(json.dumps(rows[-1]), flush=True)
     table = [{**r, "published_text": "-" if r["published"] is None else f"{r['published']:g}",
               "gap_text": "-" if r["gap"] is None else f"{r['gap']:+.3g}"} for r in rows]
@@ -198,7 +202,7 @@ def main() -> None:
     if epochs:
         print(f"(train.epochs = {epochs}: a smoke run of the pipeline, not the comparison)")
     out = save_results("realdata-quick" if args.quick else "realdata", {
-        "quick": args.quick, "epochs": epochs, "datasets": datasets, "archs": archs, "rows": rows,
+        "quick": args.quick, "epochs": epochs, "data": data_set, "datasets": datasets, "archs": archs, "rows": rows,
         "wall_s": round(time.time() - start, 1), "load_at_end": round(os.getloadavg()[0], 2)})
     print(f"wrote {out}")
 

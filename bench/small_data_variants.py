@@ -13,12 +13,20 @@ Variants:
 - `noscale`: the same with `data.scale: false` (no global standardisation of the z-normalised series);
 - `cosine`: the same with `lr_schedule: cosine` (Adam's rate decays to 0 at the last step);
 - `jax`: the same on Keras' JAX backend;
+- `znorm`: the same with each series z-normalised over its own steps before prepare (as dl-4-tsc's
+  reader does; UCR sets are mostly shipped so, PickupGestureWiimoteZ is not);
 - `spe1`: the same with `train.steps_per_execution: 1` (one graph call per batch, as plain Keras);
+- `plainz`: `plain` with each series z-normalised first (dl-4-tsc's reader of the UCR 2018 archive);
+- `plain2000`: `plain` for dl-4-tsc's own budget, 2000 epochs, recording both accuracies at
+  epochs 250 (the recipe's budget on ArrowHead), 500, 1000, 1500 and 2000 (one run, the whole curve);
 - `plain`: no seqpipe training code: dl-4-tsc's fcn.py in plain Keras (one-hot labels, softmax,
   categorical cross-entropy, Adam 1e-3, ReduceLROnPlateau(loss, 0.5, 50, 1e-4), batch
   min(16, n/10)), on the raw series as the `ts` source reads them (FCN only).
 
     .venv/bin/python bench/small_data_variants.py --dataset ArrowHead --variants seqpipe plain --seeds 0 1 2
+    .venv/bin/python bench/small_data_variants.py --dataset PickupGestureWiimoteZ_eq --variants seqpipe plainz
+
+`--dataset NAME_eq` reads the equal-length form aeon ships beside an unequal-length set.
 
 Appends one JSON line per run to bench/results/small_data_variants-<dataset>-<arch>.jsonl (runs
 already there are skipped: a killed sweep resumes) and prints mean ± std per variant.
@@ -40,10 +48,27 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import ROOT  # noqa: E402
 from realdata import aeon_data  # noqa: E402
 
-VARIANTS = ("seqpipe", "noscale", "cosine", "jax", "spe1", "plain")
+VARIANTS = ("seqpipe", "noscale", "cosine", "jax", "spe1", "znorm", "plain", "plainz", "plain2000")
+CURVE_MARKS = (250, 500, 1000, 1500, 2000)  # plain2000: epochs at which both accuracies are recorded
 
 
-def _data(dataset: str, seed: int, scale: bool):
+def ts_path(dataset: str) -> Path:
+    """The `_TRAIN.ts` of `dataset` in aeon's wheel; `<name>_eq` is the equal-length form aeon ships
+    beside an unequal-length set (the UCR 2018 archive's adjusted version, in `<name>`'s folder)."""
+    folder = dataset.removesuffix("_eq")
+    return aeon_data() / folder / f"{dataset}_TRAIN.ts"
+
+
+def _znorm(x: np.ndarray) -> np.ndarray:
+    """One series (steps, features) or (steps,) z-normalised over its own steps, feature by feature."""
+    x = np.asarray(x, dtype=np.float64)
+    std = x.std(axis=0, keepdims=True)
+    return (x - x.mean(axis=0, keepdims=True)) / np.where(std == 0, 1.0, std)
+
+
+def _data(dataset: str, seed: int, scale: bool, znorm: bool = False):
+    import dataclasses
+
     import yaml
 
     from seqpipe.data import api as data
@@ -51,13 +76,16 @@ def _data(dataset: str, seed: int, scale: bool):
 
     d = yaml.safe_load((ROOT / "params.yaml").read_text())["data"]
     ts = build_registry().dataset("ts")
-    raw = ts.load(ts.params(path=str(aeon_data() / dataset / f"{dataset}_TRAIN.ts")), seed,
-                  labelled=True)  # type: ignore[call-arg]
+    raw = ts.load(ts.params(path=str(ts_path(dataset))), seed, labelled=True)  # type: ignore[call-arg]
+    if znorm:  # before prepare: each series over its own (unpadded, unresampled) steps
+        seqs = [_znorm(x) for x in raw.sequences]
+        equal = len({len(x) for x in seqs}) == 1
+        raw = dataclasses.replace(raw, sequences=np.stack(seqs).astype("float32") if equal else seqs)
     return data.prepare(raw, val=d["split"]["val"], test=d["split"]["test"], seed=seed, scale=scale,
                         padding=d["padding"], truncating=d["truncating"])
 
 
-def _selection_callback(x_test: np.ndarray, y_test: np.ndarray):
+def _selection_callback(x_test: np.ndarray, y_test: np.ndarray, marks: tuple[int, ...] = ()):
     import keras
 
     class Selection(keras.callbacks.Callback):
@@ -65,11 +93,21 @@ def _selection_callback(x_test: np.ndarray, y_test: np.ndarray):
 
         best_loss, best_weights, best_epoch, losses = np.inf, None, 0, []
 
+        curve: list[dict] = []
+
         def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
             loss = float((logs or {}).get("loss", np.inf))
             self.losses.append(loss)
             if loss < self.best_loss:
                 self.best_loss, self.best_weights, self.best_epoch = loss, self.model.get_weights(), epoch + 1
+            if marks and epoch + 1 in marks and epoch + 1 < self.params["epochs"]:
+                current = self.model.get_weights()
+                last = _accuracy(self.model, x_test, y_test)
+                self.model.set_weights(self.best_weights)
+                best = _accuracy(self.model, x_test, y_test)
+                self.model.set_weights(current)
+                self.curve.append({"epoch": epoch + 1, "acc_last": round(last, 2), "acc_min_loss": round(best, 2),
+                                   "loss": round(loss, 5)})
 
         def on_train_end(self, logs: dict | None = None) -> None:
             # before any callback after this one (seqpipe's keeper of the lowest training loss) restores weights
@@ -81,9 +119,10 @@ def _selection_callback(x_test: np.ndarray, y_test: np.ndarray):
 
         def scores(self) -> dict:
             last, best = self.last, self.best
-            return {"acc_last": round(last, 2), "acc_min_loss": round(best, 2), "min_loss_epoch": self.best_epoch,
-                    "last_loss": round(self.losses[-1], 5), "min_loss": round(self.best_loss, 5),
-                    "epochs": len(self.losses)}
+            row = {"acc_last": round(last, 2), "acc_min_loss": round(best, 2), "min_loss_epoch": self.best_epoch,
+                   "last_loss": round(self.losses[-1], 5), "min_loss": round(self.best_loss, 5),
+                   "epochs": len(self.losses)}
+            return {**row, "curve": self.curve} if marks else row
 
     return Selection()
 
@@ -103,7 +142,7 @@ def run_seqpipe(dataset: str, arch_name: str, seed: int, variant: str) -> dict:
     from seqpipe.training.fit import fit, seed_everything
     from seqpipe.training.model import build_model
 
-    prepared = _data(dataset, seed, scale=variant != "noscale")
+    prepared = _data(dataset, seed, scale=variant != "noscale", znorm=variant == "znorm")
     spec = prepared.spec
     arch = build_registry().architecture(arch_name)
     base = TrainParams.model_validate(yaml.safe_load((ROOT / "params.yaml").read_text())["train"])
@@ -122,16 +161,16 @@ def run_seqpipe(dataset: str, arch_name: str, seed: int, variant: str) -> dict:
             "batch": train.batch_size, "n_train": spec.sizes.train, "n_val": spec.sizes.val}
 
 
-def run_plain(dataset: str, seed: int) -> dict:
-    """dl-4-tsc's classifiers/fcn.py, Keras 3, TensorFlow backend."""
+def run_plain(dataset: str, seed: int, znorm: bool = False, epochs: int | None = None) -> dict:
+    """dl-4-tsc's classifiers/fcn.py, Keras 3, TensorFlow backend; `znorm`: each series z-normalised
+    over its whole length first, as dl-4-tsc's reader of the UCR 2018 archive does (utils.read_dataset)."""
     import keras
     from keras import layers
 
     from seqpipe.registry import build_registry
 
     ts = build_registry().dataset("ts")  # reads TRAIN and its TEST sibling, with the official split
-    train_raw = ts.load(ts.params(path=str(aeon_data() / dataset / f"{dataset}_TRAIN.ts")), seed,
-                        labelled=True)  # type: ignore[call-arg]
+    train_raw = ts.load(ts.params(path=str(ts_path(dataset))), seed, labelled=True)  # type: ignore[call-arg]
     x = np.asarray(train_raw.sequences, dtype="float32")  # equal lengths: one array
     y = np.asarray(train_raw.targets)
     if train_raw.split is None:
@@ -139,6 +178,9 @@ def run_plain(dataset: str, seed: int) -> dict:
     split = np.asarray(train_raw.split)
     if x.ndim == 2:
         x = x[..., None]
+    if znorm:
+        std = x.std(axis=1, keepdims=True)
+        x = (x - x.mean(axis=1, keepdims=True)) / np.where(std == 0, 1.0, std)
     x_train, y_train, x_test, y_test = x[split == "train"], y[split == "train"], x[split == "test"], y[split == "test"]
     classes = np.unique(y_train)
     y_train, y_test = np.searchsorted(classes, y_train), np.searchsorted(classes, y_test)
@@ -151,8 +193,9 @@ def run_plain(dataset: str, seed: int) -> dict:
     model = keras.Model(inp, out)
     model.compile(loss="categorical_crossentropy", optimizer=keras.optimizers.Adam(), metrics=["accuracy"])
     batch = int(min(x_train.shape[0] / 10, 16))
-    epochs = math.ceil(3000 / math.ceil(len(x_train) / batch))
-    sel = _selection_callback(x_test, y_test)
+    marks = CURVE_MARKS if epochs else ()
+    epochs = epochs or math.ceil(3000 / math.ceil(len(x_train) / batch))
+    sel = _selection_callback(x_test, y_test, marks)
     plateau = keras.callbacks.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=50, min_lr=0.0001)
     model.fit(x_train, keras.utils.to_categorical(y_train, len(classes)), batch_size=batch, epochs=epochs,
               verbose=0, callbacks=[plateau, sel])
@@ -163,8 +206,9 @@ def run_plain(dataset: str, seed: int) -> dict:
 
 def child(args: argparse.Namespace) -> None:
     start = time.perf_counter()
-    if args.variant == "plain":
-        row = run_plain(args.dataset, args.seed)
+    if args.variant.startswith("plain"):
+        row = run_plain(args.dataset, args.seed, znorm=args.variant == "plainz",
+                        epochs=2000 if args.variant == "plain2000" else None)
     else:
         row = run_seqpipe(args.dataset, args.arch, args.seed, args.variant)
     row = {"variant": args.variant, "seed": args.seed, **row, "seconds": round(time.perf_counter() - start, 1),

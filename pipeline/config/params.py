@@ -151,6 +151,8 @@ class DataParams(Strict):
     options: dict[str, Any] = Field(default_factory=dict, description="the dataset's own options")
     split: SplitParams = Field(default_factory=SplitParams)
     scale: bool = Field(True, description="standardise numeric features with train-split statistics")
+    znorm: bool = Field(False, description="z-normalise each numeric series over its own steps, feature by feature, "
+                        "before lengths/padding and scale (classification and regression; UCR-style data)")
     maxlen: int | None = Field(None, ge=1, description="pad/truncate to this length; null = see maxlen_percentile")
     maxlen_percentile: float = Field(
         100.0, gt=0.0, le=100.0, description="with maxlen null: this percentile of train-split lengths"

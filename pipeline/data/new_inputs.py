@@ -20,6 +20,7 @@ import numpy as np
 from seqpipe import tasks
 from seqpipe.config.params import TextParams
 from seqpipe.data.padding import pad, padding_positions, resample
+from seqpipe.data.scaling import znorm_series
 from seqpipe.data.spec import PreparedSpec
 from seqpipe.data.text import vectorize
 from seqpipe.data_files import FLOAT32_MAX
@@ -207,6 +208,8 @@ def preprocess(sequences: Any, spec: PreparedSpec, origin: str | None = None, id
             raise DataError(f"{where}inputs have {sorted(features)} features per step; the model was trained on "
                             f"{spec.features}")
         _check_values(seqs, where, ids, "")
+        if spec.znorm:  # as prepare did (data.znorm): each series over its own steps, before padding
+            seqs = znorm_series(seqs)
     dtype = "int32" if tokens else "float32"
     if isinstance(seqs, np.ndarray) and seqs.shape[1] == maxlen:
         x = seqs.astype(dtype)

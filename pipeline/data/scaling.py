@@ -24,6 +24,22 @@ def fit_scaler(x_train: np.ndarray, real: np.ndarray | None = None) -> StandardS
     return scaler
 
 
+def znorm_series(sequences: np.ndarray | list[np.ndarray]) -> np.ndarray | list[np.ndarray]:
+    """`data.znorm`: each (steps, features) series minus its own mean, over its own standard deviation
+    (population, as the UCR archive and dl-4-tsc's reader do), feature by feature; a constant feature
+    is only centred. An (n, steps, features) array stays one array; a list of series stays a list."""
+    def one(x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=np.float64)
+        std = x.std(axis=0, keepdims=True)
+        return ((x - x.mean(axis=0, keepdims=True)) / np.where(std == 0, 1.0, std)).astype(np.float32)
+
+    if isinstance(sequences, np.ndarray) and sequences.ndim == 3:
+        x = sequences.astype(np.float64)
+        std = x.std(axis=1, keepdims=True)
+        return ((x - x.mean(axis=1, keepdims=True)) / np.where(std == 0, 1.0, std)).astype(np.float32)
+    return [one(x) for x in sequences]
+
+
 def apply_scaler(scaler: StandardScaler, x: np.ndarray, padded: np.ndarray | None = None, value: float = 0.0) -> np.ndarray:
     """Standardise `x` in place (float32, chunked); padded steps are set back to `value`."""
     mean = scaler.mean_.astype(np.float32)

@@ -6,6 +6,7 @@ training split only. Forecast series go to `seqpipe.data.forecast` instead.
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -19,11 +20,11 @@ from seqpipe.data.forecast import prepare_forecast
 from seqpipe.data.naming import origin_prefix, sequence_name
 from seqpipe.data.padding import choose_maxlen, pad, padding_positions, resample, unequal
 from seqpipe.data.prepared import VOCABULARY_FILE, Prepared
-from seqpipe.data.scaling import apply_scaler, fit_scaler
+from seqpipe.data.scaling import apply_scaler, fit_scaler, znorm_series
 from seqpipe.data.spec import InputKindPrepared, PaddingSpec, PreparedSpec, ScalerSpec, Side, SplitCounts, TargetScale
 from seqpipe.data.splits import SPLITS, official_split_indices, split_indices
 from seqpipe.data.text import check_texts, contexts, fit_vocabulary, vectorize
-from seqpipe.errors import DataError
+from seqpipe.errors import DataError, ParamsError
 from seqpipe.specs import RawData
 
 # The phases `prepare` reports progress for, in order (some are skipped for some data).
@@ -48,9 +49,10 @@ def prepare(
     window: WindowParams | None = None,
     text: TextParams | None = None,
     progress: Callable[[str], None] = progress_module.nothing,
+    znorm: bool = False,
 ) -> Prepared:
     """Split, pad (or, `lengths` "resample", interpolate numeric series of unequal lengths) and scale
-    `raw`; every statistic (maxlen, scaler, vocabulary) comes from the train split. Forecast series are cut into windows and split by time instead. `progress` is
+    `raw` (`znorm`: each numeric series z-normalised over its own steps first); every statistic (maxlen, scaler, vocabulary) comes from the train split. Forecast series are cut into windows and split by time instead. `progress` is
     called with each phase's name (one of PREPARE_PHASES) as it starts."""
     window = window or WindowParams()
     text = text or TextParams()
@@ -62,6 +64,12 @@ def prepare(
     check_setting("data.pad_value", pad_value)  # before any work: it is written into the arrays
     progress("cleaning")
     raw = clean_values(raw, nan_policy, fill_value)
+    if znorm:
+        if raw.task == "forecast" or raw.input_kind != "numeric":
+            raise ParamsError(f"data.znorm: applies to numeric series of classification and regression, not to "
+                              f"{'forecasts (see data.window.normalize)' if raw.task == 'forecast' else 'text or tokens'}; "
+                              "set it to false")
+        raw = dataclasses.replace(raw, sequences=znorm_series(raw.sequences))
     if raw.task == "forecast":
         return prepare_forecast(raw, window=window, val=val, test=test, scale=scale, progress=progress)
 
@@ -126,6 +134,8 @@ def prepare(
         pad_value=pad_value, scale=scale, official=raw.split is not None, progress=progress,
         split_note=parts.note, resample_unequal=lengths == "resample",
     )
+    if znorm:
+        prepared.spec = prepared.spec.model_copy(update={"znorm": True})
     names = {split: (lambda row, idx=idx: sequence_name(raw, int(idx[row]))) for split, idx in parts.items()}
     check_finite_outputs(raw, prepared.arrays, names, scaled=scale and input_kind == "numeric")
     return prepared

@@ -130,6 +130,7 @@ class PreparedSpec(_Frozen):
     class_balance: dict[str, list[int]] | None = None  # split -> count per class
     scaler: ScalerSpec | None = None
     target: TargetScale | None = None  # regression: the head's mapping back to the targets' units
+    znorm: bool = False  # data.znorm: each series was z-normalised over its own steps before padding and scaling
     vocabulary: str | None = None  # file name of the saved vocabulary, beside spec.json
     forecast: ForecastSpec | None = None
     source: dict[str, Any] = Field(default_factory=dict)  # what the data source said about the data

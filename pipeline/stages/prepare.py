@@ -29,6 +29,7 @@ def main(argv: list[str] | None = None) -> None:
             test=p.split.test,
             seed=ctx.params.seed,
             scale=p.scale,
+            znorm=p.znorm,
             maxlen=p.maxlen,
             maxlen_percentile=p.maxlen_percentile,
             lengths=p.lengths,
