@@ -1,10 +1,14 @@
 """Per-feature standardisation with training-split statistics, chunked so large arrays are never copied."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from sklearn.preprocessing import StandardScaler
 
 from seqpipe.errors import DataError
+
+if TYPE_CHECKING:  # imported where a scaler is fitted: `seqpipe predict` and `validate` start without scikit-learn
+    from sklearn.preprocessing import StandardScaler
 
 CHUNK = 16384  # rows per chunk for in-place work on large arrays
 
@@ -12,6 +16,8 @@ CHUNK = 16384  # rows per chunk for in-place work on large arrays
 def fit_scaler(x_train: np.ndarray, real: np.ndarray | None = None) -> StandardScaler:
     """Per-feature standardisation fitted on the training split only (chunked, so a large array
     is never copied whole); `real` (n, steps) excludes padded steps from the statistics."""
+    from sklearn.preprocessing import StandardScaler
+
     scaler = StandardScaler()
     features = x_train.shape[-1]
     for start in range(0, len(x_train), CHUNK):
