@@ -56,3 +56,14 @@ def test_znorm_on_a_forecast_is_one_clear_error():
     raw = RawData(sequences=[np.arange(40.0)[:, None]], targets=np.zeros(1), task="forecast", input_kind="numeric")
     with pytest.raises(ParamsError, match=r"^data.znorm: .*forecasts \(see data.window.normalize\)"):
         data.prepare(raw, val=0.2, test=0.2, seed=0, znorm=True)
+
+
+def test_the_report_says_each_series_was_normalised_before_the_features_were_scaled():
+    from seqpipe.reporting.sections import _scaling
+
+    both = data.prepare(_offsets(), val=0.15, test=0.15, seed=0, scale=True, znorm=True)
+    assert _scaling(both.spec) == ("each series z-normalised over its own steps (data.znorm); "
+                                   "then standardised with train statistics")
+    assert _scaling(data.prepare(_offsets(), val=0.15, test=0.15, seed=0, scale=False, znorm=True).spec) == \
+        "each series z-normalised over its own steps (data.znorm)"
+    assert _scaling(data.prepare(_offsets(), val=0.15, test=0.15, seed=0, scale=False).spec) == "none"

@@ -223,4 +223,6 @@ def _scaling(spec: PreparedSpec) -> str:
             if f.difference != "none" else ""
         logs = f"; in logs ({f.log_from})" if f.log else ""
         return f"per window (data.window.normalize: {f.normalize}){logs}{changes}"
-    return "standardised with train statistics" if spec.scaler else "none"
+    per_series = "each series z-normalised over its own steps (data.znorm)" if spec.znorm else ""
+    features = "standardised with train statistics" if spec.scaler else ""
+    return "; then ".join(part for part in (per_series, features) if part) or "none"

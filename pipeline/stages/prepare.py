@@ -50,6 +50,9 @@ def main(argv: list[str] | None = None) -> None:
     spec = prepared.spec
     if spec.split_note:
         print(f"prepare: {spec.split_note}")
+    if spec.znorm:
+        print("prepare: data.znorm: each series z-normalised over its own steps, feature by feature, before its length "
+              "was set and the features scaled")
     for line in [*forecast_log(spec), *notes]:
         print(line)
     print(
