@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -79,10 +80,12 @@ def test_killed_stages_lose_nothing_and_training_resumes_bit_identical(project):
     assert _bytes(project.path, "data/prepared/*") == _bytes_of(first, "data/prepared/")
     assert "train@lstm" in project.stale() and not (project.path / "models" / "lstm.keras").exists()
 
-    # The next run resumes after epoch 2, and every output ends byte for byte as in the
-    # uninterrupted run (DVC restores evaluate and report from its cache: their inputs are unchanged).
+    # The next run resumes after epoch 2 (or 3: on a loaded machine the SIGKILL can land after the
+    # next epoch's checkpoint too, so the kill's epoch is a lower bound), and every output ends byte
+    # for byte as in the uninterrupted run (DVC restores evaluate and report from its cache).
     out = project.run("dvc", "repro", "-f", "-s", "train@lstm").stdout
-    assert "resuming from epoch 2" in out
+    resumed = re.search(r"resuming from epoch (\d+)", out)
+    assert resumed and int(resumed.group(1)) in (2, 3), out
     project.repro()
     assert _bytes(project.path, *OUTPUTS) == first
     assert json.loads((project.path / "models" / "lstm.fit.json").read_text())["epochs_run"] == 4
