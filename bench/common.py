@@ -108,3 +108,30 @@ def run_timed(cmd: list[str], cwd: Path) -> tuple[float, str]:
     if result.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{result.stderr[-2000:]}")
     return elapsed, result.stdout
+
+
+def marks_callback(marks: list[int], score: Any, record: Any) -> Any:
+    """A Keras callback for curves inside one run: at each epoch in `marks` (1-based) it calls
+    `record(epoch, training loss, score of the current weights, score of the weights of lowest
+    training loss so far)`, `score(model) -> float` (the lowest-loss weights: dl-4-tsc's model
+    selection; the pipeline keeps the last epoch unless it is a spike)."""
+    import keras
+    import numpy as np
+
+    class Marks(keras.callbacks.Callback):
+        best_loss, best_weights = np.inf, None
+
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            loss = float((logs or {}).get("loss", np.inf))
+            if loss < self.best_loss:
+                self.best_loss, self.best_weights = loss, self.model.get_weights()
+            if epoch + 1 not in marks:
+                return
+            last = score(self.model)
+            current = self.model.get_weights()
+            self.model.set_weights(self.best_weights)
+            best = score(self.model)
+            self.model.set_weights(current)
+            record(epoch + 1, loss, last, best)
+
+    return Marks()

@@ -29,7 +29,7 @@ import os
 import time
 
 import numpy as np
-from common import ROOT
+from common import ROOT, marks_callback
 from realdata import aeon_data
 
 
@@ -81,38 +81,22 @@ def main() -> None:
 
     for seed in args.seeds:
 
-        class Marks(keras.callbacks.Callback):
-            best_loss, best_weights = np.inf, None
+        def rmse(model: keras.Model) -> float:
+            out = np.asarray(model.predict(x_test, batch_size=256, verbose=0)).reshape(-1) * std + mean
+            return float(np.sqrt(np.mean((out - y_test) ** 2)))
 
-            def __init__(self, seed: int) -> None:
-                super().__init__()
-                self.seed, self.start = seed, time.perf_counter()
-
-            def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-                loss = float((logs or {}).get("loss", np.inf))
-                if loss < self.best_loss:
-                    self.best_loss, self.best_weights = loss, self.model.get_weights()
-                if epoch + 1 not in marks:
-                    return
-                last = self._rmse()
-                current = self.model.get_weights()
-                self.model.set_weights(self.best_weights)
-                best = self._rmse()
-                self.model.set_weights(current)
-                rows.append({"seed": self.seed, "epochs": epoch + 1, "steps": (epoch + 1) * per_epoch,
-                             "train_rmse": round(math.sqrt(loss) * std, 4), "test_rmse_last": round(last, 4),
-                             "test_rmse_min_train_loss": round(best, 4),
-                             "seconds": round(time.perf_counter() - self.start, 1), "load": round(os.getloadavg()[0], 2)})
-                print(json.dumps(rows[-1]), flush=True)
-
-            def _rmse(self) -> float:
-                out = np.asarray(self.model.predict(x_test, batch_size=256, verbose=0)).reshape(-1) * std + mean
-                return float(np.sqrt(np.mean((out - y_test) ** 2)))
+        def record(epochs: int, loss: float, last: float, best: float, seed: int = seed,
+                   start: float = time.perf_counter()) -> None:
+            rows.append({"seed": seed, "epochs": epochs, "steps": epochs * per_epoch,
+                         "train_rmse": round(math.sqrt(loss) * std, 4), "test_rmse_last": round(last, 4),
+                         "test_rmse_min_train_loss": round(best, 4),
+                         "seconds": round(time.perf_counter() - start, 1), "load": round(os.getloadavg()[0], 2)})
+            print(json.dumps(rows[-1]), flush=True)
 
         seed_everything(seed)
         model = build_model(ArchitectureChoice(args.arch, arch, arch.params()), spec, train)
         fit(model, (x_train, (y_train - mean) / std), prepared.xy("val"),
-            train, extra_callbacks=[Marks(seed)], verbose=0)
+            train, extra_callbacks=[marks_callback(marks, rmse, record)], verbose=0)
         keras.backend.clear_session()
 
     print(f"{args.dataset} {args.arch}: train/val/test {spec.sizes.train}/{spec.sizes.val}/{spec.sizes.test}, "

@@ -20,7 +20,7 @@ import os
 import time
 
 import numpy as np
-from common import ROOT
+from common import ROOT, marks_callback
 from realdata import aeon_data
 
 
@@ -66,32 +66,19 @@ def main() -> None:
     rows: list[dict] = []
     start = time.perf_counter()
 
-    class Marks(keras.callbacks.Callback):
-        best_loss, best_weights = np.inf, None
+    def accuracy(model: keras.Model) -> float:
+        out = np.asarray(model.predict(x_test, batch_size=256, verbose=0))
+        return 100.0 * float((out.argmax(axis=1) == y_test).mean())
 
-        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-            loss = float((logs or {}).get("loss", np.inf))
-            if loss < self.best_loss:
-                self.best_loss, self.best_weights = loss, self.model.get_weights()
-            if epoch + 1 not in marks:
-                return
-            last = self._accuracy()
-            current = self.model.get_weights()
-            self.model.set_weights(self.best_weights)
-            best = self._accuracy()
-            self.model.set_weights(current)
-            rows.append({"epochs": epoch + 1, "steps": (epoch + 1) * per_epoch, "train_loss": round(loss, 5),
-                         "test_acc_last": round(last, 2), "test_acc_min_train_loss": round(best, 2),
-                         "seconds": round(time.perf_counter() - start, 1), "load": round(os.getloadavg()[0], 2)})
-            print(json.dumps(rows[-1]), flush=True)
-
-        def _accuracy(self) -> float:
-            out = np.asarray(self.model.predict(x_test, batch_size=256, verbose=0))
-            return 100.0 * float((out.argmax(axis=1) == y_test).mean())
+    def record(epochs: int, loss: float, last: float, best: float) -> None:
+        rows.append({"epochs": epochs, "steps": epochs * per_epoch, "train_loss": round(loss, 5),
+                     "test_acc_last": round(last, 2), "test_acc_min_train_loss": round(best, 2),
+                     "seconds": round(time.perf_counter() - start, 1), "load": round(os.getloadavg()[0], 2)})
+        print(json.dumps(rows[-1]), flush=True)
 
     seed_everything(args.seed)
     model = build_model(ArchitectureChoice(args.arch, arch, arch.params()), spec, train)
-    fit(model, prepared.xy("train"), prepared.xy("val"), train, extra_callbacks=[Marks()], verbose=0)
+    fit(model, prepared.xy("train"), prepared.xy("val"), train, extra_callbacks=[marks_callback(marks, accuracy, record)], verbose=0)
     print(f"{args.dataset} {args.arch}: train/val/test {spec.sizes.train}/{spec.sizes.val}/{spec.sizes.test}, "
           f"batch {train.batch_size}, {per_epoch} steps per epoch, lr schedule {train.lr_schedule}, "
           f"{spec.timesteps} steps, padded {spec.padding.padded} ({spec.padding.side}), resampled {spec.padding.resampled}")
