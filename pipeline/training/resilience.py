@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import sys
 import time
 import zipfile
@@ -303,6 +304,7 @@ def checkpoint(directory: Path, stopper: Any = None, log: Any = print, plateau: 
                 (tmp / "state.json").write_text(json.dumps(state) + "\n", encoding="utf-8")
             self.epoch_note = "checkpoint saved"
             self.saved_at = time.perf_counter()
+            _kill_point(epoch + 1)
 
         def _restore_plateau(self) -> None:
             state = json.loads((self.state_dir / "state.json").read_text(encoding="utf-8"))
@@ -327,6 +329,14 @@ def checkpoint(directory: Path, stopper: Any = None, log: Any = print, plateau: 
                     self.stopper.best_weights = [npz[f"arr_{i}"] for i in range(len(npz.files))]
 
     return Checkpoint()
+
+
+def _kill_point(epoch: int) -> None:
+    """Tests only: SEQPIPE_TEST_KILL_AFTER_CHECKPOINT=<epoch> makes the process SIGKILL itself right
+    after that epoch's checkpoint is in place. (A kill sent from outside on seeing the epoch's log
+    line can land epochs later: tiny epochs take milliseconds.)"""
+    if os.environ.get("SEQPIPE_TEST_KILL_AFTER_CHECKPOINT") == str(epoch):
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _training_state(model: Any) -> list[Any]:
