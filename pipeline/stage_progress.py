@@ -29,6 +29,8 @@ from typing import IO, Any
 
 STATE_DIR = Path(".seqpipe") / "repro"
 _started: tuple[Path, str] | None = None  # (state dir, stage) of this process, once begin() printed
+_joined: Session | None = None  # the repro this process's stage belongs to, once begin() found it
+_opened = False  # whether this process's stage is the repro's first (it planned the repro)
 
 
 @dataclass
@@ -143,9 +145,9 @@ def status_line(stage: str, session: Session, durations: dict[str, float]) -> st
 
 def begin(stream: IO[str] | None = None, plan: Any = dvc_plan, ancestor: Any = dvc_ancestor) -> str | None:
     """At a stage's start under DVC: join (or open) this repro's session and print its status line."""
-    global _started
+    global _started, _joined, _opened
     stage, root = os.environ.get("DVC_STAGE"), os.environ.get("DVC_ROOT")
-    if not stage or not root:
+    if not stage or not root or os.environ.get("SEQPIPE_WARM_CHILD"):  # a warm worker's child: its client began
         return None
     try:
         state = Path(root) / STATE_DIR
@@ -154,6 +156,7 @@ def begin(stream: IO[str] | None = None, plan: Any = dvc_plan, ancestor: Any = d
             return None
         key, cmdline = found
         session = _load_session(state, key)
+        opened = session is None
         if session is None:
             session = Session(key, plan(Path(root), cmdline, stage))
         session.started.append(stage)
@@ -161,9 +164,19 @@ def begin(stream: IO[str] | None = None, plan: Any = dvc_plan, ancestor: Any = d
         line = status_line(stage, session, _durations(state))
     except Exception:  # display only: never stop a stage over its progress line
         return None
-    _started = (state, stage)
+    _started, _joined, _opened = (state, stage), session, opened
     print(line, file=stream or sys.stdout, flush=True)
     return line
+
+
+def repro_key() -> str | None:
+    """The key (`<dvc pid>-<its start time>`) of the repro this process's stage runs in, once begin() joined it."""
+    return _joined.key if _joined is not None else None
+
+
+def opened_repro() -> Session | None:
+    """The repro this process's stage planned, if it is the repro's first stage."""
+    return _joined if _opened else None
 
 
 def finish() -> None:

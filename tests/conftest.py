@@ -66,8 +66,12 @@ class Project:
 
     def repro(self, *args: str) -> list[str]:
         """Run `dvc repro` and return the names of the stages that actually ran."""
+        return self.repro_logged(*args)[0]
+
+    def repro_logged(self, *args: str) -> tuple[list[str], str]:
+        """Run `dvc repro`: the names of the stages that actually ran, and its output."""
         out = self.run("dvc", "repro", *args).stdout
-        return [line.split("'")[1] for line in out.splitlines() if line.startswith("Running stage")]
+        return [line.split("'")[1] for line in out.splitlines() if line.startswith("Running stage")], out
 
     def stale(self) -> set[str]:
         """Stages `dvc status` reports as changed."""

@@ -24,6 +24,9 @@ EXEMPT = {
     "pipeline/process.py": "argument parsing, the running-code check, TensorFlow log level, exiting fast",
     "pipeline/stage_progress.py": "the repro's stage counter and time-left line",
     "pipeline/stages/__init__.py": "the package docstring",
+    **{f"pipeline/warm/{name}.py": "warm workers: where a train stage's process runs, not what it computes "
+                                   "(tests/test_warm.py: the same outputs with and without)"
+       for name in ("__init__", "client", "launch", "server")},
 }
 # Code one stage runs whose results are none of that stage's DVC outputs: stage -> {folder: why}.
 STAGE_EXEMPT = {
@@ -94,6 +97,8 @@ def closure(module: str) -> set[Path]:
         if file is None or file in seen:
             continue
         seen.add(file)
+        if file.parent == FOLDER / "warm":
+            continue  # what the warm workers import runs in the launcher and the worker, not in a stage's code
         # importing a.b.c runs a/__init__ and a/b/__init__ first
         parents = [".".join(name.split(".")[:i]) for i in range(1, name.count(".") + 1)]
         todo += parents + sorted(imported_names(file, name))

@@ -5,6 +5,9 @@ import json
 
 import pytest
 
+from seqpipe import warm
+from tests.test_warm import WARM_LINE, left_after
+
 pytestmark = pytest.mark.e2e
 
 # Three of the default experiment's five: enough for ranking, overlays and per-architecture reruns.
@@ -46,8 +49,13 @@ def _output_bytes(project) -> dict[str, bytes]:
 
 def test_repro_trains_evaluates_ranks_and_caches_precisely(project):
     project.set_params({"architectures": ALL})
-    assert set(project.repro()) == {"fingerprint", "prepare", "baselines", "report",
-                                    *(f"{s}@{a}" for s in ("train", "evaluate") for a in ALL)}
+    ran, log = project.repro_logged()
+    assert set(ran) == {"fingerprint", "prepare", "baselines", "report",
+                        *(f"{s}@{a}" for s in ("train", "evaluate") for a in ALL)}
+    # Every train stage ran in a warm worker (Keras imported once per backend), and the workers
+    # ended with the repro. The last retrain below runs without them and gives the same bytes.
+    assert log.count(WARM_LINE) == len(ALL), log
+    assert left_after(project.path) == []
 
     for arch in ALL:
         metrics = json.loads((project.path / "metrics" / f"{arch}.json").read_text())
@@ -108,10 +116,12 @@ def test_repro_trains_evaluates_ranks_and_caches_precisely(project):
     assert project.stale() == {"baselines", "report", *(f"{s}@{a}" for s in ("train", "evaluate") for a in ALL)}
 
     # Back to the first params: a forced rerun of lstm's chain (fingerprint, prepare, train,
-    # evaluate) retrains it from scratch and reproduces prepared data, model and metrics byte for
-    # byte. (Every other built-in architecture: tests/test_reliability.py, in one process.)
+    # evaluate) retrains it from scratch, in its own process this time (no warm worker), and
+    # reproduces prepared data, model and metrics byte for byte. (Every other built-in
+    # architecture: tests/test_reliability.py, in one process.)
     project.set_params({"data": {"options": {"n_samples": 240}}, "models": {"lstm": {"units": 4}}})
     cnn_file.write_text(original_cnn)
+    project.extra_env = {warm.SWITCH: "0"}
     assert set(project.repro("-f", "evaluate@lstm")) == {"fingerprint", "prepare", "train@lstm", "evaluate@lstm"}
     again = _output_bytes(project)
     retrained = [name for name in first if "lstm" in name or "prepared" in name]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 
-from seqpipe import atomic, environment, layout, process
+from seqpipe import atomic, environment, layout, process, warm
 from seqpipe.config import checks, tracked
 from seqpipe.config.context import Context, context
 from seqpipe.config.experiment import ArchitectureChoice
@@ -24,6 +24,7 @@ from seqpipe.data.prepared import load as load_prepared
 from seqpipe.errors import one_line, user_errors_exit
 from seqpipe.training import acceleration, backends, resilience
 from seqpipe.training.run import summary_record, train_as_worker, train_seeds
+from seqpipe.warm import client as warm_client
 
 
 @user_errors_exit
@@ -38,7 +39,9 @@ def main(argv: list[str] | None = None) -> None:
     acceleration.check_distribute(train.distribute)  # TF_CONFIG problems: one line, before any work
     backend = backends.choose(train.backend, args.arch, choice.architecture.backend, train.distribute)
     backend = backends.activate(backend)  # before anything imports keras
-    print(backend.line(), flush=True)
+    if argv is None and train.distribute == "none":  # this process is the stage (DVC ran it)
+        warm_client.delegate("seqpipe.stages.train", backend.name)  # returns where no warm worker runs it
+    print(backend.line() + ("; Keras imported ahead by this repro's warm worker" if warm.in_child() else ""), flush=True)
     acceleration.configure_threads()  # before TensorFlow starts its runtime
     acceleration.strategy(train.distribute)  # multi_worker must start before any other op
     prepared = load_prepared(layout.PREPARED_DIR, splits=("train", "val"))
