@@ -88,7 +88,10 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=100)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--rounds", type=int, default=1)
+    ap.add_argument("--no-warm", action="store_true", help="SEQPIPE_WARM=0: the train stage imports Keras itself")
     args = ap.parse_args()
+    if args.no_warm:
+        ENV["SEQPIPE_WARM"] = "0"
     runs: dict[str, list[dict]] = {"aeon": [], "seqpipe": []}
     load = [os.getloadavg()[0]]
     for _ in range(args.rounds):
