@@ -97,8 +97,9 @@ def output(model: Any, raw: np.ndarray) -> np.ndarray | QuantileForecast:
 
 @keras.saving.register_keras_serializable(package="seqpipe")
 class Conformal(keras.layers.Layer):
-    """(batch, horizon, levels) -> the same with each central interval corrected by its conformal
-    factors (`seqpipe.conformal.apply`, in Keras ops); the calibration lives in the layer's config."""
+    """(batch, horizon, levels) -> the same with each central interval widened (or narrowed) by its
+    conformal correction per step (`seqpipe.conformal.apply`, in Keras ops); the calibration lives
+    in the layer's config."""
 
     def __init__(self, levels: tuple[float, ...] | list[float] = (0.5,), factors: list[list[float]] | None = None,
                  windows: int = 0, per_step: bool = False, **kwargs: Any) -> None:
@@ -111,9 +112,8 @@ class Conformal(keras.layers.Layer):
         x = ops.cast(x, "float32")
         columns = [x[..., k] for k in range(len(self.levels))]
         for (i, j), q in zip(conformal.pairs(self.levels), self.factors):
-            factor = ops.convert_to_tensor(np.asarray(q, dtype="float32"))[None, :]
-            width = x[..., j] - x[..., i]
-            columns[i], columns[j] = x[..., i] - factor * width, x[..., j] + factor * width
+            shift = ops.convert_to_tensor(np.asarray(q, dtype="float32"))[None, :]
+            columns[i], columns[j] = x[..., i] - shift, x[..., j] + shift
         median = x[..., self.levels.index(conformal.MEDIAN)]
         columns = [ops.minimum(c, median) if q < conformal.MEDIAN else ops.maximum(c, median)
                    for c, q in zip(columns, self.levels)]
