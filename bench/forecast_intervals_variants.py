@@ -4,11 +4,11 @@ calibration scores come from and how they are measured, scored on the same test 
 - `val_norm`: validation windows, score in units of the band's width, per horizon step from 20
   windows on, else pooled over the steps (the first version of seqpipe.conformal);
 - `val_add` (adopted, seqpipe.conformal): the same windows, Romano et al.'s additive score in the
-  data's units;
+  data's units, widening only;
 - `val_window`: additive within each window, in units of the window's mean band width across windows;
 - `val_level`: additive within each window, in units of the window's level (mean |median|) across windows;
-- `val_add_widen`: as `val_add`, widening only (a negative correction is taken as 0);
-- `val_add_pooled`: as `val_add`, always pooled over the steps (one correction for every step);
+- `val_add_narrow_too`: as `val_add`, narrowing too (a negative correction kept; the band stops at the median);
+- `val_add_pooled`: the additive score always pooled over the steps, narrowing too (one correction for every step);
 - `val+train_end`: the validation windows plus the last `horizon` training windows of each series
   (in-sample: the weights were fitted on them), additive, per step from 20 windows on.
 
@@ -58,6 +58,11 @@ def _calibrate(y: np.ndarray, cal: np.ndarray, test: np.ndarray, scale, per_step
     return np.sort(out, axis=-1)
 
 
+def _both_ways(y: np.ndarray, cal: np.ndarray, per_step: bool, horizon: int) -> np.ndarray:
+    q = conformal.conformal_quantile(np.maximum(cal[..., 0] - y, y - cal[..., 2]), 0.8, axis=0 if per_step else None)
+    return np.broadcast_to(q, (1, horizon))
+
+
 def _train_end(d: dict, horizon: int) -> tuple[np.ndarray, np.ndarray]:
     """The last `horizon` training windows of each series (by origin)."""
     origin = d["origin_train"]
@@ -79,7 +84,7 @@ def variants(d: dict) -> dict[str, np.ndarray]:
             "val_add": conformal.apply(test, LEVELS, adopted.factors),
             "val_window": _calibrate(y_val, val, test, _window_width, per_step),
             "val_level": _calibrate(y_val, val, test, _level, per_step),
-            "val_add_widen": conformal.apply(test, LEVELS, np.maximum(adopted.factors, 0.0)),
+            "val_add_narrow_too": conformal.apply(test, LEVELS, _both_ways(y_val, val, per_step, test.shape[1])),
             "val_add_pooled": _calibrate(y_val, val, test, _one, False),
             "val+train_end": _calibrate(both_y, both, test, _one, len(both_y) >= conformal.PER_STEP_WINDOWS)}
 
