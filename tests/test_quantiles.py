@@ -122,7 +122,7 @@ def test_statistical_intervals_become_quantiles():
 @pytest.mark.keras
 @pytest.mark.parametrize("window", [{"normalize": "last"}, {"normalize": "none"},
                                     {"normalize": "last", "linear_skip": True}])
-def test_a_trained_quantile_head_never_crosses_and_reloads_with_its_levels(tmp_path, window):
+def test_a_trained_quantile_head_never_crosses_and_reloads_with_its_levels(tmp_path, window, capsys):
     from seqpipe.config.params import TrainParams, WindowParams
     from seqpipe.data import api as data
     from seqpipe.registry import build_registry
@@ -162,6 +162,15 @@ def test_a_trained_quantile_head_never_crosses_and_reloads_with_its_levels(tmp_p
     assert quantile_head.levels_of(again) == LEVELS and quantile_head.calibration_of(again).windows == calibration.windows
     np.testing.assert_allclose(again.predict(x, verbose=0), conformal.apply(out.values, LEVELS, calibration.factors),
                                rtol=1e-4, atol=1e-4)
+
+    # what the train stage calls for every seed: on by default, `train.conformal: false` keeps the model
+    from seqpipe.training.run import calibrate_intervals
+
+    assert quantile_head.calibration_of(calibrate_intervals(model, prepared, train, "")) is not None
+    assert "intervals calibrated on" in capsys.readouterr().out
+    off = train.model_copy(update={"conformal": False})
+    assert calibrate_intervals(model, prepared, off, "") is model
+    assert "intervals as trained: not calibrated (train.conformal: false)" in capsys.readouterr().out
 
 
 @pytest.mark.keras

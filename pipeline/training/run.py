@@ -77,13 +77,13 @@ def train_seeds(
                 if guard.failed:
                     shutil.rmtree(live_dir, ignore_errors=True)  # no curves ending in NaN
                 resilience.raise_if_diverged(guard)
-                model = _calibrated(model, prepared, train, run)
+                model = calibrate_intervals(model, prepared, train, run)
                 resilience.save_model(model, model_file)
             else:
                 summary = fit(model, prepared.xy("train"), prepared.xy("val"), no_stopper, extra_callbacks=callbacks,
                               plan=plan)
                 resilience.raise_if_diverged(guard)
-                model = _calibrated(model, prepared, train, run)
+                model = calibrate_intervals(model, prepared, train, run)
                 resilience.save_model(model, extra / f"seed{seed}.keras")
             summary = _whole_run(summary, ckpt, plan)
             summaries.append(summary)
@@ -98,7 +98,7 @@ def train_seeds(
     return summaries
 
 
-def _calibrated(model: Any, prepared: Prepared, train: TrainParams, run: str) -> Any:
+def calibrate_intervals(model: Any, prepared: Prepared, train: TrainParams, run: str) -> Any:
     """Quantile models with `train.conformal`: the model with its intervals calibrated on the
     validation windows (seqpipe.conformal), said in the log; any other model as it is."""
     from seqpipe.training import quantile_head
