@@ -23,6 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 
 MEDIAN = 0.5
+# metrics/<arch>.json of a quantile model: the validation windows its intervals were calibrated on
+# (seqpipe.conformal; 0: as trained, `train.conformal: false`)
+CALIBRATION_KEY = "calibration_windows"
 
 
 def level_label(q: float) -> str:
@@ -143,4 +146,23 @@ def interval_note(rows: dict[str, dict[str, float]]) -> str | None:
             f"interval, nominal {nominal:.2f} (below it the intervals are too narrow, above it too wide): {shown}. "
             "`pinball` is the pinball loss averaged over the levels, in the data's units, and `msis` the interval's "
             "mean scaled interval score (M4) on MASE's scale; lower is better for both. The point scores (MASE and "
-            "the others) are the median's.")
+            f"the others) are the median's.{_calibration_note(rows)}")
+
+
+def _calibration_note(rows: dict[str, dict[str, float]]) -> str:
+    """Which rows' intervals were calibrated, and on how many validation windows."""
+    counts = {label: float(n) for label, scores in rows.items()
+              if isinstance(n := scores.get(CALIBRATION_KEY), (int, float)) and np.isfinite(n)}  # NaN: a baseline row
+    if not counts:
+        return ""
+    calibrated = {label: int(n) for label, n in counts.items() if n > 0}
+    raw = [label for label, n in counts.items() if n <= 0]
+    text = ""
+    if calibrated:
+        shown = ", ".join(f"{label} {n} window{'s' if n != 1 else ''}" for label, n in calibrated.items())
+        text += (f" seqpipe's intervals are calibrated on the validation windows (conformalised quantile regression, "
+                 f"`train.conformal`; `{CALIBRATION_KEY}`): {shown}; with few windows the nominal coverage is an "
+                 "approximation, not a guarantee.")
+    if raw:
+        text += f" As trained, not calibrated (`train.conformal: false`): {', '.join(raw)}."
+    return text

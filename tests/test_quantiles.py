@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from seqpipe import quantiles, tasks
+from seqpipe import conformal, quantiles, tasks
 from seqpipe.data.spec import ForecastSpec, PreparedSpec
 from seqpipe.evaluation import scoring
 from seqpipe.quantiles import QuantileForecast
@@ -122,7 +122,7 @@ def test_statistical_intervals_become_quantiles():
 @pytest.mark.keras
 @pytest.mark.parametrize("window", [{"normalize": "last"}, {"normalize": "none"},
                                     {"normalize": "last", "linear_skip": True}])
-def test_a_trained_quantile_head_never_crosses_and_reloads_with_its_levels(tmp_path, window):
+def test_a_trained_quantile_head_never_crosses_and_reloads_with_its_levels(tmp_path, window, capsys):
     from seqpipe.config.params import TrainParams, WindowParams
     from seqpipe.data import api as data
     from seqpipe.registry import build_registry
@@ -153,6 +153,24 @@ def test_a_trained_quantile_head_never_crosses_and_reloads_with_its_levels(tmp_p
     again = load_model(str(tmp_path / "m.keras"))
     assert quantile_head.levels_of(again) == LEVELS
     np.testing.assert_allclose(again.predict(x, verbose=0), out.values, rtol=1e-5, atol=1e-5)
+
+    # train.conformal: the saved model carries its intervals' calibration on the validation windows
+    calibrated, calibration = quantile_head.calibrated(model, *prepared.xy("val"), batch_size=16)
+    assert calibration is not None and calibration.windows == len(prepared.xy("val")[1])
+    calibrated.save(tmp_path / "c.keras")
+    again = load_model(str(tmp_path / "c.keras"))
+    assert quantile_head.levels_of(again) == LEVELS and quantile_head.calibration_of(again).windows == calibration.windows
+    np.testing.assert_allclose(again.predict(x, verbose=0), conformal.apply(out.values, LEVELS, calibration.factors),
+                               rtol=1e-4, atol=1e-4)
+
+    # what the train stage calls for every seed: on by default, `train.conformal: false` keeps the model
+    from seqpipe.training.run import calibrate_intervals
+
+    assert quantile_head.calibration_of(calibrate_intervals(model, prepared, train, "")) is not None
+    assert "intervals calibrated on" in capsys.readouterr().out
+    off = train.model_copy(update={"conformal": False})
+    assert calibrate_intervals(model, prepared, off, "") is model
+    assert "intervals as trained: not calibrated (train.conformal: false)" in capsys.readouterr().out
 
 
 @pytest.mark.keras
@@ -194,6 +212,23 @@ def test_predict_writes_the_levels_after_each_series_end(tmp_path):
     assert result.returncode == 0, result.stderr
     frame = pd.read_csv(tmp_path / "inference" / "cnn.test.csv")
     assert {"y_true_h1", "y_pred_h4", "q0.1_h1", "q0.9_h4"} <= set(frame.columns)
+
+    # a model saved with calibrated intervals (train.conformal) forecasts them: here widened by
+    # 0.5 on each side around the same median
+    import keras
+
+    from seqpipe.training import quantile_head
+    from seqpipe.training.model import load_model
+
+    raw = pd.read_csv(tmp_path / "inference" / "cnn.monthly.csv")
+    model = load_model(str(tmp_path / "models" / "cnn.keras"))
+    layer = quantile_head.Conformal(LEVELS, [[0.5] * 4], windows=1, name=quantile_head.CONFORMAL)
+    keras.Model(model.inputs, layer(model.outputs[0])).save(tmp_path / "models" / "cnn.keras")
+    result = _seqpipe("predict", "--arch", "cnn", "--input", "monthly.csv", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    frame = pd.read_csv(tmp_path / "inference" / "cnn.monthly.csv")
+    np.testing.assert_allclose(frame["y_pred"], raw["y_pred"], rtol=1e-5)
+    np.testing.assert_allclose(frame["q0.9"] - frame["q0.1"], raw["q0.9"] - raw["q0.1"] + 1.0, rtol=1e-4, atol=1e-3)
 
 
 @pytest.mark.parametrize("model", ["seasonal_naive", "auto_ets", "auto_arima"])
@@ -244,7 +279,7 @@ def test_the_report_sets_each_coverage_beside_the_nominal_one():
 
 
 @pytest.mark.keras
-def test_the_stages_carry_the_levels_from_training_to_the_report(tmp_path, monkeypatch):
+def test_the_stages_carry_the_levels_from_training_to_the_report(tmp_path, monkeypatch, capsys):
     """prepare, train, evaluate, baselines and report of the sine example with quantiles, tiny."""
     import json
     import shutil
@@ -261,12 +296,15 @@ def test_the_stages_carry_the_levels_from_training_to_the_report(tmp_path, monke
 
     prepare.main([])
     train.main(["--arch", "cnn"])
+    log = capsys.readouterr().out
+    assert "intervals calibrated on 2 validation windows (conformal, pooled over the horizon steps" in log, log
     evaluate.main(["--arch", "cnn"])
     baselines.main([])
     report.main([])
 
     metrics = json.loads((tmp_path / "metrics" / "cnn.json").read_text())
     assert {"mase", "pinball", "coverage_10_90", "msis"} <= set(metrics)
+    assert metrics["calibration_windows"] == 2
     frame = pd.read_csv(tmp_path / "predictions" / "cnn.csv")
     assert {"y_pred_h1", "q0.1_h1", "q0.9_h4"} <= set(frame.columns)
     assert (frame["q0.1_h1"] <= frame["q0.9_h1"]).all()
@@ -276,3 +314,4 @@ def test_the_stages_carry_the_levels_from_training_to_the_report(tmp_path, monke
     leaderboard = text.split("## Leaderboard", 1)[1].split("\n\n")[1]
     assert "coverage_10_90" in leaderboard.splitlines()[0] and "classical: AutoARIMA" in leaderboard
     assert "inside the 0.1-0.9 interval, nominal 0.80" in text and "interval shaded" in text
+    assert "intervals are calibrated on the validation windows" in text and "cnn 2 windows" in text

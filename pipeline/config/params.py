@@ -249,6 +249,12 @@ class TrainParams(Strict):
         "the median 0.5 as the point forecast); the head gives one forecast per level, trained with the pinball "
         "loss; null: a point forecast trained with mse",
     )
+    conformal: bool = Field(
+        True,
+        description="quantile forecasts: calibrate each central interval on the validation windows after training "
+        "(conformalised quantile regression, seqpipe.conformal), so the 10-90% interval covers about 80% of new "
+        "values; false: the quantile head's intervals as trained",
+    )
 
     @field_validator("epochs", mode="before")
     @classmethod

@@ -17,6 +17,7 @@ from seqpipe import atomic
 from seqpipe.config.experiment import ArchitectureChoice
 from seqpipe.data.prepared import Prepared
 from seqpipe.evaluation import scoring
+from seqpipe.quantiles import CALIBRATION_KEY
 
 TIMING_KEYS = ("epochs_run", "best_epoch", "epochs_budget", "train_seconds", "seconds_per_epoch", "cpu_seconds",
                "load_avg")
@@ -53,6 +54,9 @@ def evaluate(choice: ArchitectureChoice, prepared: Prepared, seed_models: list[t
         if i == 0:
             model, raw_output = seed_model, output
     metrics = {**scoring.summarize_seeds(per_seed), "params": int(model.count_params())}
+    if quantile_head.levels_of(model) is not None:  # 0: the intervals as trained (train.conformal: false)
+        conformal = quantile_head.calibration_of(model)
+        metrics[CALIBRATION_KEY] = conformal.windows if conformal else 0
     if len(per_seed) > 1:
         metrics["repeats"] = len(per_seed)
     load = Load()

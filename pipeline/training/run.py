@@ -77,11 +77,13 @@ def train_seeds(
                 if guard.failed:
                     shutil.rmtree(live_dir, ignore_errors=True)  # no curves ending in NaN
                 resilience.raise_if_diverged(guard)
+                model = calibrate_intervals(model, prepared, train, run)
                 resilience.save_model(model, model_file)
             else:
                 summary = fit(model, prepared.xy("train"), prepared.xy("val"), no_stopper, extra_callbacks=callbacks,
                               plan=plan)
                 resilience.raise_if_diverged(guard)
+                model = calibrate_intervals(model, prepared, train, run)
                 resilience.save_model(model, extra / f"seed{seed}.keras")
             summary = _whole_run(summary, ckpt, plan)
             summaries.append(summary)
@@ -94,6 +96,23 @@ def train_seeds(
                     print(f"check: {finding.line()}", flush=True)
         (extra / "seeds.json").write_text(json.dumps({"seeds": seeds}) + "\n", encoding="utf-8")
     return summaries
+
+
+def calibrate_intervals(model: Any, prepared: Prepared, train: TrainParams, run: str) -> Any:
+    """Quantile models with `train.conformal`: the model with its intervals calibrated on the
+    validation windows (seqpipe.conformal), said in the log; any other model as it is."""
+    from seqpipe.training import quantile_head
+
+    if not train.quantiles:
+        return model
+    if not train.conformal:
+        print(f"intervals{run} as trained: not calibrated (train.conformal: false)", flush=True)
+        return model
+    x_val, y_val = prepared.xy("val")
+    model, calibration = quantile_head.calibrated(model, x_val, y_val, train.batch_size)
+    print(calibration.line() + run if calibration else
+          f"intervals{run} not calibrated: no validation windows (or no interval around the median)", flush=True)
+    return model
 
 
 def run_findings(arch: str, model: Any, prepared: Prepared, summary: FitSummary, train_loss: list[Any],
