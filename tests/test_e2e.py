@@ -55,6 +55,7 @@ def test_repro_trains_evaluates_ranks_and_caches_precisely(project):
     # Every train stage ran in a warm worker (Keras imported once per backend), and the workers
     # ended with the repro. The last retrain below runs without them and gives the same bytes.
     assert log.count(WARM_LINE) == len(ALL), log
+    assert log.count(": evaluation cache)") == len(ALL), log  # each train stage evaluated for its evaluate stage
     assert left_after(project.path) == []
 
     for arch in ALL:
