@@ -63,6 +63,13 @@ class WindowParams(Strict):
         "up to the test range, so the most recent steps are trained on too (validation is then in-sample: a "
         "monitor, not early stopping)",
     )
+    val_windows: int | Literal["auto"] = Field(
+        "auto",
+        description="cutoff protocol: validation windows per series, the last window starts before the test range, "
+        "one step apart (their forecasts overlap); training windows end before the first one's forecast. auto: "
+        "enough for early stopping (30 in all, seqpipe.config.budget) where each series keeps 3/4 of its windows "
+        "for training, else 1 (prepare says which)",
+    )
     log: Literal["auto"] | bool = Field(
         "auto",
         description="take the forecast column in logs inside the model before the per-window normalisation and "
@@ -120,6 +127,13 @@ class WindowParams(Strict):
             raise PydanticCustomError("train_until", "test is used by protocol cutoff only; set "
                                       "data.window.protocol: cutoff or train_until: val")
         return value
+
+    @field_validator("val_windows", mode="before")
+    @classmethod
+    def _val_windows_word_or_count(cls, value: Any) -> Any:
+        if value == "auto" or (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
+            return value
+        raise PydanticCustomError("val_windows", "must be auto or a whole number of windows >= 1")
 
     @field_validator("linear_skip", "log", "difference")
     @classmethod
