@@ -90,20 +90,22 @@ def test_forecast_windows_match_a_reference_and_never_cross_splits(lengths, look
 
 @SETTINGS
 @given(lengths=st.lists(st.integers(30, 60), min_size=1, max_size=3), lookback=st.integers(1, 6),
-       horizon=st.integers(1, 8), stride=st.integers(1, 3), until=st.sampled_from(["val", "test"]))
-def test_cutoff_protocol_tests_the_last_horizon_validates_the_one_before_and_trains_on_the_rest(
-        lengths, lookback, horizon, stride, until):
+       horizon=st.integers(1, 8), stride=st.integers(1, 3), until=st.sampled_from(["val", "test"]),
+       k=st.integers(1, 4))
+def test_cutoff_protocol_tests_the_last_horizon_validates_the_windows_before_and_trains_on_the_rest(
+        lengths, lookback, horizon, stride, until, k):
     series = [np.arange(n, dtype=np.float32) + 1000 * i for i, n in enumerate(lengths)]
     raw = RawData(series, np.zeros(0, np.float32), "forecast", "numeric")
-    window = WindowParams(lookback=lookback, horizon=horizon, stride=stride, season=1, train_until=until)
+    window = WindowParams(lookback=lookback, horizon=horizon, stride=stride, season=1, train_until=until, val_windows=k)
     prepared = data.prepare(raw, val=0.2, test=0.2, seed=0, scale=False, window=window)
     expected: dict[str, list] = {"train": [], "val": [], "test": []}
     for i, s in enumerate(series):
         t = len(s)
         expected["test"].append((i, t - horizon))
-        expected["val"].append((i, t - 2 * horizon))
+        first_val = t - 2 * horizon - (k - 1)  # k windows one step apart, the last just before the test range
+        expected["val"] += [(i, first_val + j) for j in range(k)]
         # its targets end where validation begins, or (train_until: test) where the test range begins
-        last_train = t - 3 * horizon if until == "val" else t - 2 * horizon
+        last_train = first_val - horizon if until == "val" else t - 2 * horizon
         expected["train"] += [(i, start) for start in range(lookback, last_train + 1) if (last_train - start) % stride == 0]
     for split, origins in expected.items():
         assert prepared.arrays[f"origin_{split}"].tolist() == [list(o) for o in origins]

@@ -206,6 +206,27 @@ def test_one_monthly_series_with_dates_and_no_id_forecasts_its_last_horizon_from
     assert prepared.arrays["y_test"][0, 0] == pytest.approx(100 + 108 + 10 * np.sin(108), abs=1e-3)  # ordered by date
 
 
+def test_val_windows_auto_validates_a_long_series_on_enough_windows_for_early_stopping_a_short_one_on_one(tmp_path):
+    from seqpipe.config import budget
+    from seqpipe.config.params import TrainParams
+    from seqpipe.data.forecast import log_lines
+
+    raw = _load("csv", path=_monthly_csv(tmp_path, months=240), task="forecast", id_column=None, time_column="month",
+                target_column="passengers")
+    prepared = data.prepare(raw, val=0.15, test=0.15, seed=0, window=WindowParams(horizon=12, val_windows="auto"))
+    # 30 windows one step apart, the last just before the test range (228); training targets end at the first (187)
+    assert prepared.arrays["origin_val"][:, 1].tolist() == list(range(187, 217))
+    assert prepared.arrays["origin_train"][-1, 1] + 12 == 187
+    assert any("validation windows: auto: the last 30 window starts" in line for line in log_lines(prepared.spec))
+    assert budget.plan(TrainParams(), prepared.spec.sizes.train, prepared.spec.sizes.val, 16).early_stopping
+    assert data.prepare(raw, val=0.15, test=0.15, seed=0, window=WindowParams(horizon=12)).spec.sizes.val == 1  # default
+    short = data.prepare(raw, val=0.15, test=0.15, seed=0,  # 97 windows: 30 is too many
+                         window=WindowParams(horizon=60, val_windows="auto"))
+    assert short.spec.sizes.val == 1 and "would take over 25% of the shortest series' 97 windows" in short.spec.forecast.val_from
+    with pytest.raises(DataError, match="leave 139 before the validation 30 windows .*lower .*val_windows"):
+        data.prepare(raw, val=0.15, test=0.15, seed=0, window=WindowParams(horizon=36, lookback=150, val_windows=30))
+
+
 def test_the_split_column_and_a_cutoff_date_set_the_test_range(tmp_path):
     path = _monthly_csv(tmp_path, split_at=120)
     raw = _load("csv", path=path, task="forecast", id_column=None, time_column="month", target_column="passengers",

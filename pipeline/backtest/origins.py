@@ -39,8 +39,7 @@ def test_starts(raw: RawData, window: WindowParams) -> tuple[list[int], str]:
     and that place in words."""
     lengths = [len(s) for s in raw.sequences]
     plan = forecast_windows.cutoff(raw, lengths, window)
-    # one validation window per series, in series order, `horizon` steps before its test range
-    return [start + window.horizon for _, start in plan.origins["val"]], plan.test_from
+    return plan.test_start, plan.test_from
 
 
 def fitting(starts: list[int], window: WindowParams, step: int) -> int:

@@ -63,6 +63,14 @@ class WindowParams(Strict):
         "up to the test range, so the most recent steps are trained on too (validation is then in-sample: a "
         "monitor, not early stopping)",
     )
+    val_windows: int | Literal["auto"] = Field(
+        1,
+        description="cutoff protocol: validation windows per series, the last window starts before the test range, "
+        "one step apart (their forecasts overlap); training windows end before the first one's forecast. auto: "
+        "enough for early stopping (30 in all, seqpipe.config.budget) where each series keeps 3/4 of its windows "
+        "for training, else 1 (prepare says which). 1 by default: with auto the goal held on 1 of 7 offline "
+        "series against 3 (bench/RESULTS.md, \"Forecast quality: several validation windows\")",
+    )
     log: Literal["auto"] | bool = Field(
         "auto",
         description="take the forecast column in logs inside the model before the per-window normalisation and "
@@ -119,6 +127,16 @@ class WindowParams(Strict):
         if value == "test" and info.data.get("protocol") == "sliding":
             raise PydanticCustomError("train_until", "test is used by protocol cutoff only; set "
                                       "data.window.protocol: cutoff or train_until: val")
+        return value
+
+    @field_validator("val_windows", mode="before")
+    @classmethod
+    def _val_windows_word_or_count(cls, value: Any, info: ValidationInfo) -> Any:
+        if not (value == "auto" or (isinstance(value, int) and not isinstance(value, bool) and value >= 1)):
+            raise PydanticCustomError("val_windows", "must be auto or a whole number of windows >= 1")
+        if value != 1 and info.data.get("protocol") == "sliding":
+            raise PydanticCustomError("val_windows", "is used by protocol cutoff only (sliding splits by "
+                                      "data.split.val); set data.window.protocol: cutoff or val_windows: 1")
         return value
 
     @field_validator("linear_skip", "log", "difference")

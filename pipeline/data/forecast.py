@@ -141,7 +141,8 @@ def prepare_forecast(
         scaler=scaler_stats,
         forecast=ForecastSpec(
             horizon=horizon, stride=window.stride, season=season, season_from=season_from,
-            protocol=window.protocol, test_from=plan.test_from, normalize=window.normalize,
+            protocol=window.protocol, test_from=plan.test_from, val_from=plan.val_from,
+            normalize=window.normalize,
             linear_skip=window.linear_skip, log=log, log_from=log_from, difference=difference,
             difference_from=difference_from, freq=freq,
             feature=int(f),
@@ -158,12 +159,13 @@ def prepare_forecast(
 
 
 def log_lines(spec: PreparedSpec) -> list[str]:
-    """What prepare says about a forecast: the season and where it came from, the protocol."""
+    """What prepare says about a forecast: the season and where it came from, the validation windows, the protocol."""
     f = spec.forecast
     if f is None:
         return []
     test = f"test = {f.test_from}" if f.protocol == "cutoff" else f"test = {f.test_from}, sliding windows"
     return [f"prepare: forecast season {f.season} ({f.season_from})",
+            *([f"prepare: validation windows: {f.val_from}"] if f.val_from else []),
             f"prepare: protocol {f.protocol}: {test}; {spec.sizes.test} test, {spec.sizes.val} validation and "
             f"{spec.sizes.train} training windows of {spec.timesteps} -> {f.horizon} steps; per-window "
             f"normalisation {f.normalize}; differences {f.difference} ({f.difference_from}); "
