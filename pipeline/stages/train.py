@@ -14,6 +14,7 @@ backup is removed once every output is written. A NaN/inf loss stops with one li
 from __future__ import annotations
 
 import json
+import sys
 
 from seqpipe import atomic, environment, layout, process, warm
 from seqpipe.config import checks, tracked
@@ -32,15 +33,17 @@ def main(argv: list[str] | None = None) -> None:
     args = process.parser(__doc__, with_arch=True).parse_args(argv)
     process.quiet_tensorflow()
     process.defer_unused_imports()  # Keras imports pyplot and requests for tools never used here
+    if argv is None and args.params == str(layout.PARAMS_FILE):  # this process is the stage (DVC ran it)
+        warm_client.delegate("seqpipe.stages.train", args.arch)  # returns where no warm worker runs it
     ctx = context(args.params)
     started = ctx.tracked("train", args.arch)
     choice = ctx.architecture(args.arch)
     train = choice.train()  # train < the plugin's recipe < models.<arch>.train (seqpipe.config.recipes)
     acceleration.check_distribute(train.distribute)  # TF_CONFIG problems: one line, before any work
-    backend = backends.choose(train.backend, args.arch, choice.architecture.backend, train.distribute)
-    backend = backends.activate(backend)  # before anything imports keras
-    if argv is None and train.distribute == "none":  # this process is the stage (DVC ran it)
-        warm_client.delegate("seqpipe.stages.train", backend.name)  # returns where no warm worker runs it
+    chosen = backends.choose(train.backend, args.arch, choice.architecture.backend, train.distribute)
+    backend = backends.activate(chosen)  # before anything imports keras
+    if warm.in_child() and backend.name != chosen.name:
+        sys.exit(warm.OTHER_BACKEND)  # the worker loaded another backend: the client runs the stage itself
     print(backend.line() + ("; Keras imported ahead by this repro's warm worker" if warm.in_child() else ""), flush=True)
     acceleration.configure_threads()  # before TensorFlow starts its runtime
     acceleration.strategy(train.distribute)  # multi_worker must start before any other op

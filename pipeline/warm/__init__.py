@@ -31,6 +31,9 @@ from pathlib import Path
 STARTING_ENVIRON = dict(os.environ)
 SWITCH = "SEQPIPE_WARM"  # "0": every stage imports Keras itself
 CHILD = "SEQPIPE_WARM_CHILD"  # set in a worker's child: it runs the stage, it never delegates again
+# A child's exit code when its stage needs another backend than its worker loaded (params.yaml
+# edited since the launcher read it): its client then runs the stage itself.
+OTHER_BACKEND = 75
 # Environment variables that can change what an import does (libraries read them when loaded).
 IMPORT_TIME_ENV = ("TF_", "XLA_", "JAX_", "KERAS_", "OMP_", "MKL_", "OPENBLAS_", "CUDA_", "NVIDIA_", "LD_",
                    "PYTHON", "HOME", "PATH", "VIRTUAL_ENV", "LANG", "LC_")

@@ -7,7 +7,6 @@ import os
 import signal
 import socket
 import sys
-import time
 
 from seqpipe import stage_progress, warm
 
@@ -16,15 +15,24 @@ from seqpipe import stage_progress, warm
 WAIT_SECONDS = 120.0
 
 
-def delegate(module: str, backend: str) -> None:
-    """Run stage `module` (this process's argv, directory, environment and streams) in the repro's
-    warm worker for `backend` and exit as the stage did; return where there is no such worker
-    (then this process runs the stage itself, as it would have)."""
+def delegate(module: str, arch: str) -> None:
+    """Run stage `module` for `arch` (this process's argv, directory, environment and streams) in the
+    repro's warm worker for the backend the launcher planned for it, and exit as the stage did;
+    return where there is no such worker, or where the child found that the stage needs another
+    backend (then this process runs the stage itself, as it would have)."""
+    from seqpipe.warm import launch
+
     repro = stage_progress.repro_key()
-    if repro is None or not warm.enabled():
+    if repro is None or stage_progress.opened_repro() is not None or not warm.enabled():
+        return  # not under DVC, or the repro's first stage (it launched the workers for the others)
+    backend = launch.planned_backend(repro, arch)
+    if backend is None:
         return
-    conn = _connect(warm.address(repro, backend), repro)
-    if conn is None:
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        conn.connect(warm.address(repro, backend, {**os.environ, "KERAS_BACKEND": backend}))
+    except OSError:
+        conn.close()
         return
     try:
         conn.settimeout(WAIT_SECONDS)
@@ -53,32 +61,13 @@ def delegate(module: str, backend: str) -> None:
         print(f"seqpipe: error: the warm worker running this stage died; rerun, or set {warm.SWITCH}=0 "
               "to run each stage in its own process", file=sys.stderr, flush=True)
         sys.exit(1)
-    _exit_as(int(json.loads(last)["status"]))
-
-
-def _connect(address: str, repro: str) -> socket.socket | None:
-    """A connection to the worker at `address`; while the repro's launcher still runs (it binds the
-    workers' sockets), try again until it is done. None: there is no such worker."""
-    from seqpipe.warm import launch
-
-    deadline = time.monotonic() + WAIT_SECONDS
-    while True:
-        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            conn.connect(address)
-            return conn
-        except OSError:
-            conn.close()
-        if not launch.launching(repro) or time.monotonic() > deadline:
-            break
-        time.sleep(0.05)
-    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)  # the launcher may have bound it as it ended
-    try:
-        conn.connect(address)
-        return conn
-    except OSError:
-        conn.close()
-        return None
+    status = int(json.loads(last)["status"])
+    if os.WIFEXITED(status) and os.WEXITSTATUS(status) == warm.OTHER_BACKEND:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_DFL)
+        return  # the child wrote nothing: run the stage here
+    _exit_as(status)
 
 
 def _signal(child: int, number: int) -> None:

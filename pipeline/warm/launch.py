@@ -2,9 +2,10 @@
 
 The first stage calls `start` and goes on with its own work; this process, in the background,
 finds the Keras backend of each train stage the repro will run (as the stages will: params.yaml,
-the plugin's recipe, `train.backend`), binds one listening socket per backend and starts a worker
-on each. A train stage that starts while this process still runs waits for it (`launching`), so
-a worker that will exist is never missed. A setting it cannot resolve starts nothing: the stage
+the plugin's recipe, `train.backend`), binds one listening socket per backend, starts a worker on
+each and records which architecture goes to which (`PLANNED`). A train stage reads that record
+first thing, waiting while this process still runs, so a worker that will exist is never missed
+and the stage hands itself over before reading params.yaml again. A setting it cannot resolve starts nothing: the stage
 itself will report it.
 """
 from __future__ import annotations
@@ -15,12 +16,15 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from seqpipe import warm
 
 STATE_DIR = Path(".seqpipe") / "warm"
+WAIT_SECONDS = 60.0  # at most, for the launcher to find the backends (a loaded machine, a slow disk)
 LAUNCHER = STATE_DIR / "launcher.json"  # {"repro": key, "pid": the launcher's}
+PLANNED = STATE_DIR / "backends.json"  # {"repro": key, "backends": {arch: backend}}, once the sockets are bound
 
 
 def start(repro: str, plan: list[str], current: str) -> None:
@@ -52,34 +56,53 @@ def launching(repro: str) -> bool:
         return False
 
 
-def backends_for(archs: list[str]) -> list[str]:
-    """The backends these architectures' train stages will run on (those that can use a worker)."""
+def backends_for(archs: list[str]) -> dict[str, str]:
+    """The backend each architecture's train stage will run on (those that can use a worker)."""
     from seqpipe.config.context import context
     from seqpipe.training import backends
 
     ctx = context()
-    needed = set()
+    planned = {}
     for arch in archs:
         try:
             choice = ctx.architecture(arch)
             train = choice.train()
             if train.distribute != "none":
                 continue
-            needed.add(backends.choose(train.backend, arch, choice.architecture.backend, train.distribute).name)
+            planned[arch] = backends.choose(train.backend, arch, choice.architecture.backend, train.distribute).name
         except Exception as exc:  # noqa: BLE001  (the stage reports it; a worker is only a speed-up)
             print(f"train@{arch}: no worker ({type(exc).__name__}: {exc})", flush=True)
-    return sorted(needed)
+    return planned
+
+
+def planned_backend(repro: str, arch: str) -> str | None:
+    """The backend the launcher found for `arch` in this repro (waiting while it still works), or
+    None: no worker will run it."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        running = launching(repro)  # read first: if it has ended, its file is complete
+        try:
+            state = json.loads(PLANNED.read_text(encoding="utf-8"))
+            if state.get("repro") == repro:
+                return state["backends"].get(arch)
+        except (OSError, ValueError, KeyError, AttributeError):
+            pass
+        if not running or time.monotonic() > deadline:
+            return None
+        time.sleep(0.05)
 
 
 def main(argv: list[str] | None = None) -> None:
-    from seqpipe import process
+    from seqpipe import atomic, process
 
     ap = argparse.ArgumentParser(prog="python -m seqpipe.warm.launch")
     ap.add_argument("--repro", required=True)
     ap.add_argument("archs", nargs="+")
     args = ap.parse_args(argv)
     process.quiet_tensorflow()  # the environment a train stage has when it looks for its worker
-    for backend in backends_for(args.archs):
+    planned = backends_for(args.archs)
+    started = set()
+    for backend in sorted(set(planned.values())):
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             listener.bind(warm.address(args.repro, backend, {**os.environ, "KERAS_BACKEND": backend}))
@@ -92,7 +115,9 @@ def main(argv: list[str] | None = None) -> None:
                               "--fd", str(listener.fileno())], pass_fds=[listener.fileno()],
                              stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         listener.close()
+        started.add(backend)
         print(f"started the {backend} worker", flush=True)
+    atomic.write_json(PLANNED, {"repro": args.repro, "backends": {a: b for a, b in planned.items() if b in started}})
 
 
 if __name__ == "__main__":
