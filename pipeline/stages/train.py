@@ -14,6 +14,7 @@ backup is removed once every output is written. A NaN/inf loss stops with one li
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 from seqpipe import atomic, environment, layout, process, warm
@@ -42,8 +43,10 @@ def main(argv: list[str] | None = None) -> None:
     acceleration.check_distribute(train.distribute)  # TF_CONFIG problems: one line, before any work
     chosen = backends.choose(train.backend, args.arch, choice.architecture.backend, train.distribute)
     backend = backends.activate(chosen)  # before anything imports keras
-    if warm.in_child() and backend.name != chosen.name:
-        sys.exit(warm.OTHER_BACKEND)  # the worker loaded another backend: the client runs the stage itself
+    if warm.in_child():  # Keras came loaded: the environment says so, as activate() does in a fresh process
+        if backend.name != chosen.name:
+            sys.exit(warm.OTHER_BACKEND)  # the worker loaded another backend: the client runs the stage itself
+        os.environ["KERAS_BACKEND"] = backend.name
     print(backend.line() + ("; Keras imported ahead by this repro's warm worker" if warm.in_child() else ""), flush=True)
     acceleration.configure_threads()  # before TensorFlow starts its runtime
     acceleration.strategy(train.distribute)  # multi_worker must start before any other op

@@ -95,12 +95,10 @@ def activate(choice: BackendChoice) -> BackendChoice:
         os.environ["KERAS_BACKEND"] = choice.name
         return choice
     current = keras.backend.backend()
-    if current != choice.name and (choice.reason.startswith("train.backend,") or choice.reason == "train.backend"):
-        raise ParamsError(f"train.backend: {choice.name}, but keras is already imported on {current} in this process")
-    # what runs, for the code that reads it (a warm worker's child starts from its client's environment)
-    os.environ["KERAS_BACKEND"] = current
     if current == choice.name:
         return choice
+    if choice.reason.startswith("train.backend,") or choice.reason == "train.backend":
+        raise ParamsError(f"train.backend: {choice.name}, but keras is already imported on {current} in this process")
     return BackendChoice(current, f"keras was already imported on {current} in this process; {choice.reason}")
 
 
