@@ -11,7 +11,7 @@ import os
 import re
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import NoReturn
@@ -32,6 +32,12 @@ class Parser(argparse.ArgumentParser):
         usage = one_line(self.format_usage()).removeprefix("usage: ")
         print(f"seqpipe: error: {one_line(message)}; usage: {usage}", file=sys.stderr)
         sys.exit(1)
+
+
+def switched_off(variable: str, environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether an on-by-default environment switch (SEQPIPE_WARM, SEQPIPE_EVALUATION_CACHE) is set
+    to off, 0, false or no."""
+    return environ.get(variable, "on").strip().lower() in ("off", "0", "false", "no")
 
 
 def _stage_prog() -> str | None:

@@ -21,7 +21,7 @@ EXEMPT = {
     "pipeline/progress.py": "progress display: phase lines and bars on the terminal",
     "pipeline/errors.py": "error classes and the one-line wording of user errors",
     "pipeline/install_hint.py": "the one-line message when Keras' backend is not installed",
-    "pipeline/process.py": "argument parsing, the running-code check, TensorFlow log level, exiting fast",
+    "pipeline/process.py": "argument parsing, the running-code check, TensorFlow log level, on/off switches, exiting fast",
     "pipeline/stage_progress.py": "the repro's stage counter and time-left line",
     "pipeline/stages/__init__.py": "the package docstring",
     **{f"pipeline/warm/{name}.py": "warm workers: where a train stage's process runs, not what it computes "

@@ -61,5 +61,5 @@ def test_a_worker_serves_only_its_own_repro_backend_code_and_import_environment(
     assert name != warm.address("1-2.00", "tensorflow", base)
     assert name != warm.address("1-2.00", "jax", {**base, "XLA_FLAGS": "--xla_cpu_enable_fast_math=false"})
     assert warm.enabled({"PATH": "/usr/bin"}) is True
-    assert warm.enabled({warm.SWITCH: "0"}) is False
+    assert warm.enabled({warm.SWITCH: "0"}) is False and warm.enabled({warm.SWITCH: "off"}) is False
     assert warm.enabled({warm.CHILD: "1"}) is False  # a child runs its stage; it never delegates again

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from seqpipe import atomic, layout
+from seqpipe import atomic, layout, process
 from seqpipe.training.resilience import run_key
 
 ROLES = ("metrics.json", "timings.json", "scores.csv", "predictions.csv", "confusion.csv")
@@ -35,7 +35,7 @@ SWITCH = "SEQPIPE_EVALUATION_CACHE"  # `off`: train@<arch> fills nothing, evalua
 
 
 def enabled() -> bool:
-    return os.environ.get(SWITCH, "on").strip().lower() not in ("off", "0", "false", "no")
+    return not process.switched_off(SWITCH)
 
 
 def settings(arch: str, raw_params: dict[str, Any]) -> dict[str, Any]:

@@ -26,9 +26,7 @@ def main(argv: list[str] | None = None) -> None:
     ctx = context(args.params)
     started = ctx.tracked("backtest", args.arch)
     choice = ctx.architecture(args.arch)
-    planned = choice.train()  # the backend as train@<arch> chooses it, before anything imports keras
-    backend = backends.activate(backends.choose(planned.backend, args.arch, choice.architecture.backend,
-                                                planned.distribute))
+    backend = backends.activate(backends.for_architecture(choice))  # as train@<arch>, before keras loads
     print(backend.line(), flush=True)
     acceleration.configure_threads()  # before TensorFlow starts its runtime
     prepared = prepare_origin(ctx, args.origin)

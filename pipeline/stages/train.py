@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> None:
     choice = ctx.architecture(args.arch)
     train = choice.train()  # train < the plugin's recipe < models.<arch>.train (seqpipe.config.recipes)
     acceleration.check_distribute(train.distribute)  # TF_CONFIG problems: one line, before any work
-    chosen = backends.choose(train.backend, args.arch, choice.architecture.backend, train.distribute)
+    chosen = backends.for_architecture(choice)
     backend = backends.activate(chosen)  # before anything imports keras
     if warm.in_child():  # Keras came loaded: the environment says so, as activate() does in a fresh process
         if backend.name != chosen.name:

@@ -20,8 +20,12 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from seqpipe.errors import ParamsError
+
+if TYPE_CHECKING:
+    from seqpipe.config.experiment import ArchitectureChoice
 
 BACKENDS = ("tensorflow", "jax", "torch")
 DEFAULT = "tensorflow"
@@ -82,6 +86,13 @@ def choose(
         return BackendChoice(DEFAULT, f"train.backend: auto; {preferred}, measured fastest for {arch} on CPU "
                              f"(bench/backends.py), is not installed: {INSTALL[preferred]}")
     return BackendChoice(preferred, f"train.backend: auto; measured fastest for {arch} on CPU (bench/backends.py)")
+
+
+def for_architecture(choice: ArchitectureChoice) -> BackendChoice:
+    """The backend an architecture's stages train on, from its effective train settings: the one
+    rule for train@<arch>, backtest cells and the warm workers' launcher."""
+    train = choice.train()
+    return choose(train.backend, choice.name, choice.architecture.backend, train.distribute)
 
 
 def activate(choice: BackendChoice) -> BackendChoice:

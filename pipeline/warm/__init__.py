@@ -29,7 +29,7 @@ from pathlib import Path
 # The environment this process started with, before seqpipe set anything (KERAS_BACKEND, TensorFlow's
 # log level): what the worker's child starts from, so it decides as this process did.
 STARTING_ENVIRON = dict(os.environ)
-SWITCH = "SEQPIPE_WARM"  # "0": every stage imports Keras itself
+SWITCH = "SEQPIPE_WARM"  # 0, off, false or no: every stage imports Keras itself
 CHILD = "SEQPIPE_WARM_CHILD"  # set in a worker's child: it runs the stage, it never delegates again
 # A child's exit code when its stage needs another backend than its worker loaded (params.yaml
 # edited since the launcher read it): its client then runs the stage itself.
@@ -41,7 +41,9 @@ IMPORT_TIME_ENV = ("TF_", "XLA_", "JAX_", "KERAS_", "OMP_", "MKL_", "OPENBLAS_",
 
 def enabled(environ: Mapping[str, str] = os.environ) -> bool:
     """Whether this process may use (or start) warm workers."""
-    return (sys.platform.startswith("linux") and environ.get(SWITCH, "1").strip() != "0"
+    from seqpipe import process
+
+    return (sys.platform.startswith("linux") and not process.switched_off(SWITCH, environ)
             and CHILD not in environ and not _gpu_present(environ))
 
 

@@ -66,10 +66,8 @@ def backends_for(archs: list[str]) -> dict[str, str]:
     for arch in archs:
         try:
             choice = ctx.architecture(arch)
-            train = choice.train()
-            if train.distribute != "none":
-                continue
-            planned[arch] = backends.choose(train.backend, arch, choice.architecture.backend, train.distribute).name
+            if choice.train().distribute == "none":  # distributed training never forks from a worker
+                planned[arch] = backends.for_architecture(choice).name
         except Exception as exc:  # noqa: BLE001  (the stage reports it; a worker is only a speed-up)
             print(f"train@{arch}: no worker ({type(exc).__name__}: {exc})", flush=True)
     return planned
