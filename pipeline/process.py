@@ -49,16 +49,9 @@ def _stage_prog() -> str | None:
 
 
 def parser(description: str | None, with_arch: bool = False) -> argparse.ArgumentParser:
-    """The stage's argument parser. A stage that DVC runs (`python -m seqpipe.stages.X`) also
-    prints where it stands in the repro first (`[3/12] train@lstm: ~2m left`; seqpipe.stage_progress)."""
-    prog = _stage_prog()
-    if prog is not None and stage_progress.begin():
-        opened = stage_progress.opened_repro()
-        if opened is not None:  # the repro's first stage: train stages to come get Keras imported ahead
-            from seqpipe.warm import launch
-
-            launch.start(opened.key, opened.plan, os.environ.get("DVC_STAGE", ""))
-    ap = Parser(prog=prog, description=description)
+    """The stage's argument parser (a stage's progress line and warm worker came before it, when
+    seqpipe.stages was imported: seqpipe.warm.handoff)."""
+    ap = Parser(prog=_stage_prog(), description=description)
     ap.add_argument("--params", default=str(layout.PARAMS_FILE), help="params file (default: params.yaml)")
     if with_arch:
         ap.add_argument("--arch", required=True, help="architecture name from params.yaml")

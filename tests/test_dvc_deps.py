@@ -23,10 +23,10 @@ EXEMPT = {
     "pipeline/install_hint.py": "the one-line message when Keras' backend is not installed",
     "pipeline/process.py": "argument parsing, the running-code check, TensorFlow log level, on/off switches, exiting fast",
     "pipeline/stage_progress.py": "the repro's stage counter and time-left line",
-    "pipeline/stages/__init__.py": "the package docstring",
-    **{f"pipeline/warm/{name}.py": "warm workers: where a train stage's process runs, not what it computes "
+    "pipeline/stages/__init__.py": "the package docstring and the stage's hand-off to its warm worker",
+    **{f"pipeline/warm/{name}.py": "warm workers: where a stage's process runs, not what it computes "
                                    "(tests/test_warm.py: the same outputs with and without)"
-       for name in ("__init__", "client", "launch", "server")},
+       for name in ("__init__", "client", "handoff", "launch", "server")},
 }
 # Code one stage runs whose results are none of that stage's DVC outputs: stage -> {folder: why}.
 STAGE_EXEMPT = {

@@ -43,7 +43,8 @@ def register_architectures(register):
 def _output_bytes(project) -> dict[str, bytes]:
     """What must be identical across reruns: prepared data, model files and metrics (not timings)."""
     files = [*sorted((project.path / "data" / "prepared").iterdir()),
-             *(project.path / "models" / f"{a}.keras" for a in ALL), *(project.path / "metrics" / f"{a}.json" for a in ALL)]
+             *(project.path / "models" / f"{a}.keras" for a in ALL), *(project.path / "metrics" / f"{a}.json" for a in ALL),
+             *(project.path / name for name in ("metrics/baselines.json", "summary/metrics.json", "diagnostics/checks.json"))]
     return {str(f.relative_to(project.path)): f.read_bytes() for f in files}
 
 
@@ -56,6 +57,10 @@ def test_repro_trains_evaluates_ranks_and_caches_precisely(project):
     # ended with the repro. The last retrain below runs without them and gives the same bytes.
     assert log.count(WARM_LINE) == len(ALL), log
     assert log.count(": evaluation cache)") == len(ALL), log  # each train stage evaluated for its evaluate stage
+    # The stages that need no Keras ran in the plain worker (pandas, scikit-learn, matplotlib loaded once).
+    served = (project.path / ".seqpipe" / "warm" / "plain.log").read_text()
+    assert all(f"seqpipe.stages.evaluate --arch {a}\n" in served for a in ALL), served
+    assert "seqpipe.stages.baselines" in served and "seqpipe.stages.report" in served, served
     assert left_after(project.path) == []
 
     for arch in ALL:
@@ -124,8 +129,12 @@ def test_repro_trains_evaluates_ranks_and_caches_precisely(project):
     cnn_file.write_text(original_cnn)
     project.extra_env = {warm.SWITCH: "0"}
     assert set(project.repro("-f", "evaluate@lstm")) == {"fingerprint", "prepare", "train@lstm", "evaluate@lstm"}
+    # The baselines and the report, rerun in their own processes, write what the plain worker's children wrote.
+    assert project.repro("-f", "-s", "baselines") == ["baselines"]
+    assert project.repro("-f", "-s", "report") == ["report"]
     again = _output_bytes(project)
-    retrained = [name for name in first if "lstm" in name or "prepared" in name]
+    rerun = ("metrics/baselines.json", "summary/metrics.json", "diagnostics/checks.json")
+    retrained = [name for name in first if "lstm" in name or "prepared" in name or name in rerun]
     assert {name: again[name] for name in retrained} == {name: first[name] for name in retrained}
 
 

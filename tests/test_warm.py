@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import psutil
 import pytest
 
 from seqpipe import warm
+from seqpipe.warm import handoff, server
 from tests.conftest import env
 
 WARM_LINE = "Keras imported ahead by this repro's warm worker"
@@ -63,3 +65,22 @@ def test_a_worker_serves_only_its_own_repro_backend_code_and_import_environment(
     assert warm.enabled({"PATH": "/usr/bin"}) is True
     assert warm.enabled({warm.SWITCH: "0"}) is False and warm.enabled({warm.SWITCH: "off"}) is False
     assert warm.enabled({warm.CHILD: "1"}) is False  # a child runs its stage; it never delegates again
+
+
+def test_a_stage_that_dvc_starts_goes_to_the_worker_its_imports_need():
+    assert handoff.stage_module(["python", "-m", "seqpipe.stages.train", "--arch", "gru"]) == "seqpipe.stages.train"
+    assert handoff.stage_module(["python", "-m", "pytest", "tests"]) is None  # importing a stage elsewhere: nothing
+    assert handoff.stage_module(["python", "-c", "import seqpipe.stages.train"]) is None
+    assert handoff.worker_for("seqpipe.stages.train", ["--arch", "gru"]) == "train@gru"  # its backend's worker
+    assert handoff.worker_for("seqpipe.stages.evaluate", ["--arch", "gru"]) == warm.PLAIN
+    assert handoff.worker_for("seqpipe.stages.report", []) == warm.PLAIN
+    assert handoff.worker_for("seqpipe.stages.prepare", []) is None  # it runs while the workers still import
+    assert handoff.worker_for("seqpipe.stages.report", ["--params", "other.yaml"]) is None  # planned from params.yaml
+
+
+def test_the_plain_workers_imports_load_no_keras_backend():
+    """Its children choose their backend themselves (an evaluate stage whose cache misses)."""
+    probe = (f"import importlib, sys; [importlib.import_module(m) for m in {server.PLAIN_PRELOAD!r}]; "
+             f"print(sorted(m for m in {server.KERAS_MODULES!r} if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=env())
+    assert loaded.stdout.strip() == "[]", loaded.stderr

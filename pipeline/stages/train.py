@@ -26,7 +26,6 @@ from seqpipe.data.prepared import load as load_prepared
 from seqpipe.errors import one_line, user_errors_exit
 from seqpipe.training import acceleration, backends, resilience
 from seqpipe.training.run import summary_record, train_as_worker, train_seeds
-from seqpipe.warm import client as warm_client
 
 
 @user_errors_exit
@@ -34,8 +33,6 @@ def main(argv: list[str] | None = None) -> None:
     args = process.parser(__doc__, with_arch=True).parse_args(argv)
     process.quiet_tensorflow()
     process.defer_unused_imports()  # Keras imports pyplot and requests for tools never used here
-    if argv is None and args.params == str(layout.PARAMS_FILE):  # this process is the stage (DVC ran it)
-        warm_client.delegate("seqpipe.stages.train", args.arch)  # returns where no warm worker runs it
     ctx = context(args.params)
     started = ctx.tracked("train", args.arch)
     choice = ctx.architecture(args.arch)

@@ -34,9 +34,12 @@ CHILD = "SEQPIPE_WARM_CHILD"  # set in a worker's child: it runs the stage, it n
 # A child's exit code when its stage needs another backend than its worker loaded (params.yaml
 # edited since the launcher read it): its client then runs the stage itself.
 OTHER_BACKEND = 75
+# The worker for stages that never import Keras on their usual path (seqpipe.warm.handoff.PLAIN_STAGES);
+# the others are named by their Keras backend.
+PLAIN = "plain"
 # Environment variables that can change what an import does (libraries read them when loaded).
 IMPORT_TIME_ENV = ("TF_", "XLA_", "JAX_", "KERAS_", "OMP_", "MKL_", "OPENBLAS_", "CUDA_", "NVIDIA_", "LD_",
-                   "PYTHON", "HOME", "PATH", "VIRTUAL_ENV", "LANG", "LC_")
+                   "MPL", "PYTHON", "HOME", "PATH", "VIRTUAL_ENV", "LANG", "LC_")
 
 
 def enabled(environ: Mapping[str, str] = os.environ) -> bool:
@@ -58,6 +61,11 @@ def address(repro: str, backend: str, environ: Mapping[str, str] = os.environ) -
     import_env = sorted((k, v) for k, v in environ.items() if k.startswith(IMPORT_TIME_ENV))
     parts = [repro, backend, sys.executable, os.getcwd(), _code_stamp(), import_env]
     return "\0seqpipe-warm-" + hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:32]
+
+
+def worker_address(repro: str, worker: str, environ: Mapping[str, str] = os.environ) -> str:
+    """The address of this repro's `worker` (a Keras backend's name, or PLAIN) as seen from `environ`."""
+    return address(repro, worker, environ if worker == PLAIN else {**environ, "KERAS_BACKEND": worker})
 
 
 def _code_stamp() -> list[tuple[str, int, int]]:

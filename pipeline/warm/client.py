@@ -15,22 +15,22 @@ from seqpipe import stage_progress, warm
 WAIT_SECONDS = 120.0
 
 
-def delegate(module: str, arch: str) -> None:
-    """Run stage `module` for `arch` (this process's argv, directory, environment and streams) in the
-    repro's warm worker for the backend the launcher planned for it, and exit as the stage did;
-    return where there is no such worker, or where the child found that the stage needs another
-    backend (then this process runs the stage itself, as it would have)."""
+def delegate(module: str, target: str) -> None:
+    """Run stage `module` (this process's argv, directory, environment and streams) in the repro's
+    warm worker that the launcher planned for `target` (`train@<arch>`, or PLAIN), and exit as the
+    stage did; return where there is no such worker, or where the child found that the stage needs
+    another backend (then this process runs the stage itself, as it would have)."""
     from seqpipe.warm import launch
 
     repro = stage_progress.repro_key()
     if repro is None or stage_progress.opened_repro() is not None or not warm.enabled():
         return  # not under DVC, or the repro's first stage (it launched the workers for the others)
-    backend = launch.planned_backend(repro, arch)
-    if backend is None:
+    worker = launch.planned_worker(repro, target)
+    if worker is None:
         return
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        conn.connect(warm.address(repro, backend, {**os.environ, "KERAS_BACKEND": backend}))
+        conn.connect(warm.worker_address(repro, worker))
     except OSError:
         conn.close()
         return

@@ -2,8 +2,9 @@
 
 The first stage calls `start` and goes on with its own work; this process, in the background,
 finds the Keras backend of each train stage the repro will run (as the stages will: params.yaml,
-the plugin's recipe, `train.backend`), binds one listening socket per backend, starts a worker on
-each and records which architecture goes to which (`PLANNED`). A train stage reads that record
+the plugin's recipe, `train.backend`), binds one listening socket per backend (and one for the
+plain worker when a stage of seqpipe.warm.handoff.PLAIN_STAGES is still to run), starts a worker
+on each and records which stage goes to which (`PLANNED`). A train stage reads that record
 first thing, waiting while this process still runs, so a worker that will exist is never missed
 and the stage hands itself over before reading params.yaml again. A setting it cannot resolve starts nothing: the stage
 itself will report it.
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -24,20 +24,24 @@ from seqpipe import warm
 STATE_DIR = Path(".seqpipe") / "warm"
 WAIT_SECONDS = 60.0  # at most, for the launcher to find the backends (a loaded machine, a slow disk)
 LAUNCHER = STATE_DIR / "launcher.json"  # {"repro": key, "pid": the launcher's}
-PLANNED = STATE_DIR / "backends.json"  # {"repro": key, "backends": {arch: backend}}, once the sockets are bound
+# {"repro": key, "workers": {"train@<arch>": backend, "plain": "plain"}}, once the sockets are bound
+PLANNED = STATE_DIR / "workers.json"
 
 
 def start(repro: str, plan: list[str], current: str) -> None:
-    """Launch the workers for the train stages in `plan` other than `current` (a stage that is
-    already running imports its own Keras). Returns at once."""
+    """Launch the workers for the stages in `plan` other than `current` (the stage already running
+    does its own imports). Returns at once."""
     from seqpipe import atomic
+    from seqpipe.warm.handoff import PLAIN_STAGES
 
-    archs = [stage.partition("@")[2] for stage in plan if stage.startswith("train@") and stage != current]
-    if not archs or not warm.enabled():
+    later = [stage for stage in plan if stage != current]
+    archs = [stage.partition("@")[2] for stage in later if stage.startswith("train@")]
+    plain = [warm.PLAIN] if any(stage.partition("@")[0] in PLAIN_STAGES for stage in later) else []
+    if not (archs or plain) or not warm.enabled():
         return
     STATE_DIR.mkdir(parents=True, exist_ok=True)
     with open(STATE_DIR / "launch.log", "w", encoding="utf-8") as log:
-        launcher = subprocess.Popen([sys.executable, "-m", "seqpipe.warm.launch", "--repro", repro, *archs],
+        launcher = subprocess.Popen([sys.executable, "-m", "seqpipe.warm.launch", "--repro", repro, *plain, *archs],
                                     stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                     start_new_session=True)
     atomic.write_json(LAUNCHER, {"repro": repro, "pid": launcher.pid})
@@ -73,16 +77,16 @@ def backends_for(archs: list[str]) -> dict[str, str]:
     return planned
 
 
-def planned_backend(repro: str, arch: str) -> str | None:
-    """The backend the launcher found for `arch` in this repro (waiting while it still works), or
-    None: no worker will run it."""
+def planned_worker(repro: str, target: str) -> str | None:
+    """The worker the launcher started for `target` (`train@<arch>`: its backend's; PLAIN) in this
+    repro, waiting while it still works; None: no worker will run it."""
     deadline = time.monotonic() + WAIT_SECONDS
     while True:
         running = launching(repro)  # read first: if it has ended, its file is complete
         try:
             state = json.loads(PLANNED.read_text(encoding="utf-8"))
             if state.get("repro") == repro:
-                return state["backends"].get(arch)
+                return state["workers"].get(target)
         except (OSError, ValueError, KeyError, AttributeError):
             pass
         if not running or time.monotonic() > deadline:
@@ -95,27 +99,30 @@ def main(argv: list[str] | None = None) -> None:
 
     ap = argparse.ArgumentParser(prog="python -m seqpipe.warm.launch")
     ap.add_argument("--repro", required=True)
-    ap.add_argument("archs", nargs="+")
+    ap.add_argument("targets", nargs="+", help=f"architectures to train, and {warm.PLAIN} for the plain worker")
     args = ap.parse_args(argv)
-    process.quiet_tensorflow()  # the environment a train stage has when it looks for its worker
-    planned = backends_for(args.archs)
+    process.quiet_tensorflow()  # the environment a stage has when it looks for its worker
+    archs = [target for target in args.targets if target != warm.PLAIN]
+    planned = {f"train@{arch}": backend for arch, backend in backends_for(archs).items()}
+    if warm.PLAIN in args.targets:
+        planned[warm.PLAIN] = warm.PLAIN
     started = set()
-    for backend in sorted(set(planned.values())):
+    for worker in sorted(set(planned.values())):
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            listener.bind(warm.address(args.repro, backend, {**os.environ, "KERAS_BACKEND": backend}))
-        except OSError as exc:  # taken: this repro's worker for that backend runs already
-            print(f"{backend}: no worker ({exc})", flush=True)
+            listener.bind(warm.worker_address(args.repro, worker))
+        except OSError as exc:  # taken: this repro's worker of that kind runs already
+            print(f"{worker}: no worker ({exc})", flush=True)
             continue
         listener.listen(64)  # clients queue from now on; the worker accepts once its imports are done
-        with open(STATE_DIR / f"{backend}.log", "w", encoding="utf-8") as log:
-            subprocess.Popen([sys.executable, "-m", "seqpipe.warm.server", "--backend", backend, "--repro", args.repro,
+        with open(STATE_DIR / f"{worker}.log", "w", encoding="utf-8") as log:
+            subprocess.Popen([sys.executable, "-m", "seqpipe.warm.server", "--worker", worker, "--repro", args.repro,
                               "--fd", str(listener.fileno())], pass_fds=[listener.fileno()],
                              stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         listener.close()
-        started.add(backend)
-        print(f"started the {backend} worker", flush=True)
-    atomic.write_json(PLANNED, {"repro": args.repro, "backends": {a: b for a, b in planned.items() if b in started}})
+        started.add(worker)
+        print(f"started the {worker} worker", flush=True)
+    atomic.write_json(PLANNED, {"repro": args.repro, "workers": {t: w for t, w in planned.items() if w in started}})
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""A warm worker: Keras imported once, a forked child per stage (`python -m seqpipe.warm.server`).
+"""A warm worker: a stage's imports done once (Keras and its backend, or for the plain worker pandas,
+scikit-learn and matplotlib), then a forked child per stage (`python -m seqpipe.warm.server`).
 
 Protocol, one connection per stage: the client sends one JSON line (module, argv, cwd, environ)
 with its stdin, stdout and stderr attached (SCM_RIGHTS); the worker forks, answers
@@ -26,8 +27,13 @@ from typing import Any, NoReturn
 
 from seqpipe import warm
 
-# Third-party imports a train stage makes; never seqpipe's plugins (users edit them mid-repro).
-PRELOAD = ("keras", "dvclive", "pandas", "sklearn.metrics")
+# What a stage imports before its work, loaded once per worker; never seqpipe's plugins (users edit
+# them mid-repro). seqpipe's own modules are safe to load ahead: an edit to any of them changes the
+# worker's address (warm._code_stamp), so a stage never reaches a worker that has older code.
+PRELOAD = ("keras", "dvclive", "pandas", "sklearn.metrics", "seqpipe.stages.train")
+PLAIN_PRELOAD = ("numpy", "pandas", "scipy.stats", "sklearn.metrics", "sklearn.linear_model", "matplotlib.pyplot",
+                 "seqpipe.stages.evaluate", "seqpipe.stages.baselines", "seqpipe.stages.report")
+KERAS_MODULES = ("keras", "tensorflow", "jax", "torch")  # a plain worker must load none: its children choose
 POLL_SECONDS = 0.05
 
 
@@ -39,13 +45,23 @@ class Job:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m seqpipe.warm.server")
-    ap.add_argument("--backend", required=True)
+    ap.add_argument("--worker", required=True, help=f"a Keras backend's name, or {warm.PLAIN}")
     ap.add_argument("--repro", required=True, help="the repro's key: `<dvc pid>-<its start time>`")
     ap.add_argument("--fd", type=int, required=True, help="the listening socket the launcher bound")
     args = ap.parse_args(argv)
-    _become(args.backend)
     listener = socket.socket(fileno=args.fd)  # clients queue on it already, while the imports run
-    _preload()
+    if args.worker == warm.PLAIN:
+        from seqpipe import process
+
+        process.quiet_tensorflow()
+        _preload(PLAIN_PRELOAD)
+        loaded = [name for name in KERAS_MODULES if name in sys.modules]
+        if loaded:  # its children would find a backend chosen for them: serve none
+            print(f"not serving: the plain worker's imports loaded {', '.join(loaded)}", file=sys.stderr, flush=True)
+            return
+    else:
+        _become(args.worker)
+        _preload(PRELOAD)
     serve(listener, owner=args.repro)
 
 
@@ -59,10 +75,10 @@ def _become(backend: str) -> None:
     backends.activate(backends.BackendChoice(backend, "warm worker"))
 
 
-def _preload() -> None:
+def _preload(names: tuple[str, ...]) -> None:
     import importlib
 
-    for name in PRELOAD:
+    for name in names:
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
     gc.collect()
@@ -120,6 +136,7 @@ def _accept(listener: socket.socket, jobs: list[Job]) -> Job | None:
         os.setpgid(child, child)  # also here: the worker may have to kill the group before the child ran
     for fd in fds:
         os.close(fd)
+    print(f"{child}: {request['module']} {' '.join(request['argv'][1:])}", flush=True)  # which stages it ran
     conn.settimeout(None)
     _send(conn, {"pid": child})
     return Job(conn, child)
