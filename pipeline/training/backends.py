@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from seqpipe.errors import ParamsError
+from seqpipe.training import compilation_cache
 
 if TYPE_CHECKING:
     from seqpipe.config.experiment import ArchitectureChoice
@@ -104,6 +105,7 @@ def activate(choice: BackendChoice) -> BackendChoice:
     keras = sys.modules.get("keras")
     if keras is None:
         os.environ["KERAS_BACKEND"] = choice.name
+        compilation_cache.configure(choice.name)
         return choice
     current = keras.backend.backend()
     if current == choice.name:
@@ -134,3 +136,4 @@ def activate_trained(fit_summary: Path) -> None:
     backend = for_loading(fit_summary)
     if backend and "keras" not in sys.modules:
         os.environ["KERAS_BACKEND"] = backend
+        compilation_cache.configure(backend)
