@@ -30,7 +30,9 @@ from seqpipe import warm
 # What a stage imports before its work, loaded once per worker; never seqpipe's plugins (users edit
 # them mid-repro). seqpipe's own modules are safe to load ahead: an edit to any of them changes the
 # worker's address (warm._code_stamp), so a stage never reaches a worker that has older code.
-PRELOAD = ("keras", "dvclive", "pandas", "sklearn.metrics", "seqpipe.stages.train")
+# dvc.repo and dvc.scm: dvclive opens the project's DVC repository in each train stage (~0.2 s to import).
+PRELOAD = ("keras", "dvclive", "dvc.repo", "dvc.scm", "pandas", "sklearn.metrics", "seqpipe.stages.train",
+           "seqpipe.evaluation.run", "seqpipe.evaluation.cache")
 PLAIN_PRELOAD = ("numpy", "pandas", "scipy.stats", "sklearn.metrics", "sklearn.linear_model", "matplotlib.pyplot",
                  "seqpipe.stages.evaluate", "seqpipe.stages.baselines", "seqpipe.stages.report")
 KERAS_MODULES = ("keras", "tensorflow", "jax", "torch")  # a plain worker must load none: its children choose
