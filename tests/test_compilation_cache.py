@@ -11,8 +11,9 @@ from seqpipe.training import compilation_cache as cc
 
 def test_the_cache_is_per_user_and_can_be_moved_or_switched_off(tmp_path):
     environ = {"XDG_CACHE_HOME": str(tmp_path)}
-    assert cc.configure("jax", environ) == tmp_path / "seqpipe" / "jax-compilation"
-    assert environ["JAX_COMPILATION_CACHE_DIR"] == str(tmp_path / "seqpipe" / "jax-compilation")
+    per_machine = tmp_path / "seqpipe" / "jax-compilation" / cc.machine_key()  # per CPU and jaxlib version
+    assert cc.configure("jax", environ) == per_machine
+    assert environ["JAX_COMPILATION_CACHE_DIR"] == str(per_machine)
     assert environ["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] == "0"  # small models' programs too
 
     moved = {cc.SWITCH: str(tmp_path / "elsewhere")}

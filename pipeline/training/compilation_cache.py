@@ -9,14 +9,20 @@ rerun with other seeds, learning rate, epochs or data of the same shapes, `dvc e
 settings, the next project with the same architecture, the test suite.
 
 The cache is per user (`~/.cache/seqpipe/jax-compilation`, or under `XDG_CACHE_HOME`), capped at
-MAX_BYTES with least-recently-used eviction. `SEQPIPE_COMPILATION_CACHE` names another folder, or
+MAX_BYTES with least-recently-used eviction, in a subfolder per CPU (its instruction-set flags) and
+jaxlib version: a home folder shared by several machines, or a jaxlib reinstalled in place, never
+serves a program compiled for another CPU or runtime (XLA's CPU loader refuses some mismatches, but
+logs errors for them; jax-ml/jax#38445, uwplasma/vmex#222). `SEQPIPE_COMPILATION_CACHE` names another folder, or
 `off` turns it off; a user's own `JAX_COMPILATION_CACHE_DIR` and `JAX_PERSISTENT_CACHE_*` settings
 win. The TensorFlow and PyTorch backends are left as they are.
 """
 from __future__ import annotations
 
+import hashlib
 import os
+import platform
 from collections.abc import MutableMapping
+from importlib import metadata
 from pathlib import Path
 
 SWITCH = "SEQPIPE_COMPILATION_CACHE"  # a folder, or off/0/false/no
@@ -34,7 +40,21 @@ def folder(environ: MutableMapping[str, str] = os.environ) -> Path | None:
     if chosen.lower() not in _ON:
         return Path(chosen).expanduser()
     base = environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "seqpipe" / "jax-compilation"
+    return Path(base) / "seqpipe" / "jax-compilation" / machine_key()
+
+
+def machine_key() -> str:
+    """`x86_64-<digest>`: this CPU's instruction-set flags and the installed jaxlib's version."""
+    try:
+        flags = next((line for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("flags")), "")
+    except OSError:
+        flags = platform.processor()
+    try:
+        jaxlib = metadata.version("jaxlib")
+    except metadata.PackageNotFoundError:
+        jaxlib = "none"
+    digest = hashlib.sha256(f"{flags}|{jaxlib}".encode()).hexdigest()[:12]
+    return f"{platform.machine() or 'cpu'}-{digest}"
 
 
 def configure(backend: str, environ: MutableMapping[str, str] = os.environ) -> Path | None:
