@@ -14,9 +14,9 @@ relu recurrences can blow up. The recipe clips every gradient to norm 0.05, so t
 on (nearly) every step: with the default `train.clipnorm` 1.0 it acted only while the loss's
 gradients happened to be large, and where the model starts at the no-skill level (a regression head
 that starts at the training mean) the relu layer sat on that plateau with small, unclipped
-gradients, then grew its recurrent kernel (spectral radius 1.04 -> 1.6-2.7) and diverged in 6 of 6
-seeds on the adding problem; with the recipe none did (bench/rnn_divergence.py; bench/RESULTS.md,
-"SimpleRNN and the standardised regression head").
+gradients, then grew its recurrent kernel (spectral radius 1.04 -> 1.6-2.7) and ended 1.4-7.6x
+worse on 6 of 6 seeds of the adding problem (5 with loss spikes); with the recipe none did
+(bench/rnn_divergence.py; bench/RESULTS.md, "SimpleRNN and the standardised regression head").
 """
 from __future__ import annotations
 
