@@ -160,6 +160,18 @@ def _dense(units: int | None, activation: str | None) -> Callable[[Any, Prepared
     return head
 
 
+def _regression_head(encoded: Any, spec: PreparedSpec) -> Any:
+    """Dense(1) in standard units, then back to the targets' units with their train mean and std
+    (`spec.target`): every architecture starts at the train mean and learns deviations of unit scale,
+    whatever the targets' units (bench/RESULTS.md, "regression and text on small real data")."""
+    from keras import layers
+
+    out = layers.Dense(1, dtype="float32", name="head")(encoded)
+    if spec.target is None:  # a spec.json written before targets were standardised
+        return out
+    return layers.Rescaling(scale=spec.target.std, offset=spec.target.mean, dtype="float32", name="to_units")(out)
+
+
 def _forecast_head(encoded: Any, spec: PreparedSpec) -> Any:
     """Dense(horizon): every step of the horizon at once (a direct multi-horizon forecast), then
     back to the data's units with the train-range statistics of the forecast column, so
@@ -297,7 +309,7 @@ _CLASSIFIERS = (("numeric", "summary_logistic"), ("tokens", "tfidf_logistic"))
 
 TABLE: dict[str, Task] = {
     "regression": Task(
-        "regression", ("mse", "rmse", "mae", "r2"), "mae", "mse", ("mae",), _dense(1, None),
+        "regression", ("mse", "rmse", "mae", "r2"), "mae", "mse", ("mae",), _regression_head,
         _regression_scores, lambda out: out.reshape(-1), _mean_baseline, figures=("predicted_vs_true",),
         classical=(("numeric", "summary_ridge"), ("tokens", "tfidf_ridge")),
     ),

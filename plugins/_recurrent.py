@@ -28,10 +28,11 @@ class RecurrentParams(BaseModel):
     activation: Literal["tanh", "relu"] = Field("tanh", description="cell activation")
 
 
-def recurrent_encoder(cell: Cell, spec: InputSpec, hp: RecurrentParams) -> Any:
+def recurrent_encoder(cell: Cell, spec: InputSpec, hp: RecurrentParams, **layer_options: Any) -> Any:
     """(batch, steps, features) -> (batch, units), or (batch, 2*units) when bidirectional.
 
     `cell` names the keras.layers class; every layer but the last returns its whole sequence.
+    `layer_options` go to every layer (a plugin's own settings, e.g. rnn's recurrent_initializer).
     """
     from keras import layers
 
@@ -40,7 +41,8 @@ def recurrent_encoder(cell: Cell, spec: InputSpec, hp: RecurrentParams) -> Any:
     def encoder(x):
         for i in range(hp.num_layers):
             last = i == hp.num_layers - 1
-            rnn = layer_class(hp.units, activation=hp.activation, dropout=hp.dropout, return_sequences=not last)
+            rnn = layer_class(hp.units, activation=hp.activation, dropout=hp.dropout, return_sequences=not last,
+                              **layer_options)
             x = layers.Bidirectional(rnn)(x) if hp.bidirectional else rnn(x)
         return x
 

@@ -1,6 +1,7 @@
 """Every task head through the real training path; plugin mistakes are one line."""
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import numpy as np
@@ -234,3 +235,31 @@ def test_log_windows_continue_exponential_growth_and_refuse_values_that_are_not_
     raw.sequences[0][10] = 0.0
     with pytest.raises(DataError, match=r"growth.csv: data.window.log: sequence 'g' has values <= 0 \(smallest 0\)"):
         data.prepare(raw, val=0.2, test=0.2, seed=0, window=window)
+
+
+def test_a_regression_head_starts_at_the_train_mean_in_the_targets_units(tmp_path):
+    # Targets in large units (a price, say): the head learns standard units and maps them back
+    # with the train split's mean and std, so an untrained model already predicts near the mean.
+    ds = REGISTRY.dataset("adding")
+    raw = ds.load(ds.params(n_samples=80, timesteps=10), 0)
+    raw = dataclasses.replace(raw, targets=np.asarray(raw.targets) * 1000.0 + 5000.0)
+    prepared = data.prepare(raw, val=0.2, test=0.2, seed=0)
+    y_train = prepared.arrays["y_train"]
+    assert prepared.spec.target is not None
+    assert prepared.spec.target.mean == pytest.approx(float(y_train.mean()), rel=1e-6)
+    assert prepared.spec.target.std == pytest.approx(float(y_train.std()), rel=1e-5)
+    assert y_train.min() > 4000  # the arrays keep the file's units; only the head rescales
+    model = build_model(_choice("cnn"), prepared.spec, TRAIN)
+    head = model.get_layer("head")
+    head.set_weights([np.zeros_like(w) for w in head.get_weights()])
+    out = model.predict(prepared.arrays["X_test"], verbose=0)
+    np.testing.assert_allclose(out, float(y_train.mean()), rtol=1e-5)
+    path = tmp_path / "cnn.keras"
+    model.save(path)
+    np.testing.assert_allclose(load_model(str(path)).predict(prepared.arrays["X_test"], verbose=0), out, rtol=1e-6)
+
+
+def test_only_regression_specs_carry_target_statistics():
+    assert prepared_for("regression").spec.target is not None
+    assert prepared_for("binary").spec.target is None
+    assert prepared_for("forecast").spec.target is None  # the forecast head has its own (spec.forecast)

@@ -21,7 +21,7 @@ from seqpipe.data.naming import origin_prefix, sequence_name
 from seqpipe.data.padding import choose_maxlen, pad, padding_positions, resample, unequal
 from seqpipe.data.prepared import VOCABULARY_FILE, Prepared
 from seqpipe.data.scaling import apply_scaler, fit_scaler, znorm_series
-from seqpipe.data.spec import InputKindPrepared, PaddingSpec, PreparedSpec, ScalerSpec, Side, SplitCounts
+from seqpipe.data.spec import InputKindPrepared, PaddingSpec, PreparedSpec, ScalerSpec, Side, SplitCounts, TargetScale
 from seqpipe.data.splits import SPLITS, official_split_indices, split_indices
 from seqpipe.data.text import check_texts, contexts, fit_vocabulary, vectorize
 from seqpipe.errors import DataError, ParamsError
@@ -240,7 +240,18 @@ def _pad_and_pack(
         if not tasks.get(raw.task).labels
         else {s: np.bincount(arrays[f"y_{s}"], minlength=classes or 0).tolist() for s in SPLITS},
         scaler=scaler_stats,
+        target=target_scale(raw.task, arrays["y_train"]),
         vocabulary=None if vocabulary is None else VOCABULARY_FILE,
         source=raw.description,
     )
     return Prepared(arrays, spec, vocabulary)
+
+
+
+def target_scale(task: str, y_train: np.ndarray) -> TargetScale | None:
+    """Regression targets' train mean and std (std 1 for constant or absent targets); None for other tasks."""
+    if task != "regression":
+        return None
+    if not len(y_train):
+        return TargetScale(mean=0.0, std=1.0)
+    return TargetScale(mean=round(float(y_train.mean()), 8), std=round(float(y_train.std()), 8) or 1.0)

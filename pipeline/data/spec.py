@@ -51,6 +51,15 @@ class ScalerSpec(_Frozen):
     scale: list[float]
 
 
+class TargetScale(_Frozen):
+    """Regression targets' mean and standard deviation on the training split. The regression head's
+    Dense output is in standard units and a Rescaling layer maps it back to the data's units, so
+    predictions, loss and metrics read in the units of the file (as the forecast head does)."""
+
+    mean: float
+    std: float
+
+
 class CovariateSpec(_Frozen):
     """Forecast covariates (`seqpipe.data.covariates`): what each input channel after the series'
     own is, and the training statistics that standardise them. Inputs are then `timesteps +
@@ -121,6 +130,7 @@ class PreparedSpec(_Frozen):
     coverage: float = 1.0  # share of sequences that fit without truncation
     class_balance: dict[str, list[int]] | None = None  # split -> count per class
     scaler: ScalerSpec | None = None
+    target: TargetScale | None = None  # regression: the head's mapping back to the targets' units
     znorm: bool = False  # data.znorm: each series was z-normalised over its own steps before padding and scaling
     vocabulary: str | None = None  # file name of the saved vocabulary, beside spec.json
     forecast: ForecastSpec | None = None
