@@ -23,14 +23,18 @@ Protocol per series (SERIES below: horizon H = the test range, lookback, season)
     example    examples/csv-forecast: 3 stores x 200 days
                                            H  3  lookback 14  season 7 Each is prepared with the cutoff
 protocol (test = the last `horizon` steps, forecast in one shot from the cutoff), each
-architecture is trained with its plugin defaults and the train settings given, and MASE/MAPE on
+architecture is trained with its plugin defaults, the train settings given and its recipe over them
+(as the train stage does: linear's `difference: none`), and MASE/MAPE on
 the test range are printed beside the statistical baselines (statsforecast, as the baselines stage).
 
     .venv/bin/python bench/forecast_quality.py --archs gru,cnn --series airline,shampoo \
         --variant last:normalize=last --variant mean:normalize=mean --min-steps 300 [--show]
 
 A variant is NAME:KEY=VALUE,KEY=VALUE with keys of data.window (WindowParams) or train.
-(TrainParams, prefixed `train.`). Results go to bench/results/forecast_quality.json.
+(TrainParams, prefixed `train.`). Results go to bench/results/forecast_quality.json. The summary
+ends with issue 15's goal per series and variant (the best of the architectures run).
+
+    .venv/bin/python bench/forecast_quality.py --archs gru,cnn,linear --seeds 42,0 --min-steps 1000
 """
 from __future__ import annotations
 
@@ -194,8 +198,10 @@ def classical_rows(name: str) -> dict[str, dict]:
 
 
 def run(name: str, arch: str, settings: dict, seed: int, show: bool) -> dict:
+    from seqpipe.config import recipes
     from seqpipe.config.experiment import ArchitectureChoice
     from seqpipe.config.params import TrainParams
+    from seqpipe.data import differencing
     from seqpipe.registry import build_registry
     from seqpipe.training.fit import fit, seed_everything
     from seqpipe.training.model import build_model
@@ -203,10 +209,15 @@ def run(name: str, arch: str, settings: dict, seed: int, show: bool) -> dict:
     window_settings, train_settings = _split(settings)
     prepared = prepared_for(name, window_settings)
     spec = prepared.spec
-    train = TrainParams(**{"batch_size": min(16, spec.sizes.train), **train_settings})
     architecture = build_registry().architecture(arch)
+    # the settings as `train:`, then the architecture's recipe over them, as the train stage does
+    # (linear's `difference: none`; `train.recipes=false` in a variant turns recipes off)
+    chosen = recipes.effective(TrainParams(**{"batch_size": min(16, spec.sizes.train), **train_settings}), arch,
+                               architecture)
+    train = chosen.params
+    choice = ArchitectureChoice(arch, architecture, architecture.params(), chosen)
     seed_everything(seed)
-    model = build_model(ArchitectureChoice(arch, architecture, architecture.params()), spec, train)
+    model = build_model(choice, spec, train)
     started = time.perf_counter()
     summary = fit(model, prepared.xy("train"), prepared.xy("val"), train, verbose=0)
     x_val, y_val = prepared.xy("val")
@@ -219,6 +230,7 @@ def run(name: str, arch: str, settings: dict, seed: int, show: bool) -> dict:
             "val_mase": val_mase, "val_windows": spec.sizes.val, "train_windows": spec.sizes.train,
             "kept_epoch": f"{summary.best_epoch}/{summary.epochs_run}", "lookback": spec.timesteps,
             "seconds": time.perf_counter() - started,
+            "difference": differencing.for_choice(choice, spec).forecast.difference,  # the model's own
             "pred": pred, "y": y, "spec": spec}
 
 
@@ -270,7 +282,7 @@ def main() -> None:
                     runs.append(r)
                     print(f"{name:<10} {label + ' ' + arch:<22} MASE {r['mase']:7.3f} MAPE {r['mape']:6.3f} seed "
                           f"{seed:3d} val {r['val_mase']:6.3f} ({r['val_windows']}) kept {r['kept_epoch']} windows "
-                          f"{r['train_windows']:4d} lookback {r['lookback']:3d} {r['seconds']:5.1f} s",
+                          f"{r['train_windows']:4d} lookback {r['lookback']:3d} {r['difference']} {r['seconds']:5.1f} s",
                           flush=True)
                 rows += [{k: v for k, v in r.items() if k not in ("pred", "y", "spec")} for r in runs]
                 if len(runs) > 1:
@@ -288,6 +300,20 @@ def main() -> None:
         naive = (per < classical.loc[per.index, "seasonal_naive"]).sum()
         print(f"  {label:<16} ratio mean {ratio.mean():.3f} max {ratio.max():.3f}  beats naive {naive}/{len(per)}  "
               + " ".join(f"{s}={v:.2f}" for s, v in ratio.items()), flush=True)
+    print("\nissue 15's goal per variant (best of the archs by mean MASE over seeds; beats seasonal naive and "
+          "<= 1.10 x the better of AutoETS/AutoARIMA)")
+    for label, part in table.groupby("variant", sort=False):
+        means = part.groupby(["series", "arch"])["mase"].mean().unstack()
+        met = 0
+        for series, row in means.iterrows():
+            best = row.idxmin()
+            ratio = row[best] / best_stat[series]
+            goal = row[best] < classical.loc[series, "seasonal_naive"] and ratio <= 1.10
+            met += bool(goal)
+            print(f"  {label:<12} {series:<10} " + " ".join(f"{a} {v:.3f}" for a, v in row.items())
+                  + f"  best {best} ratio {ratio:.2f} naive {classical.loc[series, 'seasonal_naive']:.3f} "
+                  f"goal {'yes' if goal else 'NO'}", flush=True)
+        print(f"  {label:<12} goal met on {met} of {len(means)}", flush=True)
     out = ROOT / "bench" / "results" / f"{args.out}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({"args": vars(args) | {"variant": [f"{a}:{b}" for a, b in variants]}, "rows": rows,
