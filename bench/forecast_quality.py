@@ -35,6 +35,7 @@ A variant is NAME:KEY=VALUE,KEY=VALUE with keys of data.window (WindowParams) or
 ends with issue 15's goal per series and variant (the best of the architectures run).
 
     .venv/bin/python bench/forecast_quality.py --archs gru,cnn,linear --seeds 42,0 --min-steps 1000
+    .venv/bin/python bench/forecast_quality.py --combine fq_a,fq_b --archs gru,cnn,linear   # earlier runs together
 """
 from __future__ import annotations
 
@@ -241,6 +242,36 @@ def ensemble(runs: list[dict]) -> dict:
     return {"mase": mae(y, pred) / mase_scale(runs[0]["series"]), "mape": mape(y, pred)}
 
 
+def goal_table(runs: pd.DataFrame, classical: pd.DataFrame, label: str) -> int:
+    """Issue 15's goal per series, printed: the best architecture by mean MASE over the seeds beats
+    seasonal naive and is within 10% of the better of AutoETS/AutoARIMA. Returns how many meet it."""
+    best_stat = classical[["auto_ets", "auto_arima"]].min(axis=1)
+    means = runs.groupby(["series", "arch"])["mase"].mean().unstack()
+    print(f"\nissue 15's goal, {label} (best of {', '.join(means.columns)} by mean MASE over seeds "
+          f"{sorted(set(runs['seed']))}; beats seasonal naive and <= 1.10 x the better of AutoETS/AutoARIMA)")
+    met = 0
+    for series, row in means.iterrows():
+        best = row.idxmin()
+        ratio = row[best] / best_stat[series]
+        goal = row[best] < classical.loc[series, "seasonal_naive"] and ratio <= 1.10
+        met += bool(goal)
+        print(f"  {series:<10} " + " ".join(f"{a} {v:.3f}" for a, v in row.items())
+              + f"  best {best} ratio {ratio:.2f} naive {classical.loc[series, 'seasonal_naive']:.3f} "
+              f"ETS/ARIMA {best_stat[series]:.3f} goal {'yes' if goal else 'NO'}", flush=True)
+    print(f"  goal met on {met} of {len(means)}", flush=True)
+    return met
+
+
+def combine(names: list[str], archs: list[str]) -> None:
+    """The goal table over the seed runs of earlier outputs (bench/results/<name>.json), whatever
+    their variant labels, for the architectures `archs`."""
+    rows = [r for n in names for r in json.loads((ROOT / "bench" / "results" / f"{n}.json").read_text())["rows"]]
+    runs = pd.DataFrame([r for r in rows if r["arch"] in archs and "seed" in r])
+    runs = runs.drop_duplicates(["series", "arch", "seed"], keep="last")
+    classical = pd.DataFrame([r for r in rows if r["arch"] == "-"]).drop_duplicates(["series", "variant"])
+    goal_table(runs, classical.pivot(index="series", columns="variant", values="mase"), "from " + ", ".join(names))
+
+
 def _variant(text: str) -> tuple[str, dict]:
     label, _, rest = text.partition(":")
     settings = {}
@@ -262,7 +293,12 @@ def main() -> None:
                     "is scored too (an ensemble, variant NAME+ens)")
     ap.add_argument("--show", action="store_true", help="print the first test window's forecast beside the truth")
     ap.add_argument("--out", default="forecast_quality")
+    ap.add_argument("--combine", help="comma-separated earlier outputs (bench/results/NAME.json): print the goal "
+                    "table over their runs of --archs, training nothing")
     args = ap.parse_args()
+    if args.combine:
+        combine(args.combine.split(","), args.archs.split(","))
+        return
     from seqpipe import process
 
     process.quiet_tensorflow()
@@ -300,20 +336,8 @@ def main() -> None:
         naive = (per < classical.loc[per.index, "seasonal_naive"]).sum()
         print(f"  {label:<16} ratio mean {ratio.mean():.3f} max {ratio.max():.3f}  beats naive {naive}/{len(per)}  "
               + " ".join(f"{s}={v:.2f}" for s, v in ratio.items()), flush=True)
-    print("\nissue 15's goal per variant (best of the archs by mean MASE over seeds; beats seasonal naive and "
-          "<= 1.10 x the better of AutoETS/AutoARIMA)")
     for label, part in table.groupby("variant", sort=False):
-        means = part.groupby(["series", "arch"])["mase"].mean().unstack()
-        met = 0
-        for series, row in means.iterrows():
-            best = row.idxmin()
-            ratio = row[best] / best_stat[series]
-            goal = row[best] < classical.loc[series, "seasonal_naive"] and ratio <= 1.10
-            met += bool(goal)
-            print(f"  {label:<12} {series:<10} " + " ".join(f"{a} {v:.3f}" for a, v in row.items())
-                  + f"  best {best} ratio {ratio:.2f} naive {classical.loc[series, 'seasonal_naive']:.3f} "
-                  f"goal {'yes' if goal else 'NO'}", flush=True)
-        print(f"  {label:<12} goal met on {met} of {len(means)}", flush=True)
+        goal_table(part, classical, label)
     out = ROOT / "bench" / "results" / f"{args.out}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({"args": vars(args) | {"variant": [f"{a}:{b}" for a, b in variants]}, "rows": rows,

@@ -30,7 +30,7 @@ def _check(raw: dict):
 def test_the_committed_params_are_valid():
     dataset, choices = _check(_params())
     assert dataset.name == "adding"
-    assert [c.name for c in choices] == ["rnn", "lstm", "gru", "transformer", "cnn"]
+    assert [c.name for c in choices] == ["rnn", "lstm", "gru", "transformer", "cnn", "linear"]
     assert choices[1].hp.units == 32
 
 

@@ -165,7 +165,7 @@ def test_show_lists_the_recipe():
 def test_the_committed_params_and_examples_use_plugin_defaults_and_the_schemas_train_settings():
     params = yaml.safe_load((ROOT / "params.yaml").read_text())
     # one Transformer block: the default run's time budget (2 cores, 10 minutes), not the adding problem's
-    assert params["models"] == {"rnn": {}, "lstm": {}, "gru": {}, "transformer": {"num_blocks": 1}, "cnn": {}}
+    assert params["models"] == {"rnn": {}, "lstm": {}, "gru": {}, "transformer": {"num_blocks": 1}, "cnn": {}, "linear": {}}
     for path in sorted((ROOT / "examples").glob("*/params.yaml")):
         example = yaml.safe_load(path.read_text())
         # the README's fast defaults, not a copy of them: only the key DVC needs (tests/test_example_params.py)

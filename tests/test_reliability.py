@@ -98,7 +98,6 @@ ZOO = {
     "fcn": {"filters": 3},
     "resnet": {"filters": 3, "num_blocks": 1},
     "inceptiontime": {"filters": 2, "bottleneck": 2, "kernel_size": 8, "depth": 3},
-    "linear": {},
 }
 TWICE = """
 import shutil, sys, keras
