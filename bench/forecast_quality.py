@@ -23,14 +23,19 @@ Protocol per series (SERIES below: horizon H = the test range, lookback, season)
     example    examples/csv-forecast: 3 stores x 200 days
                                            H  3  lookback 14  season 7 Each is prepared with the cutoff
 protocol (test = the last `horizon` steps, forecast in one shot from the cutoff), each
-architecture is trained with its plugin defaults and the train settings given, and MASE/MAPE on
+architecture is trained with its plugin defaults, the train settings given and its recipe over them
+(as the train stage does: linear's `difference: none`), and MASE/MAPE on
 the test range are printed beside the statistical baselines (statsforecast, as the baselines stage).
 
     .venv/bin/python bench/forecast_quality.py --archs gru,cnn --series airline,shampoo \
         --variant last:normalize=last --variant mean:normalize=mean --min-steps 300 [--show]
 
 A variant is NAME:KEY=VALUE,KEY=VALUE with keys of data.window (WindowParams) or train.
-(TrainParams, prefixed `train.`). Results go to bench/results/forecast_quality.json.
+(TrainParams, prefixed `train.`). Results go to bench/results/forecast_quality.json. The summary
+ends with issue 15's goal per series and variant (the best of the architectures run).
+
+    .venv/bin/python bench/forecast_quality.py --archs gru,cnn,linear --seeds 42,0 --min-steps 1000
+    .venv/bin/python bench/forecast_quality.py --combine fq_a,fq_b --archs gru,cnn,linear   # earlier runs together
 """
 from __future__ import annotations
 
@@ -194,8 +199,10 @@ def classical_rows(name: str) -> dict[str, dict]:
 
 
 def run(name: str, arch: str, settings: dict, seed: int, show: bool) -> dict:
+    from seqpipe.config import recipes
     from seqpipe.config.experiment import ArchitectureChoice
     from seqpipe.config.params import TrainParams
+    from seqpipe.data import differencing
     from seqpipe.registry import build_registry
     from seqpipe.training.fit import fit, seed_everything
     from seqpipe.training.model import build_model
@@ -203,10 +210,15 @@ def run(name: str, arch: str, settings: dict, seed: int, show: bool) -> dict:
     window_settings, train_settings = _split(settings)
     prepared = prepared_for(name, window_settings)
     spec = prepared.spec
-    train = TrainParams(**{"batch_size": min(16, spec.sizes.train), **train_settings})
     architecture = build_registry().architecture(arch)
+    # the settings as `train:`, then the architecture's recipe over them, as the train stage does
+    # (linear's `difference: none`; `train.recipes=false` in a variant turns recipes off)
+    chosen = recipes.effective(TrainParams(**{"batch_size": min(16, spec.sizes.train), **train_settings}), arch,
+                               architecture)
+    train = chosen.params
+    choice = ArchitectureChoice(arch, architecture, architecture.params(), chosen)
     seed_everything(seed)
-    model = build_model(ArchitectureChoice(arch, architecture, architecture.params()), spec, train)
+    model = build_model(choice, spec, train)
     started = time.perf_counter()
     summary = fit(model, prepared.xy("train"), prepared.xy("val"), train, verbose=0)
     x_val, y_val = prepared.xy("val")
@@ -219,6 +231,7 @@ def run(name: str, arch: str, settings: dict, seed: int, show: bool) -> dict:
             "val_mase": val_mase, "val_windows": spec.sizes.val, "train_windows": spec.sizes.train,
             "kept_epoch": f"{summary.best_epoch}/{summary.epochs_run}", "lookback": spec.timesteps,
             "seconds": time.perf_counter() - started,
+            "difference": differencing.for_choice(choice, spec).forecast.difference,  # the model's own
             "pred": pred, "y": y, "spec": spec}
 
 
@@ -227,6 +240,36 @@ def ensemble(runs: list[dict]) -> dict:
     y = runs[0]["y"]
     pred = np.mean([r["pred"] for r in runs], axis=0)
     return {"mase": mae(y, pred) / mase_scale(runs[0]["series"]), "mape": mape(y, pred)}
+
+
+def goal_table(runs: pd.DataFrame, classical: pd.DataFrame, label: str) -> int:
+    """Issue 15's goal per series, printed: the best architecture by mean MASE over the seeds beats
+    seasonal naive and is within 10% of the better of AutoETS/AutoARIMA. Returns how many meet it."""
+    best_stat = classical[["auto_ets", "auto_arima"]].min(axis=1)
+    means = runs.groupby(["series", "arch"])["mase"].mean().unstack()
+    print(f"\nissue 15's goal, {label} (best of {', '.join(means.columns)} by mean MASE over seeds "
+          f"{sorted(set(runs['seed']))}; beats seasonal naive and <= 1.10 x the better of AutoETS/AutoARIMA)")
+    met = 0
+    for series, row in means.iterrows():
+        best = row.idxmin()
+        ratio = row[best] / best_stat[series]
+        goal = row[best] < classical.loc[series, "seasonal_naive"] and ratio <= 1.10
+        met += bool(goal)
+        print(f"  {series:<10} " + " ".join(f"{a} {v:.3f}" for a, v in row.items())
+              + f"  best {best} ratio {ratio:.2f} naive {classical.loc[series, 'seasonal_naive']:.3f} "
+              f"ETS/ARIMA {best_stat[series]:.3f} goal {'yes' if goal else 'NO'}", flush=True)
+    print(f"  goal met on {met} of {len(means)}", flush=True)
+    return met
+
+
+def combine(names: list[str], archs: list[str]) -> None:
+    """The goal table over the seed runs of earlier outputs (bench/results/<name>.json), whatever
+    their variant labels, for the architectures `archs`."""
+    rows = [r for n in names for r in json.loads((ROOT / "bench" / "results" / f"{n}.json").read_text())["rows"]]
+    runs = pd.DataFrame([r for r in rows if r["arch"] in archs and "seed" in r])
+    runs = runs.drop_duplicates(["series", "arch", "seed"], keep="last")
+    classical = pd.DataFrame([r for r in rows if r["arch"] == "-"]).drop_duplicates(["series", "variant"])
+    goal_table(runs, classical.pivot(index="series", columns="variant", values="mase"), "from " + ", ".join(names))
 
 
 def _variant(text: str) -> tuple[str, dict]:
@@ -250,7 +293,12 @@ def main() -> None:
                     "is scored too (an ensemble, variant NAME+ens)")
     ap.add_argument("--show", action="store_true", help="print the first test window's forecast beside the truth")
     ap.add_argument("--out", default="forecast_quality")
+    ap.add_argument("--combine", help="comma-separated earlier outputs (bench/results/NAME.json): print the goal "
+                    "table over their runs of --archs, training nothing")
     args = ap.parse_args()
+    if args.combine:
+        combine(args.combine.split(","), args.archs.split(","))
+        return
     from seqpipe import process
 
     process.quiet_tensorflow()
@@ -270,7 +318,7 @@ def main() -> None:
                     runs.append(r)
                     print(f"{name:<10} {label + ' ' + arch:<22} MASE {r['mase']:7.3f} MAPE {r['mape']:6.3f} seed "
                           f"{seed:3d} val {r['val_mase']:6.3f} ({r['val_windows']}) kept {r['kept_epoch']} windows "
-                          f"{r['train_windows']:4d} lookback {r['lookback']:3d} {r['seconds']:5.1f} s",
+                          f"{r['train_windows']:4d} lookback {r['lookback']:3d} {r['difference']} {r['seconds']:5.1f} s",
                           flush=True)
                 rows += [{k: v for k, v in r.items() if k not in ("pred", "y", "spec")} for r in runs]
                 if len(runs) > 1:
@@ -288,6 +336,8 @@ def main() -> None:
         naive = (per < classical.loc[per.index, "seasonal_naive"]).sum()
         print(f"  {label:<16} ratio mean {ratio.mean():.3f} max {ratio.max():.3f}  beats naive {naive}/{len(per)}  "
               + " ".join(f"{s}={v:.2f}" for s, v in ratio.items()), flush=True)
+    for label, part in table.groupby("variant", sort=False):
+        goal_table(part, classical, label)
     out = ROOT / "bench" / "results" / f"{args.out}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({"args": vars(args) | {"variant": [f"{a}:{b}" for a, b in variants]}, "rows": rows,

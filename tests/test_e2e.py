@@ -160,6 +160,6 @@ def test_an_unknown_architecture_stops_before_any_output(project):
     project.set_params({"architectures": ["lstm", "lstmm"], "models": {"lstmm": {}}})
     failed = project.run("dvc", "repro", check=False)
     assert failed.returncode != 0
-    assert "unknown architecture 'lstmm'; available: cnn, fcn, gru, inceptiontime, lstm, resnet, rnn, tcn, transformer" in failed.stderr
+    assert "unknown architecture 'lstmm'; available: cnn, fcn, gru, inceptiontime, linear, lstm, resnet, rnn, tcn, transformer" in failed.stderr
     assert "Traceback" not in failed.stderr
     assert not (project.path / "data" / "prepared").exists()

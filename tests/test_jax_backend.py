@@ -15,7 +15,8 @@ from tests.test_plugin_authors import TINY_HP
 
 # Each task's head at least once; the others run each architecture's first task.
 TASKS = {"rnn": "regression", "lstm": "binary", "gru": "multiclass", "transformer": "next_token",
-         "cnn": "forecast", "tcn": "binary", "fcn": "multiclass", "resnet": "forecast", "inceptiontime": "next_token"}
+         "cnn": "forecast", "tcn": "binary", "fcn": "multiclass", "resnet": "forecast", "inceptiontime": "next_token",
+         "linear": "forecast"}
 
 # Every step is still jit-compiled, but with cheap LLVM passes: compiling 27 tiny programs (train,
 # validation and predict steps of 9 models) then takes about 40% less time. Correctness, not speed.

@@ -30,7 +30,7 @@ def _check(raw: dict):
 def test_the_committed_params_are_valid():
     dataset, choices = _check(_params())
     assert dataset.name == "adding"
-    assert [c.name for c in choices] == ["rnn", "lstm", "gru", "transformer", "cnn"]
+    assert [c.name for c in choices] == ["rnn", "lstm", "gru", "transformer", "cnn", "linear"]
     assert choices[1].hp.units == 32
 
 
@@ -48,7 +48,7 @@ def test_the_committed_params_are_valid():
         ({"data__padding": "middle"}, "data.padding: input should be 'pre' or 'post'"),
         ({"data__source": "nope"}, "data.source: unknown dataset 'nope'; available: adding, csv, npz, parquet, patterns, sine, text, tokens, ts"),
         ({"data__options": {"timesteps": 1}}, "data.options.timesteps: input should be greater than or equal to 2"),
-        ({"architectures": ["lstm", "nope"]}, "unknown architecture 'nope'; available: cnn, fcn, gru, inceptiontime, lstm, resnet, rnn, tcn, transformer"),
+        ({"architectures": ["lstm", "nope"]}, "unknown architecture 'nope'; available: cnn, fcn, gru, inceptiontime, linear, lstm, resnet, rnn, tcn, transformer"),
         ({"architectures": ["lstm", "lstm"]}, "architectures: value error, names must be unique, repeated: lstm"),
         ({"architectures": []}, "architectures: list should have at least 1 item"),
         ({"data__window": {"log": "maybe"}}, "params.yaml: data.window.log: must be auto, true or false, got 'maybe'"),

@@ -44,7 +44,7 @@ def test_show_prints_the_hyperparameter_schema():
     assert missing.returncode == 1
     assert missing.stderr.strip().splitlines() == [
         "seqpipe: error: unknown architecture 'lstmm'; available: "
-        "cnn, fcn, gru, inceptiontime, lstm, resnet, rnn, tcn, transformer"
+        "cnn, fcn, gru, inceptiontime, linear, lstm, resnet, rnn, tcn, transformer"
     ]
 
 
@@ -174,6 +174,7 @@ TINY_HP = {
     "fcn": {"filters": 3},
     "resnet": {"filters": 3, "num_blocks": 2},
     "inceptiontime": {"filters": 2, "bottleneck": 2, "kernel_size": 8, "depth": 3},
+    "linear": {},
 }
 
 

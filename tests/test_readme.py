@@ -30,7 +30,7 @@ SKIPPED = {
     "dvc exp run -S 'backtest.origins=[1,2]'":
         "needs a forecast experiment (the default is regression); tests/test_backtest_e2e.py runs origins 1 and 2, then 3",
     "cp examples/csv-forecast/params.yaml params.yaml && dvc exp run -n csv-forecast":
-        "trains five architectures on the example's params; tests/test_examples.py runs every example's params",
+        "trains six architectures on the example's params; tests/test_examples.py runs every example's params",
     "dvc exp run -S data.source=text -S data.path=examples/text-classification/reviews.csv -S '~data.options' "
     "-S '+data.options={task: classification}' -S data.text.vocab_size=200":
         "examples/text-classification/params.yaml holds the same settings; tests/test_examples.py runs it",

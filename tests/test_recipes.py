@@ -123,7 +123,8 @@ def test_recipe_fields_are_train_settings_of_the_same_type():
     fields = set(Recipe.model_fields) - {"reference"}
     assert fields <= set(TrainParams.model_fields)
     full = Recipe(optimizer="adamw", learning_rate=0.1, lr_schedule="constant", weight_decay=0.0, clipnorm=None,
-                  batch_size=2, max_batch_fraction=0.5, epochs="auto", min_steps=5, min_epochs=1, max_epochs=3, patience=0)
+                  batch_size=2, max_batch_fraction=0.5, epochs="auto", min_steps=5, min_epochs=1, max_epochs=3, patience=0,
+                  difference="none")
     assert set(full.settings()) == fields
     TrainParams.model_validate(full.settings())
 
@@ -168,7 +169,7 @@ def test_show_lists_the_recipe():
 def test_the_committed_params_and_examples_use_plugin_defaults_and_the_schemas_train_settings():
     params = yaml.safe_load((ROOT / "params.yaml").read_text())
     # one Transformer block: the default run's time budget (2 cores, 10 minutes), not the adding problem's
-    assert params["models"] == {"rnn": {}, "lstm": {}, "gru": {}, "transformer": {"num_blocks": 1}, "cnn": {}}
+    assert params["models"] == {"rnn": {}, "lstm": {}, "gru": {}, "transformer": {"num_blocks": 1}, "cnn": {}, "linear": {}}
     for path in sorted((ROOT / "examples").glob("*/params.yaml")):
         example = yaml.safe_load(path.read_text())
         # the README's fast defaults, not a copy of them: only the key DVC needs (tests/test_example_params.py)

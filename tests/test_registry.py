@@ -37,7 +37,7 @@ def test_an_inline_plugin_registers_through_the_hook():
 
 
 def test_unknown_architecture_lists_the_available_ones():
-    with pytest.raises(PluginError, match=r"unknown architecture 'nope'; available: cnn, fcn, gru, inceptiontime, lstm, resnet, rnn, tcn, transformer"):
+    with pytest.raises(PluginError, match=r"unknown architecture 'nope'; available: cnn, fcn, gru, inceptiontime, linear, lstm, resnet, rnn, tcn, transformer"):
         build_registry().architecture("nope")
 
 

@@ -267,6 +267,12 @@ class TrainParams(Strict):
         "the median 0.5 as the point forecast); the head gives one forecast per level, trained with the pinball "
         "loss; null: a point forecast trained with mse",
     )
+    difference: Literal["data", "none", "first", "seasonal"] = Field(
+        "data",
+        description="forecast task: the differencing this architecture's model forecasts with; data: "
+        "data.window.difference as prepare resolved it; none, first or seasonal: that one for this model (a "
+        "recipe may set it: linear's is none; set it per architecture under models.<arch>.train)",
+    )
     conformal: bool = Field(
         True,
         description="quantile forecasts: calibrate each central interval on the validation windows after training "

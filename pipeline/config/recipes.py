@@ -53,6 +53,12 @@ class TrainSettings:
         note = self.notes.get(key)
         return f"{self.sources[key]}, {note}" if note else self.sources[key]
 
+    def key(self, setting: str) -> str:
+        """The params.yaml key that changes `setting` for this architecture: `models.<arch>.train.<setting>`
+        where the recipe or that key set it, else `train.<setting>`."""
+        own = self.sources[setting] in (override_label(self.arch), recipe_label(self.arch))
+        return f"{override_label(self.arch) if own else TRAIN}.{setting}"
+
     def describe(self, key: str) -> str:
         """`learning_rate 0.001 (recipe of fcn)`."""
         return f"{key} {_show(getattr(self.params, key))} ({self.origin(key)})"

@@ -16,8 +16,9 @@ from seqpipe.reporting.ranking import with_baseline_row
 from seqpipe.reporting.statistics import classical_line
 
 
-def data_summary(spec: PreparedSpec, x_train: np.ndarray) -> pd.DataFrame:
-    """Sizes, padding coverage and class balance per split, as one small table."""
+def data_summary(spec: PreparedSpec, x_train: np.ndarray, differencing: dict[str, str] | None = None) -> pd.DataFrame:
+    """Sizes, padding coverage and class balance per split, as one small table; `differencing`: the
+    architectures whose models forecast with other differencing than the scaling row's, and how."""
     pad = spec.padding
     sizes, truncated = spec.sizes, spec.truncated
     if spec.tokens:
@@ -34,6 +35,7 @@ def data_summary(spec: PreparedSpec, x_train: np.ndarray) -> pd.DataFrame:
         ("padded steps in train", f"{padded.mean():.1%}" if pad.padded else "0% (all sequences have maxlen steps)"),
         ("truncated sequences train / val / test", f"{truncated.train} / {truncated.val} / {truncated.test}"),
         ("scaling", _scaling(spec)),
+        *((f"differencing of {name}", line) for name, line in (differencing or {}).items()),
         ("coverage", coverage_line(spec).removeprefix("- coverage: ")),
     ]
     balance = spec.class_balance

@@ -12,6 +12,7 @@ from seqpipe.backtest.cell import origin_record, train_and_score
 from seqpipe.backtest.prepare import prepare_origin
 from seqpipe.config import checks, tracked
 from seqpipe.config.context import context
+from seqpipe.data import differencing
 from seqpipe.errors import user_errors_exit
 from seqpipe.training import acceleration, backends, resilience
 
@@ -31,6 +32,8 @@ def main(argv: list[str] | None = None) -> None:
     acceleration.configure_threads()  # before TensorFlow starts its runtime
     prepared = prepare_origin(ctx, args.origin)
     checks.check_prepared(prepared.spec, ctx.params, [choice], args.params)
+    forecast = differencing.for_choice(choice, prepared.spec, source=args.params).forecast  # train.difference checked
+    print(f"backtest {args.arch}: {differencing.describe(forecast)}", flush=True)  # type: ignore[arg-type]
     settings = ctx.train_settings(args.arch, prepared.spec.sizes.train)
     train = settings.params
     if train.distribute == "multi_worker":  # the other machines run train@<arch> only: one machine here

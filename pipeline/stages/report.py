@@ -16,7 +16,9 @@ from typing import Any
 from seqpipe import atomic, layout, process
 from seqpipe.config import tracked
 from seqpipe.config.context import Context, context
+from seqpipe.data import differencing
 from seqpipe.data.prepared import load as load_prepared
+from seqpipe.data.spec import PreparedSpec
 from seqpipe.errors import user_errors_exit
 from seqpipe.reporting.backtest import backtest
 from seqpipe.reporting.build import write_report
@@ -42,7 +44,7 @@ def main(argv: list[str] | None = None) -> None:
     with atomic.atomic_path(layout.REPORTS_DIR) as out, atomic.atomic_path(layout.CURVES_DIR) as curves:
         table, findings = write_report(out, curves, results, prepared, _applied(ctx),
                                        {a: ctx.registry.origin_of(a) for a in names}, seed_note, committed,
-                                       tested)
+                                       tested, _differencing(ctx, prepared.spec))
         tracked.check_unchanged(args.params, started)  # before the renames
         summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
         primary = summary["primary_metric"]
@@ -61,6 +63,17 @@ def main(argv: list[str] | None = None) -> None:
     hint = precision_hint(flat, layout.SUMMARY_METRICS.as_posix())
     if hint:
         print(hint)
+
+
+def _differencing(ctx: Context, spec: PreparedSpec) -> dict[str, str]:
+    """The architectures whose models forecast with other differencing than the data's
+    (`train.difference`: a recipe or models.<arch>.train), each with what it uses and why."""
+    if spec.forecast is None:
+        return {}
+    data = differencing.describe(spec.forecast)
+    own = {name: differencing.describe(differencing.for_choice(ctx.architecture(name), spec).forecast)  # type: ignore[arg-type]
+           for name in ctx.params.architectures}
+    return {name: line for name, line in own.items() if line != data}
 
 
 def _applied(ctx: Context) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from seqpipe.config import checks, tracked
 from seqpipe.config.context import Context, context
 from seqpipe.config.experiment import ArchitectureChoice
 from seqpipe.config.params import TrainParams
+from seqpipe.data import differencing
 from seqpipe.data.prepared import load as load_prepared
 from seqpipe.errors import one_line, user_errors_exit
 from seqpipe.training import acceleration, backends, resilience
@@ -51,7 +52,8 @@ def main(argv: list[str] | None = None) -> None:
     checks.check_prepared(prepared.spec, ctx.params, [choice], args.params)
     settings = ctx.train_settings(args.arch, prepared.spec.sizes.train)
     train = settings.params
-    print("\n".join(settings.lines()), flush=True)
+    forecast = differencing.for_choice(choice, prepared.spec, source=args.params).forecast  # train.difference checked here
+    print("\n".join(settings.lines() + ([differencing.describe(forecast)] if forecast else [])), flush=True)
     resilience.warn_nondeterministic(train, gpus=int(acceleration.gpu_visible()))
     seeds = [ctx.params.seed + i for i in range(train.repeats)]
     if not acceleration.is_chief(train.distribute):
@@ -65,7 +67,8 @@ def main(argv: list[str] | None = None) -> None:
         summaries = train_seeds(choice, prepared, train, seeds, backup=backup, model_file=outputs[0],
                                 repeats_dir=outputs[1], live_dir=outputs[2])
         atomic.write_json(outputs[3], {**summary_record(summaries), "backend": backend.name,
-                                        "train_settings": settings.record()})
+                                        "train_settings": settings.record(),
+                                        **({"difference": differencing.record(forecast)} if forecast else {})})
         atomic.write_json(outputs[4], environment.snapshot())
         tracked.check_unchanged(args.params, started)  # before DVC records these outputs as current
     resilience.remove_backup(backup)

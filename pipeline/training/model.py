@@ -9,6 +9,7 @@ from seqpipe import tasks
 from seqpipe.config import budget
 from seqpipe.config.experiment import ArchitectureChoice
 from seqpipe.config.params import TrainParams
+from seqpipe.data import differencing
 from seqpipe.data.spec import PreparedSpec
 from seqpipe.errors import DataError, PluginError, one_line
 from seqpipe.specs import InputSpec
@@ -29,8 +30,10 @@ def check_supported(choice: ArchitectureChoice, spec: PreparedSpec) -> None:
 
 
 def build_model(choice: ArchitectureChoice, spec: PreparedSpec, train: TrainParams) -> Any:
-    """A compiled keras.Model for the prepared data described by `spec`."""
+    """A compiled keras.Model for the prepared data described by `spec` (forecasts: with the
+    differencing `train.difference` asks, seqpipe.data.differencing.for_model)."""
     check_supported(choice, spec)
+    spec = differencing.for_choice(choice, spec, train.difference)
     gpu = acceleration.gpu_visible()
     batch = train.batch_size * acceleration.replicas(train.distribute)
     # train.epochs may be "auto": the cosine schedule and the XLA choice need the planned epochs

@@ -1,0 +1,47 @@
+"""Linear - one linear map from the whole input window to the output (no hidden layer).
+
+Source: Zeng, A., Chen, M., Zhang, L. and Xu, Q. (2023). Are Transformers Effective for Time
+Series Forecasting? AAAI 37 (NLinear: one linear layer from the window, less its last value, to
+the horizon; github.com/cure-lab/LTSF-Linear). Here the core does the normalisation
+(`data.window.normalize: last` subtracts the window's last value, as NLinear does, and also divides
+by the window's spread) and owns the output head, so the encoder only flattens the window: the
+head's Dense layer is then the linear map. No hyperparameters. Padded steps are mixed in (no
+masking). For any task a strong, cheap reference; for forecasting a baseline the papers' deep
+models often fail to beat.
+
+Recipe (`seqpipe show linear`): `difference: none`. NLinear maps the window's values, not their
+changes, and so does this model whatever `data.window.difference` resolves to (the data's `auto`
+picks seasonal differences on most monthly series; the other architectures keep it). Measured
+on twelve offline series (bench/RESULTS.md, "linear, with its recipe, on twelve series"); set
+`models.linear.train.difference: data` to use the data's differencing. The training budget and
+optimizer are the project's (`train:`), not the paper's.
+"""
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from seqpipe import Architecture, InputSpec, Recipe, hookimpl
+
+RECIPE = Recipe(difference="none",
+                reference="Zeng et al. 2023 (NLinear, LTSF-Linear): a linear map of the window's values, not of their "
+                "changes")
+
+
+class LinearParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def build(spec: InputSpec, hp: LinearParams):
+    """(batch, steps, features) -> (batch, steps * features)."""
+    from keras import layers
+
+    def encoder(x):
+        return layers.Flatten()(x)
+
+    return encoder
+
+
+@hookimpl
+def register_architectures(register):
+    register(Architecture("linear", build, LinearParams, description=__doc__, jit_compile=True, backend="jax",
+                          recipe=RECIPE))
