@@ -106,9 +106,8 @@ def main(argv: list[str] | None = None) -> None:
     planned = {f"train@{arch}": backend for arch, backend in backends_for(archs).items()}
     if warm.PLAIN in args.targets:
         planned[warm.PLAIN] = warm.PLAIN
-    started: list[str] = []
-    # the Keras workers first; the plain worker's imports wait for theirs (seqpipe.warm.server._wait_for)
-    for worker in sorted(set(planned.values()), key=lambda name: (name == warm.PLAIN, name)):
+    started = set()
+    for worker in sorted(set(planned.values())):
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             listener.bind(warm.worker_address(args.repro, worker))
@@ -116,13 +115,12 @@ def main(argv: list[str] | None = None) -> None:
             print(f"{worker}: no worker ({exc})", flush=True)
             continue
         listener.listen(64)  # clients queue from now on; the worker accepts once its imports are done
-        after = ["--after", *started] if worker == warm.PLAIN and started else []
         with open(STATE_DIR / f"{worker}.log", "w", encoding="utf-8") as log:
             subprocess.Popen([sys.executable, "-m", "seqpipe.warm.server", "--worker", worker, "--repro", args.repro,
-                              "--fd", str(listener.fileno()), *after], pass_fds=[listener.fileno()],
+                              "--fd", str(listener.fileno())], pass_fds=[listener.fileno()],
                              stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         listener.close()
-        started.append(worker)
+        started.add(worker)
         print(f"started the {worker} worker", flush=True)
     atomic.write_json(PLANNED, {"repro": args.repro, "workers": {t: w for t, w in planned.items() if w in started}})
 

@@ -21,13 +21,11 @@ import signal
 import socket
 import struct
 import sys
-import time
 import traceback
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, NoReturn
 
-from seqpipe import atomic, warm
+from seqpipe import warm
 
 # What a stage imports before its work, loaded once per worker; never seqpipe's plugins (users edit
 # them mid-repro). seqpipe's own modules are safe to load ahead: an edit to any of them changes the
@@ -39,7 +37,6 @@ PLAIN_PRELOAD = ("numpy", "pandas", "scipy.stats", "sklearn.metrics", "sklearn.l
                  "seqpipe.stages.evaluate", "seqpipe.stages.baselines", "seqpipe.stages.report")
 KERAS_MODULES = ("keras", "tensorflow", "jax", "torch")  # a plain worker must load none: its children choose
 POLL_SECONDS = 0.05
-AFTER_SECONDS = 30.0  # at most, for the plain worker to let the Keras workers import first
 
 
 @dataclass
@@ -53,14 +50,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--worker", required=True, help=f"a Keras backend's name, or {warm.PLAIN}")
     ap.add_argument("--repro", required=True, help="the repro's key: `<dvc pid>-<its start time>`")
     ap.add_argument("--fd", type=int, required=True, help="the listening socket the launcher bound")
-    ap.add_argument("--after", nargs="*", default=[], help="workers whose imports go first (the plain worker's)")
     args = ap.parse_args(argv)
     listener = socket.socket(fileno=args.fd)  # clients queue on it already, while the imports run
     if args.worker == warm.PLAIN:
         from seqpipe import process
 
         process.quiet_tensorflow()
-        _wait_for(args.after, args.repro)
         _preload(PLAIN_PRELOAD)
         loaded = [name for name in KERAS_MODULES if name in sys.modules]
         if loaded:  # its children would find a backend chosen for them: serve none
@@ -69,31 +64,7 @@ def main(argv: list[str] | None = None) -> None:
     else:
         _become(args.worker)
         _preload(PRELOAD)
-    atomic.write_json(ready_file(args.worker), {"repro": args.repro, "pid": os.getpid()})
     serve(listener, owner=args.repro)
-
-
-def ready_file(worker: str) -> Path:
-    """Written once `worker` has done its imports and serves."""
-    from seqpipe.warm.launch import STATE_DIR
-
-    return STATE_DIR / f"{worker}.ready"
-
-
-def _wait_for(workers: list[str], repro: str) -> None:
-    """Until those workers of this repro are ready (AFTER_SECONDS at most). The plain worker's
-    imports are needed only after the first train stage, while the Keras workers' are needed by it,
-    and the repro's next stages (prepare) run meanwhile: on 2 cores, four processes importing at
-    once slowed prepare from 1.55 to 3.2 s (bench/RESULTS.md, "Fixed costs, round 6")."""
-    deadline = time.monotonic() + AFTER_SECONDS
-    for worker in workers:
-        while time.monotonic() < deadline and _alive(repro):
-            try:
-                if json.loads(ready_file(worker).read_text(encoding="utf-8")).get("repro") == repro:
-                    break
-            except (OSError, ValueError, AttributeError):
-                pass
-            time.sleep(POLL_SECONDS)
 
 
 def _become(backend: str) -> None:
