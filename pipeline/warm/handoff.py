@@ -30,15 +30,13 @@ _done = False
 def stage_module(orig_argv: list[str] | None = None) -> str | None:
     """`seqpipe.stages.train` where this process was started as `python -m seqpipe.stages.train ...`."""
     argv = sys.orig_argv if orig_argv is None else orig_argv
-    if "-m" not in argv[1:]:
-        return None
-    module = argv[argv.index("-m", 1) + 1] if argv.index("-m", 1) + 1 < len(argv) else ""
-    return module if module.startswith(STAGES_PACKAGE) else None
+    after = argv[argv.index("-m", 1) + 1:] if "-m" in argv[1:] else []
+    return after[0] if after and after[0].startswith(STAGES_PACKAGE) else None
 
 
 def worker_for(module: str, argv: list[str]) -> str | None:
-    """The worker a stage module with these arguments would run in: "train" stages need their
-    architecture's backend (None here: the launcher decides), PLAIN ones the plain worker."""
+    """What the launcher's plan names the worker for a stage module with these arguments by:
+    `train@<arch>` (the launcher chose its backend's worker), PLAIN, or None (no worker)."""
     name = module.removeprefix(STAGES_PACKAGE)
     if _option(argv, "--params") not in (None, str(layout.PARAMS_FILE)):
         return None  # the launcher planned from params.yaml
