@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from seqpipe import warm
+
 STATE_DIR = Path(".seqpipe") / "repro"
 _started: tuple[Path, str] | None = None  # (state dir, stage) of this process, once begin() printed
 _joined: Session | None = None  # the repro this process's stage belongs to, once begin() found it
@@ -147,7 +149,7 @@ def begin(stream: IO[str] | None = None, plan: Any = dvc_plan, ancestor: Any = d
     """At a stage's start under DVC: join (or open) this repro's session and print its status line."""
     global _started, _joined, _opened
     stage, root = os.environ.get("DVC_STAGE"), os.environ.get("DVC_ROOT")
-    if not stage or not root or os.environ.get("SEQPIPE_WARM_CHILD"):  # a warm worker's child: its client began
+    if not stage or not root or warm.in_child():  # a warm worker's child: its client began
         return None
     try:
         state = Path(root) / STATE_DIR

@@ -44,3 +44,12 @@ def test_a_model_trained_again_compiles_nothing_and_writes_the_same_bytes(projec
     project.run("dvc", "repro", "-f", "-s", "train@gru")
     assert _entries(folder) == compiled  # every program came from the cache
     assert (project.path / "models" / "gru.keras").read_bytes() == first
+
+
+def test_a_folder_that_cannot_be_made_is_one_warning_and_no_cache(tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    environ = {cc.SWITCH: str(blocker / "xla")}
+    assert cc.configure("jax", environ) is None and "JAX_COMPILATION_CACHE_DIR" not in environ
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith(f"seqpipe: warning: {cc.SWITCH}={blocker / 'xla'}: cannot make the folder")

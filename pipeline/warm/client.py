@@ -23,8 +23,8 @@ def delegate(module: str, target: str) -> None:
     from seqpipe.warm import launch
 
     repro = stage_progress.repro_key()
-    if repro is None or stage_progress.opened_repro() is not None or not warm.enabled():
-        return  # not under DVC, or the repro's first stage (it launched the workers for the others)
+    if repro is None or not warm.enabled():
+        return  # not under DVC
     worker = launch.planned_worker(repro, target)
     if worker is None:
         return
