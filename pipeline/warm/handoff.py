@@ -21,8 +21,9 @@ from seqpipe.warm import PLAIN
 
 STAGES_PACKAGE = "seqpipe.stages."
 # Stages whose usual path never imports Keras (evaluate reads the evaluation cache train filled).
-# Not prepare and fingerprint: they come first, while the workers still import, and waiting for
-# one under that contention took prepare 1.8 -> 4.4 s.
+# Not prepare and fingerprint: they come first, while the workers still import. Beside those imports
+# prepare already takes 3.2 s instead of 1.55 (bench/fixed_cost.py; bench/RESULTS.md, "Fixed costs,
+# round 6"); waiting for the plain worker's own import on top made it slower still.
 PLAIN_STAGES = frozenset({"evaluate", "baselines", "backtest_baselines", "report"})
 _done = False
 
