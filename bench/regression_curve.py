@@ -15,6 +15,17 @@ standardised targets and maps the predictions back, the approximation measured b
     .venv/bin/python bench/regression_curve.py --dataset Covid3Month --arch cnn --seeds 0 1 2 --set optimizer=adamw weight_decay=0.05
     .venv/bin/python bench/regression_curve.py --dataset adding --arch cnn --steps 1000 7890 --seeds 0 1 2
 
+`--rules` measures the small-data rules instead of a curve (issue 19): per seed, (1) today's pipeline
+rule, the whole train file trained for the pipeline's budget with no validation split (the last epoch,
+unless it ends on a spike); (2) a validation split of `--val` (data.split.val by default) carved at
+random out of the train file, the rest trained for the same budget with early stopping off, each
+epoch's validation MSE and test RMSE recorded, and the weights each candidate rule would keep read
+off that one run: the last epoch; the lowest validation loss (with and without the pipeline's
+warm-up); early stopping at patience `train.patience` restoring the best; and each of those falling
+back to the train mean where the mean's validation loss is lower.
+
+    .venv/bin/python bench/regression_curve.py --rules --dataset CardanoSentiment --arch cnn --seeds 0 1 2
+
 `--dataset adding` is the default experiment (params.yaml's `data.options`, its seeded 70/15/15
 split); the curve still trains on the training split alone with early stopping off.
 
@@ -42,6 +53,8 @@ def main() -> None:
     ap.add_argument("--scale-target", action="store_true", help="train on standardised targets")
     ap.add_argument("--raw-target", action="store_true", help="a plain Dense(1) head on the targets' units")
     ap.add_argument("--set", nargs="*", default=[], help="train.KEY=VALUE overrides (YAML values)")
+    ap.add_argument("--rules", action="store_true", help="measure the small-data rules (see above), not a curve")
+    ap.add_argument("--val", type=float, help="--rules: the validation fraction (default: params.yaml's data.split.val)")
     args = ap.parse_args()
 
     import keras
@@ -76,6 +89,11 @@ def main() -> None:
     train = settings.model_copy(update={"epochs": marks[-1], "patience": 0})
     x_train, y_train = prepared.xy("train")
     x_test, y_test = prepared.xy("test")
+    if args.rules:
+        from small_rules import measure
+        val = d["split"]["val"] if args.val is None else args.val
+        measure(args, ArchitectureChoice(args.arch, arch, arch.params()), prepared, settings, val)
+        return
     mean, std = (float(y_train.mean()), float(y_train.std())) if args.scale_target else (0.0, 1.0)
     mean_rmse = float(np.sqrt(np.mean((y_test - y_train.mean()) ** 2)))
     rows: list[dict] = []

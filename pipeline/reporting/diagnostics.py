@@ -22,7 +22,7 @@ def diagnose(table: pd.DataFrame, base: tasks.Baseline, spec: PreparedSpec, curv
     `timings` are the fit summaries: epochs run, best epoch, and the epochs the run was budgeted."""
     task = tasks.get(spec.task)
     metric = task.primary_metric
-    findings = [f for f in [rules.small_validation(spec.sizes.val)] if f]
+    findings = [f for f in [rules.small_validation(spec.sizes.val, spec.task)] if f]
     baseline = base.scores.get(metric)
     for _, row in table.iterrows():
         arch = str(row["architecture"])
