@@ -92,7 +92,7 @@ def main() -> None:
     if args.rules:
         from small_rules import measure
         val = d["split"]["val"] if args.val is None else args.val
-        measure(args, ArchitectureChoice(args.arch, arch, arch.params()), prepared, settings, val)
+        measure(args, ArchitectureChoice(args.arch, arch, arch.params()), prepared, effective(base, args.arch, arch), val)
         return
     mean, std = (float(y_train.mean()), float(y_train.std())) if args.scale_target else (0.0, 1.0)
     mean_rmse = float(np.sqrt(np.mean((y_test - y_train.mean()) ** 2)))

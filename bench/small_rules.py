@@ -1,6 +1,6 @@
 """`bench/regression_curve.py --rules`: which weights a small regression run should keep (issue 19).
 
-Per seed: today's rule (the whole train file, no validation split, the pipeline's budget, the last
+Per seed: the rule before issue 19's regression rule (the whole train file, no validation split, the pipeline's budget, the last
 epoch unless it ends on a spike), then one run on the train file less a random validation split,
 early stopping off, every epoch's validation MSE and test RMSE recorded, and each candidate rule's
 choice read off that run (the same weights the pipeline's callbacks would have kept: the schedule
@@ -61,7 +61,8 @@ def recorder(val: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np.ndar
     return Record()
 
 
-def measure(args: Any, choice: Any, prepared: Any, settings: Any, val_fraction: float) -> None:
+def measure(args: Any, choice: Any, prepared: Any, recipe: Any, val_fraction: float) -> None:
+    """`recipe`: the architecture's TrainSettings, capped for each run's training split as the pipeline does."""
     import keras
 
     from seqpipe.config import budget
@@ -69,7 +70,11 @@ def measure(args: Any, choice: Any, prepared: Any, settings: Any, val_fraction: 
     from seqpipe.training.model import build_model
 
     spec = prepared.spec
-    x_all, y_all = prepared.xy("train")
+    # the whole train file: prepare may have carved regression's validation split out of it already
+    (x_tr, y_tr), (x_va, y_va) = prepared.xy("train"), prepared.xy("val")
+    x_all, y_all = np.concatenate([x_tr, x_va]), np.concatenate([y_tr, y_va])
+    spec = spec.model_copy(update={"sizes": spec.sizes.model_copy(update={"train": len(y_all), "val": 0})})
+    no_val = (x_va[:0], y_va[:0])
     x_test, y_test = prepared.xy("test")
     n = len(y_all)
     n_val = int(np.ceil(val_fraction * n))
@@ -77,18 +82,20 @@ def measure(args: Any, choice: Any, prepared: Any, settings: Any, val_fraction: 
     rows: list[dict] = []
     for seed in args.seeds:
         start = time.perf_counter()
-        # (1) today's rule: the whole train file, no validation split
+        # (1) the rule before: the whole train file, no validation split
+        settings = recipe.for_data(n).params
         plan = budget.plan(settings, n, 0, settings.batch_size)
         train = budget.resolved(settings, plan)
         seed_everything(seed)
         model = build_model(choice, spec, train)
-        summary = fit(model, (x_all, y_all), prepared.xy("val"), train, verbose=0)
+        summary = fit(model, (x_all, y_all), no_val, train, verbose=0)
         today = rmse(model.predict(x_test, verbose=0), y_test)
         keras.backend.clear_session()
         # (2) a random validation split of n_val, the rest trained for the same budget, early stopping off
         order = np.random.default_rng(seed).permutation(n)
         vi, ti = order[:n_val], order[n_val:]
         sub = spec.model_copy(update={"sizes": spec.sizes.model_copy(update={"train": len(ti), "val": n_val})})
+        settings = recipe.for_data(len(ti)).params
         vplan = budget.plan(settings, len(ti), n_val, settings.batch_size)
         watch_from = budget.warmup_epochs(vplan.steps_per_epoch, settings.min_steps, vplan.epochs)
         vtrain = settings.model_copy(update={"epochs": vplan.epochs, "patience": 0})

@@ -94,6 +94,18 @@ def test_a_small_regression_set_through_the_stages_keeps_the_epoch_of_lowest_val
     fit_record = json.loads((tmp_path / "models" / "cnn.fit.json").read_text())
     assert fit_record["kept_by"] == "val_loss"
     val_loss = [float(row.split()[-1]) for row in
-                (tmp_path / "dvclive" / "cnn" / "plots" / "metrics" / "val_loss.tsv").read_text().splitlines()[1:]]
+                (tmp_path / "dvclive" / "cnn" / "plots" / "metrics" / "eval" / "loss.tsv").read_text().splitlines()[1:]]
     assert fit_record["best_epoch"] == int(np.argmin(val_loss)) + 1  # the lowest validation loss, from epoch 1
+    assert fit_record["epochs_run"] < fit_record["epochs_budget"] == 12  # stopped: noise cannot be learned
     assert "check: the validation split has 11 sequences (fewer than 30): early stopping watched it" in out
+
+
+def test_an_early_epoch_kept_on_a_small_regression_split_is_explained_without_advising_memorisation():
+    small = diagnostics.early_best("gru", 1, 11, n_val=12, task="regression")
+    assert small is not None and small.line() == (
+        "gru: the best validation loss came at epoch 1 of 11: nothing learned after it held up on the 12 validation "
+        "sequences, so the model kept stays near the train mean it starts from; use more data or a larger "
+        "data.split.val (train.patience: 0 would memorise the training targets)")
+    for n_val, task in ((12, "multiclass"), (900, "regression"), (None, None)):  # the common advice, as before
+        other = diagnostics.early_best("gru", 1, 11, n_val=n_val, task=task)
+        assert other is not None and "set train.patience: 0" in other.fix

@@ -34,7 +34,7 @@ def diagnose(table: pd.DataFrame, base: tasks.Baseline, spec: PreparedSpec, curv
             rules.no_skill(arch, metric, float(row[metric]), base.name, baseline, task.greater_is_better),
             # only an epoch chosen by the validation loss (older fit summaries have no kept_by) can be "early"
             rules.early_best(arch, timing.get("best_epoch") if timing.get("kept_by", "val_loss") == "val_loss" else None,
-                             run),
+                             run, spec.sizes.val, spec.task),
             rules.still_falling(arch, loss, run, timing.get("epochs_budget", run)),
         ):
             if finding:

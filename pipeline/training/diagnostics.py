@@ -82,10 +82,17 @@ def no_skill(arch: str, metric: str, score: float, baseline_name: str, baseline:
         "no_better")
 
 
-def early_best(arch: str, best: object, run: object) -> Finding | None:
-    """The epoch kept came among the first few of a longer run."""
+def early_best(arch: str, best: object, run: object, n_val: int | None = None, task: str | None = None) -> Finding | None:
+    """The epoch kept came among the first few of a longer run (with `n_val` and `task`: a regression
+    run that early-stopped on a small validation split says what that means, see seqpipe.config.budget)."""
     if not (isinstance(best, int) and isinstance(run, int) and best <= EARLY_EPOCHS and run >= best + 3):
         return None
+    if n_val is not None and min_validation(task) <= n_val < MIN_VALIDATION:
+        return Finding(
+            arch, f"the best validation loss came at epoch {best} of {run}: nothing learned after it held up on the "
+                  f"{n_val} validation sequences, so the model kept stays near the train mean it starts from",
+            "use more data or a larger data.split.val (train.patience: 0 would memorise the training targets)",
+            "early_best")
     return Finding(
         arch, f"the best validation loss came at epoch {best} of {run}, so the model kept is barely trained",
         "if the validation split is small, raise data.split.val or set train.patience: 0; "

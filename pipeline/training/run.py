@@ -137,7 +137,7 @@ def run_findings(arch: str, model: Any, prepared: Prepared, summary: FitSummary,
                                           base.scores.get(task.primary_metric), task.greater_is_better, "validation"))
     loss = np.array([v for v in train_loss if v is not None], dtype=float)
     by_val_loss = summary.best_epoch if summary.kept_by == budget.KEEP_VAL_LOSS else None
-    found += [diagnostics.early_best(arch, by_val_loss, summary.epochs_run),
+    found += [diagnostics.early_best(arch, by_val_loss, summary.epochs_run, spec.sizes.val, spec.task),
               diagnostics.still_falling(arch, loss, summary.epochs_run, summary.epochs_budget)]
     return [f for f in found if f]
 
