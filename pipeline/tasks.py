@@ -104,6 +104,9 @@ class Task:
     # (input kind, name) pairs: the classical baselines the `baselines` stage fits (seqpipe.baselines)
     classical: tuple[tuple[str, str], ...] = field(default=())
     classical_fit: str = "scikit-learn models fitted on the training split"  # how the report says they were fitted
+    # A validation split under budget.MIN_VALIDATION still early-stops (from epoch 1) when it holds at least
+    # budget.MIN_SMALL_VALIDATION: a few scalar targets are memorised, and even a small split's loss shows it
+    small_validation_stops: bool = False
 
     @property
     def primary_metric(self) -> str:
@@ -311,7 +314,7 @@ TABLE: dict[str, Task] = {
     "regression": Task(
         "regression", ("mse", "rmse", "mae", "r2"), "mae", "mse", ("mae",), _regression_head,
         _regression_scores, lambda out: out.reshape(-1), _mean_baseline, figures=("predicted_vs_true",),
-        classical=(("numeric", "summary_ridge"), ("tokens", "tfidf_ridge")),
+        classical=(("numeric", "summary_ridge"), ("tokens", "tfidf_ridge")), small_validation_stops=True,
     ),
     "binary": Task(
         "binary", ("accuracy", "f1", "macro_f1", "log_loss", "roc_auc", "average_precision", "ece"), "log_loss",

@@ -9,7 +9,13 @@
   means something: with fewer than MIN_VALIDATION validation sequences it is off, the run trains
   its whole budget and keeps the last epoch. With no validation split at all (prepare gives an
   official train split of fewer than MIN_VALIDATION / data.split.val sequences wholly to training)
-  the same holds. No learning-rate schedule reads the validation loss
+  the same holds. Regression (a task with `small_validation_stops`) is the exception: a validation
+  split of at least MIN_SMALL_VALIDATION sequences is made and early stopping watches it from the
+  first epoch (no warm-up), keeping the epoch of lowest validation loss. On 74 or 140 training series a
+  regression model memorises its targets (training RMSE ~0) and every architecture ended worse than
+  the train mean; the standardised head starts at the train mean, so a noisy choice errs towards it
+  (bench/RESULTS.md, "small data: regression early-stops on a small validation split").
+  No learning-rate schedule reads the validation loss
   (`cosine` follows the step count, `plateau` the training loss), so nothing else changes.
 - Which weights are kept (`Budget.keep`, `kept_index`): with early stopping, the epoch of lowest
   validation loss; with `train.patience: 0` set by the user, the last epoch, as asked; without a
@@ -35,6 +41,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from seqpipe import tasks
 from seqpipe.config.params import TrainParams
 
 # Below 30 validation sequences one sequence moves the validation loss by more than 3% of itself
@@ -42,6 +49,9 @@ from seqpipe.config.params import TrainParams
 # epoch 1 or 2 and every architecture ended at chance (issue 19; bench/RESULTS.md, "budget").
 # The report's diagnostics flag the same size (seqpipe.reporting.diagnostics.MIN_VALIDATION).
 MIN_VALIDATION = 30
+# Regression's floor (tasks.Task.small_validation_stops): measured with 12 and 21 validation series
+# (CardanoSentiment, Covid3Month); below 10 the split would take most of what little there is to train on.
+MIN_SMALL_VALIDATION = 10
 # Early stopping watches from the epoch where this share of train.min_steps has been trained.
 WARMUP_SHARE = 0.5
 
@@ -63,7 +73,7 @@ class Budget:
     reason: str  # how `epochs` was chosen, for the train log and models/<arch>.fit.json
     early_stopping: bool
     stopping: str  # whether early stopping may end the run, and which weights are kept
-    small_validation: bool = False  # early stopping is off because the validation split is too small
+    small_validation: bool = False  # the validation split is under MIN_VALIDATION (early stopping off, or regression's rule)
     keep: str = KEEP_LAST  # the epoch whose weights are kept: last, lowest val_loss or lowest (training) loss
     watch_from: int = 0  # epochs trained before early stopping watches the validation loss (its warm-up)
 
@@ -91,9 +101,15 @@ def warmup_epochs(per_epoch: int, min_steps: int, epochs: int) -> int:
     return min(math.ceil(WARMUP_SHARE * min_steps / max(1, per_epoch)), epochs // 2)
 
 
-def plan(train: TrainParams, n_train: int, n_val: int, global_batch: int) -> Budget:
+def min_validation(task: str | None) -> int:
+    """The fewest validation sequences that early stopping watches for `task` (None: any task but regression's)."""
+    return MIN_SMALL_VALIDATION if task is not None and tasks.get(task).small_validation_stops else MIN_VALIDATION
+
+
+def plan(train: TrainParams, n_train: int, n_val: int, global_batch: int, task: str | None = None) -> Budget:
     """The budget of a run on `n_train` training and `n_val` validation sequences, at
-    `global_batch` sequences per step (train.batch_size times the replicas)."""
+    `global_batch` sequences per step (train.batch_size times the replicas), for `task` (None: the
+    rule of every task but regression's)."""
     per_epoch = steps_per_epoch(n_train, global_batch)
     small, watch_from = False, 0
     if train.epochs == "auto":
@@ -112,7 +128,13 @@ def plan(train: TrainParams, n_train: int, n_val: int, global_batch: int) -> Bud
     elif n_val == 0:
         on, small = False, True
         stopping = ("early stopping off: no validation split (prepare trains on the whole train split when a "
-                    f"validation split would hold fewer than {MIN_VALIDATION}); {_LOWEST_TRAIN_LOSS}")
+                    f"validation split would hold fewer than {min_validation(task)}); {_LOWEST_TRAIN_LOSS}")
+    elif n_val < MIN_VALIDATION and n_val >= min_validation(task):
+        on, small, keep = True, True, KEEP_VAL_LOSS
+        stopping = (f"early stopping on val_loss from epoch 1 (patience {train.patience}, {n_val} validation "
+                    f"sequences: fewer than {MIN_VALIDATION}, but {task} watches any split of at least "
+                    f"{MIN_SMALL_VALIDATION}, as memorising a few targets shows in even a small split's loss), "
+                    "keeping the best epoch's weights")
     elif n_val < MIN_VALIDATION:
         on, small = False, True
         stopping = (f"early stopping off: the validation split has {n_val} sequences, fewer than {MIN_VALIDATION}, "

@@ -10,7 +10,8 @@ split is never drawn that way: a class missing from it could not be scored.
 
 A split that came with the data (`official_split_indices`) gets no validation split at all when
 `data.split.val` of its train part would be fewer than MIN_VALIDATION sequences: such a split could
-not choose an epoch, so its sequences would only be lost to training. The model then trains on the
+not choose an epoch, so its sequences would only be lost to training (regression's floor is
+MIN_SMALL_VALIDATION: it early-stops on a small split, see seqpipe.config.budget). The model then trains on the
 whole official train part and keeps its last epoch, as the published results on such data do
 (dl-4-tsc and InceptionTime train on the whole UCR train file), and the note says so.
 """
@@ -22,7 +23,7 @@ from collections import Counter
 import numpy as np
 
 from seqpipe import tasks
-from seqpipe.config.budget import MIN_VALIDATION
+from seqpipe.config.budget import min_validation
 from seqpipe.errors import DataError
 
 SPLITS = ("train", "val", "test")
@@ -142,7 +143,7 @@ def official_split_indices(
 ) -> Splits:
     """Respect a split that comes with the data: its test part stays the test split; the
     validation split is carved (seeded, stratified, else as `unstratified_val`) out of its train part,
-    unless it would hold fewer than MIN_VALIDATION sequences: then there is none and the whole
+    unless it would hold fewer than `budget.min_validation(task)` sequences: then there is none and the whole
     train part is trained on (`note` says so)."""
     split = np.asarray(split).astype(str)
     prefix = f"{origin}: " if origin else ""
@@ -156,10 +157,11 @@ def official_split_indices(
                         "it needs at least 2 train and 1 test")
     stratified = tasks.get(task).labels
     wanted = math.ceil(val * len(train_all))  # what scikit-learn would hold out
-    if wanted < MIN_VALIDATION:
+    fewest = min_validation(task)  # regression: MIN_SMALL_VALIDATION (seqpipe.config.budget)
+    if wanted < fewest:
         whole = Splits(train=train_all, val=train_all[:0], test=test_idx)
         whole.note = (f"data.split.val: {val:g} of the {len(train_all)} official train sequences would be {wanted} "
-                      f"validation sequences, fewer than {MIN_VALIDATION} (too few to choose an epoch by); no "
+                      f"validation sequences, fewer than {fewest} (too few to choose an epoch by); no "
                       f"validation split: training on all {len(train_all)}, keeping the last epoch unless it ends on a spike of the training loss")
         return whole
     parts = _carve_val(train_all, targets, val, seed + 1, stratified, class_names)

@@ -22,7 +22,7 @@ def diagnose(table: pd.DataFrame, base: tasks.Baseline, spec: PreparedSpec, curv
     `timings` are the fit summaries: epochs run, best epoch, and the epochs the run was budgeted."""
     task = tasks.get(spec.task)
     metric = task.primary_metric
-    findings = [f for f in [rules.small_validation(spec.sizes.val)] if f]
+    findings = [f for f in [rules.small_validation(spec.sizes.val, spec.task)] if f]
     baseline = base.scores.get(metric)
     for _, row in table.iterrows():
         arch = str(row["architecture"])
@@ -34,7 +34,7 @@ def diagnose(table: pd.DataFrame, base: tasks.Baseline, spec: PreparedSpec, curv
             rules.no_skill(arch, metric, float(row[metric]), base.name, baseline, task.greater_is_better),
             # only an epoch chosen by the validation loss (older fit summaries have no kept_by) can be "early"
             rules.early_best(arch, timing.get("best_epoch") if timing.get("kept_by", "val_loss") == "val_loss" else None,
-                             run),
+                             run, spec.sizes.val, spec.task),
             rules.still_falling(arch, loss, run, timing.get("epochs_budget", run)),
         ):
             if finding:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from seqpipe.config.budget import MIN_VALIDATION
+from seqpipe.config.budget import MIN_VALIDATION, min_validation
 
 EARLY_EPOCHS = 2  # a best epoch this early in a longer run: training hardly started
 # Share of the whole run's drop in training loss that came in its last fifth of epochs: a run that
@@ -21,7 +21,8 @@ STILL_FALLING = 0.10
 # the train log name the figures; `seqpipe leaderboard` (which reads only the ids, from
 # `layout.DIAGNOSTICS_FILE`) prints these lines as its footnotes.
 CHECKS: dict[str, tuple[str, str]] = {
-    "small_val": ("the validation split was too small to choose an epoch by (early stopping off)",
+    "small_val": ("the validation split was too small to choose an epoch by reliably (early stopping off; "
+                  "regression: on from epoch 1, a noisy choice)",
                   "use more data or a larger data.split.val"),
     "no_better": ("the test score is no better than the baseline that ignores the sequence",
                   "train longer (train.epochs), check the learning rate, or check that the targets follow from the inputs"),
@@ -46,12 +47,21 @@ class Finding:
         return f"{who}{self.problem}; {self.fix}"
 
 
-def small_validation(n_val: int) -> Finding | None:
+def small_validation(n_val: int, task: str | None = None) -> Finding | None:
+    """A validation split under MIN_VALIDATION: early stopping was off, or (regression, seqpipe.config.budget)
+    on from epoch 1 with a noisy choice of epoch."""
     if n_val >= MIN_VALIDATION:
         return None
+    fewest = min_validation(task)
+    if n_val >= fewest:
+        return Finding(
+            None, f"the validation split has {n_val} sequences (fewer than {MIN_VALIDATION}): early stopping watched "
+                  "it from epoch 1 so that the model would not memorise the few training targets, but the epoch it "
+                  "chose is a noisy choice (between memorising and the train mean)",
+            "use more data or a larger data.split.val", "small_val")
     if n_val == 0:
         return Finding(
-            None, f"there is no validation split (one would have held fewer than {MIN_VALIDATION} sequences, so "
+            None, f"there is no validation split (one would have held fewer than {fewest} sequences, so "
                   "every training sequence was trained on): no epoch could be chosen, every run kept its last epoch",
             "use more data to let validation choose", "small_val")
     return Finding(
@@ -72,10 +82,17 @@ def no_skill(arch: str, metric: str, score: float, baseline_name: str, baseline:
         "no_better")
 
 
-def early_best(arch: str, best: object, run: object) -> Finding | None:
-    """The epoch kept came among the first few of a longer run."""
+def early_best(arch: str, best: object, run: object, n_val: int | None = None, task: str | None = None) -> Finding | None:
+    """The epoch kept came among the first few of a longer run (with `n_val` and `task`: a regression
+    run that early-stopped on a small validation split says what that means, see seqpipe.config.budget)."""
     if not (isinstance(best, int) and isinstance(run, int) and best <= EARLY_EPOCHS and run >= best + 3):
         return None
+    if n_val is not None and min_validation(task) <= n_val < MIN_VALIDATION:
+        return Finding(
+            arch, f"the best validation loss came at epoch {best} of {run}: nothing learned after it held up on the "
+                  f"{n_val} validation sequences, so the model kept stays near the train mean it starts from",
+            "use more data or a larger data.split.val (train.patience: 0 would memorise the training targets)",
+            "early_best")
     return Finding(
         arch, f"the best validation loss came at epoch {best} of {run}, so the model kept is barely trained",
         "if the validation split is small, raise data.split.val or set train.patience: 0; "

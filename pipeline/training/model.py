@@ -37,7 +37,7 @@ def build_model(choice: ArchitectureChoice, spec: PreparedSpec, train: TrainPara
     gpu = acceleration.gpu_visible()
     batch = train.batch_size * acceleration.replicas(train.distribute)
     # train.epochs may be "auto": the cosine schedule and the XLA choice need the planned epochs
-    epochs = budget.plan(train, spec.sizes.train, spec.sizes.val, batch).epochs
+    epochs = budget.plan(train, spec.sizes.train, spec.sizes.val, batch, spec.task).epochs
     steps = acceleration.training_steps(spec.sizes.train, batch, epochs)
     per_epoch = acceleration.training_steps(spec.sizes.train, batch, 1)
     jit = acceleration.resolve_jit(train.jit_compile, acceleration.jit_hint(choice.architecture.jit_compile), steps, gpu,

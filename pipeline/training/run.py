@@ -25,9 +25,12 @@ from seqpipe.training.model import build_model
 
 def train_as_worker(choice: ArchitectureChoice, prepared: Prepared, train: TrainParams, seeds: list[int]) -> None:
     """A worker of a multi-worker run: train in step with the chief, write nothing."""
+    spec = prepared.spec
+    plan = budget.plan(train, spec.sizes.train, spec.sizes.val, train.batch_size * acceleration.replicas(train.distribute),
+                       spec.task)  # the chief's: regression early-stops on a small validation split
     for seed in seeds:
         seed_everything(seed)
-        summary = fit(build_model(choice, prepared.spec, train), prepared.xy("train"), prepared.xy("val"), train)
+        summary = fit(build_model(choice, spec, train), prepared.xy("train"), prepared.xy("val"), train, plan=plan)
         print(f"worker done {choice.name} (seed {seed}): {summary.epochs_run} epochs; the chief writes the outputs")
 
 
@@ -49,7 +52,7 @@ def train_seeds(
     arch = choice.name
     summaries = []
     plan = budget.plan(train, prepared.spec.sizes.train, prepared.spec.sizes.val,
-                       train.batch_size * acceleration.replicas(train.distribute))
+                       train.batch_size * acceleration.replicas(train.distribute), prepared.spec.task)
     print(plan.line(), flush=True)
     print(plan.stopping, flush=True)
     train = budget.resolved(train, plan)  # what build_model and the stopper below see
@@ -125,7 +128,7 @@ def run_findings(arch: str, model: Any, prepared: Prepared, summary: FitSummary,
     spec = prepared.spec
     task = tasks.get(spec.task)
     x_val, y_val = prepared.xy("val")
-    found = [diagnostics.small_validation(spec.sizes.val)]
+    found = [diagnostics.small_validation(spec.sizes.val, spec.task)]
     if len(y_val):
         base = task.baseline(prepared.arrays["y_train"], y_val, x_val, spec)
         output = quantile_head.output(model, np.asarray(model.predict(x_val, batch_size=batch_size, verbose=0)))
@@ -134,7 +137,7 @@ def run_findings(arch: str, model: Any, prepared: Prepared, summary: FitSummary,
                                           base.scores.get(task.primary_metric), task.greater_is_better, "validation"))
     loss = np.array([v for v in train_loss if v is not None], dtype=float)
     by_val_loss = summary.best_epoch if summary.kept_by == budget.KEEP_VAL_LOSS else None
-    found += [diagnostics.early_best(arch, by_val_loss, summary.epochs_run),
+    found += [diagnostics.early_best(arch, by_val_loss, summary.epochs_run, spec.sizes.val, spec.task),
               diagnostics.still_falling(arch, loss, summary.epochs_run, summary.epochs_budget)]
     return [f for f in found if f]
 
