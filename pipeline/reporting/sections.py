@@ -72,7 +72,12 @@ def report_blocks(
     direction = "higher" if task.greater_is_better else "lower"
     best = table.iloc[0]
     repeats = int(table["repeats"].max()) if "repeats" in table else 1
+    ensembles = [str(a) for a, n in zip(table["architecture"], table.get("ensemble", [None] * len(table)))
+                 if pd.notna(n)]
     seeds = f", mean over {repeats} seeds" if repeats > 1 else ""
+    if ensembles:
+        seeds = (f", {'each' if len(ensembles) == len(table) else ', '.join(ensembles) + ':'} an ensemble of "
+                 f"{repeats} seeds" + (f", the others a mean over {repeats} seeds" if len(ensembles) < len(table) else ""))
     blocks = [
         Block("h1", "seqpipe report"),
         Block("p", f"Task **{spec.task}** on `{params['data']['source']}`: "
@@ -103,7 +108,13 @@ def report_blocks(
                    "test sequence."
                    + (f" `classical:` rows are not architectures and are not ranked: {task.classical_fit}, by "
                       "the `baselines` stage (`train_s`: their fit seconds)." if classical else "")
-                   + (f" Every score is the mean ± standard deviation over {repeats} seeds." if repeats > 1 else "")),
+                   + (f" Every score is the mean ± standard deviation over {repeats} seeds." if repeats > 1 and not ensembles
+                      else "")
+                   + (f" {', '.join(ensembles)}: the scores of an ensemble (`train.ensemble`: the mean of the {repeats} "
+                      "seeds' outputs, which is what the model predicts), ± the standard deviation of the single seeds' "
+                      "scores (scores/<arch>.csv: one row per seed, then the ensemble's)"
+                      + (f"; the others: the mean ± standard deviation over {repeats} seeds." if len(ensembles) < len(table)
+                         else ".") if ensembles else "")),
     ]
     intervals = quantiles.interval_note(
         {**{str(r["architecture"]): r.to_dict() for _, r in table.iterrows()},
