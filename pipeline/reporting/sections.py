@@ -127,7 +127,9 @@ def report_blocks(
             Block("h2", f"Is the gap to {best['architecture']} real?"),
             Block("table", tests.map(fmt)),
             Block("p", "`gap_to_best`: the architecture's test " + metric + " minus the best one's. "
-                       + ("A paired t-test across seeds (same seeds for every architecture)."
+                       + ("A paired t-test across seeds (same seeds for every architecture"
+                          + ("; an ensemble's single seeds, so it tests the architectures, not the ensembles)."
+                             if ensembles else ").")
                           if repeats > 1 else
                           "One seed per architecture: a paired bootstrap over the test sequences (95% interval "
                           "of the gap and its p-value). It covers test-set noise, not training noise: set "
