@@ -147,3 +147,16 @@ def test_an_ensembles_evaluation_scores_the_mean_of_its_seeds_outputs_and_predic
     np.testing.assert_allclose(predicted["y_pred_h1"], by_hand.median[:, 0], rtol=1e-4)
     np.testing.assert_allclose(predicted["q0.9_h3"], by_hand.at(0.9)[:, 2], rtol=1e-4)
     assert not np.allclose(predicted["y_pred_h1"], outputs[0].median[:, 0], rtol=1e-4)
+
+
+@pytest.mark.keras
+def test_a_backtest_cell_scores_the_ensemble_and_keeps_the_single_seeds_spread(trained_ensemble):
+    from seqpipe.backtest.cell import train_and_score
+
+    path, ctx, choice, prepared = trained_ensemble
+    train = ctx.train_settings("cnn", prepared.spec.sizes.train).params
+    seeds = train_and_score(choice, prepared, train.model_copy(update={"ensemble": False}), [7, 8], path / "b1")
+    combined = train_and_score(choice, prepared, train, [7, 8], path / "b2")
+    assert combined["ensemble"] == 2 and "ensemble" not in seeds
+    assert combined["rmse_std"] == seeds["rmse_std"]  # the same two models, scored one by one
+    assert combined["rmse"] < seeds["rmse"]  # their mean forecast, not their mean score

@@ -38,8 +38,8 @@ def leaderboard(metrics: dict[str, dict], timings: dict[str, dict], task_name: s
                 "epochs": timing.get("epochs_run"),
                 "latency_ms": timing.get("inference_ms_per_sample"),
                 "repeats": scores.get("repeats", 1),
-                # train.ensemble: the scores are those of this many seeds' mean output (None: single models)
-                ensemble.KEY: scores.get(ensemble.KEY),
+                # train.ensemble: the scores are those of this many seeds' mean output (a column only where one is)
+                **({ensemble.KEY: scores[ensemble.KEY]} if ensemble.KEY in scores else {}),
                 # timed while the machine's load exceeded its cores (seqpipe.training.fit.Load)
                 "contended": bool(timing.get("contended", False)),
             }
