@@ -96,6 +96,8 @@ def test_example_runs_end_to_end(name, tmp_path, monkeypatch):
         assert Path(f"plots/{arch}/confusion.csv").is_file()
     text = Path("reports/report.md").read_text()
     assert "## Leaderboard" in text and "| coverage " in text and "without truncation" in text
+    if params["train"].get("ensemble"):  # the figures draw the ensemble's forecasts, and the report says so
+        assert "an ensemble of 3 seeds" in text and f"({params['architectures'][0]}: the ensemble of the seeds)" in text
     if spec["task"] == "forecast":
         assert "| baseline: " in text and "| classical: AutoARIMA " in text
         assert "(forecasts.png)" in text and Path("reports/forecasts.png").is_file()
