@@ -36,6 +36,7 @@ ends with issue 15's goal per series and variant (the best of the architectures 
 
     .venv/bin/python bench/forecast_quality.py --archs gru,cnn,linear --seeds 42,0 --min-steps 1000
     .venv/bin/python bench/forecast_quality.py --combine fq_a,fq_b --archs gru,cnn,linear   # earlier runs together
+    .venv/bin/python bench/forecast_quality.py --archs linear --seeds 42,0,1 --min-steps 1000 --ensemble  # seed ensembles
 """
 from __future__ import annotations
 
@@ -236,10 +237,41 @@ def run(name: str, arch: str, settings: dict, seed: int, show: bool) -> dict:
 
 
 def ensemble(runs: list[dict]) -> dict:
-    """The mean of several seeds' forecasts, scored like one model's."""
+    """The seeds' ensemble as `train.ensemble` makes it (seqpipe.training.ensemble: the mean of
+    their forecasts), scored like one model's."""
+    from seqpipe.training.ensemble import mean_output
+
     y = runs[0]["y"]
-    pred = np.mean([r["pred"] for r in runs], axis=0)
-    return {"mase": mae(y, pred) / mase_scale(runs[0]["series"]), "mape": mape(y, pred)}
+    pred = np.asarray(mean_output([r["pred"] for r in runs]))
+    return {"mase": mae(y, pred) / mase_scale(runs[0]["series"]), "mape": mape(y, pred),
+            "seeds": [r["seed"] for r in runs]}
+
+
+def ensemble_table(rows: list[dict], classical: pd.DataFrame) -> None:
+    """--ensemble: per series and architecture, each seed's MASE, their mean and the ensemble's
+    (`+ens` rows), then issue 15's goal judged on single seeds' means and on the ensembles."""
+    seeds = pd.DataFrame([r for r in rows if r["arch"] != "-" and "seed" in r and not pd.isna(r["seed"])])
+    ens = pd.DataFrame([r for r in rows if str(r.get("variant", "")).endswith("+ens")])
+    if ens.empty:
+        print("\n--ensemble: no ensembles (give --seeds two or more)")
+        return
+    seeds = seeds.drop_duplicates(["series", "arch", "seed"], keep="last")
+    ens = ens.drop_duplicates(["series", "arch"], keep="last").set_index(["series", "arch"])
+    print("\nseed ensembles (train.ensemble): MASE per seed, their mean, the ensemble's; MAPE of the mean and the ensemble")
+    gains = []
+    for (series, arch), part in seeds.groupby(["series", "arch"], sort=False):
+        if (series, arch) not in ens.index:
+            continue
+        e = ens.loc[(series, arch)]
+        mean = part["mase"].mean()
+        gains.append(e["mase"] / mean - 1)
+        print(f"  {series:<10} {arch:<7} " + " / ".join(f"{v:.3f}" for v in part["mase"])
+              + f"  mean {mean:.3f}  ensemble {e['mase']:.3f} ({100 * gains[-1]:+.1f}%)  MAPE {part['mape'].mean():.3f}"
+              f" -> {e['mape']:.3f}", flush=True)
+    print(f"  ensemble / seeds' mean: median {100 * np.median(gains):+.1f}%, better on {sum(g < 0 for g in gains)} "
+          f"of {len(gains)}", flush=True)
+    goal_table(seeds, classical, "single seeds")
+    goal_table(ens.reset_index().assign(seed=-1), classical, "seed ensembles")
 
 
 def goal_table(runs: pd.DataFrame, classical: pd.DataFrame, label: str) -> int:
@@ -247,8 +279,10 @@ def goal_table(runs: pd.DataFrame, classical: pd.DataFrame, label: str) -> int:
     seasonal naive and is within 10% of the better of AutoETS/AutoARIMA. Returns how many meet it."""
     best_stat = classical[["auto_ets", "auto_arima"]].min(axis=1)
     means = runs.groupby(["series", "arch"])["mase"].mean().unstack()
-    print(f"\nissue 15's goal, {label} (best of {', '.join(means.columns)} by mean MASE over seeds "
-          f"{sorted(set(runs['seed']))}; beats seasonal naive and <= 1.10 x the better of AutoETS/AutoARIMA)")
+    single = runs["seed"].notna() & (runs["seed"] >= 0) if "seed" in runs else pd.Series(False, index=runs.index)
+    judged = f"mean MASE over seeds {sorted(set(runs['seed']))}" if single.all() else "the ensembles' MASE"
+    print(f"\nissue 15's goal, {label} (best of {', '.join(means.columns)} by {judged}; beats seasonal naive and "
+          "<= 1.10 x the better of AutoETS/AutoARIMA)")
     met = 0
     for series, row in means.iterrows():
         best = row.idxmin()
@@ -262,10 +296,15 @@ def goal_table(runs: pd.DataFrame, classical: pd.DataFrame, label: str) -> int:
     return met
 
 
-def combine(names: list[str], archs: list[str]) -> None:
+def combine(names: list[str], archs: list[str], ensembles: bool = False) -> None:
     """The goal table over the seed runs of earlier outputs (bench/results/<name>.json), whatever
-    their variant labels, for the architectures `archs`."""
+    their variant labels, for the architectures `archs`; `ensembles`: the --ensemble tables instead."""
     rows = [r for n in names for r in json.loads((ROOT / "bench" / "results" / f"{n}.json").read_text())["rows"]]
+    if ensembles:
+        classical = pd.DataFrame([r for r in rows if r["arch"] == "-"]).drop_duplicates(["series", "variant"])
+        ensemble_table([r for r in rows if r["arch"] in archs or r["arch"] == "-"],
+                       classical.pivot(index="series", columns="variant", values="mase"))
+        return
     runs = pd.DataFrame([r for r in rows if r["arch"] in archs and "seed" in r])
     runs = runs.drop_duplicates(["series", "arch", "seed"], keep="last")
     classical = pd.DataFrame([r for r in rows if r["arch"] == "-"]).drop_duplicates(["series", "variant"])
@@ -291,13 +330,15 @@ def main() -> None:
                     "series with 100+ training windows and worse on the smallest for the gru; bench/RESULTS.md, \"Forecast quality on twelve series\")")
     ap.add_argument("--seeds", default="42", help="comma-separated seeds; with several, their forecasts' mean "
                     "is scored too (an ensemble, variant NAME+ens)")
+    ap.add_argument("--ensemble", action="store_true", help="print each seed, the seeds' mean and their ensemble "
+                    "(train.ensemble) side by side, and issue 15's goal judged both ways (with --combine too)")
     ap.add_argument("--show", action="store_true", help="print the first test window's forecast beside the truth")
     ap.add_argument("--out", default="forecast_quality")
     ap.add_argument("--combine", help="comma-separated earlier outputs (bench/results/NAME.json): print the goal "
                     "table over their runs of --archs, training nothing")
     args = ap.parse_args()
     if args.combine:
-        combine(args.combine.split(","), args.archs.split(","))
+        combine(args.combine.split(","), args.archs.split(","), args.ensemble)
         return
     from seqpipe import process
 
@@ -338,6 +379,8 @@ def main() -> None:
               + " ".join(f"{s}={v:.2f}" for s, v in ratio.items()), flush=True)
     for label, part in table.groupby("variant", sort=False):
         goal_table(part, classical, label)
+    if args.ensemble:
+        ensemble_table(rows, classical)
     out = ROOT / "bench" / "results" / f"{args.out}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({"args": vars(args) | {"variant": [f"{a}:{b}" for a, b in variants]}, "rows": rows,

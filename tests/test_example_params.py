@@ -64,7 +64,7 @@ def test_dvc_itself_finds_every_tracked_param_of_an_example_copied_verbatim(tmp_
 
     Repo.init(str(tmp_path), no_scm=True).close()
     shutil.copy(ROOT / "dvc.yaml", tmp_path / "dvc.yaml")
-    example = (ROOT / "examples/csv-forecast/params.yaml").read_text()
+    example = (ROOT / "examples/csv-long-regression/params.yaml").read_text()
 
     def check() -> None:
         with Repo(str(tmp_path)) as repo:
@@ -91,7 +91,7 @@ def test_dvc_itself_finds_every_tracked_param_of_an_example_copied_verbatim(tmp_
      "add it (null = data.window.horizon)"),
 ])
 def test_validate_names_a_key_dvc_tracks_that_params_yaml_lacks(tmp_path, edit, line):
-    text = (ROOT / "examples/csv-forecast/params.yaml").read_text()
+    text = (ROOT / "examples/csv-long-regression/params.yaml").read_text()
     assert edit[0] in text
     (tmp_path / "params.yaml").write_text(text.replace(edit[0], edit[1]))
     result = subprocess.run([sys.executable, "-m", "seqpipe.cli", "validate", "--params", str(tmp_path / "params.yaml")],

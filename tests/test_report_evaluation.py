@@ -182,6 +182,25 @@ def test_with_repeats_every_metric_shows_mean_and_std_and_baseline_rows_show_the
     assert one_seed.loc[0, "gru recall"] == 1.0
 
 
+def test_an_ensembles_row_says_so_and_its_spread_is_the_single_seeds(tmp_path):
+    # metrics/<arch>.json of `train.ensemble`: the ensemble's scores, the seeds' std, `ensemble: 3`
+    metrics = {"gru": {"accuracy": 0.93, "macro_f1": 0.9, "log_loss": 0.3, "roc_auc": 0.95, "average_precision": 0.9,
+                       "ece": 0.04, "accuracy_std": 0.01, "params": 10, "repeats": 3, "ensemble": 3},
+               "lstm": {"accuracy": 0.9, "macro_f1": 0.88, "log_loss": 0.3, "roc_auc": 0.95, "average_precision": 0.9,
+                        "ece": 0.04, "accuracy_std": 0.02, "params": 10, "repeats": 3}}
+    table = ranking.leaderboard(metrics, {}, "multiclass")
+    assert table["ensemble"].tolist()[0] == 3 and pd.isna(table["ensemble"].tolist()[1])
+    assert "ensemble" not in [c for c in table.columns if c.endswith("_std")]
+    shown = document.display_table(table, "accuracy")
+    assert shown.loc[0, "ensemble"] == "3" and shown.loc[0, "accuracy (mean ± std)"] == "0.93 ± 0.01"
+    text = document.render_markdown(_blocks("multiclass", _classifier_outputs("multiclass"), tmp_path,
+                                            metrics=metrics)[0])
+    assert "Ranked by test **accuracy** (higher is better, gru: an ensemble of 3 seeds, the others a mean over 3" in text
+    assert "gru: the scores of an ensemble (`train.ensemble`: the mean of the 3 seeds' outputs" in text
+    one = {"gru": {k: v for k, v in metrics["gru"].items() if k != "ensemble"}}
+    assert "ensemble" not in document.display_table(ranking.leaderboard(one, {}, "multiclass"), "accuracy")
+
+
 def _git(repo, *args):
     subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=repo, check=True,
                    capture_output=True)

@@ -2,7 +2,8 @@
 
 The models live in a temporary directory and are dropped once scored: the cell's product is its
 scores (metrics/backtest/<arch>-o<k>.json), which DVC caches. Every seed of `train.repeats` is
-trained, and the scores are their mean (and std), as in metrics/<arch>.json.
+trained, and the scores are their mean (and std), as in metrics/<arch>.json; with `train.ensemble`,
+the scores of their ensemble (and the single seeds' std).
 """
 from __future__ import annotations
 
@@ -30,8 +31,9 @@ def origin_record(prepared: Prepared, k: int) -> dict[str, Any]:
 def train_and_score(choice: ArchitectureChoice, prepared: Prepared, train: TrainParams, seeds: list[int],
                     backup: Path) -> dict[str, float]:
     """Fit `choice` once per seed on the origin's train/val windows (checkpointed under `backup`),
-    score each model on the origin's test windows; the seeds' mean (and `<metric>_std`) of each score."""
-    from seqpipe.training import quantile_head  # keras: after the stage chose the backend
+    score each model on the origin's test windows; the seeds' mean (and `<metric>_std`) of each score.
+    With `train.ensemble`, the scores are the ensemble's (the seeds' mean output), as in evaluate@."""
+    from seqpipe.training import ensemble, quantile_head  # keras: after the stage chose the backend
 
     custom = choice.architecture.custom_objects() if choice.architecture.custom_objects else None
     x_test, y_test = prepared.xy("test")
@@ -39,9 +41,12 @@ def train_and_score(choice: ArchitectureChoice, prepared: Prepared, train: Train
         model_file, repeats = Path(tmp) / layout.model_path(choice.name).name, Path(tmp) / "repeats"
         train_seeds(choice, prepared, train, seeds, backup=backup, model_file=model_file, repeats_dir=repeats,
                     live_dir=Path(tmp) / "live")
-        per_seed = []
+        outputs = []
         for i, seed in enumerate(seeds):
             model = load_model(str(model_file if i == 0 else repeats / f"seed{seed}.keras"), custom_objects=custom)
-            output = quantile_head.output(model, scoring.predict(model, x_test, train.batch_size))
-            per_seed.append(scoring.score(prepared.spec.task, y_test, output, prepared.spec))
-    return scoring.summarize_seeds(per_seed)
+            outputs.append(quantile_head.output(model, scoring.predict(model, x_test, train.batch_size)))
+    per_seed = [scoring.score(prepared.spec.task, y_test, output, prepared.spec) for output in outputs]
+    if not (train.ensemble and len(outputs) > 1):
+        return scoring.summarize_seeds(per_seed)
+    combined = scoring.score(prepared.spec.task, y_test, ensemble.mean_output(outputs), prepared.spec)
+    return {**scoring.summarize_seeds(per_seed, combined), ensemble.KEY: len(outputs)}

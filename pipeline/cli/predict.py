@@ -19,6 +19,7 @@ from seqpipe.errors import DataError
 from seqpipe.quantiles import QuantileForecast
 
 if TYPE_CHECKING:
+    from seqpipe.config.params import TrainParams
     from seqpipe.tasks import Output
 
 # --- prediction ----------------------------------------------------------------------------------
@@ -97,7 +98,7 @@ def main(args) -> None:
     """The `seqpipe predict` subcommand (args from the CLI parser)."""
     from seqpipe import atomic, process, user_files
     from seqpipe.config.context import context
-    from seqpipe.training import backends
+    from seqpipe.training import backends, ensemble
     from seqpipe.training.model import load_model
 
     process.quiet_tensorflow()
@@ -138,9 +139,15 @@ def main(args) -> None:
         inputs = Inputs(np.load(prepared / f"X_{args.split}.npy", allow_pickle=False),
                         np.load(prepared / f"y_{args.split}.npy", allow_pickle=False))
     custom = choice.architecture.custom_objects() if choice.architecture.custom_objects else None
-    model = load_model(str(path), custom_objects=custom)
-    raw = quantile_head.output(model, predict_batches(model, inputs.x, ctx.params.train.batch_size,
-                                                      progress=True if args.progress else None))
+    seed_models = _ensemble_members(args.arch, choice.train(), path)
+    if len(seed_models) > 1:
+        print(ensemble.line(args.arch, [seed for seed, _ in seed_models]), flush=True)
+
+    def predict_one(model: Any) -> Output:
+        return quantile_head.output(model, predict_batches(model, inputs.x, ctx.params.train.batch_size,
+                                                           progress=True if args.progress else None))
+
+    raw = ensemble.predict([load_model(str(p), custom_objects=custom) for _, p in seed_models], predict_one)
     if args.input and spec.forecast is not None:
         frame = forecast_frame(raw, inputs.ids, inputs.future_times)
     else:
@@ -148,7 +155,27 @@ def main(args) -> None:
     guard()  # again: loading and predicting take a while, and a directory may have appeared meanwhile
     with atomic.atomic_path(output) as tmp:
         frame.to_csv(tmp, index=False, float_format="%.6g")
-    print(f"wrote {len(frame)} predictions of {args.arch} to {output}")
+    shown = f"{args.arch} (ensemble of {len(seed_models)} seeds)" if len(seed_models) > 1 else args.arch
+    print(f"wrote {len(frame)} predictions of {shown} to {output}")
+
+
+def _ensemble_members(arch: str, train: TrainParams, model_file: Path) -> list[tuple[int, Path]]:
+    """The models `seqpipe predict` runs: every seed of `train.repeats` for an ensemble
+    (`train.ensemble`), else models/<arch>.keras alone."""
+    if not train.ensemble:
+        return [(0, model_file)]
+    hint = f"run `dvc repro train@{arch}` (train.ensemble predicts with every seed's model)"
+    try:
+        members = layout.seed_models(arch)
+    except FileNotFoundError:
+        raise DataError(f"{layout.repeats_dir(arch) / 'seeds.json'}: not found; {hint}") from None
+    missing = [str(p) for _, p in members if not p.is_file()]
+    if missing:
+        raise DataError(f"{missing[0]}: not found; {hint}")
+    if len(members) != train.repeats:
+        raise DataError(f"{layout.repeats_dir(arch) / 'seeds.json'}: {len(members)} trained seed(s), but "
+                        f"train.repeats is {train.repeats}: the models are older than params.yaml; {hint}")
+    return members
 
 
 def add_parser(sub) -> None:

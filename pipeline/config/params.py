@@ -243,6 +243,12 @@ class TrainParams(Strict):
     repeats: int = Field(
         1, ge=1, le=100, description="train each architecture with seeds seed, seed+1, ...; >1 adds mean/std and tests"
     )
+    ensemble: bool = Field(
+        False,
+        description="predict with the mean of the train.repeats seeds' outputs (values, class probabilities, each "
+        "quantile level): evaluate, backtest cells, interval calibration and `seqpipe predict` use that ensemble; "
+        "needs train.repeats >= 2; per architecture under models.<arch>.train",
+    )
     jit_compile: Literal["auto", True, False] = Field(
         "auto",
         description="XLA compilation: auto = the architecture's measured choice on CPU (Keras decides on GPU); "

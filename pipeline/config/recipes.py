@@ -141,7 +141,12 @@ def effective(train: TrainParams, name: str, architecture: Architecture, overrid
                 notes[key] = f"over train.{key} {_show(base[key])}"
         else:
             sources[key] = TRAIN if key in train.model_fields_set else DEFAULT
-    return TrainSettings(name, merged, sources, notes)
+    settings = TrainSettings(name, merged, sources, notes)
+    if merged.ensemble and merged.repeats < 2:
+        raise ParamsError(f"{source}: {settings.key('ensemble')}: true averages the seeds of train.repeats, "
+                          f"which is {merged.repeats}; set train.repeats to 2 or more (3 for forecasts), or "
+                          "ensemble to false")
+    return settings
 
 
 def _show(value: Any) -> str:

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from seqpipe import atomic
@@ -33,9 +32,15 @@ class Evaluation:
 
 
 def evaluate(choice: ArchitectureChoice, prepared: Prepared, seed_models: list[tuple[int, Path]], batch_size: int,
-             fit_summary: dict[str, Any]) -> Evaluation:
+             fit_summary: dict[str, Any], ensemble: bool = False) -> Evaluation:
     """Score every seed's saved model on `prepared`'s test split; timings from `fit_summary`
-    (models/<arch>.fit.json) and the first model's inference latency."""
+    (models/<arch>.fit.json) and the first model's inference latency.
+
+    With `ensemble` (`train.ensemble`) and several seeds, the architecture's metrics, predictions
+    and confusion rows are the ensemble's (the mean of the seeds' outputs, seqpipe.training.ensemble),
+    each `<metric>_std` is still the spread of the single seeds, scores/<arch>.csv gets an
+    `ensemble` row after the seeds' rows, and the latency is the sum of the seeds' (it runs them all)."""
+    from seqpipe.training import ensemble as seed_ensemble
     from seqpipe.training import quantile_head
     from seqpipe.training.fit import Load
     from seqpipe.training.model import load_model
@@ -43,32 +48,42 @@ def evaluate(choice: ArchitectureChoice, prepared: Prepared, seed_models: list[t
     x_test, y_test = prepared.xy("test")
     task_name = prepared.spec.task
     custom = choice.architecture.custom_objects() if choice.architecture.custom_objects else None
-    per_seed, per_class = [], []
-    model: Any = None
-    raw_output: Any = np.empty(0)
-    for i, (seed, path) in enumerate(seed_models):
+    per_seed: list[dict[str, Any]] = []
+    per_class, models, outputs = [], [], []
+    for seed, path in seed_models:
         seed_model = load_model(str(path), custom_objects=custom)
         output = quantile_head.output(seed_model, scoring.predict(seed_model, x_test, batch_size))
         per_seed.append({"seed": seed, **scoring.score(task_name, y_test, output, prepared.spec)})
         per_class.append(scoring.per_class_scores(task_name, prepared.spec, y_test, output))
-        if i == 0:
-            model, raw_output = seed_model, output
-    metrics = {**scoring.summarize_seeds(per_seed), "params": int(model.count_params())}
+        models.append(seed_model)
+        outputs.append(output)
+    model, raw_output = models[0], outputs[0]
+    seeds = list(per_seed)
+    combined = ensemble and len(outputs) > 1
+    ensemble_scores = None
+    if combined:
+        raw_output = seed_ensemble.mean_output(outputs)
+        ensemble_scores = scoring.score(task_name, y_test, raw_output, prepared.spec)
+        per_seed.append({"seed": seed_ensemble.KEY, **ensemble_scores})
+        per_class.append(scoring.per_class_scores(task_name, prepared.spec, y_test, raw_output))
+    metrics = {**scoring.summarize_seeds(seeds, ensemble_scores), "params": int(model.count_params())}
     if quantile_head.levels_of(model) is not None:  # 0: the intervals as trained (train.conformal: false)
         conformal = quantile_head.calibration_of(model)
         metrics[CALIBRATION_KEY] = conformal.windows if conformal else 0
-    if len(per_seed) > 1:
-        metrics["repeats"] = len(per_seed)
+    if len(seeds) > 1:
+        metrics["repeats"] = len(seeds)
+    if combined:
+        metrics[seed_ensemble.KEY] = len(seeds)
     load = Load()
     load.sample()
-    latency = scoring.latency_ms_per_sample(model, x_test, batch_size)
+    latency = sum(scoring.latency_ms_per_sample(m, x_test, batch_size) for m in (models if combined else [model]))
     load.sample()
     # A few numbers (the budget's wording, tear-down and core count stay in models/<arch>.fit.json):
     # each key here is one column per architecture in `seqpipe leaderboard` (not in `dvc exp show`:
     # timings/<arch>.json is a plain output, read from git per revision).
     timings = {
         **{k: fit_summary[k] for k in TIMING_KEYS if k in fit_summary},
-        "inference_ms_per_sample": latency,
+        "inference_ms_per_sample": round(latency, 4),
         "contended": bool(fit_summary.get("contended")) or load.contended,  # training or latency under load
     }
     return Evaluation(

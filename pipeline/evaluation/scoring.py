@@ -105,12 +105,16 @@ def latency_ms_per_sample(model: Any, x: np.ndarray, batch_size: int, repeats: i
     return round(float(np.median(runs)) * 1000.0, 4)
 
 
-def summarize_seeds(per_seed: list[dict[str, float]]) -> dict[str, float]:
-    """One run: its scores. Several seeds: the mean of each score, then each score's std (ddof=1)."""
+def summarize_seeds(per_seed: list[dict[str, float]], ensemble: dict[str, float] | None = None) -> dict[str, float]:
+    """One run: its scores. Several seeds: the mean of each score, then each score's std (ddof=1).
+    With `ensemble` (the scores of the seeds' mean output, `train.ensemble`), those replace the
+    means; the stds still say how far single seeds spread."""
     names = [k for k in per_seed[0] if k != "seed"]
     if len(per_seed) == 1:
         return {k: per_seed[0][k] for k in names}
     values = {k: np.array([run[k] for run in per_seed], dtype=float) for k in names}
     means = {k: significant(v.mean()) for k, v in values.items()}
+    if ensemble is not None:
+        means = {k: ensemble[k] for k in names}
     stds = {f"{k}_std": significant(v.std(ddof=1)) for k, v in values.items()}
     return {**means, **stds}

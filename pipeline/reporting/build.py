@@ -12,6 +12,7 @@ from seqpipe.reporting import curves as curves_mod
 from seqpipe.reporting.backtest import Backtest
 from seqpipe.reporting.document import render_html, render_markdown
 from seqpipe.reporting.results import Results
+from seqpipe.training import ensemble
 
 
 def write_report(out: Path, curves_out: Path, results: Results, prepared: Prepared, params: dict[str, Any],
@@ -45,8 +46,9 @@ def write_report(out: Path, curves_out: Path, results: Results, prepared: Prepar
         (f"Learning curves: training and validation loss per epoch, all architectures{seed_note}",
          "learning_curves.png"),
         (f"Score against cost: test {primary} against parameters and training time", "score_vs_cost.png"),
-        # the task's figures draw predictions/<arch>.csv: the first seed's, with repeats
-        *((f"{caption}{seed_note}", name) for caption, name in figures.task_figures(task, ranked_predictions, spec, out)),
+        # the task's figures draw predictions/<arch>.csv: the first seed's, with repeats (an ensemble's: its own)
+        *((f"{caption}{_predictions_note(seed_note, ranked_predictions, results)}", name)
+          for caption, name in figures.task_figures(task, ranked_predictions, spec, out)),
     ]
     table.to_csv(out / "leaderboard.csv", index=False)
     names_ranked = table["architecture"].tolist()
@@ -78,3 +80,14 @@ def write_report(out: Path, curves_out: Path, results: Results, prepared: Prepar
     }
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return table, findings
+
+
+def _predictions_note(seed_note: str, predictions: dict, results: Results) -> str:
+    """Whose predictions the task's figures draw, with repeats: the first seed's, or for the
+    seed ensembles (`train.ensemble`) the ensemble's."""
+    ensembles = [a for a in predictions if ensemble.KEY in results.metrics.get(a, {})]
+    if not ensembles or not seed_note:
+        return seed_note
+    others = len(ensembles) < len(predictions)
+    return (f" ({', '.join(ensembles)}: the ensemble of the seeds"
+            + (f"; the others: {seed_note.strip()[1:-1]}" if others else "") + ")")

@@ -66,6 +66,8 @@ def display_table(table: pd.DataFrame, metric: str) -> pd.DataFrame:
         shown = shown.drop(columns=[std])
         if name == metric:
             shown = shown.rename(columns={metric: f"{metric} (mean ± std)"})
+    if "ensemble" in shown and shown["ensemble"].isna().all():  # no architecture is a seed ensemble
+        shown = shown.drop(columns=["ensemble"])
     # One count for every architecture (baseline rows have none): the report's first line says it.
     if "repeats" in shown and shown["repeats"].dropna().nunique() <= 1:
         shown = shown.drop(columns=["repeats"])

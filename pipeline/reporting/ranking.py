@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 
 from seqpipe import tasks
+from seqpipe.training import ensemble
 
 
 def leaderboard(metrics: dict[str, dict], timings: dict[str, dict], task_name: str) -> pd.DataFrame:
@@ -12,13 +13,14 @@ def leaderboard(metrics: dict[str, dict], timings: dict[str, dict], task_name: s
     metric, then by fewer parameters).
 
     With repeats, scores are means over seeds and each `<metric>_std` (the std over seeds) follows
-    its metric.
+    its metric; an ensemble's (`train.ensemble`, column `ensemble`: its seeds) are the scores of
+    the seeds' mean output, still followed by the single seeds' std.
     """
     task = tasks.get(task_name)
     rows = []
     for arch, scores in metrics.items():
         timing = timings.get(arch, {})
-        means = [k for k in scores if k not in ("params", "repeats") and not k.endswith("_std")]
+        means = [k for k in scores if k not in ("params", "repeats", ensemble.KEY) and not k.endswith("_std")]
         means.sort(key=lambda k: k != task.primary_metric)  # the primary metric first, the others in file order
         shown = {}
         for k in means:
@@ -36,6 +38,8 @@ def leaderboard(metrics: dict[str, dict], timings: dict[str, dict], task_name: s
                 "epochs": timing.get("epochs_run"),
                 "latency_ms": timing.get("inference_ms_per_sample"),
                 "repeats": scores.get("repeats", 1),
+                # train.ensemble: the scores are those of this many seeds' mean output (a column only where one is)
+                **({ensemble.KEY: scores[ensemble.KEY]} if ensemble.KEY in scores else {}),
                 # timed while the machine's load exceeded its cores (seqpipe.training.fit.Load)
                 "contended": bool(timing.get("contended", False)),
             }

@@ -10,6 +10,7 @@ import pandas as pd
 
 from seqpipe import layout
 from seqpipe.errors import DataError
+from seqpipe.training import ensemble
 
 
 @dataclass
@@ -45,6 +46,16 @@ def _read_csv(path: Path) -> pd.DataFrame | None:
     return pd.read_csv(path) if path.is_file() else None
 
 
+def seed_rows(scores: pd.DataFrame) -> pd.DataFrame:
+    """scores/<arch>.csv's rows of single seeds (an ensemble's file ends with its `ensemble` row,
+    which the tests across seeds must not count), with integer seeds."""
+    if "seed" not in scores or scores["seed"].dtype != object:
+        return scores
+    seeds = scores[scores["seed"].astype(str) != ensemble.KEY].copy()
+    seeds["seed"] = seeds["seed"].astype(int)
+    return seeds.reset_index(drop=True)
+
+
 def read_results(names: list[str]) -> Results:
     """What `dvc repro` left for architectures `names` (metrics and timings must exist)."""
     scores = {a: _read_csv(layout.scores_path(a)) for a in names}
@@ -53,7 +64,7 @@ def read_results(names: list[str]) -> Results:
         metrics={a: _read(layout.metrics_path(a)) for a in names},
         timings={a: _read(layout.timings_path(a)) for a in names},
         environments={a: _read(layout.environment_path(a)) for a in names if layout.environment_path(a).is_file()},
-        scores={a: frame for a, frame in scores.items() if frame is not None},
+        scores={a: seed_rows(frame) for a, frame in scores.items() if frame is not None},
         predictions={a: frame for a, frame in predictions.items() if frame is not None},
         classical=read_classical(),
     )

@@ -72,7 +72,12 @@ def report_blocks(
     direction = "higher" if task.greater_is_better else "lower"
     best = table.iloc[0]
     repeats = int(table["repeats"].max()) if "repeats" in table else 1
+    ensembles = [str(a) for a, n in zip(table["architecture"], table.get("ensemble", [None] * len(table)))
+                 if pd.notna(n)]
     seeds = f", mean over {repeats} seeds" if repeats > 1 else ""
+    if ensembles:
+        seeds = (f", {'each' if len(ensembles) == len(table) else ', '.join(ensembles) + ':'} an ensemble of "
+                 f"{repeats} seeds" + (f", the others a mean over {repeats} seeds" if len(ensembles) < len(table) else ""))
     blocks = [
         Block("h1", "seqpipe report"),
         Block("p", f"Task **{spec.task}** on `{params['data']['source']}`: "
@@ -103,7 +108,13 @@ def report_blocks(
                    "test sequence."
                    + (f" `classical:` rows are not architectures and are not ranked: {task.classical_fit}, by "
                       "the `baselines` stage (`train_s`: their fit seconds)." if classical else "")
-                   + (f" Every score is the mean ± standard deviation over {repeats} seeds." if repeats > 1 else "")),
+                   + (f" Every score is the mean ± standard deviation over {repeats} seeds." if repeats > 1 and not ensembles
+                      else "")
+                   + (f" {', '.join(ensembles)}: the scores of an ensemble (`train.ensemble`: the mean of the {repeats} "
+                      "seeds' outputs, which is what the model predicts), ± the standard deviation of the single seeds' "
+                      "scores (scores/<arch>.csv: one row per seed, then the ensemble's)"
+                      + (f"; the others: the mean ± standard deviation over {repeats} seeds." if len(ensembles) < len(table)
+                         else ".") if ensembles else "")),
     ]
     intervals = quantiles.interval_note(
         {**{str(r["architecture"]): r.to_dict() for _, r in table.iterrows()},
@@ -116,7 +127,9 @@ def report_blocks(
             Block("h2", f"Is the gap to {best['architecture']} real?"),
             Block("table", tests.map(fmt)),
             Block("p", "`gap_to_best`: the architecture's test " + metric + " minus the best one's. "
-                       + ("A paired t-test across seeds (same seeds for every architecture)."
+                       + ("A paired t-test across seeds (same seeds for every architecture"
+                          + ("; an ensemble's single seeds, so it tests the architectures, not the ensembles)."
+                             if ensembles else ").")
                           if repeats > 1 else
                           "One seed per architecture: a paired bootstrap over the test sequences (95% interval "
                           "of the gap and its p-value). It covers test-set noise, not training noise: set "

@@ -5,7 +5,8 @@ Writes metrics/<arch>.json (deterministic: scores and parameter count), timings/
 apart so reruns can be compared byte for byte) and
 predictions/<arch>.csv. With `train.repeats: N`, every seed's model is scored: scores/<arch>.csv
 holds one row per seed (with each class's precision, recall and F1 for labelled tasks), and
-metrics/<arch>.json the mean (plus `<metric>_std` and `repeats`).
+metrics/<arch>.json the mean (plus `<metric>_std` and `repeats`); with `train.ensemble`, the scores of the
+seeds' mean output (`ensemble`: how many), and an `ensemble` row ends scores/<arch>.csv.
 
 The train stage has usually computed all of this already, in its own process (TensorFlow loaded):
 when the evaluation cache holds an entry for exactly these inputs, params and code
@@ -42,7 +43,7 @@ def main(argv: list[str] | None = None) -> None:
         prepared = load_prepared(layout.PREPARED_DIR, splits=("test",))
         fit_summary = json.loads(layout.fit_summary_path(args.arch).read_text(encoding="utf-8"))
         evaluation = run.evaluate(choice, prepared, layout.seed_models(args.arch), ctx.params.train.batch_size,
-                                  fit_summary)
+                                  fit_summary, ensemble=choice.train().ensemble)
         run.write(evaluation, outputs)
         source = ""
     metrics = json.loads(outputs[0].read_text(encoding="utf-8"))

@@ -86,7 +86,8 @@ def _fill_evaluation_cache(ctx: Context, choice: ArchitectureChoice, arch: str) 
         cache_key = cache.key(layout.evaluation_inputs(arch), cache.settings(arch, ctx.raw))
         prepared = load_prepared(layout.PREPARED_DIR, splits=("test",))
         fit_summary = json.loads(layout.fit_summary_path(arch).read_text(encoding="utf-8"))
-        evaluation = run.evaluate(choice, prepared, layout.seed_models(arch), ctx.params.train.batch_size, fit_summary)
+        evaluation = run.evaluate(choice, prepared, layout.seed_models(arch), ctx.params.train.batch_size, fit_summary,
+                                  ensemble=choice.train().ensemble)
         cache.store(arch, cache_key, lambda paths: run.write(evaluation, paths))
     except Exception as exc:  # noqa: BLE001  (the evaluate stage repeats it and reports it properly)
         print(f"note: evaluation not cached ({type(exc).__name__}: {one_line(str(exc))[:200]}); "

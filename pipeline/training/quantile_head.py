@@ -139,9 +139,14 @@ def calibrated(model: Any, x_val: np.ndarray, y_val: np.ndarray, batch_size: int
     calibration = conformal.fit(y_val, raw)
     if calibration is None:
         return model, None
-    layer = Conformal(levels, calibration.factors.tolist(), calibration.windows, calibration.per_step,
+    return with_calibration(model, calibration), calibration
+
+
+def with_calibration(model: Any, calibration: conformal.Calibration) -> Any:
+    """The quantile model with a `Conformal` layer applying `calibration` after its output."""
+    layer = Conformal(calibration.levels, calibration.factors.tolist(), calibration.windows, calibration.per_step,
                       dtype="float32", name=CONFORMAL)
-    return keras.Model(model.inputs, layer(model.outputs[0]), name=model.name), calibration
+    return keras.Model(model.inputs, layer(model.outputs[0]), name=model.name)
 
 
 def calibration_of(model: Any) -> Conformal | None:

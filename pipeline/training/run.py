@@ -11,13 +11,14 @@ from typing import Any
 
 import numpy as np
 
-from seqpipe import atomic, tasks
+from seqpipe import atomic, conformal, tasks
 from seqpipe.config import budget
 from seqpipe.config.budget import Budget
 from seqpipe.config.experiment import ArchitectureChoice
 from seqpipe.config.params import TrainParams
 from seqpipe.data.prepared import Prepared
-from seqpipe.training import acceleration, diagnostics, resilience, schedules
+from seqpipe.quantiles import QuantileForecast
+from seqpipe.training import acceleration, diagnostics, ensemble, resilience, schedules
 from seqpipe.training import live as live_log
 from seqpipe.training.fit import FitSummary, fit, kept_epoch, kept_line, seed_everything
 from seqpipe.training.model import build_model
@@ -56,6 +57,9 @@ def train_seeds(
     print(plan.line(), flush=True)
     print(plan.stopping, flush=True)
     train = budget.resolved(train, plan)  # what build_model and the stopper below see
+    # an ensemble's intervals are calibrated on the ensemble's validation forecast, not seed by seed
+    calibrate_together = bool(train.ensemble and train.quantiles and train.conformal and len(seeds) > 1)
+    members: list[tuple[Any, Path]] = []
     with atomic.atomic_path(repeats_dir) as extra:
         extra.mkdir(parents=True)
         for i, seed in enumerate(seeds):
@@ -80,14 +84,16 @@ def train_seeds(
                 if guard.failed:
                     shutil.rmtree(live_dir, ignore_errors=True)  # no curves ending in NaN
                 resilience.raise_if_diverged(guard)
-                model = calibrate_intervals(model, prepared, train, run)
-                resilience.save_model(model, model_file)
             else:
                 summary = fit(model, prepared.xy("train"), prepared.xy("val"), no_stopper, extra_callbacks=callbacks,
                               plan=plan)
                 resilience.raise_if_diverged(guard)
+            target = model_file if i == 0 else extra / f"seed{seed}.keras"
+            if calibrate_together:
+                members.append((model, target))  # calibrated and saved once every seed is trained
+            else:
                 model = calibrate_intervals(model, prepared, train, run)
-                resilience.save_model(model, extra / f"seed{seed}.keras")
+                resilience.save_model(model, target)
             summary = _whole_run(summary, ckpt, plan)
             summaries.append(summary)
             print(f"trained {arch}{run}: {summary.epochs_run} epochs in {summary.train_seconds:.1f}s "
@@ -97,7 +103,12 @@ def train_seeds(
                 for finding in run_findings(arch, model, prepared, summary, [h.get("loss") for h in ckpt.history],
                                             train.batch_size):
                     print(f"check: {finding.line()}", flush=True)
+        if calibrate_together:
+            for model, target in calibrate_ensemble(members, prepared, train):
+                resilience.save_model(model, target)
         (extra / "seeds.json").write_text(json.dumps({"seeds": seeds}) + "\n", encoding="utf-8")
+    if train.ensemble and len(seeds) > 1:
+        print(ensemble.line(arch, seeds), flush=True)
     return summaries
 
 
@@ -116,6 +127,27 @@ def calibrate_intervals(model: Any, prepared: Prepared, train: TrainParams, run:
     print(calibration.line() + run if calibration else
           f"intervals{run} not calibrated: no validation windows (or no interval around the median)", flush=True)
     return model
+
+
+def calibrate_ensemble(members: list[tuple[Any, Path]], prepared: Prepared, train: TrainParams
+                       ) -> list[tuple[Any, Path]]:
+    """An ensemble's quantile models (`train.ensemble`), each with the one calibration fitted on
+    the validation forecast of their mean (seqpipe.conformal), so the ensemble's intervals are the
+    ones calibrated; said in the log once. A correction widens each band by the same amount in
+    every model, so the mean of the corrected models is the corrected mean."""
+    from seqpipe.training import quantile_head
+
+    x_val, y_val = prepared.xy("val")
+    models = [model for model, _ in members]
+    forecast = ensemble.mean_output([quantile_head.output(m, np.asarray(m.predict(x_val, batch_size=train.batch_size,
+                                                                                  verbose=0))) for m in models])
+    calibration = conformal.fit(y_val, forecast) if isinstance(forecast, QuantileForecast) and len(y_val) else None
+    if calibration is None:
+        print("intervals of the ensemble not calibrated: no validation windows (or no interval around the median)",
+              flush=True)
+        return members
+    print(calibration.line() + f" (the ensemble of {len(models)} seeds)", flush=True)
+    return [(quantile_head.with_calibration(model, calibration), target) for model, target in members]
 
 
 def run_findings(arch: str, model: Any, prepared: Prepared, summary: FitSummary, train_loss: list[Any],
