@@ -33,8 +33,11 @@ seqpipe's `cnn` is a plain Conv1D stack: same name, different models.
     .venv/bin/python bench/realdata.py              # the comparison (hours on 2 CPU cores)
     .venv/bin/python bench/realdata.py --datasets RottenTomatoes --archs cnn gru lstm transformer fcn
     .venv/bin/python bench/realdata.py --datasets PickupGestureWiimoteZ --archs fcn --data znorm=true
+    .venv/bin/python bench/realdata.py --datasets ArrowHead --archs fcn cnn --train repeats=3 ensemble=true
 
-Prints a table and writes bench/results/realdata.json (realdata-quick.json with --quick).
+Prints a table and writes bench/results/realdata.json (realdata-quick.json with --quick). With
+`train.repeats` >= 2 it also prints each seed's score, their mean and (`train.ensemble`) the
+ensemble's, from scores/<arch>.csv.
 """
 from __future__ import annotations
 
