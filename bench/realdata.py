@@ -34,8 +34,11 @@ seqpipe's `cnn` is a plain Conv1D stack: same name, different models.
     .venv/bin/python bench/realdata.py              # the comparison (hours on 2 CPU cores)
     .venv/bin/python bench/realdata.py --datasets RottenTomatoes --archs cnn gru lstm transformer fcn
     .venv/bin/python bench/realdata.py --datasets PickupGestureWiimoteZ --archs fcn --data znorm=true
+    .venv/bin/python bench/realdata.py --datasets ArrowHead --archs fcn cnn --train repeats=3 ensemble=true
 
-Prints a table and writes bench/results/realdata.json (realdata-quick.json with --quick).
+Prints a table and writes bench/results/realdata.json (realdata-quick.json with --quick). With
+`train.repeats` >= 2 it also prints each seed's score, their mean and (`train.ensemble`) the
+ensemble's, from scores/<arch>.csv.
 """
 from __future__ import annotations
 
@@ -106,7 +109,8 @@ def write_reviews(source: Path, dest: Path) -> int:
     return len(rows)
 
 
-def project_for(name: str, archs: list[str], epochs: int | None, data_set: dict | None = None) -> Path:
+def project_for(name: str, archs: list[str], epochs: int | None, data_set: dict | None = None,
+                train_set: dict | None = None) -> Path:
     """A git-initialised scratch copy whose params.yaml reads `name` with the ts or text source."""
     dest = copy_project(prefix=f"seqpipe-realdata-{name}-")
     for stale in ("dvc.lock", "metrics", "dvclive", "curves", "plots", "timings", "environment"):
@@ -125,6 +129,7 @@ def project_for(name: str, archs: list[str], epochs: int | None, data_set: dict 
         data.update({"source": "ts", "path": f"datasets/{name}_TRAIN.ts", "options": {}})
     for key, value in {**DATASETS[name].get("data", {}), **(data_set or {})}.items():
         data[key] = {**data[key], **value} if isinstance(value, dict) else value
+    params["train"].update(train_set or {})
     params["architectures"] = archs
     params["models"] = {arch: params["models"].get(arch, {}) for arch in archs}
     if epochs:  # --quick or --epochs: a smoke run, not the comparison
@@ -139,8 +144,9 @@ def project_for(name: str, archs: list[str], epochs: int | None, data_set: dict 
     return dest
 
 
-def run_dataset(name: str, archs: list[str], epochs: int | None, keep: bool, data_set: dict | None = None) -> list[dict]:
-    project = project_for(name, archs, epochs, data_set)
+def run_dataset(name: str, archs: list[str], epochs: int | None, keep: bool, data_set: dict | None = None,
+                train_set: dict | None = None) -> list[dict]:
+    project = project_for(name, archs, epochs, data_set, train_set)
     load = os.getloadavg()[0]
     try:
         seconds, _ = run_timed(["dvc", "repro"], project)
@@ -151,8 +157,14 @@ def run_dataset(name: str, archs: list[str], epochs: int | None, keep: bool, dat
             scores = json.loads((project / "metrics" / f"{arch}.json").read_text())
             ours = scores[metric] * (100 if metric == "accuracy" else 1)
             published = DATASETS[name]["published"].get(arch)
+            scale = 100 if metric == "accuracy" else 1
+            with (project / "scores" / f"{arch}.csv").open() as f:  # one row per seed, then an ensemble row
+                runs = {row["seed"]: round(float(row[metric]) * scale, 4) for row in csv.DictReader(f)}
+            seeds = {seed: score for seed, score in runs.items() if seed != "ensemble"}
             rows.append({"dataset": name, "architecture": arch, "metric": metric, "seqpipe": round(ours, 4),
                          "published": published, "gap": None if published is None else round(ours - published, 4),
+                         "seeds": seeds, "seeds_mean": round(sum(seeds.values()) / len(seeds), 4),
+                         "ensemble": runs.get("ensemble"),
                          "sizes": spec["sizes"], "timesteps": spec["timesteps"], "features": spec["features"],
                          "repro_s": round(seconds, 1), "load_at_start": round(load, 2)})
         summary = json.loads((project / "reports" / "summary.json").read_text())
@@ -182,20 +194,28 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true", help="keep the scratch projects")
     ap.add_argument("--data", nargs="+", default=[], metavar="KEY=VALUE",
                     help="params.yaml data.KEY set to VALUE (YAML), e.g. znorm=true")
+    ap.add_argument("--train", nargs="+", default=[], metavar="KEY=VALUE",
+                    help="params.yaml train.KEY set to VALUE (YAML), e.g. repeats=3 ensemble=true")
     args = ap.parse_args()
     data_set = {k: yaml.safe_load(v) for k, v in (item.split("=", 1) for item in args.data)}
+    train_set = {k: yaml.safe_load(v) for k, v in (item.split("=", 1) for item in args.train)}
     datasets = args.datasets or (QUICK["datasets"] if args.quick else [n for n in DATASETS if "source" not in DATASETS[n]])
     archs = args.archs or (QUICK["archs"] if args.quick else ARCHS)
     epochs = args.epochs or (QUICK["epochs"] if args.quick else None)
     start = time.time()
     rows: list[dict] = []
     for name in datasets:
-        rows += run_dataset(name, archs, epochs, args.keep, data_set)
+        rows += run_dataset(name, archs, epochs, args.keep, data_set, train_set)
         print(json.dumps(rows[-1]), flush=True)
     table = [{**r, "published_text": "-" if r["published"] is None else f"{r['published']:g}",
               "gap_text": "-" if r["gap"] is None else f"{r['gap']:+.3g}"} for r in rows]
     print_table(table, [("dataset", "dataset", "<22"), ("architecture", "architecture", "<13"), ("metric", "metric", "<8"),
                         ("seqpipe", "seqpipe", ">8.3g"), ("published_text", "published", ">9"), ("gap_text", "gap", ">7")])
+    for r in rows:  # several seeds: each one, their mean and (train.ensemble) their ensemble
+        if len(r.get("seeds") or {}) > 1:
+            ensemble = "-" if r["ensemble"] is None else f"{r['ensemble']:.4g}"
+            print(f"{r['dataset']} {r['architecture']}: seeds {', '.join(f'{k} {v:.4g}' for k, v in r['seeds'].items())}; "
+                  f"their mean {r['seeds_mean']:.4g}; ensemble {ensemble}")
     for name in datasets:
         others = {k: v for k, v in DATASETS[name]["published"].items() if k not in archs}
         if others:
@@ -203,7 +223,7 @@ def main() -> None:
     if epochs:
         print(f"(train.epochs = {epochs}: a smoke run of the pipeline, not the comparison)")
     out = save_results("realdata-quick" if args.quick else "realdata", {
-        "quick": args.quick, "epochs": epochs, "data": data_set, "datasets": datasets, "archs": archs, "rows": rows,
+        "quick": args.quick, "epochs": epochs, "data": data_set, "train": train_set, "datasets": datasets, "archs": archs, "rows": rows,
         "wall_s": round(time.time() - start, 1), "load_at_end": round(os.getloadavg()[0], 2)})
     print(f"wrote {out}")
 
