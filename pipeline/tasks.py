@@ -315,6 +315,8 @@ TABLE: dict[str, Task] = {
         "regression", ("mse", "rmse", "mae", "r2"), "mae", "mse", ("mae",), _regression_head,
         _regression_scores, lambda out: out.reshape(-1), _mean_baseline, figures=("predicted_vs_true",),
         classical=(("numeric", "summary_ridge"), ("tokens", "tfidf_ridge")), small_validation_stops=True,
+        classical_fit="scikit-learn ridge regressions fitted on the training and validation splits together "
+        "(RidgeCV picks the strength by leave-one-out)",
     ),
     "binary": Task(
         "binary", ("accuracy", "f1", "macro_f1", "log_loss", "roc_auc", "average_precision", "ece"), "log_loss",

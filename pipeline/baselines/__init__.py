@@ -1,8 +1,12 @@
 """Step baselines: classical models that every report sets beside the architectures.
 
 The task table (`seqpipe.tasks`, field `classical`) names which one a task gets per input kind;
-this package implements them. Each is fitted on the training split (the validation split only
-picks a regularisation strength), deterministic, and scored like the architectures:
+this package implements them. Each is deterministic and scored like the architectures. The
+classifiers are fitted on the training split, and the validation split picks their regularisation
+strength. The ridge regressions choose theirs themselves (RidgeCV's leave-one-out), so they are
+fitted on the training and validation splits together: the labelled data the networks learn from
+(the validation split chooses their epoch). On small data that matters: CardanoSentiment's ridge
+row moved 0.289 -> 0.301 when regression started to carve a 12-series validation split out of 74.
 
 - `tfidf_logistic` / `tfidf_ridge` (text classification / regression): TF-IDF of token-id
   unigrams and bigrams, then logistic regression (C from 0.1, 1, 10 on validation log-loss) or
@@ -26,6 +30,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -77,8 +82,19 @@ def _n_classes(prepared: Prepared) -> int:
     return max(int(prepared.spec.n_classes or 0), int(max(a["y_train"].max(), a["y_test"].max())) + 1)
 
 
+def _labelled(prepared: Prepared, x_train: Any, x_val: Any) -> tuple[Any, np.ndarray]:
+    """The training and validation rows (dense or, for TF-IDF, sparse) and their targets together,
+    for a model that needs no validation split."""
+    from scipy import sparse
+
+    a = prepared.arrays
+    rows = sparse.vstack([x_train, x_val]) if sparse.issparse(x_train) else np.concatenate([x_train, x_val])
+    return rows, np.concatenate([a["y_train"], a["y_val"]]).astype(np.float64)
+
+
 def _summary_ridge(prepared: Prepared) -> np.ndarray:
-    return summary.ridge(_features(prepared, "train"), prepared.arrays["y_train"], _features(prepared, "test"))
+    x, y = _labelled(prepared, _features(prepared, "train"), _features(prepared, "val"))
+    return summary.ridge(x, y, _features(prepared, "test"))
 
 
 def _summary_logistic(prepared: Prepared) -> np.ndarray:
@@ -101,8 +117,9 @@ def _tfidf_ridge(prepared: Prepared) -> np.ndarray:
     from sklearn.linear_model import RidgeCV
 
     a = prepared.arrays
-    train, _, test = tokens.tfidf(a["X_train"], a["X_val"], a["X_test"])
-    model = RidgeCV(alphas=summary.ALPHAS).fit(train, a["y_train"].astype(np.float64))
+    train, val, test = tokens.tfidf(a["X_train"], a["X_val"], a["X_test"])
+    x, y = _labelled(prepared, train, val)
+    model = RidgeCV(alphas=summary.ALPHAS).fit(x, y)
     return np.asarray(model.predict(test)).reshape(-1, 1)
 
 
