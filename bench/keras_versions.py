@@ -41,25 +41,42 @@ def export(ts_file: str, out: str) -> None:
     print(f"wrote {out}: x {x.shape}, {len(set(y.tolist()))} classes")
 
 
+def dl4tsc_fcn(input_shape: tuple[int, ...], n_classes: int):
+    """dl-4-tsc's classifiers/fcn.py, compiled as there (Keras 2 or 3; bench/small_data_variants.py too)."""
+    import keras
+    from keras import layers
+
+    inp = keras.Input(input_shape)
+    h = inp
+    for width, kernel in ((128, 8), (256, 5), (128, 3)):
+        h = layers.Activation("relu")(layers.BatchNormalization()(layers.Conv1D(width, kernel, padding="same")(h)))
+    model = keras.Model(inp, layers.Dense(n_classes, activation="softmax")(layers.GlobalAveragePooling1D()(h)))
+    model.compile(loss="categorical_crossentropy", optimizer=keras.optimizers.Adam(), metrics=["accuracy"])
+    return model
+
+
+def dl4tsc_batch(n_train: int) -> int:
+    """dl-4-tsc's batch size: a tenth of the training set, at most 16."""
+    return int(min(n_train / 10, 16))
+
+
+def recipe_epochs(n_train: int) -> int:
+    """The epochs of seqpipe's fcn recipe at dl-4-tsc's batch: 3000 steps."""
+    return math.ceil(3000 / math.ceil(n_train / dl4tsc_batch(n_train)))
+
+
 def fit(data: str, seed: int) -> dict:
     """dl-4-tsc's classifiers/fcn.py: 128/256/128 filters (8/5/3), batch min(n/10, 16), Adam 1e-3,
     ReduceLROnPlateau on the training loss; 3000 steps (seqpipe's fcn recipe) instead of 2000 epochs."""
     import keras
-    from keras import layers
 
     arrays = np.load(data)
     x, y, split = arrays["x"], arrays["y"], arrays["split"]
     x_train, y_train, x_test, y_test = x[split == "train"], y[split == "train"], x[split == "test"], y[split == "test"]
     n_classes = int(y.max()) + 1
     keras.utils.set_random_seed(seed)
-    inp = keras.Input(x_train.shape[1:])
-    h = inp
-    for width, kernel in ((128, 8), (256, 5), (128, 3)):
-        h = layers.Activation("relu")(layers.BatchNormalization()(layers.Conv1D(width, kernel, padding="same")(h)))
-    model = keras.Model(inp, layers.Dense(n_classes, activation="softmax")(layers.GlobalAveragePooling1D()(h)))
-    model.compile(loss="categorical_crossentropy", optimizer=keras.optimizers.Adam(), metrics=["accuracy"])
-    batch = int(min(x_train.shape[0] / 10, 16))
-    epochs = math.ceil(3000 / math.ceil(len(x_train) / batch))
+    model = dl4tsc_fcn(x_train.shape[1:], n_classes)
+    batch, epochs = dl4tsc_batch(len(x_train)), recipe_epochs(len(x_train))
     lowest: dict = {"loss": np.inf, "weights": None, "epoch": 0}
 
     class KeepLowest(keras.callbacks.Callback):

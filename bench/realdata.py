@@ -155,9 +155,9 @@ def run_dataset(name: str, archs: list[str], epochs: int | None, keep: bool, dat
         rows = []
         for arch in archs:
             scores = json.loads((project / "metrics" / f"{arch}.json").read_text())
-            ours = scores[metric] * (100 if metric == "accuracy" else 1)
-            published = DATASETS[name]["published"].get(arch)
             scale = 100 if metric == "accuracy" else 1
+            ours = scores[metric] * scale
+            published = DATASETS[name]["published"].get(arch)
             with (project / "scores" / f"{arch}.csv").open() as f:  # one row per seed, then an ensemble row
                 runs = {row["seed"]: round(float(row[metric]) * scale, 4) for row in csv.DictReader(f)}
             seeds = {seed: score for seed, score in runs.items() if seed != "ensemble"}
@@ -185,6 +185,11 @@ def run_dataset(name: str, archs: list[str], epochs: int | None, keep: bool, dat
             shutil.rmtree(project, ignore_errors=True)
 
 
+def _settings(items: list[str]) -> dict:
+    """KEY=VALUE arguments as {KEY: VALUE read as YAML}."""
+    return {k: yaml.safe_load(v) for k, v in (item.split("=", 1) for item in items)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="smoke run: ArrowHead, cnn and fcn, 2 epochs")
@@ -197,8 +202,7 @@ def main() -> None:
     ap.add_argument("--train", nargs="+", default=[], metavar="KEY=VALUE",
                     help="params.yaml train.KEY set to VALUE (YAML), e.g. repeats=3 ensemble=true")
     args = ap.parse_args()
-    data_set = {k: yaml.safe_load(v) for k, v in (item.split("=", 1) for item in args.data)}
-    train_set = {k: yaml.safe_load(v) for k, v in (item.split("=", 1) for item in args.train)}
+    data_set, train_set = _settings(args.data), _settings(args.train)
     datasets = args.datasets or (QUICK["datasets"] if args.quick else [n for n in DATASETS if "source" not in DATASETS[n]])
     archs = args.archs or (QUICK["archs"] if args.quick else ARCHS)
     epochs = args.epochs or (QUICK["epochs"] if args.quick else None)

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import subprocess
 import sys
@@ -46,6 +45,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import ROOT  # noqa: E402
+from keras_versions import dl4tsc_batch, dl4tsc_fcn, recipe_epochs  # noqa: E402
 from realdata import aeon_data  # noqa: E402
 
 VARIANTS = ("seqpipe", "noscale", "cosine", "jax", "spe1", "znorm", "plain", "plainz", "plain2000")
@@ -165,7 +165,6 @@ def run_plain(dataset: str, seed: int, znorm: bool = False, epochs: int | None =
     """dl-4-tsc's classifiers/fcn.py, Keras 3, TensorFlow backend; `znorm`: each series z-normalised
     over its whole length first, as dl-4-tsc's reader of the UCR 2018 archive does (utils.read_dataset)."""
     import keras
-    from keras import layers
 
     from seqpipe.registry import build_registry
 
@@ -185,16 +184,10 @@ def run_plain(dataset: str, seed: int, znorm: bool = False, epochs: int | None =
     classes = np.unique(y_train)
     y_train, y_test = np.searchsorted(classes, y_train), np.searchsorted(classes, y_test)
     keras.utils.set_random_seed(seed)
-    inp = keras.Input(x_train.shape[1:])
-    h = inp
-    for width, kernel in ((128, 8), (256, 5), (128, 3)):
-        h = layers.Activation("relu")(layers.BatchNormalization()(layers.Conv1D(width, kernel, padding="same")(h)))
-    out = layers.Dense(len(classes), activation="softmax")(layers.GlobalAveragePooling1D()(h))
-    model = keras.Model(inp, out)
-    model.compile(loss="categorical_crossentropy", optimizer=keras.optimizers.Adam(), metrics=["accuracy"])
-    batch = int(min(x_train.shape[0] / 10, 16))
+    model = dl4tsc_fcn(x_train.shape[1:], len(classes))
+    batch = dl4tsc_batch(len(x_train))
     marks = CURVE_MARKS if epochs else ()
-    epochs = epochs or math.ceil(3000 / math.ceil(len(x_train) / batch))
+    epochs = epochs or recipe_epochs(len(x_train))
     sel = _selection_callback(x_test, y_test, marks)
     plateau = keras.callbacks.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=50, min_lr=0.0001)
     model.fit(x_train, keras.utils.to_categorical(y_train, len(classes)), batch_size=batch, epochs=epochs,
