@@ -107,10 +107,22 @@ def in_tmp_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-# pytest-xdist hands tests out in collection order as workers become free. The longest test
-# goes first, so that it runs beside everything else; the other end-to-end tests go last, so
-# that the worker which is not busy with it picks them up one by one.
-LONGEST = "test_repro_trains_evaluates_ranks_and_caches_precisely"
+# pytest-xdist deals the first quarter of the tests out in turn to its workers, then hands out
+# the rest in collection order as workers become free. The slowest go first, longest first, so
+# that they run side by side and the quick ones fill in at the end: a long test collected last
+# would run alone while the other worker idles. SLOWEST is ordered by `pytest -n 2 --durations=25`
+# (bench/RESULTS.md, "The test suite's order"); a test missing from it only starts later.
+SLOWEST = (
+    "test_the_readme_commands_run_in_a_fresh_copy_of_the_project",
+    "test_per_architecture_training_settings_rerun_only_their_architecture",
+    "test_killed_stages_lose_nothing_and_training_resumes_bit_identical",
+    "test_a_queued_two_point_sweep_shows_up_in_exp_show_and_the_leaderboard",
+    "test_each_model_forecasts_with_its_own_differencing_and_only_its_change_reruns_it",
+    "test_every_built_in_architecture_retrains_byte_identically",
+    "test_repro_trains_evaluates_ranks_and_caches_precisely",
+    "test_every_architecture_trains_predicts_saves_and_reloads_on_jax_without_tensorflow",
+    "test_adding_an_origin_trains_only_that_origin_and_the_report_averages_them",
+)
 
 
 # Test modules that train, build or load Keras models (or run stages that do). The others form the
@@ -127,10 +139,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if item.module is not None and item.module.__name__.rpartition(".")[2] in KERAS_MODULES:
             item.add_marker(pytest.mark.keras)
 
-    def position(item: pytest.Item) -> int:
-        if item.name == LONGEST:
-            return 0
-        return 2 if item.get_closest_marker("e2e") else 1
+    def position(item: pytest.Item) -> tuple[int, int]:
+        if item.name in SLOWEST:
+            return 0, SLOWEST.index(item.name)
+        if item.get_closest_marker("e2e"):
+            return 1, 0
+        return (2, 0) if item.get_closest_marker("keras") else (3, 0)
 
     items.sort(key=position)
 
