@@ -38,8 +38,9 @@ types: install
 check: lint types
 	$(BIN)/python -m pytest -q -n 2 -m "not keras and not e2e"
 
+# --maxschedchunk 1: tests are handed out one at a time, in the order tests/conftest.py gives (slowest first).
 test: lint types
-	$(BIN)/python -m pytest -n 2
+	$(BIN)/python -m pytest -n 2 --maxschedchunk 1
 
 clean:
 	rm -rf $(VENV) $(TYPING)

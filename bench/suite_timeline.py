@@ -1,5 +1,5 @@
 """Where the test suite's wall time goes across pytest-xdist's workers: the README's `make test`
-(`pytest -n 2`), with each test's start and end recorded per worker.
+(pytest with the Makefile's arguments), with each test's start and end recorded per worker.
 
     .venv/bin/python bench/suite_timeline.py [-- extra pytest arguments]
 
@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -33,6 +35,14 @@ def _write(event, nodeid):
 '''
 
 
+def make_test_arguments() -> list[str]:
+    """The pytest arguments of the Makefile's `test` target, so this times what `make test` runs."""
+    recipe = re.search(r"^test:.*\n\t.*-m pytest (.*)$", (ROOT / "Makefile").read_text(), re.M)
+    if recipe is None:
+        sys.exit("bench/suite_timeline.py: no `python -m pytest ...` line under the Makefile's test target")
+    return shlex.split(recipe.group(1))
+
+
 def main(extra: list[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "suite_timeline_plugin.py").write_text(PLUGIN)
@@ -40,7 +50,7 @@ def main(extra: list[str]) -> None:
         env = {**os.environ, "SUITE_TIMELINE_LOG": str(log),
                "PYTHONPATH": os.pathsep.join(filter(None, [tmp, os.environ.get("PYTHONPATH", "")]))}
         start = time.time()
-        done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "2", "-p", "suite_timeline_plugin", *extra],
+        done = subprocess.run([sys.executable, "-m", "pytest", "-q", *make_test_arguments(), "-p", "suite_timeline_plugin", *extra],
                               cwd=ROOT, env=env)
         wall = time.time() - start
         events = [json.loads(line) for line in log.read_text().splitlines()]

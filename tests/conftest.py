@@ -107,11 +107,12 @@ def in_tmp_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-# pytest-xdist deals the first quarter of the tests out in turn to its workers, then hands out
-# the rest in collection order as workers become free. The slowest go first, longest first, so
-# that they run side by side and the quick ones fill in at the end: a long test collected last
-# would run alone while the other worker idles. SLOWEST is ordered by `pytest -n 2 --durations=25`
-# (bench/RESULTS.md, "The test suite's order"); a test missing from it only starts later.
+# `make test` runs pytest-xdist with --maxschedchunk 1: each worker is handed the next test in
+# collection order as it finishes one (by default the first quarter goes out in consecutive chunks,
+# which put every slow test on one worker). The slowest go first, longest first, so that they run
+# side by side and the quick ones fill in at the end: a long test handed out last would run alone
+# while the other worker idles. SLOWEST is ordered by `bench/suite_timeline.py` (bench/RESULTS.md,
+# "The test suite's order"); a test missing from it only starts later.
 SLOWEST = (
     "test_the_readme_commands_run_in_a_fresh_copy_of_the_project",
     "test_per_architecture_training_settings_rerun_only_their_architecture",
