@@ -172,9 +172,9 @@ class DataParams(Strict):
     znorm: Literal["auto", "levels"] | bool = Field(
         "auto", description="z-normalise each numeric series over its own steps, feature by feature, before "
         "lengths/padding and scale (classification and regression; UCR-style data); levels: and keep each series' "
-        "mean and log std per feature as extra constant channels; auto: numeric classification only, off where the "
-        "train series are z-normalised already, levels where a cross-validated forest on them predicts the class "
-        "(prepare says which)")
+        "mean and log std per feature as extra constant channels; auto: numeric classification only, on unless "
+        "the train series are z-normalised already or their level (mean, std) predicts the class better than "
+        "their z-normalised shape, both cross-validated on the train split (prepare says which)")
     maxlen: int | None = Field(None, ge=1, description="pad/truncate to this length; null = see maxlen_percentile")
     maxlen_percentile: float = Field(
         100.0, gt=0.0, le=100.0, description="with maxlen null: this percentile of train-split lengths"
