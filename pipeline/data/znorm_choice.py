@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 ZNORMED_MEAN = 0.05  # |mean| of every train series' feature at most this ...
 ZNORMED_STD = 0.1  # ... and its std within 1 +- this (sample or population std of short series)
 LEVEL_MARGIN = 0.10  # the level predicts the class: CV accuracy >= majority + this (or 2 standard errors)
-MAX_SERIES = 2000  # the tests read at most this many train series (the first; the split is shuffled)
+MAX_SERIES = 2000  # the level and shape tests read at most this many train series (a seeded sample)
 SHAPE_STEPS = 128  # the 1-NN compares series resampled to this many steps
 FOLDS = 5
 MIN_STD = 1e-12  # log std of a constant feature
@@ -130,16 +130,19 @@ def choose(setting: Setting, task: str, input_kind: str, train_sequences: Any, t
         return ZnormChoice(False, False, "auto: the train series are z-normalised already (means within "
                            f"+-{ZNORMED_MEAN:g}, stds 1 +- {ZNORMED_STD:g})")
     y = np.asarray(train_targets)
+    if len(y) > MAX_SERIES:  # a seeded sample: the tests' cost stays bounded on large data
+        rows = np.sort(np.random.default_rng(0).choice(len(y), MAX_SERIES, replace=False))
+        train_sequences, y = [train_sequences[i] for i in rows], y[rows]
     folds, majority, margin = _folds(y)
     if folds < 2:
         return ZnormChoice(False, False, "auto: classes too small to cross-validate whether the level carries the "
                            "class, so it is kept")
-    level = cross_validated(_forest(), level_features(train_sequences[:MAX_SERIES]), y[:MAX_SERIES], folds)
+    level = cross_validated(_forest(), level_features(train_sequences), y, folds)
     forest = f"a random forest on each series' mean and log std {level:.0%}"
     if level < majority + margin:
         return ZnormChoice(True, False, f"auto: the level does not carry the class ({forest}, the majority "
                            f"class {majority:.0%}, margin {margin:.0%}; cross-validated on the train split)")
-    shape = cross_validated(_one_nn(), shape_features(train_sequences[:MAX_SERIES]), y[:MAX_SERIES], folds)
+    shape = cross_validated(_one_nn(), shape_features(train_sequences), y, folds)
     said = f"{forest}, 1-NN on the z-normalised series {shape:.0%}; cross-validated on the train split"
     if level > shape:
         return ZnormChoice(False, False, f"auto: the level carries more of the class than the shape ({said})")
@@ -160,8 +163,8 @@ def shape_features(sequences: Any) -> np.ndarray:
 def _folds(y: np.ndarray) -> tuple[int, float, float]:
     """(stratified folds the smallest class allows, up to FOLDS; the majority class's share; the margin
     the level must beat it by: LEVEL_MARGIN or two standard errors of an accuracy, whichever is larger)."""
-    n = min(len(y), MAX_SERIES)
-    counts = np.unique(y[:n], return_counts=True)[1]
+    n = len(y)
+    counts = np.unique(y, return_counts=True)[1]
     majority = float(counts.max() / n)
     margin = max(LEVEL_MARGIN, 2 * math.sqrt(majority * (1 - majority) / n))
     return (min(FOLDS, int(counts.min())) if len(counts) >= 2 else 0), majority, margin
