@@ -33,7 +33,7 @@ seqpipe's `cnn` is a plain Conv1D stack: same name, different models.
     .venv/bin/python bench/realdata.py --quick      # smoke run: ArrowHead, cnn and fcn, 2 epochs
     .venv/bin/python bench/realdata.py              # the comparison (hours on 2 CPU cores)
     .venv/bin/python bench/realdata.py --datasets RottenTomatoes --archs cnn gru lstm transformer fcn
-    .venv/bin/python bench/realdata.py --datasets PickupGestureWiimoteZ --archs fcn --data znorm=true
+    .venv/bin/python bench/realdata.py --datasets PickupGestureWiimoteZ --archs fcn --data znorm=false   # the old default
     .venv/bin/python bench/realdata.py --datasets ArrowHead --archs fcn cnn --train repeats=3 ensemble=true
 
 Prints a table and writes bench/results/realdata.json (realdata-quick.json with --quick). With
