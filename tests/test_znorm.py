@@ -102,6 +102,7 @@ def test_auto_normalises_series_told_apart_by_shape_and_leaves_those_told_apart_
     levelled = data.prepare(_shapes(level_is_class=True), val=0.2, test=0.2, seed=0, scale=False, znorm="auto")
     assert not levelled.spec.znorm
     assert levelled.spec.znorm_from.startswith("auto: the level carries more of the class than the shape")
+    assert _scaling_of(levelled.spec).startswith("series kept as they are (data.znorm: auto: the level carries more")
     y = levelled.arrays["y_train"]
     means = levelled.arrays["X_train"][:, :, 0].mean(axis=1)
     assert means[y == 1].min() > means[y == 0].max()  # the level, which is the class, is still there

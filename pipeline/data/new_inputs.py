@@ -23,7 +23,6 @@ from seqpipe.data import znorm_choice
 from seqpipe.data.padding import pad, padding_positions, resample
 from seqpipe.data.spec import PreparedSpec
 from seqpipe.data.text import vectorize
-from seqpipe.data.znorm_choice import ZnormChoice
 from seqpipe.data_files import FLOAT32_MAX
 from seqpipe.errors import DataError
 from seqpipe.specs import RawData
@@ -210,7 +209,7 @@ def preprocess(sequences: Any, spec: PreparedSpec, origin: str | None = None, id
                             f"{spec.data_features}")
         _check_values(seqs, where, ids, "")
         if spec.znorm:  # as prepare did (data.znorm): each series over its own steps, before padding
-            seqs = znorm_choice.apply(seqs, ZnormChoice(True, spec.znorm_levels, spec.znorm_from or "data.znorm"))
+            seqs = znorm_choice.apply(seqs, znorm_choice.ZnormChoice(True, spec.znorm_levels, "spec.json"))
     dtype = "int32" if tokens else "float32"
     if isinstance(seqs, np.ndarray) and seqs.shape[1] == maxlen:
         x = seqs.astype(dtype)

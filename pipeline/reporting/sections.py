@@ -240,6 +240,7 @@ def _scaling(spec: PreparedSpec) -> str:
             if f.difference != "none" else ""
         logs = f"; in logs ({f.log_from})" if f.log else ""
         return f"per window (data.window.normalize: {f.normalize}){logs}{changes}"
-    per_series = f"{znorm_said(spec)} ({znorm_origin(spec)})" if spec.znorm else ""
+    chosen = spec.znorm or (spec.znorm_from or "").startswith("auto")  # auto says why, also when it left them
+    per_series = f"{znorm_said(spec)} ({znorm_origin(spec)})" if chosen else ""
     features = "standardised with train statistics" if spec.scaler else ""
     return "; then ".join(part for part in (per_series, features) if part) or "none"
