@@ -169,8 +169,12 @@ class DataParams(Strict):
     options: dict[str, Any] = Field(default_factory=dict, description="the dataset's own options")
     split: SplitParams = Field(default_factory=SplitParams)
     scale: bool = Field(True, description="standardise numeric features with train-split statistics")
-    znorm: bool = Field(False, description="z-normalise each numeric series over its own steps, feature by feature, "
-                        "before lengths/padding and scale (classification and regression; UCR-style data)")
+    znorm: Literal["auto", "levels"] | bool = Field(
+        "auto", description="z-normalise each numeric series over its own steps, feature by feature, before "
+        "lengths/padding and scale (classification and regression; UCR-style data); levels: and keep each series' "
+        "mean and log std per feature as extra constant channels; auto: numeric classification only, on unless "
+        "the train series are z-normalised already or their level (mean, std) predicts the class better than "
+        "their z-normalised shape, both cross-validated on the train split (prepare says which)")
     maxlen: int | None = Field(None, ge=1, description="pad/truncate to this length; null = see maxlen_percentile")
     maxlen_percentile: float = Field(
         100.0, gt=0.0, le=100.0, description="with maxlen null: this percentile of train-split lengths"
@@ -187,6 +191,13 @@ class DataParams(Strict):
     fill_value: float = Field(0.0, description="replacement for NaN/inf with nan_policy fill")
     window: WindowParams = Field(default_factory=WindowParams)
     text: TextParams = Field(default_factory=TextParams)
+
+    @field_validator("znorm", mode="before")
+    @classmethod
+    def _znorm_word_or_switch(cls, value: Any) -> Any:
+        if value in ("auto", "levels") or isinstance(value, bool):
+            return value
+        raise PydanticCustomError("znorm", "must be auto, levels, true or false")
 
     @field_validator("pad_value", "fill_value")
     @classmethod

@@ -19,8 +19,8 @@ import numpy as np
 
 from seqpipe import tasks
 from seqpipe.config.params import TextParams
+from seqpipe.data import znorm_choice
 from seqpipe.data.padding import pad, padding_positions, resample
-from seqpipe.data.scaling import znorm_series
 from seqpipe.data.spec import PreparedSpec
 from seqpipe.data.text import vectorize
 from seqpipe.data_files import FLOAT32_MAX
@@ -204,12 +204,12 @@ def preprocess(sequences: Any, spec: PreparedSpec, origin: str | None = None, id
     lengths = np.fromiter((len(s) for s in seqs), dtype=np.int64, count=n)
     if not tokens:
         features = {np.asarray(s).shape[-1] for s in seqs}
-        if features and features != {spec.features}:
+        if features and features != {spec.data_features}:
             raise DataError(f"{where}inputs have {sorted(features)} features per step; the model was trained on "
-                            f"{spec.features}")
+                            f"{spec.data_features}")
         _check_values(seqs, where, ids, "")
         if spec.znorm:  # as prepare did (data.znorm): each series over its own steps, before padding
-            seqs = znorm_series(seqs)
+            seqs = znorm_choice.apply(seqs, znorm_choice.ZnormChoice(True, spec.znorm_levels, "spec.json"))
     dtype = "int32" if tokens else "float32"
     if isinstance(seqs, np.ndarray) and seqs.shape[1] == maxlen:
         x = seqs.astype(dtype)

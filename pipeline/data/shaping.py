@@ -15,16 +15,17 @@ import numpy as np
 from seqpipe import progress as progress_module
 from seqpipe import tasks
 from seqpipe.config.params import TextParams, WindowParams
+from seqpipe.data import znorm_choice
 from seqpipe.data.cleaning import check_finite_outputs, check_setting, clean_values
 from seqpipe.data.forecast import prepare_forecast
 from seqpipe.data.naming import origin_prefix, sequence_name
 from seqpipe.data.padding import choose_maxlen, pad, padding_positions, resample, unequal
 from seqpipe.data.prepared import VOCABULARY_FILE, Prepared
-from seqpipe.data.scaling import apply_scaler, fit_scaler, znorm_series
+from seqpipe.data.scaling import apply_scaler, fit_scaler
 from seqpipe.data.spec import InputKindPrepared, PaddingSpec, PreparedSpec, ScalerSpec, Side, SplitCounts, TargetScale
 from seqpipe.data.splits import SPLITS, official_split_indices, split_indices
 from seqpipe.data.text import check_texts, contexts, fit_vocabulary, vectorize
-from seqpipe.errors import DataError, ParamsError
+from seqpipe.errors import DataError
 from seqpipe.specs import RawData
 
 # The phases `prepare` reports progress for, in order (some are skipped for some data).
@@ -49,10 +50,11 @@ def prepare(
     window: WindowParams | None = None,
     text: TextParams | None = None,
     progress: Callable[[str], None] = progress_module.nothing,
-    znorm: bool = False,
+    znorm: znorm_choice.Setting = False,
 ) -> Prepared:
     """Split, pad (or, `lengths` "resample", interpolate numeric series of unequal lengths) and scale
-    `raw` (`znorm`: each numeric series z-normalised over its own steps first); every statistic (maxlen, scaler, vocabulary) comes from the train split. Forecast series are cut into windows and split by time instead. `progress` is
+    `raw` (`znorm`: each numeric series z-normalised over its own steps first, `auto` chosen on the train
+    split by seqpipe.data.znorm_choice); every statistic (maxlen, scaler, vocabulary) comes from the train split. Forecast series are cut into windows and split by time instead. `progress` is
     called with each phase's name (one of PREPARE_PHASES) as it starts."""
     window = window or WindowParams()
     text = text or TextParams()
@@ -64,12 +66,7 @@ def prepare(
     check_setting("data.pad_value", pad_value)  # before any work: it is written into the arrays
     progress("cleaning")
     raw = clean_values(raw, nan_policy, fill_value)
-    if znorm:
-        if raw.task == "forecast" or raw.input_kind != "numeric":
-            raise ParamsError(f"data.znorm: applies to numeric series of classification and regression, not to "
-                              f"{'forecasts (see data.window.normalize)' if raw.task == 'forecast' else 'text or tokens'}; "
-                              "set it to false")
-        raw = dataclasses.replace(raw, sequences=znorm_series(raw.sequences))
+    znorm_choice.check(znorm, raw.task, raw.input_kind)
     if raw.task == "forecast":
         return prepare_forecast(raw, window=window, val=val, test=test, scale=scale, progress=progress)
 
@@ -94,6 +91,13 @@ def prepare(
     else:
         parts = split_indices(targets, raw.task, val, test, seed, origin=raw.origin, class_names=raw.class_names)
 
+    choice = None
+    if raw.input_kind == "numeric" and (znorm in (True, "levels") or tasks.get(raw.task).labels):
+        train = parts["train"]
+        choice = znorm_choice.choose(znorm, raw.task, raw.input_kind,
+                                     [raw.sequences[i] for i in train] if isinstance(raw.sequences, list)
+                                     else raw.sequences[train], targets[train])
+        raw = dataclasses.replace(raw, sequences=znorm_choice.apply(raw.sequences, choice))
     vocabulary = None
     input_kind: InputKindPrepared = "numeric" if raw.input_kind == "numeric" else "tokens"  # text: tokenized below
     vocab_size = raw.vocab_size
@@ -134,8 +138,9 @@ def prepare(
         pad_value=pad_value, scale=scale, official=raw.split is not None, progress=progress,
         split_note=parts.note, resample_unequal=lengths == "resample",
     )
-    if znorm:
-        prepared.spec = prepared.spec.model_copy(update={"znorm": True})
+    if choice is not None:
+        prepared.spec = prepared.spec.model_copy(update={"znorm": choice.znorm, "znorm_levels": choice.levels,
+                                                         "znorm_from": choice.origin})
     names = {split: (lambda row, idx=idx: sequence_name(raw, int(idx[row]))) for split, idx in parts.items()}
     check_finite_outputs(raw, prepared.arrays, names, scaled=scale and input_kind == "numeric")
     return prepared

@@ -132,6 +132,15 @@ class PreparedSpec(_Frozen):
     scaler: ScalerSpec | None = None
     target: TargetScale | None = None  # regression: the head's mapping back to the targets' units
     znorm: bool = False  # data.znorm: each series was z-normalised over its own steps before padding and scaling
+    # data.znorm levels (or auto's choice): each series' mean and log std per feature appended as constant
+    # channels, so `features` is 3x the data's; written to spec.json only when true
+    znorm_levels: bool = False
+    znorm_from: str | None = None  # how data.znorm was chosen (auto), for the log; only where it was asked
+
+    @property
+    def data_features(self) -> int:
+        """Features per step of the data itself (new data for predict), before any level channels."""
+        return self.features // 3 if self.znorm_levels else self.features
     vocabulary: str | None = None  # file name of the saved vocabulary, beside spec.json
     forecast: ForecastSpec | None = None
     source: dict[str, Any] = Field(default_factory=dict)  # what the data source said about the data
@@ -145,7 +154,11 @@ class PreparedSpec(_Frozen):
         return self.class_names[class_id] if self.class_names else str(class_id)
 
     def to_json(self) -> str:
-        return json.dumps(self.model_dump(mode="json"), indent=2) + "\n"
+        fields = self.model_dump(mode="json")
+        for key, default in (("znorm_levels", False), ("znorm_from", None)):  # the spec of data without them
+            if fields[key] == default:  # stays byte-identical
+                del fields[key]
+        return json.dumps(fields, indent=2) + "\n"
 
     @classmethod
     def read(cls, path: str | Path) -> PreparedSpec:

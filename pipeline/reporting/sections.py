@@ -8,6 +8,8 @@ import pandas as pd
 
 from seqpipe import quantiles, tasks
 from seqpipe.data.spec import PreparedSpec
+from seqpipe.data.znorm_choice import origin as znorm_origin
+from seqpipe.data.znorm_choice import said as znorm_said
 from seqpipe.environment import backend_groups, differences, differences_beyond_backends
 from seqpipe.reporting.diagnostics import Finding, headline
 from seqpipe.reporting.document import Block, contended_note, display_table, fmt, mean_std
@@ -238,6 +240,7 @@ def _scaling(spec: PreparedSpec) -> str:
             if f.difference != "none" else ""
         logs = f"; in logs ({f.log_from})" if f.log else ""
         return f"per window (data.window.normalize: {f.normalize}){logs}{changes}"
-    per_series = "each series z-normalised over its own steps (data.znorm)" if spec.znorm else ""
+    chosen = spec.znorm or (spec.znorm_from or "").startswith("auto")  # auto says why, also when it left them
+    per_series = f"{znorm_said(spec)} ({znorm_origin(spec)})" if chosen else ""
     features = "standardised with train statistics" if spec.scaler else ""
     return "; then ".join(part for part in (per_series, features) if part) or "none"

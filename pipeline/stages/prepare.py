@@ -9,6 +9,8 @@ from seqpipe.data.loading import load_raw
 from seqpipe.data.prepared import load as load_prepared
 from seqpipe.data.prepared import save
 from seqpipe.data.shaping import PREPARE_PHASES, prepare
+from seqpipe.data.znorm_choice import origin as znorm_origin
+from seqpipe.data.znorm_choice import said as znorm_said
 from seqpipe.errors import one_line, user_errors_exit
 from seqpipe.progress import Phases
 
@@ -50,9 +52,8 @@ def main(argv: list[str] | None = None) -> None:
     spec = prepared.spec
     if spec.split_note:
         print(f"prepare: {spec.split_note}")
-    if spec.znorm:
-        print("prepare: data.znorm: each series z-normalised over its own steps, feature by feature, before its length "
-              "was set and the features scaled")
+    if spec.znorm_from:
+        print(f"prepare: {znorm_origin(spec)}: {znorm_said(spec)}")
     for line in [*forecast_log(spec), *notes]:
         print(line)
     print(
