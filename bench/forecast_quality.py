@@ -34,6 +34,7 @@ A variant is NAME:KEY=VALUE,KEY=VALUE with keys of data.window (WindowParams) or
 (TrainParams, prefixed `train.`). Results go to bench/results/forecast_quality.json. The summary
 ends with issue 15's goal per series and variant (the best of the architectures run).
 
+    .venv/bin/python bench/forecast_quality.py --archs gru,cnn,linear --ensemble   # the defaults: seeds 42-44, 1000 steps
     .venv/bin/python bench/forecast_quality.py --archs gru,cnn,linear --seeds 42,0 --min-steps 1000
     .venv/bin/python bench/forecast_quality.py --combine fq_a,fq_b --archs gru,cnn,linear   # earlier runs together
     .venv/bin/python bench/forecast_quality.py --archs linear --seeds 42,0,1 --min-steps 1000 --ensemble  # seed ensembles
@@ -236,6 +237,19 @@ def run(name: str, arch: str, settings: dict, seed: int, show: bool) -> dict:
             "pred": pred, "y": y, "spec": spec}
 
 
+def seeds_for(given: str | None, settings: dict) -> list[int]:
+    """`given` (--seeds), else the seeds the train stage trains for a forecast with these settings:
+    params.yaml's seed 42, 43, ... for train.repeats, whose default depends on the task (seqpipe.config.seeds)."""
+    from seqpipe.config import seeds
+    from seqpipe.config.params import Params, TrainParams
+
+    if given:
+        return [int(s) for s in given.split(",")]
+    train = seeds.by_task(TrainParams(**_split(settings)[1]), forecast=True)
+    first = Params.model_fields["seed"].default
+    return [first + i for i in range(train.repeats)]
+
+
 def ensemble(runs: list[dict]) -> dict:
     """The seeds' ensemble as `train.ensemble` makes it (seqpipe.training.ensemble: the mean of
     their forecasts), scored like one model's."""
@@ -325,11 +339,12 @@ def main() -> None:
     ap.add_argument("--archs", default="gru,cnn")
     ap.add_argument("--series", default=",".join(SERIES))
     ap.add_argument("--variant", type=_variant, action="append", default=[])
-    ap.add_argument("--min-steps", type=int, default=300,
-                    help="train.min_steps (300: quicker than params.yaml's 1000, which scored better on most "
-                    "series with 100+ training windows and worse on the smallest for the gru; bench/RESULTS.md, \"Forecast quality on twelve series\")")
-    ap.add_argument("--seeds", default="42", help="comma-separated seeds; with several, their forecasts' mean "
-                    "is scored too (an ensemble, variant NAME+ens)")
+    ap.add_argument("--min-steps", type=int, default=None,
+                    help="train.min_steps (default: the schema's, 1000; 300 was quicker and scored worse on most "
+                    "series with 100+ training windows; bench/RESULTS.md, \"Forecast quality on twelve series\")")
+    ap.add_argument("--seeds", default=None, help="comma-separated seeds (default: those the pipeline trains for a "
+                    "forecast, seed 42 and on: train.repeats' default, seqpipe.config.seeds); with several, their "
+                    "forecasts' mean is scored too (the ensemble that train.ensemble predicts with, variant NAME+ens)")
     ap.add_argument("--ensemble", action="store_true", help="print each seed, the seeds' mean and their ensemble "
                     "(train.ensemble) side by side, and issue 15's goal judged both ways (with --combine too)")
     ap.add_argument("--show", action="store_true", help="print the first test window's forecast beside the truth")
@@ -353,8 +368,9 @@ def main() -> None:
         for label, settings in variants:
             for arch in args.archs.split(","):
                 runs = []
-                for seed in [int(s) for s in args.seeds.split(",")]:
-                    r = run(name, arch, {"train.min_steps": args.min_steps, **settings}, seed, args.show)
+                budget = {} if args.min_steps is None else {"train.min_steps": args.min_steps}
+                for seed in seeds_for(args.seeds, {**budget, **settings}):
+                    r = run(name, arch, {**budget, **settings}, seed, args.show)
                     r["variant"] = label
                     runs.append(r)
                     print(f"{name:<10} {label + ' ' + arch:<22} MASE {r['mase']:7.3f} MAPE {r['mape']:6.3f} seed "

@@ -173,9 +173,7 @@ def test_the_committed_params_and_examples_use_plugin_defaults_and_the_schemas_t
     for path in sorted((ROOT / "examples").glob("*/params.yaml")):
         example = yaml.safe_load(path.read_text())
         # the README's fast defaults, not a copy of them: only the key DVC needs (tests/test_example_params.py);
-        # forecasts add a seed ensemble (bench/RESULTS.md, "Seed ensembles")
-        forecast = example["data"]["source"] == "sine" or example["data"]["options"].get("task") == "forecast"
-        extra = {"repeats": 3, "ensemble": True} if forecast else {}
-        assert example["train"] == {"quantiles": None, **extra}, path
+        # forecasts train a seed ensemble by default (seqpipe.config.seeds), not by a key of their own
+        assert example["train"] == {"quantiles": None}, path
         assert all(hp == {} for hp in example["models"].values()), path
     assert recipes.KEY == "train"

@@ -11,9 +11,9 @@ import sys
 
 from seqpipe import process
 from seqpipe.cli import leaderboard, plugins, predict
-from seqpipe.config import checks, tracked
+from seqpipe.config import checks, seeds, tracked
 from seqpipe.config import params as params_mod
-from seqpipe.config.experiment import validate_experiment
+from seqpipe.config.experiment import validate_experiment, with_task_defaults
 from seqpipe.errors import user_errors_exit
 from seqpipe.registry import build_registry
 
@@ -51,10 +51,13 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "validate":
         params = params_mod.load(args.params)
         dataset, choices = validate_experiment(params, build_registry(), args.params)
+        params = with_task_defaults(params, dataset)
         tracked.check_complete(params_mod.read_yaml(args.params), args.params)  # before DVC refuses the stage
         checks.check_experiment(params, dataset, choices, args.params)
         names = ", ".join(c.name for c in choices)
         print(f"{args.params}: ok (data: {dataset.name}; architectures: {names})")
+        if seeds.chosen(params.train):
+            print(f"train.repeats {params.train.repeats}, train.ensemble {str(params.train.ensemble).lower()}: {seeds.WHY}")
     elif args.command == "leaderboard":
         leaderboard.main(args)
     elif args.command == "predict":

@@ -35,7 +35,7 @@ def _tasks(dataset: DatasetChoice) -> tuple[str, ...]:
     return tuple(source.tasks if source.tasks_for is None else _hint(dataset, "tasks_for"))
 
 
-def _forecast_only(dataset: DatasetChoice) -> bool:
+def forecast_only(dataset: DatasetChoice) -> bool:
     """Whether the source, with these options, can only produce forecast data."""
     return _tasks(dataset) == ("forecast",)
 
@@ -130,12 +130,12 @@ def check_experiment(
     check_tasks(_tasks(dataset), choices, f"data.source '{dataset.name}' with its data.options", source)
     check_quantiles(params, _tasks(dataset), f"data.source '{dataset.name}' gives task {' or '.join(_tasks(dataset))}",
                     source)
-    if data.maxlen is not None and not _forecast_only(dataset):
+    if data.maxlen is not None and not forecast_only(dataset):
         check_timesteps(data.maxlen, "data.maxlen", choices, source)
-    elif not _forecast_only(dataset) and (steps := _timesteps(dataset)) is not None:
+    elif not forecast_only(dataset) and (steps := _timesteps(dataset)) is not None:
         # data.maxlen: null pads to a percentile of the lengths: all the same for a fixed-length source
         check_timesteps(steps, f"data.maxlen (null: the {steps} steps of data.source '{dataset.name}')", choices, source)
-    if _forecast_only(dataset):
+    if forecast_only(dataset):
         window = data.window
         if window.season != "auto" and window.season > window.lookback:
             raise ParamsError(
@@ -144,7 +144,7 @@ def check_experiment(
             )
         check_timesteps(window.lookback, "data.window.lookback", choices, source)
     n_samples = _size(dataset)
-    if n_samples is not None and not _forecast_only(dataset):
+    if n_samples is not None and not forecast_only(dataset):
         # Sources that know their size: the split's arithmetic (scikit-learn rounds test and val up).
         rest = n_samples - math.ceil(n_samples * data.split.test)
         train = rest - math.ceil(rest * data.split.val / (1.0 - data.split.test))

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from seqpipe.config import params as params_mod
-from seqpipe.config import recipes
+from seqpipe.config import recipes, seeds
 from seqpipe.config.params import Params
 from seqpipe.errors import ParamsError
 from seqpipe.registry import Registry
@@ -66,11 +66,22 @@ def choose_dataset(params: Params, registry: Registry, source: str = params_mod.
     return DatasetChoice(params.data.source, dataset, options)
 
 
+def with_task_defaults(params: Params, dataset: DatasetChoice) -> Params:
+    """`params` with the task's defaults of the `train:` settings it leaves out (a forecast's seeds,
+    seqpipe.config.seeds), the task being the one the data source gives with its options."""
+    from seqpipe.config import checks  # it imports this module
+
+    train = seeds.by_task(params.train, checks.forecast_only(dataset))
+    return params if train is params.train else params.model_copy(update={"train": train})
+
+
 def validate_experiment(
     params: Params, registry: Registry, source: str = params_mod.PARAMS_FILE
 ) -> tuple[DatasetChoice, list[ArchitectureChoice]]:
-    """Everything params.yaml names, checked before any data or training work."""
+    """Everything params.yaml names, checked before any data or training work (each architecture's
+    settings with the task's defaults: `with_task_defaults`)."""
     dataset = choose_dataset(params, registry, source)
+    params = with_task_defaults(params, dataset)
     choices = []
     for name in params.architectures:
         try:

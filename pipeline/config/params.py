@@ -252,13 +252,15 @@ class TrainParams(Strict):
     patience: int = Field(10, ge=0, description="early-stopping patience in epochs; 0 disables")
     embedding_dim: int = Field(32, ge=1, description="width of the token embedding (token inputs)")
     repeats: int = Field(
-        1, ge=1, le=100, description="train each architecture with seeds seed, seed+1, ...; >1 adds mean/std and tests"
+        1, ge=1, le=100, description="train each architecture with seeds seed, seed+1, ...; >1 adds mean/std and "
+        "tests; left out: 3 for a forecast, 1 for other tasks (seqpipe.config.seeds)"
     )
     ensemble: bool = Field(
         False,
         description="predict with the mean of the train.repeats seeds' outputs (values, class probabilities, each "
         "quantile level): evaluate, backtest cells, interval calibration and `seqpipe predict` use that ensemble; "
-        "needs train.repeats >= 2; per architecture under models.<arch>.train",
+        "needs train.repeats >= 2; per architecture under models.<arch>.train; left out: true for a forecast "
+        "of 2+ seeds, false otherwise",
     )
     jit_compile: Literal["auto", True, False] = Field(
         "auto",

@@ -3,7 +3,8 @@
 
 Precedence, lowest first:
 
-1. the schema's defaults (`seqpipe.config.params.TrainParams`);
+1. the schema's defaults (`seqpipe.config.params.TrainParams`), and for a forecast its own defaults
+   of `repeats` and `ensemble` (3 seeds and their ensemble, `seqpipe.config.seeds`);
 2. params.yaml's `train:`, shared by every architecture;
 3. the architecture's recipe (`Architecture(recipe=Recipe(...))`, `seqpipe show ARCH`), unless
    `train.recipes: false` (or `models.<arch>.train.recipes: false` for one architecture);
@@ -21,6 +22,7 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from seqpipe.config import seeds
 from seqpipe.config.params import PARAMS_FILE, TrainParams, validate
 from seqpipe.errors import ParamsError
 from seqpipe.specs import Architecture
@@ -46,7 +48,7 @@ class TrainSettings:
 
     arch: str
     params: TrainParams
-    sources: dict[str, str]  # setting -> "default", "train", "recipe of <arch>" or "models.<arch>.train"
+    sources: dict[str, str]  # setting -> "default", "default for a forecast", "train", "recipe of <arch>" or "models.<arch>.train"
     notes: dict[str, str] = field(default_factory=dict)  # setting -> what else it replaced or how it was fitted
 
     def origin(self, key: str) -> str:
@@ -65,7 +67,7 @@ class TrainSettings:
 
     def lines(self) -> list[str]:
         """The train log's lines: the precedence, then one line per source, highest first."""
-        order = [override_label(self.arch), recipe_label(self.arch), TRAIN, DEFAULT]
+        order = [override_label(self.arch), recipe_label(self.arch), TRAIN, seeds.SOURCE, DEFAULT]
         head = (f"training settings of {self.arch} (highest first: {' > '.join(order)}; "
                 f"train.recipes: {str(self.params.recipes).lower()})")
         lines = [head]
@@ -83,10 +85,10 @@ class TrainSettings:
         return {k: {"value": values[k], "from": self.origin(k)} for k in self.sources}
 
     def own(self) -> dict[str, str]:
-        """The settings that differ from `train:` (from the recipe or models.<arch>.train), for the
-        report's params: {setting: "0.001 (recipe of fcn)"}."""
+        """The settings that differ from `train:` (from the recipe or models.<arch>.train; a forecast's
+        seeds are every architecture's, in `train:`), for the report's params: {setting: "0.001 (recipe of fcn)"}."""
         return {k: f"{_show(getattr(self.params, k))} ({self.origin(k)})" for k, s in self.sources.items()
-                if s not in (TRAIN, DEFAULT) or k in self.notes}
+                if s not in (TRAIN, seeds.SOURCE, DEFAULT) or k in self.notes}
 
     def for_data(self, n_train: int) -> TrainSettings:
         """`train.max_batch_fraction` applied to a training split of `n_train` sequences."""
@@ -132,6 +134,7 @@ def effective(train: TrainParams, name: str, architecture: Architecture, overrid
     merged = validate(TrainParams, {**base, **recipe, **override}, prefix=prefix, source=source)
     sources: dict[str, str] = {}
     notes: dict[str, str] = {}
+    by_task = seeds.chosen(train)  # a forecast's repeats and ensemble, where params.yaml leaves them out
     for key in TrainParams.model_fields:
         if key in override:
             sources[key] = prefix
@@ -140,7 +143,7 @@ def effective(train: TrainParams, name: str, architecture: Architecture, overrid
             if key in train.model_fields_set and recipe[key] != base[key]:
                 notes[key] = f"over train.{key} {_show(base[key])}"
         else:
-            sources[key] = TRAIN if key in train.model_fields_set else DEFAULT
+            sources[key] = TRAIN if key in train.model_fields_set else seeds.SOURCE if key in by_task else DEFAULT
     settings = TrainSettings(name, merged, sources, notes)
     if merged.ensemble and merged.repeats < 2:
         raise ParamsError(f"{source}: {settings.key('ensemble')}: true averages the seeds of train.repeats, "

@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from seqpipe import atomic, layout, process
-from seqpipe.config import tracked
+from seqpipe.config import seeds, tracked
 from seqpipe.config.context import Context, context
 from seqpipe.data import differencing
 from seqpipe.data.prepared import load as load_prepared
@@ -77,9 +77,12 @@ def _differencing(ctx: Context, spec: PreparedSpec) -> dict[str, str]:
 
 
 def _applied(ctx: Context) -> dict[str, Any]:
-    """params.yaml as validated, each architecture's `train` replaced by what it trained with where
+    """params.yaml as validated (a forecast's `train.repeats` and `ensemble`, left out, as "3 (default for
+    a forecast)"), each architecture's `train` replaced by what it trained with where
     that is not `train:` (its recipe, models.<arch>.train), each value with where it came from."""
     params = ctx.params.model_dump(mode="json")
+    for key in sorted(seeds.chosen(ctx.params.train)):  # a forecast's seeds, left out of params.yaml
+        params["train"][key] = f"{json.dumps(params['train'][key])} ({seeds.SOURCE})"
     for name in ctx.params.architectures:
         entry = dict(params["models"].get(name) or {})
         entry.pop("train", None)
