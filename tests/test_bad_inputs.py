@@ -285,7 +285,8 @@ CASES = [
      "rescale the data"),
     ("csv-target-beyond-float32", data(CSV_REGRESSION), {"in.csv": _long_csv(label=lambda sid: "1e300" if sid == 2 else sid)},
      PREPARE, "in.csv: target column 'target', data row 24: 1e+300 is beyond float32 range"),
-    ("csv-scaling-overflows", data(CSV), {"in.csv": _long_csv(x=lambda sid, t: "3.3e38" if (sid, t) == (4, 2) else "-3.3e38")},
+    # data.znorm: false, or auto would z-normalise each series first and nothing would overflow
+    ("csv-scaling-overflows", data({**CSV, "znorm": False}), {"in.csv": _long_csv(x=lambda sid, t: "3.3e38" if (sid, t) == (4, 2) else "-3.3e38")},
      PREPARE, "standardising it (data.scale: true) overflowed float32; rescale the data"),
     ("npz-no-features", data(NPZ), {"in.npz": _npz(X=np.zeros((30, 6, 0)), y=np.arange(30) % 2)}, PREPARE,
      "in.npz: array 'X' has shape (30, 6, 0): no features; each sequence needs at least one step of at least one feature"),

@@ -268,6 +268,7 @@ def test_predict_cli_forecasts_the_horizon_after_each_series_end_with_its_dates_
     pd.DataFrame({"month": months, "v": seasonal}).to_csv(tmp_path / "monthly.csv", index=False)
     raw_params = {
         "architectures": ["cnn"], "models": {"cnn": {"filters": 4, "num_layers": 1}},
+        "train": {"repeats": 1},  # the one model saved below (a forecast's default is an ensemble of 3 seeds)
         "data": {"source": "csv", "path": "monthly.csv", "window": {"lookback": 24, "horizon": 6},
                  "options": {"task": "forecast", "id_column": None, "time_column": "month", "target_column": "v"}},
     }

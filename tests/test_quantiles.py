@@ -187,7 +187,7 @@ def test_predict_writes_the_levels_after_each_series_end(tmp_path):
     pd.DataFrame({"month": months, "v": 100.0 + np.arange(60)}).to_csv(tmp_path / "monthly.csv", index=False)
     raw_params = {
         "architectures": ["cnn"], "models": {"cnn": {"filters": 4, "num_layers": 1}},
-        "train": {"quantiles": [0.1, 0.5, 0.9]},
+        "train": {"quantiles": [0.1, 0.5, 0.9], "repeats": 1},  # the one model saved below
         "data": {"source": "csv", "path": "monthly.csv", "window": {"lookback": 12, "horizon": 4},
                  "options": {"task": "forecast", "id_column": None, "time_column": "month", "target_column": "v"}},
     }
