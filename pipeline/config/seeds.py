@@ -3,11 +3,10 @@
 A forecast trains FORECAST_REPEATS seeds per architecture and predicts with their ensemble (the
 mean of their outputs, seqpipe.training.ensemble); every other task trains one seed, as the
 schema's defaults say. On the small series forecasts are made from, the seed moves the error as
-much as the architecture does, and the ensemble's MASE was never above the seeds' mean on 35
-(series, architecture) pairs (median -0.8%, mean -2.2%), which took issue 15's goal from 9 to 10
-of 12 offline series (bench/RESULTS.md, "Seed ensembles"). Classification and regression keep one
-seed: their ensembles were not measured to pay for tripled training (the default experiment, the
-adding problem, trains 4,200 sequences).
+much as the architecture does, and an ensemble's error is at most its seeds' mean error
+(bench/RESULTS.md, "Seed ensembles" and "A forecast's default" for the figures and the cost).
+Classification and regression keep one seed: their ensembles were not measured to pay for tripled
+training (the default experiment, the adding problem, trains 4,200 sequences).
 
 Explicit values always win: `train.repeats` or `train.ensemble` written in params.yaml (even at
 the schema's value, e.g. `repeats: 1`) is kept, and `models.<arch>.train.ensemble` overrides
@@ -20,7 +19,7 @@ from typing import Any
 
 from seqpipe.config.params import TrainParams
 
-FORECAST_REPEATS = 3  # 3 seeds: bench/RESULTS.md, "Seed ensembles" (5 were not measured to gain more)
+FORECAST_REPEATS = 3  # bench/RESULTS.md, "A forecast's default": 5 seeds gained nothing on the series at the line
 SOURCE = "default for a forecast"  # recipes.TrainSettings' source of a setting this module chose
 WHY = (f"a forecast trains {FORECAST_REPEATS} seeds and predicts with their mean unless params.yaml sets "
        "train.repeats or train.ensemble (seqpipe.config.seeds)")
