@@ -5,8 +5,8 @@ this package implements them. Each is deterministic and scored like the architec
 classifiers are fitted on the training split, and the validation split picks their regularisation
 strength. The ridge regressions choose theirs themselves (RidgeCV's leave-one-out), so they are
 fitted on the training and validation splits together: the labelled data the networks learn from
-(the validation split chooses their epoch). On small data that matters: CardanoSentiment's ridge
-row moved 0.289 -> 0.301 when regression started to carve a 12-series validation split out of 74.
+(the validation split chooses their epoch). On small data that matters (bench/RESULTS.md, "The
+ridge baselines fit on train + validation").
 
 - `tfidf_logistic` / `tfidf_ridge` (text classification / regression): TF-IDF of token-id
   unigrams and bigrams, then logistic regression (C from 0.1, 1, 10 on validation log-loss) or

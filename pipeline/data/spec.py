@@ -132,15 +132,10 @@ class PreparedSpec(_Frozen):
     scaler: ScalerSpec | None = None
     target: TargetScale | None = None  # regression: the head's mapping back to the targets' units
     znorm: bool = False  # data.znorm: each series was z-normalised over its own steps before padding and scaling
-    # data.znorm levels (or auto's choice): each series' mean and log std per feature appended as constant
+    # data.znorm: levels (explicit only): each series' mean and log std per feature appended as constant
     # channels, so `features` is 3x the data's; written to spec.json only when true
     znorm_levels: bool = False
     znorm_from: str | None = None  # how data.znorm was chosen (auto), for the log; only where it was asked
-
-    @property
-    def data_features(self) -> int:
-        """Features per step of the data itself (new data for predict), before any level channels."""
-        return self.features // 3 if self.znorm_levels else self.features
     vocabulary: str | None = None  # file name of the saved vocabulary, beside spec.json
     forecast: ForecastSpec | None = None
     source: dict[str, Any] = Field(default_factory=dict)  # what the data source said about the data
@@ -152,6 +147,11 @@ class PreparedSpec(_Frozen):
     def label(self, class_id: int) -> str:
         """The name of a class id (its number when the data had no names)."""
         return self.class_names[class_id] if self.class_names else str(class_id)
+
+    @property
+    def data_features(self) -> int:
+        """Features per step of the data itself (new data for predict), before any level channels."""
+        return self.features // 3 if self.znorm_levels else self.features
 
     def to_json(self) -> str:
         fields = self.model_dump(mode="json")
