@@ -68,7 +68,7 @@ def test_every_example_has_a_small_data_file_or_a_generator():
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
-def test_example_runs_end_to_end(name, tmp_path, monkeypatch):
+def test_example_runs_end_to_end(name, tmp_path, monkeypatch, capsys):
     from seqpipe.stages import baselines, evaluate, prepare, report, train
 
     shutil.copytree(ROOT / "examples", tmp_path / "examples")
@@ -86,6 +86,7 @@ def test_example_runs_end_to_end(name, tmp_path, monkeypatch):
     for arch in params["architectures"]:
         train.main(["--arch", arch])
         evaluate.main(["--arch", arch])
+    logged = capsys.readouterr().out
     baselines.main([])
     report.main([])
 
@@ -101,6 +102,9 @@ def test_example_runs_end_to_end(name, tmp_path, monkeypatch):
             assert metrics["ensemble"] == metrics["repeats"] == 3
             assert pd.read_csv(f"scores/{arch}.csv")["seed"].tolist() == ["42", "43", "44", "ensemble"]
         assert Path(f"plots/{arch}/confusion.csv").is_file()
+    if ensembled and spec["task"] != "forecast":  # the train log says which rule chose the seeds
+        assert (f"  from default for a small training set: repeats 3 ({spec['sizes']['train']} training sequences, "
+                "at most 1,000), ensemble true") in logged
     text = Path("reports/report.md").read_text()
     assert "## Leaderboard" in text and "| coverage " in text and "without truncation" in text
     if ensembled:  # the figures draw the ensemble's predictions, and the report says so
