@@ -7,7 +7,9 @@ would), the dataset's `_TRAIN.ts` and `_TEST.ts` copied in, params.yaml changed 
 (`source: ts`, `path`; a classification train file too small to spare 30 validation series is
 trained on whole; a regression one keeps a validation split of 10 or more and early-stops on it)
 and in which architectures run (`models.<arch>: {}`, the plugin defaults); then `dvc repro`.
-Scores are seqpipe's test metric on the official test file (accuracy in %, or RMSE), one seed.
+Scores are seqpipe's test metric on the official test file (accuracy in %, or RMSE) with the
+defaults: on these small training splits (at most 1,000 series) the ensemble of 3 seeds
+(seqpipe.config.seeds), each seed's score printed after the table; `--train repeats=1` for one seed.
 The report's classical row (the `baselines` stage) and no-skill baseline are printed beside them.
 
 RottenTomatoes: the 4,866 review snippets labelled `fresh` or `rotten` (Pang and Lee's movie

@@ -19,7 +19,9 @@ TINY_PARAMS = {
     "data": {"options": {"n_samples": 240, "timesteps": 12}},
     # one step per execution: a multi-step loop costs ~1 s more to trace than it saves on 6 batches;
     # no recipes: fcn, resnet and inceptiontime would otherwise train their 3000 steps (epochs: auto)
-    "train": {"epochs": 1, "batch_size": 32, "patience": 0, "steps_per_execution": 1, "recipes": False},
+    # repeats: 1 is a speed setting: 240 sequences are a small training set, which trains 3 seeds and
+    # their ensemble by default (seqpipe.config.seeds); tests about that default leave it out
+    "train": {"epochs": 1, "batch_size": 32, "patience": 0, "steps_per_execution": 1, "recipes": False, "repeats": 1},
     "models": {
         "rnn": {"units": 4},
         "lstm": {"units": 4},

@@ -253,7 +253,8 @@ def test_two_series_per_class_prepare_and_train_through_the_stages(tmp_path, mon
     params = {
         "seed": 42, "architectures": ["cnn"],
         "data": {"source": "npz", "path": "arrays.npz", "options": {"task": "classification"}},
-        "train": {"epochs": "auto", "min_steps": 20, "min_epochs": 1, "batch_size": 8, "steps_per_execution": 1},
+        # repeats: 1, a speed setting (20 training series: a small set's default is 3 seeds and their ensemble)
+        "train": {"epochs": "auto", "min_steps": 20, "min_epochs": 1, "batch_size": 8, "steps_per_execution": 1, "repeats": 1},
         "models": {"cnn": CNN},
     }
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))

@@ -105,7 +105,7 @@ def trained_ensemble(tmp_path, monkeypatch):
     raw = ds.load(ds.params(**FORECAST["data"]["options"]), 0)
     prepared = data.prepare(raw, val=0.15, test=0.15, seed=0, window=ctx.params.data.window)
     data.save(prepared, layout.PREPARED_DIR)
-    train = ctx.train_settings("cnn", prepared.spec.sizes.train).params
+    train = ctx.train_settings("cnn", prepared.spec).params
     train_seeds(choice, prepared, train, [7, 8], backup=tmp_path / "backup", model_file=layout.model_path("cnn"),
                 repeats_dir=layout.repeats_dir("cnn"), live_dir=layout.live_dir("cnn"))
     return tmp_path, ctx, choice, prepared
@@ -154,7 +154,7 @@ def test_a_backtest_cell_scores_the_ensemble_and_keeps_the_single_seeds_spread(t
     from seqpipe.backtest.cell import train_and_score
 
     path, ctx, choice, prepared = trained_ensemble
-    train = ctx.train_settings("cnn", prepared.spec.sizes.train).params
+    train = ctx.train_settings("cnn", prepared.spec).params
     seeds = train_and_score(choice, prepared, train.model_copy(update={"ensemble": False}), [7, 8], path / "b1")
     combined = train_and_score(choice, prepared, train, [7, 8], path / "b2")
     assert combined["ensemble"] == 2 and "ensemble" not in seeds

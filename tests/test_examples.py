@@ -40,12 +40,18 @@ METRICS = {
 }
 
 
-def tiny(params: dict, archs: list[str]) -> dict:
+# examples that train their default seeds (seqpipe.config.seeds): the forecasts' ensemble of 3, and one small
+# classification set's; the others train one seed (TINY_PARAMS' repeats: 1, a speed setting)
+DEFAULT_SEEDS = {"csv-forecast", "csv-forecast-covariates", "sine-forecast", "csv-wide-classification"}
+
+
+def tiny(params: dict, archs: list[str], default_seeds: bool = False) -> dict:
     options = params["data"]["options"]
     for key, small in (("n_samples", 240), ("length", 160), ("n_series", 2)):
         if key in options:
             options[key] = small
-    return merge(params, {"architectures": archs, "train": TINY_PARAMS["train"], "models": TINY_PARAMS["models"]})
+    train = {k: v for k, v in TINY_PARAMS["train"].items() if not (default_seeds and k == "repeats")}
+    return merge(params, {"architectures": archs, "train": train, "models": TINY_PARAMS["models"]})
 
 
 def _digest(folder: Path) -> dict[str, str]:
@@ -62,7 +68,7 @@ def test_every_example_has_a_small_data_file_or_a_generator():
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
-def test_example_runs_end_to_end(name, tmp_path, monkeypatch):
+def test_example_runs_end_to_end(name, tmp_path, monkeypatch, capsys):
     from seqpipe.stages import baselines, evaluate, prepare, report, train
 
     shutil.copytree(ROOT / "examples", tmp_path / "examples")
@@ -71,7 +77,7 @@ def test_example_runs_end_to_end(name, tmp_path, monkeypatch):
     params = yaml.safe_load((ROOT / "examples" / name / "params.yaml").read_text())
     if params["data"]["path"].startswith("plugins/"):
         shutil.copy(ROOT / params["data"]["path"], tmp_path / params["data"]["path"])
-    params = tiny(params, ARCHS[name])
+    params = tiny(params, ARCHS[name], default_seeds=name in DEFAULT_SEEDS)
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     before = _digest(tmp_path / "examples")
     monkeypatch.chdir(tmp_path)
@@ -80,23 +86,28 @@ def test_example_runs_end_to_end(name, tmp_path, monkeypatch):
     for arch in params["architectures"]:
         train.main(["--arch", arch])
         evaluate.main(["--arch", arch])
+    logged = capsys.readouterr().out
     baselines.main([])
     report.main([])
 
     spec = json.loads(Path("data/prepared/spec.json").read_text())
     for arch in params["architectures"]:
         metrics = json.loads(Path(f"metrics/{arch}.json").read_text())
-        # repeats and ensemble left out: a forecast trains an ensemble of 3 seeds, the other tasks one seed
-        forecast = spec["task"] == "forecast"
-        extra = {"repeats", "ensemble", *(f"{m}_std" for m in METRICS[spec["task"]])} if forecast else set()
+        # repeats and ensemble left out: a forecast and a small training set (this one's 240 sequences or
+        # fewer) train an ensemble of 3 seeds; written repeats: 1 trains one
+        ensembled = name in DEFAULT_SEEDS
+        extra = {"repeats", "ensemble", *(f"{m}_std" for m in METRICS[spec["task"]])} if ensembled else set()
         assert set(metrics) == METRICS[spec["task"]] | {"params"} | extra
-        if forecast:
+        if ensembled:
             assert metrics["ensemble"] == metrics["repeats"] == 3
             assert pd.read_csv(f"scores/{arch}.csv")["seed"].tolist() == ["42", "43", "44", "ensemble"]
         assert Path(f"plots/{arch}/confusion.csv").is_file()
+    if ensembled and spec["task"] != "forecast":  # the train log says which rule chose the seeds
+        assert (f"  from default for a small training set: repeats 3 ({spec['sizes']['train']} training sequences, "
+                "at most 1,000), ensemble true") in logged
     text = Path("reports/report.md").read_text()
     assert "## Leaderboard" in text and "| coverage " in text and "without truncation" in text
-    if spec["task"] == "forecast":  # the figures draw the ensemble's forecasts, and the report says so
+    if ensembled:  # the figures draw the ensemble's predictions, and the report says so
         assert "an ensemble of 3 seeds" in text and f"({params['architectures'][0]}: the ensemble of the seeds)" in text
     if spec["task"] == "forecast":
         assert "| baseline: " in text and "| classical: AutoARIMA " in text

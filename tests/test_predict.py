@@ -55,7 +55,9 @@ def trained(tmp_path):
     from seqpipe.training.model import build_model
 
     params = yaml.safe_load((ROOT / "params.yaml").read_text())
-    params.update(architectures=["lstm"], train={**params["train"], "epochs": 1, "patience": 0, "batch_size": 16})
+    # repeats: 1, the one model saved below (48 training sequences: a small set's default is an ensemble of 3 seeds)
+    params.update(architectures=["lstm"], train={**params["train"], "epochs": 1, "patience": 0, "batch_size": 16,
+                                                 "repeats": 1})
     params["data"]["options"] = {"n_samples": 80, "timesteps": 8}
     params["models"]["lstm"] = {"units": 3}
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
@@ -180,7 +182,8 @@ def test_predict_cli_on_an_unlabelled_csv_writes_ids_predictions_and_class_names
 
     params, source, raw, prepared = _example("csv-wide-classification", tmp_path)
     raw_params = yaml.safe_load((ROOT / "examples/csv-wide-classification/params.yaml").read_text())
-    raw_params.update(architectures=["cnn"], models={"cnn": {"filters": 4, "num_layers": 1}})
+    raw_params.update(architectures=["cnn"], models={"cnn": {"filters": 4, "num_layers": 1}},
+                      train={**raw_params["train"], "repeats": 1})  # the one model saved below (a small set: 3 seeds)
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(raw_params))
     (tmp_path / "examples").symlink_to(ROOT / "examples")
     data.save(prepared, tmp_path / "data" / "prepared")

@@ -76,8 +76,9 @@ def test_a_small_regression_set_through_the_stages_keeps_the_epoch_of_lowest_val
     params = {
         "seed": 42, "architectures": ["cnn"],
         "data": {"source": "npz", "path": "arrays.npz", "options": {"task": "regression"}},
+        # repeats: 1, a speed setting (59 training series: a small set's default is 3 seeds and their ensemble)
         "train": {"epochs": 12, "batch_size": 16, "steps_per_execution": 1, "patience": 3, "learning_rate": 0.01,
-                  "lr_schedule": "constant"},
+                  "lr_schedule": "constant", "repeats": 1},
         "models": {"cnn": {"filters": 8, "kernel_size": 3, "num_layers": 1}},
     }
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))

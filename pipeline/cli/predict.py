@@ -139,7 +139,7 @@ def main(args) -> None:
         inputs = Inputs(np.load(prepared / f"X_{args.split}.npy", allow_pickle=False),
                         np.load(prepared / f"y_{args.split}.npy", allow_pickle=False))
     custom = choice.architecture.custom_objects() if choice.architecture.custom_objects else None
-    seed_models = _ensemble_members(args.arch, choice.train(), path)
+    seed_models = _ensemble_members(args.arch, ctx.train_settings(args.arch, spec).params, path)  # a small set's seeds too
     if len(seed_models) > 1:
         print(ensemble.line(args.arch, [seed for seed, _ in seed_models]), flush=True)
 

@@ -35,6 +35,11 @@ def _tasks(dataset: DatasetChoice) -> tuple[str, ...]:
     return tuple(source.tasks if source.tasks_for is None else _hint(dataset, "tasks_for"))
 
 
+def source_tasks(dataset: DatasetChoice) -> tuple[str, ...]:
+    """The tasks the data source can produce with its options."""
+    return _tasks(dataset)
+
+
 def forecast_only(dataset: DatasetChoice) -> bool:
     """Whether the source, with these options, can only produce forecast data."""
     return _tasks(dataset) == ("forecast",)

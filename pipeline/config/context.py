@@ -4,7 +4,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from seqpipe import layout, process
 from seqpipe.config import checks, tracked
@@ -14,6 +14,9 @@ from seqpipe.config.params import Params
 from seqpipe.config.recipes import TrainSettings
 from seqpipe.errors import ParamsError
 from seqpipe.registry import Registry, build_registry
+
+if TYPE_CHECKING:  # the fingerprint stage reads no prepared data (tests/test_dvc_deps.py)
+    from seqpipe.data.spec import PreparedSpec
 
 
 @dataclass
@@ -35,12 +38,14 @@ class Context:
             raise ParamsError(f"--arch {name}: not in params.yaml architectures ({', '.join(self.architectures)})")
         return choice
 
-    def train_settings(self, name: str, n_train: int | None = None) -> TrainSettings:
-        """Architecture `name`'s training settings (seqpipe.config.recipes), fitted to `n_train`
-        training sequences where given (train.max_batch_fraction)."""
+    def train_settings(self, name: str, data: PreparedSpec | None = None) -> TrainSettings:
+        """Architecture `name`'s training settings (seqpipe.config.recipes), fitted to the prepared
+        data where given: a small training split's seeds (seqpipe.config.seeds) and
+        train.max_batch_fraction. Every stage after prepare, `seqpipe predict` and the report pass
+        it, so that they see the seeds the train stage trained."""
         settings = self.architecture(name).settings
         assert settings is not None  # validate_experiment resolves every choice
-        return settings if n_train is None else settings.for_data(n_train)
+        return settings if data is None else settings.for_data(data.sizes.train, data.task)
 
 
 def context(params_file: str | Path = layout.PARAMS_FILE) -> Context:

@@ -3,8 +3,10 @@
 
 Precedence, lowest first:
 
-1. the schema's defaults (`seqpipe.config.params.TrainParams`), and for a forecast its own defaults
-   of `repeats` and `ensemble` (3 seeds and their ensemble, `seqpipe.config.seeds`);
+1. the schema's defaults (`seqpipe.config.params.TrainParams`), and for a forecast or a small
+   classification or regression training split their own defaults of `repeats` and `ensemble`
+   (3 seeds and their ensemble, `seqpipe.config.seeds`; the split's size is known once the data is
+   prepared: `TrainSettings.for_data`);
 2. params.yaml's `train:`, shared by every architecture;
 3. the architecture's recipe (`Architecture(recipe=Recipe(...))`, `seqpipe show ARCH`), unless
    `train.recipes: false` (or `models.<arch>.train.recipes: false` for one architecture);
@@ -48,7 +50,9 @@ class TrainSettings:
 
     arch: str
     params: TrainParams
-    sources: dict[str, str]  # setting -> "default", "default for a forecast", "train", "recipe of <arch>" or "models.<arch>.train"
+    # setting -> "default", "default for a forecast", "default for a small training set", "train", "recipe of <arch>"
+    # or "models.<arch>.train"
+    sources: dict[str, str]
     notes: dict[str, str] = field(default_factory=dict)  # setting -> what else it replaced or how it was fitted
 
     def origin(self, key: str) -> str:
@@ -67,7 +71,7 @@ class TrainSettings:
 
     def lines(self) -> list[str]:
         """The train log's lines: the precedence, then one line per source, highest first."""
-        order = [override_label(self.arch), recipe_label(self.arch), TRAIN, seeds.SOURCE, DEFAULT]
+        order = [override_label(self.arch), recipe_label(self.arch), TRAIN, seeds.SOURCE, seeds.SMALL_SOURCE, DEFAULT]
         head = (f"training settings of {self.arch} (highest first: {' > '.join(order)}; "
                 f"train.recipes: {str(self.params.recipes).lower()})")
         lines = [head]
@@ -85,22 +89,32 @@ class TrainSettings:
         return {k: {"value": values[k], "from": self.origin(k)} for k in self.sources}
 
     def own(self) -> dict[str, str]:
-        """The settings that differ from `train:` (from the recipe or models.<arch>.train; a forecast's
-        seeds are every architecture's, in `train:`), for the report's params: {setting: "0.001 (recipe of fcn)"}."""
+        """The settings that differ from `train:` (from the recipe or models.<arch>.train; the seeds a
+        forecast or a small training set chooses are every architecture's, in `train:`), for the
+        report's params: {setting: "0.001 (recipe of fcn)"}."""
         return {k: f"{_show(getattr(self.params, k))} ({self.origin(k)})" for k, s in self.sources.items()
-                if s not in (TRAIN, seeds.SOURCE, DEFAULT) or k in self.notes}
+                if s != seeds.SMALL_SOURCE and (s not in (TRAIN, seeds.SOURCE, DEFAULT) or k in self.notes)}
 
-    def for_data(self, n_train: int) -> TrainSettings:
-        """`train.max_batch_fraction` applied to a training split of `n_train` sequences."""
-        fraction = self.params.max_batch_fraction
+    def for_data(self, n_train: int, task: str | None = None) -> TrainSettings:
+        """These settings on a prepared training split of `n_train` sequences of `task`: a small
+        classification or regression split's seeds (seqpipe.config.seeds.by_size; `task` None: not
+        applied), then `train.max_batch_fraction`."""
+        settings = self
+        unset = {key for key in ("repeats", "ensemble") if self.sources[key] == DEFAULT}
+        picked = seeds.by_size(self.params, task, n_train, unset)
+        if picked:
+            settings = replace(self, params=self.params.model_copy(update=picked),
+                               sources={**self.sources, **dict.fromkeys(picked, seeds.SMALL_SOURCE)},
+                               notes={**self.notes, next(iter(picked)): seeds.small_note(n_train)})
+        fraction = settings.params.max_batch_fraction
         if fraction is None:
-            return self
+            return settings
         cap = max(1, math.floor(n_train * fraction))
-        if cap >= self.params.batch_size:
-            return self
+        if cap >= settings.params.batch_size:
+            return settings
         note = f"capped at max_batch_fraction {fraction:g} of {n_train} training sequences"
-        return replace(self, params=self.params.model_copy(update={"batch_size": cap}),
-                       notes={**self.notes, "batch_size": _joined(self.notes.get("batch_size"), note)})
+        return replace(settings, params=settings.params.model_copy(update={"batch_size": cap}),
+                       notes={**settings.notes, "batch_size": _joined(settings.notes.get("batch_size"), note)})
 
 
 def split_entry(raw: Any) -> tuple[Any, Any]:

@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> None:
     checks.check_prepared(prepared.spec, ctx.params, [choice], args.params)
     forecast = differencing.for_choice(choice, prepared.spec, source=args.params).forecast  # train.difference checked
     print(f"backtest {args.arch}: {differencing.describe(forecast)}", flush=True)  # type: ignore[arg-type]
-    settings = ctx.train_settings(args.arch, prepared.spec.sizes.train)
+    settings = ctx.train_settings(args.arch, prepared.spec)
     train = settings.params
     if train.distribute == "multi_worker":  # the other machines run train@<arch> only: one machine here
         print("backtest: train.distribute multi_worker applies to train@<arch>; this cell trains on this machine")

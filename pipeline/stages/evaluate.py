@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> None:
         prepared = load_prepared(layout.PREPARED_DIR, splits=("test",))
         fit_summary = json.loads(layout.fit_summary_path(args.arch).read_text(encoding="utf-8"))
         evaluation = run.evaluate(choice, prepared, layout.seed_models(args.arch), ctx.params.train.batch_size,
-                                  fit_summary, ensemble=choice.train().ensemble)
+                                  fit_summary, ensemble=ctx.train_settings(args.arch, prepared.spec).params.ensemble)
         run.write(evaluation, outputs)
         source = ""
     metrics = json.loads(outputs[0].read_text(encoding="utf-8"))

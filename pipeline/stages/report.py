@@ -37,12 +37,13 @@ def main(argv: list[str] | None = None) -> None:
     names = ctx.params.architectures
     prepared = load_prepared(layout.PREPARED_DIR, splits=("train", "test"))
     results = read_results(names)
-    seed_note = f" (first seed, {ctx.params.seed})" if ctx.params.train.repeats > 1 else ""
+    small = seeds.by_size(ctx.params.train, prepared.spec.task, prepared.spec.sizes.train)  # a small set's seeds
+    seed_note = f" (first seed, {ctx.params.seed})" if small.get("repeats", ctx.params.train.repeats) > 1 else ""
     committed = read_commit_metrics(names)
     bt = ctx.params.backtest
     tested = backtest(results, prepared.spec.task, bt.origins, bt.step or ctx.params.data.window.horizon)
     with atomic.atomic_path(layout.REPORTS_DIR) as out, atomic.atomic_path(layout.CURVES_DIR) as curves:
-        table, findings = write_report(out, curves, results, prepared, _applied(ctx),
+        table, findings = write_report(out, curves, results, prepared, _applied(ctx, prepared.spec),
                                        {a: ctx.registry.origin_of(a) for a in names}, seed_note, committed,
                                        tested, _differencing(ctx, prepared.spec))
         tracked.check_unchanged(args.params, started)  # before the renames
@@ -76,17 +77,21 @@ def _differencing(ctx: Context, spec: PreparedSpec) -> dict[str, str]:
     return {name: line for name, line in own.items() if line != data}
 
 
-def _applied(ctx: Context) -> dict[str, Any]:
-    """params.yaml as validated (a forecast's `train.repeats` and `ensemble`, left out, as "3 (default for
-    a forecast)"), each architecture's `train` replaced by what it trained with where
-    that is not `train:` (its recipe, models.<arch>.train), each value with where it came from."""
+def _applied(ctx: Context, spec: PreparedSpec) -> dict[str, Any]:
+    """params.yaml as validated (a forecast's or a small training set's `train.repeats` and `ensemble`,
+    left out, as "3 (default for a forecast)"), each architecture's `train` replaced by what it trained
+    with where that is not `train:` (its recipe, models.<arch>.train), each value with where it came from."""
     params = ctx.params.model_dump(mode="json")
     for key in sorted(seeds.chosen(ctx.params.train)):  # a forecast's seeds, left out of params.yaml
         params["train"][key] = f"{json.dumps(params['train'][key])} ({seeds.SOURCE})"
+    small = seeds.by_size(ctx.params.train, spec.task, spec.sizes.train)  # a small training set's, as train@ chose
+    for i, (key, value) in enumerate(small.items()):
+        why = f", {seeds.small_note(spec.sizes.train)}" if i == 0 else ""
+        params["train"][key] = f"{json.dumps(value)} ({seeds.SMALL_SOURCE}{why})"
     for name in ctx.params.architectures:
         entry = dict(params["models"].get(name) or {})
         entry.pop("train", None)
-        own = ctx.train_settings(name).own()
+        own = ctx.train_settings(name, spec).own()
         params["models"][name] = {**entry, **({"train": own} if own else {})}
     return params
 

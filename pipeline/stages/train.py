@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> None:
     acceleration.strategy(train.distribute)  # multi_worker must start before any other op
     prepared = load_prepared(layout.PREPARED_DIR, splits=("train", "val"))
     checks.check_prepared(prepared.spec, ctx.params, [choice], args.params)
-    settings = ctx.train_settings(args.arch, prepared.spec.sizes.train)
+    settings = ctx.train_settings(args.arch, prepared.spec)  # a small split's seeds and batch cap (seqpipe.config.seeds)
     train = settings.params
     forecast = differencing.for_choice(choice, prepared.spec, source=args.params).forecast  # train.difference checked here
     print("\n".join(settings.lines() + ([differencing.describe(forecast)] if forecast else [])), flush=True)
@@ -87,7 +87,7 @@ def _fill_evaluation_cache(ctx: Context, choice: ArchitectureChoice, arch: str) 
         prepared = load_prepared(layout.PREPARED_DIR, splits=("test",))
         fit_summary = json.loads(layout.fit_summary_path(arch).read_text(encoding="utf-8"))
         evaluation = run.evaluate(choice, prepared, layout.seed_models(arch), ctx.params.train.batch_size, fit_summary,
-                                  ensemble=choice.train().ensemble)
+                                  ensemble=ctx.train_settings(arch, prepared.spec).params.ensemble)
         cache.store(arch, cache_key, lambda paths: run.write(evaluation, paths))
     except Exception as exc:  # noqa: BLE001  (the evaluate stage repeats it and reports it properly)
         print(f"note: evaluation not cached ({type(exc).__name__}: {one_line(str(exc))[:200]}); "
