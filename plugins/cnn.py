@@ -8,9 +8,10 @@ and the TCN of Bai et al. 2018, whose point is that the receptive field must spa
 task needs). Padded steps are not masked (convolutions mix them in), so `supports_masking` is off.
 
 `num_layers: auto` (the default) stacks as many layers as fit the input: the deepest stack, up to
-MAX_AUTO_LAYERS, whose receptive field is at most the input's steps (at least one layer). With
-the defaults (kernel 5, dilation growth 2) that is 2 layers (13 steps) on 24-step inputs, 4 (61)
-on 100 steps and 5 (125) on 150-251 steps. The old fixed stack (2 layers, no dilation: 9 steps)
+MAX_AUTO_LAYERS, whose receptive field is at most the input's steps, and never fewer than
+MIN_AUTO_LAYERS (shorter inputs are zero-padded at both ends: "same" convolutions). With the
+defaults (kernel 5, dilation growth 2) that is 2 layers (13 steps) up to 28-step inputs (forecast
+windows), 4 (61) on 100 steps and 5 (125) on 150-252 steps. The old fixed stack (2 layers, no dilation: 9 steps)
 saw too little of long series to tell their classes apart: GunPoint 64 % and ArrowHead 47 %
 (3 seeds' mean) against 99 % and 82 % with the auto depth (bench/RESULTS.md, "The cnn's receptive
 field"). A fixed `num_layers` keeps its stack and needs inputs at least as long as its receptive field.
@@ -25,6 +26,7 @@ from pydantic_core import PydanticCustomError
 from seqpipe import Architecture, InputSpec, hookimpl
 
 MAX_AUTO_LAYERS = 8  # 1021 steps with the defaults; longer inputs are pooled over time after it
+MIN_AUTO_LAYERS = 2  # the old fixed default's depth: short inputs (forecast windows of 6-12 steps) keep it
 
 
 class CNNParams(BaseModel):
@@ -56,14 +58,15 @@ def depth(hp: CNNParams, timesteps: int) -> int:
     """The layers built for `timesteps`-step inputs: num_layers, or auto's deepest stack that fits."""
     if hp.num_layers != "auto":
         return hp.num_layers
-    layers = 1
+    layers = MIN_AUTO_LAYERS
     while layers < MAX_AUTO_LAYERS and field_of(hp, layers + 1) <= timesteps:
         layers += 1
     return layers
 
 
 def receptive_field(hp: CNNParams) -> int:
-    """The fewest input steps these settings need: a fixed stack's receptive field, one layer's for auto."""
+    """The fewest input steps these settings need: a fixed stack's receptive field; auto pads short
+    inputs, so it needs no more than one convolution's kernel."""
     return field_of(hp, 1 if hp.num_layers == "auto" else hp.num_layers)
 
 
