@@ -6,13 +6,14 @@ import sys
 
 import pytest
 
-from seqpipe.plugins.cnn import CNNParams, depth, field_of, receptive_field
+from seqpipe.plugins.cnn import CNNParams, depth, field_of, growth, receptive_field
 from tests.conftest import ROOT, env
 
 
 @pytest.mark.parametrize(("timesteps", "layers", "field"), [
-    (6, 2, 13),      # a short forecast window keeps the old default's two layers
-    (24, 2, 13),
+    (6, 2, 9),       # a forecast window keeps the plain stack: two undilated layers
+    (28, 2, 9),
+    (29, 3, 29),     # long enough for three layers dilated 1, 2, 4
     (100, 4, 61),    # the adding problem
     (150, 5, 125),   # GunPoint
     (251, 5, 125),   # ArrowHead
@@ -23,12 +24,14 @@ def test_auto_stacks_the_deepest_dilated_stack_whose_receptive_field_fits_the_in
     hp = CNNParams()
     assert depth(hp, timesteps) == layers
     assert field_of(hp, layers) == field
+    assert growth(hp, layers) == (1 if layers == 2 else 2)
 
 
 def test_a_fixed_stack_keeps_its_layers_and_needs_inputs_as_long_as_its_receptive_field():
     fixed = CNNParams(num_layers=3, kernel_size=3, dilation_growth=1)
     assert depth(fixed, 500) == 3
     assert receptive_field(fixed) == 7
+    assert receptive_field(CNNParams(num_layers=3, kernel_size=3)) == 15  # dilated 1, 2, 4 under auto growth
     assert receptive_field(CNNParams()) == 5  # auto pads short inputs: one kernel is enough
 
 
@@ -48,19 +51,21 @@ def test_a_built_cnn_has_the_auto_depth_for_its_input():
 
 
 @pytest.mark.parametrize(("value", "message"), [
-    ("deep", "models.cnn.num_layers: must be auto or a whole number of layers from 1 to 16, got 'deep'"),
-    (0, "models.cnn.num_layers: must be auto or a whole number of layers from 1 to 16, got 0"),
+    ({"num_layers": "deep"}, "models.cnn.num_layers: must be auto or a whole number of layers from 1 to 16, got 'deep'"),
+    ({"num_layers": 0}, "models.cnn.num_layers: must be auto or a whole number of layers from 1 to 16, got 0"),
+    ({"dilation_growth": 9}, "models.cnn.dilation_growth: must be auto or a whole number from 1 to 8, got 9"),
 ])
 def test_a_bad_depth_is_one_line_naming_the_key(project, value, message):
-    project.set_params({"architectures": ["cnn"], "models": {"cnn": {"num_layers": value}}})
+    project.set_params({"architectures": ["cnn"], "models": {"cnn": value}})
     result = subprocess.run([sys.executable, "-m", "seqpipe.cli", "validate"], cwd=project.path, env=env(),
                             capture_output=True, text=True)
     assert result.returncode != 0
     assert result.stderr.strip().splitlines() == [f"seqpipe: error: params.yaml: {message}"]
 
 
-def test_show_names_the_depth_as_a_number_or_auto():
+def test_show_names_the_depth_and_dilation_as_a_number_or_auto():
     result = subprocess.run([sys.executable, "-m", "seqpipe.cli", "show", "cnn"], cwd=ROOT, env=env(),
                             capture_output=True, text=True)
-    line = next(line for line in result.stdout.splitlines() if line.startswith("num_layers"))
-    assert "int or 'auto'" in line and "auto" in line.split("int or 'auto'")[1]
+    for key in ("num_layers", "dilation_growth"):
+        line = next(line for line in result.stdout.splitlines() if line.startswith(key))
+        assert "int or 'auto'" in line and "auto" in line.split("int or 'auto'")[1]
