@@ -184,7 +184,7 @@ CASES = [
     ("negative-seed", {"seed": -1}, {}, VALIDATE, "seed: input should be greater than or equal to 0, got -1"),
     ("horizon-zero", {"data": {"window": {"horizon": 0}}}, {}, VALIDATE, "data.window.horizon: input should be greater than or equal to 1, got 0"),
     ("batch-larger-than-train", {"train": {"batch_size": 500}}, {}, VALIDATE, "train.batch_size: 500 is larger than the training split (about 168"),
-    ("maxlen-below-receptive-field", {"data": {"maxlen": 4}, "models": {"cnn": {"kernel_size": 3, "num_layers": 3}}}, {}, VALIDATE,
+    ("maxlen-below-receptive-field", {"data": {"maxlen": 4}, "models": {"cnn": {"kernel_size": 3, "num_layers": 3, "dilation_growth": 1}}}, {}, VALIDATE,
      "data.maxlen: 4 steps are fewer than the 7 that architecture 'cnn' needs"),
     ("lookback-below-kernel", {"architectures": ["tcn"], "models": {"tcn": {"kernel_size": 5, "num_blocks": 3}},
                                "data": {"source": "sine", "options": {}, "window": {"lookback": 10}}}, {}, VALIDATE,
@@ -819,7 +819,7 @@ def test_validate_checks_min_timesteps_against_a_sources_declared_length(tmp_pat
     register = hookimpl(lambda register: register(
         Dataset("short", load, Steps, description="test", tasks=("regression",),
                 timesteps_for=lambda options: options.timesteps)))
-    params = {"architectures": ["cnn"], "models": {"cnn": {"kernel_size": 3, "num_layers": 3}},
+    params = {"architectures": ["cnn"], "models": {"cnn": {"kernel_size": 3, "num_layers": 3, "dilation_growth": 1}},
               "data": {"source": "short", "options": {"timesteps": 4}, "maxlen": None}}
     err = _validate_with([("short_plugin", types.SimpleNamespace(register_datasets=register))], params,
                          tmp_path, monkeypatch, capsys)

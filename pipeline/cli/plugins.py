@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import types
 import typing
 from pathlib import Path
 
@@ -72,6 +73,9 @@ def add_build_problems(registry: Registry) -> None:
 def _type_name(annotation: object) -> str:
     if typing.get_origin(annotation) is typing.Literal:
         return "one of " + ", ".join(repr(a) for a in typing.get_args(annotation))
+    members = typing.get_args(annotation)
+    if members and typing.get_origin(annotation) in (typing.Union, types.UnionType):  # int | Literal["auto"]
+        return " or ".join(_type_name(member).removeprefix("one of ") for member in members)
     return getattr(annotation, "__name__", None) or str(annotation).replace("typing.", "")
 
 
