@@ -168,6 +168,12 @@ def test_with_repeats_every_metric_shows_mean_and_std_and_baseline_rows_show_the
     assert row["accuracy (mean ± std)"] == "0.9 ± 0.01" and row["ece"] == "0.04 ± 0.006"
     assert all("±" in row[m] for m in ("macro_f1", "log_loss", "roc_auc", "average_precision"))
     assert shown.iloc[1]["accuracy (mean ± std)"] == "0.33"  # the baseline row: no "± nan"
+    big = ranking.leaderboard({"cnn": {**metrics["gru"], "params": 15841}}, {}, "multiclass")
+    counted = document.display_table(ranking.with_baseline_row(big, tasks.Baseline("no skill", {"accuracy": 0.33})),
+                                     "accuracy")
+    assert counted.iloc[0]["params"] == "15841"  # a count in a float column (the baseline row has none) keeps its digits
+    rendered = document.render_markdown([document.Block("table", counted)])
+    assert "15841" in rendered and "15840" not in rendered
     blocks, _ = _blocks("multiclass", _classifier_outputs("multiclass"), tmp_path, metrics=metrics)
     assert "mean ± standard deviation over 3 seeds" in document.render_markdown(blocks)
     # per class: each seed's precision, recall and F1 as the evaluate stage writes them to scores/<arch>.csv

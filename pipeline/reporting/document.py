@@ -21,6 +21,8 @@ def fmt(value: Any) -> str:
     if isinstance(value, (float, np.floating)):
         if np.isnan(value):
             return ""
+        if float(value).is_integer() and abs(value) < 1e15:  # counts (params, epochs) in a float column keep every digit
+            return str(int(value))
         return f"{value:.4g}"
     return str(value)
 
