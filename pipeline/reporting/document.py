@@ -21,8 +21,9 @@ def fmt(value: Any) -> str:
     if isinstance(value, (float, np.floating)):
         if np.isnan(value):
             return ""
-        if float(value).is_integer() and abs(value) < 1e15:  # counts (params, epochs) in a float column keep every digit
-            return str(int(value))
+        number = float(value)
+        if number.is_integer() and abs(number) < 1e15:  # counts (params, epochs) in a float column keep every digit
+            return str(int(number))
         return f"{value:.4g}"
     return str(value)
 
