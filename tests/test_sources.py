@@ -6,6 +6,7 @@ input file is never modified.
 from __future__ import annotations
 
 import hashlib
+import json
 import subprocess
 import sys
 
@@ -146,6 +147,29 @@ def test_text_vocabulary_is_fit_on_train_only_and_maps_identically_later(tmp_pat
     ids = data.vectorize(["Bad ZEBRA!"], again.vocabulary, TextParams(vocab_size=50))[0]
     assert ids.tolist() == [vocab.index("bad"), 1]
     assert prepared.spec.input_kind == "tokens" and prepared.spec.vocab_size == len(vocab)
+
+
+@pytest.mark.keras
+def test_text_is_tokenized_the_same_when_keras_runs_on_jax(tmp_path):
+    # KERAS_BACKEND wins over train.backend: auto, and Keras' ragged text output exists on TensorFlow only
+    script = (
+        "from seqpipe.config.params import TextParams\n"
+        "from seqpipe.data.text import fit_vocabulary, vectorize\n"
+        "import keras, json\n"
+        "texts = ['bad movie', 'a good long movie with words', ''] * 600\n"  # more texts than one call vectorises
+        "vocab = fit_vocabulary(texts, TextParams())\n"
+        "rows = vectorize(texts + ['good zebra'], vocab, TextParams())\n"
+        "print(json.dumps([keras.backend.backend(), vocab, [r.tolist() for r in rows[:3] + rows[-1:]], len(rows)]))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], env={**env(), "KERAS_BACKEND": "jax"}, capture_output=True,
+                            text=True, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    backend, vocab, rows, count = json.loads(result.stdout.strip().splitlines()[-1])
+    assert backend == "jax" and count == 3 * 600 + 1
+    ids = {word: vocab.index(word) for word in ("bad", "movie", "good", "long")}
+    assert rows[0] == [ids["bad"], ids["movie"]] and rows[2] == []  # no padding left on short or empty texts
+    assert rows[1][:4] == [vocab.index("a"), ids["good"], ids["long"], ids["movie"]] and len(rows[1]) == 6
+    assert rows[3] == [ids["good"], 1]  # an unknown word is the OOV id
 
 
 def test_next_token_from_text_predicts_the_following_word(tmp_path):

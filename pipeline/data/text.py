@@ -10,6 +10,10 @@ from seqpipe.data.naming import origin_prefix, sequence_name
 from seqpipe.errors import DataError
 from seqpipe.specs import RawData
 
+# Texts vectorised per call. Keras pads each call's output to its longest text, the same ids in
+# any backend (ragged output, which needs no padding, exists on TensorFlow only).
+CHUNK = 1024
+
 
 def _text_layer(text: TextParams, vocabulary: list[str] | None = None) -> Any:
     from keras.layers import TextVectorization
@@ -18,8 +22,7 @@ def _text_layer(text: TextParams, vocabulary: list[str] | None = None) -> Any:
         max_tokens=text.vocab_size,
         standardize=None if text.standardize == "none" else text.standardize,
         split=text.split,
-        output_mode="int",
-        ragged=True,
+        output_mode="int",  # padded with 0 to the longest text of a call: ragged output needs the TensorFlow backend
         vocabulary=vocabulary,
     )
 
@@ -36,8 +39,11 @@ def vectorize(texts: list[str], vocabulary: list[str], text: TextParams) -> list
     if not len(texts):
         return []
     layer = _text_layer(text, vocabulary)
-    ragged = layer(np.asarray(texts, dtype=object))
-    return [np.asarray(row, dtype=np.int32) for row in ragged.to_list()]
+    rows: list[np.ndarray] = []
+    for start in range(0, len(texts), CHUNK):  # chunks bound the padded block a long text makes
+        block = np.asarray(layer(np.asarray(texts[start:start + CHUNK], dtype=object)), dtype=np.int32)
+        rows += [np.trim_zeros(row, "b") for row in block]  # id 0 is padding only: real tokens are >= 1 (OOV 1)
+    return rows
 
 
 def check_texts(raw: RawData) -> list[str]:
