@@ -48,16 +48,6 @@ def _tensorflow_hidden() -> Iterator[None]:
     finally:
         if sys.modules.get("tensorflow", 0) is None:
             del sys.modules["tensorflow"]
-        _forget_tensorflow_missing()
-
-
-def _forget_tensorflow_missing() -> None:
-    """Keras caches whether TensorFlow imports (its lazy `tensorflow` module) the first time a layer
-    asks; asked while hidden it would say "not installed" for the rest of the process, and later
-    text vectorisation in the same process (stages run in one process) would refuse to run."""
-    lazy = getattr(sys.modules.get("keras.src.utils.module_utils"), "tensorflow", None)
-    if getattr(lazy, "_available", None) is False:
-        lazy._available = None  # type: ignore[union-attr]
 
 
 @dataclass
