@@ -19,6 +19,11 @@ Recipe (`seqpipe show linear`):
   training loss is within ~2% of least squares (bench/linear_optimum.py; bench/RESULTS.md,
   "linear trained to its minimum"). On a few dozen windows (one step per epoch) `max_epochs`
   still caps the run.
+- Where the model is affine in its head with the mse loss (a point forecast without `data.window.log`,
+  a regression), the core solves the head by least squares instead of training it
+  (`train.least_squares`, seqpipe.training.least_squares): the exact minimum above, the same for
+  every seed, in a fraction of a second. The budget applies where it is trained by steps: quantile
+  forecasts, a forecast in logs, classification.
 - `difference: none`. NLinear maps the window's values, not their changes, and so does this model
   whatever `data.window.difference` resolves to (the data's `auto` picks seasonal differences on
   most monthly series; the other architectures keep it). Measured on twelve offline series

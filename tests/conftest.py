@@ -125,6 +125,7 @@ SLOWEST = (
     "test_repro_trains_evaluates_ranks_and_caches_precisely",
     "test_every_architecture_trains_predicts_saves_and_reloads_on_jax_without_tensorflow",
     "test_adding_an_origin_trains_only_that_origin_and_the_report_averages_them",
+    "test_the_train_stage_solves_linear_says_so_and_the_switch_retrains_only_linear",
 )
 
 

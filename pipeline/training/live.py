@@ -25,6 +25,15 @@ def replay_history(live: Any, history: list[dict[str, float]]) -> None:
         live.next_step()
 
 
+def log_once(live: Any, logs: dict[str, float]) -> None:
+    """A run without epochs (a head solved by least squares): its one set of metrics as step 0."""
+    from dvclive.utils import standardize_metric_name
+
+    for name, value in logs.items():
+        live.log_metric(standardize_metric_name(name, "dvclive.keras"), value)
+    live.next_step()
+
+
 def live_logger(live: Any) -> Any:
     """A Keras callback logging each epoch's metrics to dvclive, as `dvclive.keras.DVCLiveCallback`
     does, without importing TensorFlow (that module subclasses tf.keras' Callback), so training

@@ -18,9 +18,9 @@ from seqpipe.config.experiment import ArchitectureChoice
 from seqpipe.config.params import TrainParams
 from seqpipe.data.prepared import Prepared
 from seqpipe.quantiles import QuantileForecast
-from seqpipe.training import acceleration, diagnostics, ensemble, resilience, schedules
+from seqpipe.training import acceleration, diagnostics, ensemble, least_squares, resilience, schedules
 from seqpipe.training import live as live_log
-from seqpipe.training.fit import FitSummary, fit, kept_epoch, kept_line, seed_everything
+from seqpipe.training.fit import FitSummary, Load, fit, kept_epoch, kept_line, seed_everything
 from seqpipe.training.model import build_model
 
 
@@ -60,6 +60,7 @@ def train_seeds(
     # an ensemble's intervals are calibrated on the ensemble's validation forecast, not seed by seed
     calibrate_together = bool(train.ensemble and train.quantiles and train.conformal and len(seeds) > 1)
     members: list[tuple[Any, Path]] = []
+    solution: least_squares.Solution | None = None  # a head solved once is the same for every seed
     with atomic.atomic_path(repeats_dir) as extra:
         extra.mkdir(parents=True)
         for i, seed in enumerate(seeds):
@@ -67,6 +68,20 @@ def train_seeds(
             model = build_model(choice, prepared.spec, train)  # plugin errors surface before any output
             run = f" (seed {seed}, repeat {i + 1}/{len(seeds)})" if len(seeds) > 1 else ""
             print(f"training {arch}{run}: {model.count_params():,} parameters", flush=True)
+            solved = solve_head(model, prepared, train, arch, solution)
+            if solved is not None:
+                summary, solution = solved
+                if i == 0:
+                    with Live(dir=str(live_dir), dvcyaml=None, save_dvc_exp=False, report=None) as live:
+                        live_log.log_once(live, _scores(model, prepared, train))
+                target = model_file if i == 0 else extra / f"seed{seed}.keras"
+                resilience.save_model(model, target)
+                summaries.append(summary)
+                print(f"trained {arch}{run}: {summary.kept}", flush=True)
+                if i == 0:
+                    for finding in run_findings(arch, model, prepared, summary, [], train.batch_size):
+                        print(f"check: {finding.line()}", flush=True)
+                continue
             # Early stopping lives next to the checkpoint (which saves its state), so fit's own is off.
             # the weights kept: lowest val_loss (early stopping), lowest training loss or the last (plan.keep)
             stopper = resilience.kept_weights(plan, train.patience)
@@ -110,6 +125,52 @@ def train_seeds(
     if train.ensemble and len(seeds) > 1:
         print(ensemble.line(arch, seeds), flush=True)
     return summaries
+
+
+def solve_head(model: Any, prepared: Prepared, train: TrainParams, arch: str,
+               solved_before: least_squares.Solution | None) -> tuple[FitSummary, least_squares.Solution] | None:
+    """The run's summary where the model's head is solved by least squares rather than trained
+    (seqpipe.training.least_squares), with the solution; None where the model must be trained.
+    `solved_before`, an earlier seed's solution, is the same model: its weights are reused."""
+    import time
+
+    if least_squares.why_not(model, prepared.spec.task, train) is not None:
+        return None
+    started, cpu = time.perf_counter(), time.process_time()
+    if solved_before is not None:
+        model.get_layer(least_squares.HEAD).set_weights([solved_before.kernel, solved_before.bias])
+        solution = solved_before
+    else:
+        found = least_squares.solve(model, *prepared.xy("train"))
+        if found is None:
+            print(f"{arch}: its output is not affine in its head (e.g. data.window.log's exponential), so its head is "
+                  "trained by gradient steps, not solved by least squares", flush=True)
+            return None
+        solution = found
+        print(solution.line(arch), flush=True)
+    load = Load()
+    load.sample()
+    seconds = time.perf_counter() - started
+    summary = FitSummary(
+        epochs_run=0, best_epoch=0, train_seconds=round(seconds, 3), seconds_per_epoch=0.0, epochs_budget=0,
+        budget="none: the head solved by least squares (train.least_squares)",
+        early_stopping="none: nothing is trained by steps",
+        kept="kept the least-squares head, the exact minimum of the training loss"
+             + (" (the same as the first seed's)" if solved_before is not None else ""),
+        kept_by=budget.KEEP_LAST, cpu_seconds=round(time.process_time() - cpu, 3), load_avg=load.mean,
+        cores=load.cores, contended=load.contended)
+    return summary, solution
+
+
+def _scores(model: Any, prepared: Prepared, train: TrainParams) -> dict[str, float]:
+    """The compiled loss and metrics on the training split, and on the validation split as val_*,
+    as one epoch of Keras' fit would log them."""
+    scores = model.evaluate(*prepared.xy("train"), batch_size=train.batch_size, verbose=0, return_dict=True)
+    x_val, y_val = prepared.xy("val")
+    if len(y_val):
+        val = model.evaluate(x_val, y_val, batch_size=train.batch_size, verbose=0, return_dict=True)
+        scores.update({f"val_{k}": v for k, v in val.items()})
+    return {k: float(v) for k, v in scores.items()}
 
 
 def calibrate_intervals(model: Any, prepared: Prepared, train: TrainParams, run: str) -> Any:
