@@ -9,7 +9,7 @@ import json
 import os
 import sys
 
-from seqpipe import layout, process
+from seqpipe import process
 from seqpipe.cli import leaderboard, plugins, predict
 from seqpipe.config import checks, seeds, tracked
 from seqpipe.config import params as params_mod
@@ -59,30 +59,12 @@ def main(argv: list[str] | None = None) -> None:
         if seeds.chosen(params.train):
             print(f"train.repeats {params.train.repeats}, train.ensemble {str(params.train.ensemble).lower()}: {seeds.WHY}")
         elif set(checks.source_tasks(dataset)) & set(seeds.SMALL_TASKS) and seeds.left_out(params.train):
-            print(_small_set_line(params.train))
+            # the prepared split's size decides, at train time; the train log and fit.json say what it chose
+            print(f"train.repeats, train.ensemble: chosen at train time by the prepared training split's size: {seeds.SMALL_WHY}")
     elif args.command == "leaderboard":
         leaderboard.main(args)
     elif args.command == "predict":
         predict.main(args)
-
-
-def _small_set_line(train: params_mod.TrainParams) -> str:
-    """What `validate` says of a classification or regression source's seeds, left out of params.yaml:
-    the values for the last prepared data (data/prepared/spec.json), if any, and the rule."""
-    from seqpipe.data.spec import PreparedSpec
-    from seqpipe.errors import DataError
-
-    spec_file = layout.PREPARED_DIR / layout.SPEC_FILE
-    try:
-        spec = PreparedSpec.read(spec_file) if spec_file.is_file() else None
-    except DataError:
-        spec = None
-    if spec is None:
-        return f"train.repeats, train.ensemble: chosen at train time by the prepared training split's size: {seeds.SMALL_WHY}"
-    picked = {"repeats": train.repeats, "ensemble": train.ensemble,
-              **seeds.by_size(train, spec.task, spec.sizes.train)}
-    return (f"train.repeats {picked['repeats']}, train.ensemble {str(picked['ensemble']).lower()} for {spec_file} "
-            f"({spec.task}, {spec.sizes.train:,} training sequences): {seeds.SMALL_WHY}")
 
 
 def run() -> None:
