@@ -31,7 +31,7 @@ def _settings(example: str, train: dict | None = None, models: dict | None = Non
     for name, entry in (models or {}).items():
         raw["models"][name] = entry
     params = params_mod.validate(params_mod.Params, raw)
-    _, choices = validate_experiment(params, REGISTRY)
+    _, _, choices = validate_experiment(params, REGISTRY)
     return {c.name: c.settings for c in choices}
 
 

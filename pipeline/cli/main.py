@@ -13,7 +13,7 @@ from seqpipe import process
 from seqpipe.cli import leaderboard, plugins, predict
 from seqpipe.config import checks, seeds, tracked
 from seqpipe.config import params as params_mod
-from seqpipe.config.experiment import validate_experiment, with_task_defaults
+from seqpipe.config.experiment import validate_experiment
 from seqpipe.errors import user_errors_exit
 from seqpipe.registry import build_registry
 
@@ -50,8 +50,7 @@ def main(argv: list[str] | None = None) -> None:
             plugins.print_list(payload)
     elif args.command == "validate":
         params = params_mod.load(args.params)
-        dataset, choices = validate_experiment(params, build_registry(), args.params)
-        params = with_task_defaults(params, dataset)
+        params, dataset, choices = validate_experiment(params, build_registry(), args.params)
         tracked.check_complete(params_mod.read_yaml(args.params), args.params)  # before DVC refuses the stage
         checks.check_experiment(params, dataset, choices, args.params)
         names = ", ".join(c.name for c in choices)
