@@ -164,8 +164,8 @@ class RawData:
     variable-length series, a list of 1-D int arrays / 2-D float arrays. Token id 0 is reserved
     for padding. `targets` is `(n,)`: floats for regression, integer class ids otherwise.
 
-    - `input_kind="text"`: `sequences` is a list of strings; the core fits a Keras
-      `TextVectorization` on the training split only and turns them into token ids.
+    - `input_kind="text"`: `sequences` is a list of strings; the core fits a vocabulary as Keras
+      `TextVectorization` does on the training split only and turns them into token ids.
     - `task="forecast"`: `sequences` are whole series `(T_i, features)` (or `(T_i,)`), `targets`
       is ignored; the core cuts sliding windows (lookback, horizon, stride) and splits by time.
       `forecast_feature` is the column being forecast.

@@ -1,6 +1,6 @@
 """Text CSV/Parquet - a text column and a label column (classification), or text alone (next_token).
 
-The core tokenizes with Keras `TextVectorization` fitted on the training split only (settings
+The core tokenizes as Keras `TextVectorization` does, fitted on the training split only (settings
 under `data.text`) and saves the vocabulary with the prepared data. For `next_token` every
 position of each document (every `data.text.stride`-th) becomes an example whose context is up to
 `data.window.lookback` preceding tokens. Empty texts are refused. The file is `data.path`

@@ -28,7 +28,7 @@ def _check(raw: dict):
 
 
 def test_the_committed_params_are_valid():
-    dataset, choices = _check(_params())
+    _, dataset, choices = _check(_params())
     assert dataset.name == "adding"
     assert [c.name for c in choices] == ["rnn", "lstm", "gru", "transformer", "cnn", "linear"]
     assert choices[1].hp.units == 32
@@ -99,7 +99,7 @@ def _check_experiment(raw: dict, plugin=None) -> None:
     from seqpipe.config.checks import check_experiment
 
     params = params_mod.validate(params_mod.Params, raw)
-    dataset, choices = validate_experiment(params, build_registry(extra_plugins=[plugin] if plugin else None))
+    params, dataset, choices = validate_experiment(params, build_registry(extra_plugins=[plugin] if plugin else None))
     check_experiment(params, dataset, choices)
 
 

@@ -38,7 +38,7 @@ def _choices(train: dict | None = None, tiny: dict | None = None, registry=None)
     raw["train"] = {**raw["train"], "learning_rate": 0.002, "batch_size": 16, **(train or {})}
     raw["models"]["tiny"] = tiny if tiny is not None else {}
     params = params_mod.validate(params_mod.Params, raw)
-    _, choices = validate_experiment(params, registry or _registry())
+    _, _, choices = validate_experiment(params, registry or _registry())
     return {c.name: c for c in choices}
 
 

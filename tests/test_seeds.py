@@ -31,7 +31,7 @@ def _settings(example: str, train: dict | None = None, models: dict | None = Non
     for name, entry in (models or {}).items():
         raw["models"][name] = entry
     params = params_mod.validate(params_mod.Params, raw)
-    _, choices = validate_experiment(params, REGISTRY)
+    _, _, choices = validate_experiment(params, REGISTRY)
     return {c.name: c.settings for c in choices}
 
 
@@ -117,8 +117,9 @@ def test_every_stage_sees_a_small_sets_seeds_and_validate_and_the_report_say_why
     shown = subprocess.run([sys.executable, "-m", "seqpipe.cli", "validate"], cwd=tmp_path, env=env(),
                            capture_output=True, text=True)
     assert shown.returncode == 0, shown.stderr
-    assert shown.stdout.splitlines()[-1] == (f"train.repeats 3, train.ensemble true for data/prepared/spec.json "
-                                             f"(multiclass, {n} training sequences): {seeds.SMALL_WHY}")
+    # the rule alone, even with data/prepared/spec.json there: validate knows no prepared layout
+    assert shown.stdout.splitlines()[-1] == ("train.repeats, train.ensemble: chosen at train time by the prepared "
+                                             f"training split's size: {seeds.SMALL_WHY}")
 
 
 @pytest.mark.parametrize(("train", "models", "expected"), [

@@ -150,26 +150,58 @@ def test_text_vocabulary_is_fit_on_train_only_and_maps_identically_later(tmp_pat
 
 
 @pytest.mark.keras
-def test_text_is_tokenized_the_same_when_keras_runs_on_jax(tmp_path):
-    # KERAS_BACKEND wins over train.backend: auto, and Keras' ragged text output exists on TensorFlow only
+def test_text_is_tokenized_on_jax_in_a_process_that_seeded_a_jax_run_and_imports_no_tensorflow(tmp_path):
+    # as tests/test_examples.py runs every example in one process: seeding a JAX run hides TensorFlow, and
+    # Keras remembers it missing, so its TextVectorization layer (which needs TensorFlow) failed afterwards
     script = (
+        "import json, sys\n"
+        "import keras\n"
+        "from seqpipe.training.fit import seed_everything\n"
+        "seed_everything(42)\n"
         "from seqpipe.config.params import TextParams\n"
         "from seqpipe.data.text import fit_vocabulary, vectorize\n"
-        "import keras, json\n"
-        "texts = ['bad movie', 'a good long movie with words', ''] * 600\n"  # more texts than one call vectorises
+        "texts = ['bad movie', 'a good long movie with words', ''] * 600\n"
         "vocab = fit_vocabulary(texts, TextParams())\n"
         "rows = vectorize(texts + ['good zebra'], vocab, TextParams())\n"
-        "print(json.dumps([keras.backend.backend(), vocab, [r.tolist() for r in rows[:3] + rows[-1:]], len(rows)]))\n"
+        "print(json.dumps([keras.backend.backend(), 'tensorflow' in sys.modules, vocab,\n"
+        "                  [r.tolist() for r in rows[:3] + rows[-1:]], len(rows)]))\n"
     )
     result = subprocess.run([sys.executable, "-c", script], env={**env(), "KERAS_BACKEND": "jax"}, capture_output=True,
                             text=True, cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-2000:]
-    backend, vocab, rows, count = json.loads(result.stdout.strip().splitlines()[-1])
-    assert backend == "jax" and count == 3 * 600 + 1
+    backend, tensorflow_imported, vocab, rows, count = json.loads(result.stdout.strip().splitlines()[-1])
+    assert backend == "jax" and not tensorflow_imported and count == 3 * 600 + 1
     ids = {word: vocab.index(word) for word in ("bad", "movie", "good", "long")}
-    assert rows[0] == [ids["bad"], ids["movie"]] and rows[2] == []  # no padding left on short or empty texts
+    assert rows[0] == [ids["bad"], ids["movie"]] and rows[2] == []  # no padding on short or empty texts
     assert rows[1][:4] == [vocab.index("a"), ids["good"], ids["long"], ids["movie"]] and len(rows[1]) == 6
     assert rows[3] == [ids["good"], 1]  # an unknown word is the OOV id
+
+
+TRICKY_TEXTS = [
+    "", " ", "   leading and trailing   ", "!!!", "...", "don't stop", "U.S.A. and e-mail", "'quoted' \"double\"",
+    "ÉCOLE école Ecole", "İstanbul ıi", "STRASSE straße ẞ", "ΣΊΣΥΦΟΣ σίσυφος", "日本語 テキスト", "emoji 👩‍👩‍👧 😀!",
+    "e\u0301 combining", "tab\tsep\nnew\rline\vvt\fff", "nbsp\u00a0joined", "em\u2003space", "ideo\u3000space",
+    "fs\x1cgs\x1drs\x1eus\x1f", "nel\x85x", "zero\u200bwidth", "nul\x00inside", "[UNK] [unk] [UNK]", "a a b b c c d",
+    "1,000 2.5 -3", "under_score back\\slash", "¿qué? ¡sí!", "« guillemets » — dash – en", "\ufeffbom", "ﬁ ｆｕｌｌ Ⅻ",
+] + [f"A{chr(c)}z b{chr(c)}" for c in range(1, 0x3100) if not 0xD800 <= c <= 0xDFFF]  # each character, alone and in words
+
+
+@pytest.mark.keras
+@pytest.mark.parametrize("standardize", ["lower_and_strip_punctuation", "lower", "strip_punctuation", "none"])
+@pytest.mark.parametrize("split", ["whitespace", "character"])
+def test_text_gets_the_vocabulary_and_ids_of_keras_text_vectorization(standardize, split):
+    from keras.layers import TextVectorization
+
+    texts = [t for t in TRICKY_TEXTS if not (split == "character" and "\x00" in t)]  # Keras loses a NUL token
+    for vocab_size in (5, 60, 100_000):  # the most frequent tokens, ties broken by the token (higher first)
+        params = TextParams(vocab_size=vocab_size, standardize=standardize, split=split)
+        layer = TextVectorization(max_tokens=vocab_size, standardize=None if standardize == "none" else standardize,
+                                  split=split, output_mode="int")
+        layer.adapt(np.asarray(texts, dtype=object))
+        vocab = data.fit_vocabulary(texts, params)
+        assert vocab == [str(t) for t in layer.get_vocabulary()]
+        expected = [np.trim_zeros(row, "b").tolist() for row in np.asarray(layer(np.asarray(texts, dtype=object)))]
+        assert [row.tolist() for row in data.vectorize(texts, vocab, params)] == expected
 
 
 def test_next_token_from_text_predicts_the_following_word(tmp_path):

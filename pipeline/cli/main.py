@@ -9,11 +9,11 @@ import json
 import os
 import sys
 
-from seqpipe import layout, process
+from seqpipe import process
 from seqpipe.cli import leaderboard, plugins, predict
 from seqpipe.config import checks, seeds, tracked
 from seqpipe.config import params as params_mod
-from seqpipe.config.experiment import validate_experiment, with_task_defaults
+from seqpipe.config.experiment import validate_experiment
 from seqpipe.errors import user_errors_exit
 from seqpipe.registry import build_registry
 
@@ -50,8 +50,7 @@ def main(argv: list[str] | None = None) -> None:
             plugins.print_list(payload)
     elif args.command == "validate":
         params = params_mod.load(args.params)
-        dataset, choices = validate_experiment(params, build_registry(), args.params)
-        params = with_task_defaults(params, dataset)
+        params, dataset, choices = validate_experiment(params, build_registry(), args.params)
         tracked.check_complete(params_mod.read_yaml(args.params), args.params)  # before DVC refuses the stage
         checks.check_experiment(params, dataset, choices, args.params)
         names = ", ".join(c.name for c in choices)
@@ -59,30 +58,12 @@ def main(argv: list[str] | None = None) -> None:
         if seeds.chosen(params.train):
             print(f"train.repeats {params.train.repeats}, train.ensemble {str(params.train.ensemble).lower()}: {seeds.WHY}")
         elif set(checks.source_tasks(dataset)) & set(seeds.SMALL_TASKS) and seeds.left_out(params.train):
-            print(_small_set_line(params.train))
+            # the prepared split's size decides, at train time; the train log and fit.json say what it chose
+            print(f"train.repeats, train.ensemble: chosen at train time by the prepared training split's size: {seeds.SMALL_WHY}")
     elif args.command == "leaderboard":
         leaderboard.main(args)
     elif args.command == "predict":
         predict.main(args)
-
-
-def _small_set_line(train: params_mod.TrainParams) -> str:
-    """What `validate` says of a classification or regression source's seeds, left out of params.yaml:
-    the values for the last prepared data (data/prepared/spec.json), if any, and the rule."""
-    from seqpipe.data.spec import PreparedSpec
-    from seqpipe.errors import DataError
-
-    spec_file = layout.PREPARED_DIR / layout.SPEC_FILE
-    try:
-        spec = PreparedSpec.read(spec_file) if spec_file.is_file() else None
-    except DataError:
-        spec = None
-    if spec is None:
-        return f"train.repeats, train.ensemble: chosen at train time by the prepared training split's size: {seeds.SMALL_WHY}"
-    picked = {"repeats": train.repeats, "ensemble": train.ensemble,
-              **seeds.by_size(train, spec.task, spec.sizes.train)}
-    return (f"train.repeats {picked['repeats']}, train.ensemble {str(picked['ensemble']).lower()} for {spec_file} "
-            f"({spec.task}, {spec.sizes.train:,} training sequences): {seeds.SMALL_WHY}")
 
 
 def run() -> None:

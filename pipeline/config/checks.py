@@ -29,20 +29,15 @@ def _hint(dataset: DatasetChoice, field: str) -> Any:
         raise PluginError(f"dataset '{dataset.name}': {field}() raised {type(exc).__name__}: {one_line(str(exc))}") from None
 
 
-def _tasks(dataset: DatasetChoice) -> tuple[str, ...]:
+def source_tasks(dataset: DatasetChoice) -> tuple[str, ...]:
     """The tasks the source can produce with these options (its `tasks_for` hint, else `tasks`)."""
     source = dataset.dataset
     return tuple(source.tasks if source.tasks_for is None else _hint(dataset, "tasks_for"))
 
 
-def source_tasks(dataset: DatasetChoice) -> tuple[str, ...]:
-    """The tasks the data source can produce with its options."""
-    return _tasks(dataset)
-
-
 def forecast_only(dataset: DatasetChoice) -> bool:
     """Whether the source, with these options, can only produce forecast data."""
-    return _tasks(dataset) == ("forecast",)
+    return source_tasks(dataset) == ("forecast",)
 
 
 def _timesteps(dataset: DatasetChoice) -> int | None:
@@ -132,8 +127,8 @@ def check_experiment(
 ) -> None:
     """What can be told from params.yaml and the plugins alone, before any data is read."""
     data = params.data
-    check_tasks(_tasks(dataset), choices, f"data.source '{dataset.name}' with its data.options", source)
-    check_quantiles(params, _tasks(dataset), f"data.source '{dataset.name}' gives task {' or '.join(_tasks(dataset))}",
+    check_tasks(source_tasks(dataset), choices, f"data.source '{dataset.name}' with its data.options", source)
+    check_quantiles(params, source_tasks(dataset), f"data.source '{dataset.name}' gives task {' or '.join(source_tasks(dataset))}",
                     source)
     if data.maxlen is not None and not forecast_only(dataset):
         check_timesteps(data.maxlen, "data.maxlen", choices, source)

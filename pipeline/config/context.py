@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from seqpipe import layout, process
 from seqpipe.config import checks, tracked
 from seqpipe.config import params as params_mod
-from seqpipe.config.experiment import ArchitectureChoice, DatasetChoice, validate_experiment, with_task_defaults
+from seqpipe.config.experiment import ArchitectureChoice, DatasetChoice, validate_experiment
 from seqpipe.config.params import Params
 from seqpipe.config.recipes import TrainSettings
 from seqpipe.errors import ParamsError
@@ -54,7 +54,7 @@ def context(params_file: str | Path = layout.PARAMS_FILE) -> Context:
     raw = params_mod.read_yaml(params_file)  # read once: validated and remembered are the same
     params = params_mod.validate(Params, copy.deepcopy(raw), source=str(params_file))
     registry = build_registry()
-    dataset, choices = validate_experiment(params, registry, str(params_file))
-    params = with_task_defaults(params, dataset)  # every stage sees the seeds the architectures train
+    # with the task's defaults: every stage sees the seeds the architectures train
+    params, dataset, choices = validate_experiment(params, registry, str(params_file))
     checks.check_experiment(params, dataset, choices, str(params_file))
     return Context(params, registry, dataset, {c.name: c for c in choices}, raw)

@@ -77,9 +77,10 @@ def with_task_defaults(params: Params, dataset: DatasetChoice) -> Params:
 
 def validate_experiment(
     params: Params, registry: Registry, source: str = params_mod.PARAMS_FILE
-) -> tuple[DatasetChoice, list[ArchitectureChoice]]:
-    """Everything params.yaml names, checked before any data or training work (each architecture's
-    settings with the task's defaults: `with_task_defaults`)."""
+) -> tuple[Params, DatasetChoice, list[ArchitectureChoice]]:
+    """Everything params.yaml names, checked before any data or training work: `params` with the
+    task's defaults (`with_task_defaults`, which each architecture's settings start from), the data
+    source and the architectures."""
     dataset = choose_dataset(params, registry, source)
     params = with_task_defaults(params, dataset)
     choices = []
@@ -98,4 +99,4 @@ def validate_experiment(
             f"{source}: models.{unused[0]}: no architecture of that name is registered; "
             f"available: {', '.join(sorted(registry.architectures))}"
         )
-    return dataset, choices
+    return params, dataset, choices

@@ -150,7 +150,7 @@ class WindowParams(Strict):
 
 
 class TextParams(Strict):
-    """Keras TextVectorization settings, fit on the training split only."""
+    """Keras TextVectorization's settings (seqpipe.data.text gives its ids), fit on the training split only."""
 
     vocab_size: int = Field(5000, ge=3, description="largest vocabulary, including padding and OOV")
     standardize: Literal["lower_and_strip_punctuation", "lower", "strip_punctuation", "none"] = Field(

@@ -95,6 +95,12 @@ class TrainSettings:
         return {k: f"{_show(getattr(self.params, k))} ({self.origin(k)})" for k, s in self.sources.items()
                 if s != seeds.SMALL_SOURCE and (s not in (TRAIN, seeds.SOURCE, DEFAULT) or k in self.notes)}
 
+    def small_set(self) -> dict[str, str]:
+        """The seeds a small training set chose (`for_data`), for the report's `train:` (every
+        architecture's): {setting: "3 (default for a small training set, 72 training sequences, ...)"}."""
+        return {k: f"{_show(getattr(self.params, k))} ({self.origin(k)})" for k, s in self.sources.items()
+                if s == seeds.SMALL_SOURCE}
+
     def for_data(self, n_train: int, task: str | None = None) -> TrainSettings:
         """These settings on a prepared training split of `n_train` sequences of `task`: a small
         classification or regression split's seeds (seqpipe.config.seeds.by_size; `task` None: not

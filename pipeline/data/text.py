@@ -1,7 +1,18 @@
-"""Text to token ids with Keras `TextVectorization` (fit on the training split), and next-token contexts."""
+"""Text to token ids, as Keras `TextVectorization` gives them (fit on the training split), and
+next-token contexts.
+
+The tokenizer is Keras' own rules in plain Python, the same vocabulary and ids as the layer
+(tests/test_sources.py checks every character below U+3100 and tricky texts against it): the layer
+needs TensorFlow, and a process that seeded a JAX run earlier has Keras believe TensorFlow is missing
+(seqpipe.training.fit.seed_everything hides it), so the layer failed later in that process. One
+difference: a token ending in a NUL character keeps it (Keras' vocabulary lost it, then the token
+was OOV, or the layer refused the vocabulary).
+"""
 from __future__ import annotations
 
-from typing import Any
+import re
+import string
+from collections import Counter
 
 import numpy as np
 
@@ -10,40 +21,40 @@ from seqpipe.data.naming import origin_prefix, sequence_name
 from seqpipe.errors import DataError
 from seqpipe.specs import RawData
 
-# Texts vectorised per call. Keras pads each call's output to its longest text, the same ids in
-# any backend (ragged output, which needs no padding, exists on TensorFlow only).
-CHUNK = 1024
+MASK, OOV = "", "[UNK]"  # ids 0 (padding) and 1 (a token outside the vocabulary), as in Keras
+OOV_ID = 1
+# tf.strings.lower lowers ASCII letters only; Keras strips ASCII punctuation (its DEFAULT_STRIP_REGEX)
+# and tf.strings.split cuts at runs of ASCII whitespace (not at e.g. a no-break space)
+_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+_PUNCTUATION = re.compile(f"[{re.escape(string.punctuation)}]")
+_WHITESPACE = re.compile(r"[ \t\n\v\f\r]+")
 
 
-def _text_layer(text: TextParams, vocabulary: list[str] | None = None) -> Any:
-    from keras.layers import TextVectorization
-
-    return TextVectorization(
-        max_tokens=text.vocab_size,
-        standardize=None if text.standardize == "none" else text.standardize,
-        split=text.split,
-        output_mode="int",  # padded with 0 to the longest text of a call: ragged output needs the TensorFlow backend
-        vocabulary=vocabulary,
-    )
+def tokens(text: str, params: TextParams) -> list[str]:
+    """`text`'s tokens after `params.standardize`, cut by `params.split` (characters: code points)."""
+    if params.standardize in ("lower", "lower_and_strip_punctuation"):
+        text = text.translate(_LOWER)
+    if params.standardize in ("strip_punctuation", "lower_and_strip_punctuation"):
+        text = _PUNCTUATION.sub("", text)
+    if params.split == "character":
+        return list(text)
+    return [token for token in _WHITESPACE.split(text) if token]
 
 
 def fit_vocabulary(texts: list[str], text: TextParams) -> list[str]:
-    """Fit Keras `TextVectorization` on (training) texts; index 0 is padding, 1 is OOV."""
-    layer = _text_layer(text)
-    layer.adapt(np.asarray(texts, dtype=object))
-    return [str(t) for t in layer.get_vocabulary()]
+    """The vocabulary of (training) texts: index 0 is padding, 1 is OOV, then the `vocab_size - 2`
+    most frequent tokens, ties broken by the token, higher first (as Keras' adapt sorts them)."""
+    counts = Counter(token for t in texts for token in tokens(t, text))
+    for special in (MASK, OOV):  # never learned: they have their own ids
+        counts.pop(special, None)
+    ranked = sorted(counts, key=lambda token: (counts[token], token.encode("utf-8")), reverse=True)
+    return [MASK, OOV, *ranked[: text.vocab_size - 2]]
 
 
 def vectorize(texts: list[str], vocabulary: list[str], text: TextParams) -> list[np.ndarray]:
     """Map texts to token-id arrays with a saved vocabulary (the same mapping at inference)."""
-    if not len(texts):
-        return []
-    layer = _text_layer(text, vocabulary)
-    rows: list[np.ndarray] = []
-    for start in range(0, len(texts), CHUNK):  # chunks bound the padded block a long text makes
-        block = np.asarray(layer(np.asarray(texts[start:start + CHUNK], dtype=object)), dtype=np.int32)
-        rows += [np.trim_zeros(row, "b") for row in block]  # id 0 is padding only: real tokens are >= 1 (OOV 1)
-    return rows
+    ids = {token: i for i, token in enumerate(vocabulary)}  # fit_vocabulary's: "" and "[UNK]" first
+    return [np.asarray([ids.get(token, OOV_ID) for token in tokens(t, text)], dtype=np.int32) for t in texts]
 
 
 def check_texts(raw: RawData) -> list[str]:

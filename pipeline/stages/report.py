@@ -37,8 +37,8 @@ def main(argv: list[str] | None = None) -> None:
     names = ctx.params.architectures
     prepared = load_prepared(layout.PREPARED_DIR, splits=("train", "test"))
     results = read_results(names)
-    small = seeds.by_size(ctx.params.train, prepared.spec.task, prepared.spec.sizes.train)  # a small set's seeds
-    seed_note = f" (first seed, {ctx.params.seed})" if small.get("repeats", ctx.params.train.repeats) > 1 else ""
+    repeats = ctx.train_settings(names[0], prepared.spec).params.repeats  # every architecture's, as train@ chose
+    seed_note = f" (first seed, {ctx.params.seed})" if repeats > 1 else ""
     committed = read_commit_metrics(names)
     bt = ctx.params.backtest
     tested = backtest(results, prepared.spec.task, bt.origins, bt.step or ctx.params.data.window.horizon)
@@ -84,14 +84,15 @@ def _applied(ctx: Context, spec: PreparedSpec) -> dict[str, Any]:
     params = ctx.params.model_dump(mode="json")
     for key in sorted(seeds.chosen(ctx.params.train)):  # a forecast's seeds, left out of params.yaml
         params["train"][key] = f"{json.dumps(params['train'][key])} ({seeds.SOURCE})"
-    small = seeds.by_size(ctx.params.train, spec.task, spec.sizes.train)  # a small training set's, as train@ chose
-    for i, (key, value) in enumerate(small.items()):
-        why = f", {seeds.small_note(spec.sizes.train)}" if i == 0 else ""
-        params["train"][key] = f"{json.dumps(value)} ({seeds.SMALL_SOURCE}{why})"
+    settings = {name: ctx.train_settings(name, spec) for name in ctx.params.architectures}  # as train@ chose
+    small: dict[str, str] = {}
+    for one in settings.values():  # a small training set's seeds: every architecture's, shown under train
+        small = {**one.small_set(), **small}
+    params["train"].update(small)
     for name in ctx.params.architectures:
         entry = dict(params["models"].get(name) or {})
         entry.pop("train", None)
-        own = ctx.train_settings(name, spec).own()
+        own = settings[name].own()
         params["models"][name] = {**entry, **({"train": own} if own else {})}
     return params
 
