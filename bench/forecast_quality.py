@@ -253,13 +253,18 @@ def seeds_for(given: str | None, settings: dict) -> list[int]:
     return [first + i for i in range(train.repeats)]
 
 
+def ensemble_forecast(runs: list[dict]) -> np.ndarray:
+    """The seeds' mean forecast (one seed: its own), as `train.ensemble` makes it."""
+    from seqpipe.training.ensemble import mean_output
+
+    return np.asarray(mean_output([r["pred"] for r in runs]))
+
+
 def ensemble(runs: list[dict]) -> dict:
     """The seeds' ensemble as `train.ensemble` makes it (seqpipe.training.ensemble: the mean of
     their forecasts), scored like one model's."""
-    from seqpipe.training.ensemble import mean_output
-
     y = runs[0]["y"]
-    pred = np.asarray(mean_output([r["pred"] for r in runs]))
+    pred = ensemble_forecast(runs)
     return {"mase": mae(y, pred) / mase_scale(runs[0]["series"]), "mape": mape(y, pred),
             "seeds": [r["seed"] for r in runs]}
 
@@ -363,6 +368,8 @@ def main() -> None:
     process.quiet_tensorflow()
     variants = args.variant or [("default", {})]
     rows: list[dict] = []
+    forecasts: dict[str, np.ndarray] = {}  # the test forecast of each (series, variant, arch): the seeds' mean
+    (ROOT / "bench" / "results").mkdir(exist_ok=True)
     print(f"start {time.strftime('%H:%M')} UTC, load {os.getloadavg()[0]:.2f}", flush=True)
     for name in args.series.split(","):
         for model, r in classical_rows(name).items():
@@ -381,6 +388,9 @@ def main() -> None:
                           f"{r['train_windows']:4d} lookback {r['lookback']:3d} {r['difference']} {r['seconds']:5.1f} s",
                           flush=True)
                 rows += [{k: v for k, v in r.items() if k not in ("pred", "y", "spec")} for r in runs]
+                forecasts[f"{name}|{label}|{arch}"] = np.asarray(ensemble_forecast(runs))
+                forecasts[f"{name}|y"] = np.asarray(runs[0]["y"])
+                np.savez(ROOT / "bench" / "results" / f"{args.out}_forecasts.npz", **forecasts)  # for combinations
                 if len(runs) > 1:
                     e = {"series": name, "arch": arch, "variant": label + "+ens", **ensemble(runs)}
                     rows.append(e)

@@ -91,7 +91,8 @@ def test_the_train_stage_solves_linear_says_so_and_the_switch_retrains_only_line
     assert "kept the least-squares head, the exact minimum of the training loss (the same as the first seed's)" in out
     assert "solved gru's head" not in out
     fit = json.loads((project.path / "models" / "linear.fit.json").read_text())
-    assert fit["epochs_run"] == 0 and fit["kept_by"] == "last"
+    assert fit["epochs_run"] == 0 and fit["kept_by"] == "last" and fit["least_squares"] is True
+    assert json.loads((project.path / "timings" / "linear.json").read_text())["least_squares"] is True
     curve = (project.path / "dvclive" / "linear" / "plots" / "metrics" / "train" / "loss.tsv")
     assert curve.is_file() and len(curve.read_text().splitlines()) == 2  # one point: no epochs
 
@@ -101,3 +102,14 @@ def test_the_train_stage_solves_linear_says_so_and_the_switch_retrains_only_line
     assert "solved linear's head" not in out
     fit = json.loads((project.path / "models" / "linear.fit.json").read_text())
     assert fit["epochs_run"] >= 1
+
+
+def test_a_solved_model_at_the_baseline_is_not_told_to_train_longer():
+    from seqpipe.training import diagnostics
+
+    trained = diagnostics.no_skill("gru", "mse", 0.2, "mean of train targets", 0.18, greater_is_better=False)
+    solved = diagnostics.no_skill("linear", "mse", 0.2, "mean of train targets", 0.18, greater_is_better=False,
+                                  solved=True)
+    assert trained is not None and "train longer" in trained.line()
+    assert solved is not None and "train longer" not in solved.line()
+    assert "exact least-squares fit (train.least_squares), so no training helps" in solved.line()

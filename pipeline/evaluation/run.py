@@ -83,6 +83,7 @@ def evaluate(choice: ArchitectureChoice, prepared: Prepared, seed_models: list[t
     # timings/<arch>.json is a plain output, read from git per revision).
     timings = {
         **{k: fit_summary[k] for k in TIMING_KEYS if k in fit_summary},
+        **({"least_squares": True} if fit_summary.get("least_squares") else {}),  # solved, not trained: no epochs
         "inference_ms_per_sample": round(latency, 4),
         "contended": bool(fit_summary.get("contended")) or load.contended,  # training or latency under load
     }

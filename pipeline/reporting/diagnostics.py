@@ -31,7 +31,8 @@ def diagnose(table: pd.DataFrame, base: tasks.Baseline, spec: PreparedSpec, curv
         loss = curve["train_loss"].to_numpy(dtype=float) if curve is not None and "train_loss" in curve else None
         run = timing.get("epochs_run")
         for finding in (
-            rules.no_skill(arch, metric, float(row[metric]), base.name, baseline, task.greater_is_better),
+            rules.no_skill(arch, metric, float(row[metric]), base.name, baseline, task.greater_is_better,
+                           solved=bool(timing.get("least_squares"))),
             # only an epoch chosen by the validation loss (older fit summaries have no kept_by) can be "early"
             rules.early_best(arch, timing.get("best_epoch") if timing.get("kept_by", "val_loss") == "val_loss" else None,
                              run, spec.sizes.val, spec.task),

@@ -71,15 +71,17 @@ def small_validation(n_val: int, task: str | None = None) -> Finding | None:
 
 
 def no_skill(arch: str, metric: str, score: float, baseline_name: str, baseline: float | None,
-             greater_is_better: bool, split: str = "test") -> Finding | None:
-    """At or below the no-skill baseline on `split`'s primary metric."""
+             greater_is_better: bool, split: str = "test", solved: bool = False) -> Finding | None:
+    """At or below the no-skill baseline on `split`'s primary metric (`solved`: the model's head was
+    solved by least squares, so more training is not the fix)."""
     if baseline is None or not np.isfinite(score) or better(score, baseline, greater_is_better):
         return None
+    fix = ("its head is the exact least-squares fit (train.least_squares), so no training helps: this model cannot "
+           "do better on these inputs; compare architectures with trainable layers" if solved else
+           "train longer (train.epochs), check the learning rate, or check that the targets follow from the inputs")
     return Finding(
         arch, f"{split} {metric} {score:.4g} is no better than the baseline ({baseline_name}: {baseline:.4g}): "
-              "it learned nothing the baseline does not know",
-        "train longer (train.epochs), check the learning rate, or check that the targets follow from the inputs",
-        "no_better")
+              "it learned nothing the baseline does not know", fix, "no_better")
 
 
 def early_best(arch: str, best: object, run: object, n_val: int | None = None, task: str | None = None) -> Finding | None:

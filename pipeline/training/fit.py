@@ -70,6 +70,7 @@ class FitSummary:
     load_avg: float = 0.0
     cores: int = 0
     contended: bool = False
+    least_squares: bool = False  # the head was solved, not trained (seqpipe.training.least_squares)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -158,7 +158,7 @@ def solve_head(model: Any, prepared: Prepared, train: TrainParams, arch: str,
         kept="kept the least-squares head, the exact minimum of the training loss"
              + (" (the same as the first seed's)" if solved_before is not None else ""),
         kept_by=budget.KEEP_LAST, cpu_seconds=round(time.process_time() - cpu, 3), load_avg=load.mean,
-        cores=load.cores, contended=load.contended)
+        cores=load.cores, contended=load.contended, least_squares=True)
     return summary, solution
 
 
@@ -227,7 +227,8 @@ def run_findings(arch: str, model: Any, prepared: Prepared, summary: FitSummary,
         output = quantile_head.output(model, np.asarray(model.predict(x_val, batch_size=batch_size, verbose=0)))
         score = task.scores(y_val, output, spec)[task.primary_metric]
         found.append(diagnostics.no_skill(arch, task.primary_metric, score, base.name,
-                                          base.scores.get(task.primary_metric), task.greater_is_better, "validation"))
+                                          base.scores.get(task.primary_metric), task.greater_is_better, "validation",
+                                          solved=summary.least_squares))
     loss = np.array([v for v in train_loss if v is not None], dtype=float)
     by_val_loss = summary.best_epoch if summary.kept_by == budget.KEEP_VAL_LOSS else None
     found += [diagnostics.early_best(arch, by_val_loss, summary.epochs_run, spec.sizes.val, spec.task),
