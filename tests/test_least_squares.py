@@ -80,6 +80,10 @@ def test_trainable_encoders_quantiles_and_the_switch_off_are_trained_by_steps():
     assert least_squares.why_not(quantile, "forecast", train) == "its loss is not the mse"
     off, train = _model("linear", prepared, least_squares=False)
     assert least_squares.why_not(off, "forecast", train) == "train.least_squares: false"
+    # the workers of a multi-machine run train in step with the chief: all train, none solves
+    assert least_squares.why_not(off, "forecast", train.model_copy(update={"least_squares": True,
+                                                                          "distribute": "multi_worker"})) \
+        == "train.distribute: multi_worker trains in step across machines"
 
 
 @pytest.mark.e2e

@@ -25,7 +25,8 @@ from seqpipe import tasks
 from seqpipe.config.params import TrainParams
 
 HEAD = "head"  # the layer name every task head gives its Dense (seqpipe.tasks)
-CHUNK = 1024  # windows probed at once
+CHUNK = 1024  # windows probed at once, at most
+DESIGN_VALUES = 2**24  # and at most this many float64 values in a chunk's design matrix (128 MB)
 # the largest unknowns (head inputs + 1) x (head outputs) solved exactly; beyond, gradient training
 MAX_UNKNOWNS = 4096
 # relative tolerance of the affinity check, in the outputs' own scale (float32 arithmetic in the model)
@@ -54,6 +55,8 @@ def why_not(model: Any, task: str, train: TrainParams) -> str | None:
         return "train.least_squares: false"
     if tasks.get(task).loss != "mse" or (task == "forecast" and train.quantiles):
         return "its loss is not the mse"
+    if train.distribute == "multi_worker":  # the workers train in step with the chief (seqpipe.training.run)
+        return "train.distribute: multi_worker trains in step across machines"
     try:
         head = model.get_layer(HEAD)
     except ValueError:
@@ -78,8 +81,10 @@ def solve(model: Any, x: np.ndarray, y: np.ndarray) -> Solution | None:
     features = keras.Model(model.input, head.input)  # model.input: the structure the windows come in
     gram = np.zeros(((d + 1) * h, (d + 1) * h))
     moment = np.zeros((d + 1) * h)
-    for lo in range(0, len(x), CHUNK):
-        xs, ys = x[lo:lo + CHUNK], y[lo:lo + CHUNK]
+    outputs = int(np.prod(model.output.shape[1:]))
+    chunk = max(1, min(CHUNK, DESIGN_VALUES // (outputs * (d + 1) * h)))
+    for lo in range(0, len(x), chunk):
+        xs, ys = x[lo:lo + chunk], y[lo:lo + chunk]
         u = _with_ones(_predict(features, xs))
         a, c = _affine_map(model, head, xs, h)
         # out_i = A_i W~^T u_i + c_i, W~ = [W; b]: output o's design row is u_i kron A_i[o]
