@@ -94,6 +94,8 @@ def test_the_train_stage_solves_linear_says_so_and_the_switch_retrains_only_line
     assert "solved linear's head by least squares on" in out
     assert "kept the least-squares head, the exact minimum of the training loss (the same as the first seed's)" in out
     assert "solved gru's head" not in out
+    linear_log = out[out.index("Running stage 'train@linear'"):].split("Running stage")[1]
+    assert "budget:" not in linear_log  # nothing is trained by steps, so no budget is planned aloud
     fit = json.loads((project.path / "models" / "linear.fit.json").read_text())
     assert fit["epochs_run"] == 0 and fit["kept_by"] == "last" and fit["least_squares"] is True
     assert json.loads((project.path / "timings" / "linear.json").read_text())["least_squares"] is True
@@ -104,6 +106,7 @@ def test_the_train_stage_solves_linear_says_so_and_the_switch_retrains_only_line
     ran, out = project.repro_logged()
     assert "train@linear" in ran and "train@gru" not in ran
     assert "solved linear's head" not in out
+    assert "budget:" in out[out.index("Running stage 'train@linear'"):]
     fit = json.loads((project.path / "models" / "linear.fit.json").read_text())
     assert fit["epochs_run"] >= 1
 

@@ -54,8 +54,7 @@ def train_seeds(
     summaries = []
     plan = budget.plan(train, prepared.spec.sizes.train, prepared.spec.sizes.val,
                        train.batch_size * acceleration.replicas(train.distribute), prepared.spec.task)
-    print(plan.line(), flush=True)
-    print(plan.stopping, flush=True)
+    budget_said = False  # said before the first seed trained by steps: a solved head has no budget
     train = budget.resolved(train, plan)  # what build_model and the stopper below see
     # an ensemble's intervals are calibrated on the ensemble's validation forecast, not seed by seed
     calibrate_together = bool(train.ensemble and train.quantiles and train.conformal and len(seeds) > 1)
@@ -82,6 +81,10 @@ def train_seeds(
                     for finding in run_findings(arch, model, prepared, summary, [], train.batch_size):
                         print(f"check: {finding.line()}", flush=True)
                 continue
+            if not budget_said:
+                print(plan.line(), flush=True)
+                print(plan.stopping, flush=True)
+                budget_said = True
             # Early stopping lives next to the checkpoint (which saves its state), so fit's own is off.
             # the weights kept: lowest val_loss (early stopping), lowest training loss or the last (plan.keep)
             stopper = resilience.kept_weights(plan, train.patience)
