@@ -120,3 +120,22 @@ def test_a_solved_model_at_the_baseline_is_not_told_to_train_longer():
     assert trained is not None and "train longer" in trained.line()
     assert solved is not None and "train longer" not in solved.line()
     assert "exact least-squares fit (train.least_squares), so no training helps" in solved.line()
+
+
+@pytest.mark.keras
+def test_every_seed_of_a_log_forecast_is_trained_and_the_log_says_why_once(tmp_path, capsys):
+    from seqpipe.config.experiment import ArchitectureChoice
+    from seqpipe.training.run import train_seeds
+
+    prepared = _forecast(log=True, level=40.0)
+    architecture = REGISTRY.architecture("linear")
+    settings = recipes.effective(TrainParams(epochs=1, min_epochs=1, batch_size=64), "linear", architecture)
+    choice = ArchitectureChoice("linear", architecture, architecture.params(), settings)
+    summaries = train_seeds(choice, prepared, settings.params, [3, 4], backup=tmp_path / "backup",
+                            model_file=tmp_path / "linear.keras", repeats_dir=tmp_path / "linear.repeats",
+                            live_dir=tmp_path / "live")
+    out = capsys.readouterr().out
+    assert out.count("its output is not affine in its head") == 1  # found once, not probed again per seed
+    assert out.count("budget:") == 1
+    assert [s.least_squares for s in summaries] == [False, False] and all(s.epochs_run == 1 for s in summaries)
+    assert (tmp_path / "linear.keras").is_file() and (tmp_path / "linear.repeats" / "seed4.keras").is_file()

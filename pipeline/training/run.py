@@ -60,6 +60,7 @@ def train_seeds(
     calibrate_together = bool(train.ensemble and train.quantiles and train.conformal and len(seeds) > 1)
     members: list[tuple[Any, Path]] = []
     solution: least_squares.Solution | None = None  # a head solved once is the same for every seed
+    solvable = True  # until a seed's model is found not to be (the same for every seed)
     with atomic.atomic_path(repeats_dir) as extra:
         extra.mkdir(parents=True)
         for i, seed in enumerate(seeds):
@@ -67,7 +68,8 @@ def train_seeds(
             model = build_model(choice, prepared.spec, train)  # plugin errors surface before any output
             run = f" (seed {seed}, repeat {i + 1}/{len(seeds)})" if len(seeds) > 1 else ""
             print(f"training {arch}{run}: {model.count_params():,} parameters", flush=True)
-            solved = solve_head(model, prepared, train, arch, solution)
+            solved = solve_head(model, prepared, train, arch, solution) if solvable else None
+            solvable = solved is not None
             if solved is not None:
                 summary, solution = solved
                 if i == 0:
