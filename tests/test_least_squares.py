@@ -70,7 +70,7 @@ def test_a_log_forecast_is_not_affine_in_its_head_so_it_is_left_to_training():
 
 
 @pytest.mark.keras
-def test_trainable_encoders_quantiles_and_the_switch_off_are_trained_by_steps():
+def test_trainable_encoders_quantiles_and_the_switch_off_are_trained_by_steps(monkeypatch):
     from seqpipe.training import least_squares
 
     prepared = _forecast()
@@ -84,6 +84,9 @@ def test_trainable_encoders_quantiles_and_the_switch_off_are_trained_by_steps():
     assert least_squares.why_not(off, "forecast", train.model_copy(update={"least_squares": True,
                                                                           "distribute": "multi_worker"})) \
         == "train.distribute: multi_worker trains in step across machines"
+    monkeypatch.setattr(least_squares, "MAX_UNKNOWNS", 50)  # (24 lags + 1) x 4 steps = 100 unknowns
+    big, train = _model("linear", prepared)
+    assert least_squares.why_not(big, "forecast", train) == "its head has 100 weights, more than 50 to solve exactly"
 
 
 @pytest.mark.e2e

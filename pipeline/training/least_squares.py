@@ -29,6 +29,7 @@ CHUNK = 1024  # windows probed at once, at most
 DESIGN_VALUES = 2**24  # and at most this many float64 values in a chunk's design matrix (128 MB)
 # the largest unknowns (head inputs + 1) x (head outputs) solved exactly; beyond, gradient training
 MAX_UNKNOWNS = 4096
+TOO_LARGE = "its head has"  # the start of why_not's reason for a head over MAX_UNKNOWNS
 # relative tolerance of the affinity check, in the outputs' own scale (float32 arithmetic in the model)
 AFFINE_TOLERANCE = 1e-3
 
@@ -66,7 +67,7 @@ def why_not(model: Any, task: str, train: TrainParams) -> str | None:
         return "it has trainable weights besides its head's kernel and bias"
     inputs, outputs = head.get_weights()[0].shape
     if (inputs + 1) * outputs > MAX_UNKNOWNS:
-        return f"its head has {(inputs + 1) * outputs:,} weights, more than {MAX_UNKNOWNS:,} to solve exactly"
+        return f"{TOO_LARGE} {(inputs + 1) * outputs:,} weights, more than {MAX_UNKNOWNS:,} to solve exactly"
     return None
 
 

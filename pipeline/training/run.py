@@ -139,7 +139,10 @@ def solve_head(model: Any, prepared: Prepared, train: TrainParams, arch: str,
     `solved_before`, an earlier seed's solution, is the same model: its weights are reused."""
     import time
 
-    if least_squares.why_not(model, prepared.spec.task, train) is not None:
+    reason = least_squares.why_not(model, prepared.spec.task, train)
+    if reason is not None:
+        if reason.startswith(least_squares.TOO_LARGE):  # it would qualify but for its size: say why it trains
+            print(f"{arch}: {reason}, so its head is trained by gradient steps", flush=True)
         return None
     started, cpu = time.perf_counter(), time.process_time()
     if solved_before is not None:
