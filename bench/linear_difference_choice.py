@@ -19,16 +19,7 @@ import warnings
 
 import numpy as np
 from forecast_quality import SERIES, classical_rows, mae, mase_scale, prepared_for
-from linear_optimum import affine_map, features, solve
-
-
-def solve_from(u: np.ndarray, a: np.ndarray, c: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """The head's (d+1, h) least-squares weights from precomputed features, A and c (linear_optimum.solve)."""
-    n, d = u.shape
-    ut = np.concatenate([u, np.ones((n, 1))], axis=1)
-    design = np.einsum("nk,noh->nokh", ut, a).reshape(n * a.shape[1], (d + 1) * a.shape[2])
-    theta = np.linalg.lstsq(design, (y.reshape(n, -1) - c).reshape(-1), rcond=None)[0]
-    return theta.reshape(d + 1, a.shape[2])
+from linear_optimum import affine_map, features, solve, solve_features
 
 
 def rolling_origin(model, prepared, folds: int, scale: float) -> float:
@@ -45,7 +36,7 @@ def rolling_origin(model, prepared, folds: int, scale: float) -> float:
         test, fit = origin[:, 1] == at, origin[:, 1] + h <= at
         if not test.any() or fit.sum() < 2 * u.shape[1]:
             break
-        w = solve_from(u[fit], a[fit], c[fit], y[fit])
+        w = solve_features(u[fit], a[fit], c[fit], y[fit])
         ut = np.concatenate([u[test], np.ones((test.sum(), 1))], axis=1)
         pred = np.einsum("noh,nh->no", a[test], ut @ w) + c[test]
         errors.append(float(np.mean(np.abs(pred - y[test].reshape(pred.shape)))) / scale)

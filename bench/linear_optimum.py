@@ -52,22 +52,28 @@ def features(model, x: np.ndarray) -> np.ndarray:
 
 def solve(model, x: np.ndarray, y: np.ndarray, ridge: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """The head's (kernel, bias) minimising the model's mse on (x, y), plus `ridge` * |kernel|^2."""
-    u = features(model, x)
-    a, c = affine_map(model, x)
+    w = solve_features(features(model, x), *affine_map(model, x), y, ridge=ridge)
+    return w[:-1].astype(np.float32), w[-1].astype(np.float32)
+
+
+def solve_features(u: np.ndarray, a: np.ndarray, c: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None,
+                   ridge: float = 0.0) -> np.ndarray:
+    """The head's weights W~ = [kernel; bias] ((d+1, h)) from the head's inputs u, A and c (`affine_map`):
+    the minimum of sum_i weights_i^2 |A_i W~^T u~_i + c_i - y_i|^2 + ridge |kernel|^2."""
     n, d = u.shape
     h = a.shape[2]
     ut = np.concatenate([u, np.ones((n, 1))], axis=1)  # (n, d+1)
     # out_i = A_i W~ u~_i + c_i = (u~_i^T kron A_i) vec(W~), vec column-major
-    design = np.einsum("nk,noh->nokh", ut, a).reshape(n * a.shape[1], (d + 1) * h)
-    target = (y.reshape(n, -1) - c).reshape(-1)
+    design = np.einsum("nk,noh->nokh", ut, a).reshape(n, a.shape[1], (d + 1) * h)
+    target = y.reshape(n, -1) - c
+    if weights is not None:
+        design, target = design * weights[:, None, None], target * weights[:, None]
+    design, target = design.reshape(-1, (d + 1) * h), target.reshape(-1)
     gram = design.T @ design
     if ridge:
-        penalty = np.ones(d + 1)
-        penalty[-1] = 0.0
-        gram += ridge * np.diag(np.repeat(penalty, h))
+        gram += ridge * np.diag(np.repeat(np.r_[np.ones(d), 0.0], h))
     theta = np.linalg.lstsq(gram, design.T @ target, rcond=None)[0]
-    w = theta.reshape(d + 1, h)  # rows: feature k (bias last), columns: head output
-    return w[:-1].astype(np.float32), w[-1].astype(np.float32)
+    return theta.reshape(d + 1, h)  # rows: feature k (bias last), columns: head output
 
 
 def mse(model, x: np.ndarray, y: np.ndarray) -> float:

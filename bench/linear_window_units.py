@@ -17,20 +17,7 @@ import warnings
 import numpy as np
 from forecast_quality import SERIES, classical_rows, mae, mase_scale
 from linear_difference_choice import build
-from linear_optimum import affine_map, features
-
-
-def solve_weighted(u, a, c, y, weights, ridge):
-    n, d = u.shape
-    h = a.shape[2]
-    ut = np.concatenate([u, np.ones((n, 1))], axis=1)
-    design = np.einsum("nk,noh->nokh", ut, a).reshape(n, -1, (d + 1) * h) * weights[:, None, None]
-    target = (y.reshape(n, -1) - c) * weights[:, None]
-    design, target = design.reshape(-1, (d + 1) * h), target.reshape(-1)
-    gram = design.T @ design
-    penalty = np.repeat(np.r_[np.ones(d), 0.0], h)
-    theta = np.linalg.lstsq(gram + ridge * np.diag(penalty), design.T @ target, rcond=None)[0]
-    return theta.reshape(d + 1, h)
+from linear_optimum import affine_map, features, solve_features
 
 
 def predict(u, a, c, w):
@@ -60,7 +47,7 @@ def main() -> None:
         row = []
         for label, weights in (("data units", np.ones(len(ut))), ("window units", 1.0 / np.maximum(spread, 1e-12))):
             for ridge in ridges:
-                w = solve_weighted(ut, at, ct, yt, weights, ridge * (1.0 if label == "window units" else float(np.mean(spread ** 2))))
+                w = solve_features(ut, at, ct, yt, weights, ridge * (1.0 if label == "window units" else float(np.mean(spread ** 2))))
                 test = mae(ys, predict(us, as_, cs, w).reshape(ys.shape)) / mase_scale(name)
                 row.append(f"{label} ridge {ridge:g}: {test:.3f} ({test / best_stat:.2f})")
         print(f"{name:<10} ETS/ARIMA {best_stat:.3f} naive {classical['seasonal_naive']['mase']:.3f} | " + " | ".join(row),

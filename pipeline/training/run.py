@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -137,8 +138,6 @@ def solve_head(model: Any, prepared: Prepared, train: TrainParams, arch: str,
     """The run's summary where the model's head is solved by least squares rather than trained
     (seqpipe.training.least_squares), with the solution; None where the model must be trained.
     `solved_before`, an earlier seed's solution, is the same model: its weights are reused."""
-    import time
-
     reason = least_squares.why_not(model, prepared.spec.task, train)
     if reason is not None:
         if reason.startswith(least_squares.TOO_LARGE):  # it would qualify but for its size: say why it trains
