@@ -209,6 +209,7 @@ def run(name: str, arch: str, settings: dict, seed: int, show: bool) -> dict:
     from seqpipe.training import least_squares
     from seqpipe.training.fit import fit, seed_everything
     from seqpipe.training.model import build_model
+    from seqpipe.training.run import fit_data, forecaster
 
     window_settings, train_settings = _split(settings)
     prepared = prepared_for(name, window_settings)
@@ -221,11 +222,13 @@ def run(name: str, arch: str, settings: dict, seed: int, show: bool) -> dict:
     train = chosen.params
     choice = ArchitectureChoice(arch, architecture, architecture.params(), chosen)
     seed_everything(seed)
-    model = build_model(choice, spec, train)
+    fitted = fit_data(prepared, train)  # one-step windows under train.strategy recursive, as the train stage
+    model = build_model(choice, fitted.spec, train)
     started = time.perf_counter()
     # as the train stage does: a model affine in its head is solved by least squares (train.least_squares)
-    solved = least_squares.why_not(model, spec.task, train) is None and least_squares.solve(model, *prepared.xy("train"))
-    summary = None if solved else fit(model, prepared.xy("train"), prepared.xy("val"), train, verbose=0)
+    solved = least_squares.why_not(model, spec.task, train) is None and least_squares.solve(model, *fitted.xy("train"))
+    summary = None if solved else fit(model, fitted.xy("train"), fitted.xy("val"), train, verbose=0)
+    model = forecaster(model, spec, fitted)
     x_val, y_val = prepared.xy("val")
     val_mase = mae(y_val, np.asarray(model.predict(x_val, verbose=0))) / mase_scale(name)
     x, y = prepared.xy("test")
@@ -233,7 +236,7 @@ def run(name: str, arch: str, settings: dict, seed: int, show: bool) -> dict:
     if show:
         print(f"  truth    {np.round(y[0][:12], 1).tolist()}\n  forecast {np.round(pred[0][:12], 1).tolist()}")
     return {"series": name, "arch": arch, "seed": seed, "mase": mae(y, pred) / mase_scale(name), "mape": mape(y, pred),
-            "val_mase": val_mase, "val_windows": spec.sizes.val, "train_windows": spec.sizes.train,
+            "val_mase": val_mase, "val_windows": fitted.spec.sizes.val, "train_windows": fitted.spec.sizes.train,
             "kept_epoch": f"{summary.best_epoch}/{summary.epochs_run}" if summary else "least squares", "lookback": spec.timesteps,
             "seconds": time.perf_counter() - started,
             "difference": differencing.for_choice(choice, spec).forecast.difference,  # the model's own

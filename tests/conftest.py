@@ -121,6 +121,7 @@ SLOWEST = (
     "test_killed_stages_lose_nothing_and_training_resumes_bit_identical",
     "test_a_queued_two_point_sweep_shows_up_in_exp_show_and_the_leaderboard",
     "test_each_model_forecasts_with_its_own_differencing_and_only_its_change_reruns_it",
+    "test_a_recursive_architecture_trains_on_one_step_windows_and_forecasts_the_horizon",
     "test_every_built_in_architecture_retrains_byte_identically",
     "test_repro_trains_evaluates_ranks_and_caches_precisely",
     "test_every_architecture_trains_predicts_saves_and_reloads_on_jax_without_tensorflow",

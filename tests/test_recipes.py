@@ -124,7 +124,7 @@ def test_recipe_fields_are_train_settings_of_the_same_type():
     assert fields <= set(TrainParams.model_fields)
     full = Recipe(optimizer="adamw", learning_rate=0.1, lr_schedule="constant", weight_decay=0.0, clipnorm=None,
                   batch_size=2, max_batch_fraction=0.5, epochs="auto", min_steps=5, min_epochs=1, max_epochs=3, patience=0,
-                  difference="none")
+                  difference="none", strategy="recursive")
     assert set(full.settings()) == fields
     TrainParams.model_validate(full.settings())
 

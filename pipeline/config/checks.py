@@ -161,6 +161,7 @@ def check_prepared(spec: PreparedSpec, params: Params, choices: list[Architectur
     check_tasks((spec.task,), choices, "the prepared data", source)
     check_quantiles(params, (spec.task,), f"the prepared data is task {spec.task}", source)
     check_timesteps(spec.timesteps, key, choices, source)
+    check_strategy(spec, choices, source)
     if spec.task == "forecast":  # a short series has few windows: never refused, noted
         n = spec.sizes.train
         sizes = [_batch_size(c, params, n) for c in choices] or [params.train.batch_size]
@@ -171,6 +172,21 @@ def check_prepared(spec: PreparedSpec, params: Params, choices: list[Architectur
         return []
     check_batch_sizes(choices, params, spec.sizes.train, source)
     return []
+
+
+def check_strategy(spec: PreparedSpec, choices: list[ArchitectureChoice], source: str = PARAMS_FILE) -> None:
+    """`train.strategy: recursive` only where a one-step model's forecast can be fed back: a point
+    forecast of a single series column without covariates (PreparedSpec.why_not_recursive)."""
+    for choice in choices:
+        train = choice.train()
+        if train.strategy != "recursive":
+            continue
+        key = choice.settings.key("strategy") if choice.settings is not None else "train.strategy"
+        why = spec.why_not_recursive() or (
+            "train.quantiles is set, and a fed-back forecast is a point forecast" if train.quantiles else None)
+        if why is not None:
+            raise ParamsError(f"{source}: {key}: recursive (architecture '{choice.name}') cannot forecast this data: "
+                              f"{why}; set {key} to direct")
 
 
 def _batch_size(choice: ArchitectureChoice, params: Params, train_size: int) -> int:

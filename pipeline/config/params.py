@@ -292,13 +292,14 @@ class TrainParams(Strict):
         "data.window.difference as prepare resolved it; none, first or seasonal: that one for this model (a "
         "recipe may set it: linear's is none; set it per architecture under models.<arch>.train)",
     )
+    strategy: Literal["direct", "recursive"] = Field(
+        "direct", description="forecast task: direct = one output per horizon step; recursive = a one-step model "
+        "applied step by step, each forecast fed back as an input (seqpipe.training.recursive: point forecasts of one "
+        "column without covariates); a recipe or models.<arch>.train may set it")
     least_squares: bool = Field(
-        True,
-        description="solve the head by least squares instead of training it, where that is the exact minimum of "
-        "the loss: the model's only trainable weights are its head's and its output is affine in them, with the "
-        "mse loss (seqpipe.training.least_squares: an encoder without trainable weights on a point forecast or a "
-        "regression); false: train it by gradient steps like any other",
-    )
+        True, description="solve the head by least squares where that is the exact minimum of the mse loss: its "
+        "head's are the model's only trainable weights and its output is affine in them (seqpipe.training."
+        "least_squares); false: train it by gradient steps like any other")
     conformal: bool = Field(
         True,
         description="quantile forecasts: calibrate each central interval on the validation windows after training "

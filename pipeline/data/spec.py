@@ -153,6 +153,19 @@ class PreparedSpec(_Frozen):
         """Features per step of the data itself (new data for predict), before any level channels."""
         return self.features // 3 if self.znorm_levels else self.features
 
+    def why_not_recursive(self) -> str | None:
+        """Why this data cannot be forecast one step at a time, each forecast fed back as the next
+        input (`train.strategy: recursive`, seqpipe.data.one_step); None: it can."""
+        f = self.forecast
+        if f is None:
+            return f"the task is {self.task}, not forecast"
+        if f.covariates is not None:
+            return "the data has covariates, whose future values a fed-back forecast does not supply"
+        if self.features != 1:
+            return (f"the series have {self.features} columns, and a fed-back forecast supplies only the forecast "
+                    f"column '{f.feature_name}'")
+        return None
+
     def to_json(self) -> str:
         fields = self.model_dump(mode="json")
         for key, default in (("znorm_levels", False), ("znorm_from", None)):  # the spec of data without them

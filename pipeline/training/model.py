@@ -139,8 +139,8 @@ def load_model(path: str, custom_objects: dict | None = None) -> Any:
     """Load a saved model in Keras safe mode (no arbitrary code from the file)."""
     import keras
 
-    # registers the normalisation and quantile layers for safe mode
-    from seqpipe.training import covariate_inputs, quantile_head, window_norm  # noqa: F401
+    # registers the normalisation, quantile and recursive layers for safe mode
+    from seqpipe.training import covariate_inputs, quantile_head, recursive, window_norm  # noqa: F401
 
     try:
         return keras.saving.load_model(path, custom_objects=custom_objects, safe_mode=True, compile=False)

@@ -17,7 +17,9 @@ from seqpipe.config import budget
 from seqpipe.config.budget import Budget
 from seqpipe.config.experiment import ArchitectureChoice
 from seqpipe.config.params import TrainParams
+from seqpipe.data import one_step
 from seqpipe.data.prepared import Prepared
+from seqpipe.data.spec import PreparedSpec
 from seqpipe.quantiles import QuantileForecast
 from seqpipe.training import acceleration, diagnostics, ensemble, least_squares, resilience, schedules
 from seqpipe.training import live as live_log
@@ -27,6 +29,7 @@ from seqpipe.training.model import build_model
 
 def train_as_worker(choice: ArchitectureChoice, prepared: Prepared, train: TrainParams, seeds: list[int]) -> None:
     """A worker of a multi-worker run: train in step with the chief, write nothing."""
+    prepared = fit_data(prepared, train)
     spec = prepared.spec
     plan = budget.plan(train, spec.sizes.train, spec.sizes.val, train.batch_size * acceleration.replicas(train.distribute),
                        spec.task)  # the chief's: regression early-stops on a small validation split
@@ -53,6 +56,10 @@ def train_seeds(
 
     arch = choice.name
     summaries = []
+    direct = prepared.spec  # the saved models forecast its horizon, also when trained one step at a time
+    prepared = fit_data(prepared, train)
+    if prepared.spec is not direct:
+        print(one_step.line(arch, direct, prepared.spec), flush=True)
     plan = budget.plan(train, prepared.spec.sizes.train, prepared.spec.sizes.val,
                        train.batch_size * acceleration.replicas(train.distribute), prepared.spec.task)
     budget_said = False  # said before the first seed trained by steps: a solved head has no budget
@@ -77,7 +84,7 @@ def train_seeds(
                     with Live(dir=str(live_dir), dvcyaml=None, save_dvc_exp=False, report=None) as live:
                         live_log.log_once(live, _scores(model, prepared, train))
                 target = model_file if i == 0 else extra / f"seed{seed}.keras"
-                resilience.save_model(model, target)
+                resilience.save_model(forecaster(model, direct, prepared), target)
                 summaries.append(summary)
                 print(f"trained {arch}{run}: {summary.kept}", flush=True)
                 if i == 0:
@@ -114,7 +121,7 @@ def train_seeds(
                 members.append((model, target))  # calibrated and saved once every seed is trained
             else:
                 model = calibrate_intervals(model, prepared, train, run)
-                resilience.save_model(model, target)
+                resilience.save_model(forecaster(model, direct, prepared), target)
             summary = _whole_run(summary, ckpt, plan)
             summaries.append(summary)
             print(f"trained {arch}{run}: {summary.epochs_run} epochs in {summary.train_seconds:.1f}s "
@@ -131,6 +138,19 @@ def train_seeds(
     if train.ensemble and len(seeds) > 1:
         print(ensemble.line(arch, seeds), flush=True)
     return summaries
+
+
+def fit_data(prepared: Prepared, train: TrainParams) -> Prepared:
+    """What the model is fitted on: the prepared windows, or one-step windows for `train.strategy:
+    recursive` (seqpipe.data.one_step; checks.check_prepared has refused data that cannot take it)."""
+    return one_step.one_step(prepared) if train.strategy == "recursive" else prepared
+
+
+def forecaster(model: Any, direct: PreparedSpec, fitted: Prepared) -> Any:
+    """The model to save: `model` itself, or a one-step model wrapped to forecast `direct`'s horizon."""
+    from seqpipe.training import recursive  # keras: after the stage chose the backend
+
+    return model if fitted.spec is direct else recursive.wrap(model, direct)
 
 
 def solve_head(model: Any, prepared: Prepared, train: TrainParams, arch: str,

@@ -1,0 +1,121 @@
+"""`train.strategy: recursive`: a one-step model trained on every step of the training range and
+applied step by step over the horizon, saved as a model of the direct one's shape, so evaluation,
+the backtest and `seqpipe predict` use it unchanged; changing it reruns that architecture only;
+data it cannot forecast is one line naming the key."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from seqpipe.config import recipes
+from seqpipe.config.params import TrainParams, WindowParams
+from seqpipe.registry import build_registry
+from tests.conftest import Project
+from tests.test_linear_recipe import _noisy_season
+
+REGISTRY = build_registry()
+
+
+def _prepared(steps: int = 120, horizon: int = 12, **window):
+    from seqpipe.data import api as data
+
+    return data.prepare(_noisy_season(steps), val=0.1, test=0.1, seed=0,
+                        window=WindowParams(lookback=24, horizon=horizon, season=12, **window))
+
+
+def test_one_step_windows_cover_every_step_the_direct_windows_forecast_and_no_later_one():
+    from seqpipe.data import one_step
+
+    prepared = _prepared()  # cutoff: test = the last 12 steps, validation the 12 before, training before that
+    step = one_step.one_step(prepared)
+    values = prepared.arrays["series_values"][0]
+    train_steps = step.arrays["origin_train"][:, 1]
+    assert list(train_steps) == list(range(24, 120 - 24))  # every step after the first lookback, before validation
+    assert list(step.arrays["origin_val"][:, 1]) == list(range(96, 108))
+    assert step.spec.sizes.train == 72 > prepared.spec.sizes.train == 61  # 13 more: the direct head needs 12 ahead
+    assert step.spec.forecast is not None and step.spec.forecast.horizon == 1
+    x, y = step.xy("train")
+    np.testing.assert_allclose(x[5, :, 0], values[5:29], rtol=1e-6)
+    np.testing.assert_allclose(y[5], [values[29]], rtol=1e-6)
+
+
+@pytest.mark.keras
+def test_the_saved_forecaster_feeds_each_forecast_back_and_reloads_in_safe_mode(tmp_path):
+    from seqpipe.config.experiment import ArchitectureChoice
+    from seqpipe.data import one_step
+    from seqpipe.training import recursive, resilience
+    from seqpipe.training.model import build_model, load_model
+
+    prepared = _prepared()
+    step = one_step.one_step(prepared)
+    architecture = REGISTRY.architecture("gru")
+    settings = recipes.effective(TrainParams(strategy="recursive"), "gru", architecture)
+    one = build_model(ArchitectureChoice("gru", architecture, architecture.params(), settings), step.spec,
+                      settings.params)
+    forecaster = recursive.wrap(one, prepared.spec)
+    x = prepared.xy("test")[0]
+    forecast = np.asarray(forecaster.predict(x, verbose=0))
+    assert forecast.shape == (len(x), 12)
+    window = x.copy()
+    for h in range(12):  # by hand: one step, then that step appended as the newest input
+        value = np.asarray(one.predict(window, verbose=0))[:, 0]
+        np.testing.assert_allclose(forecast[:, h], value, rtol=1e-4, atol=1e-4)
+        window = np.concatenate([window[:, 1:, :], value[:, None, None]], axis=1)
+    resilience.save_model(forecaster, tmp_path / "gru.keras")
+    again = load_model(str(tmp_path / "gru.keras"))
+    np.testing.assert_allclose(np.asarray(again.predict(x, verbose=0)), forecast, rtol=1e-5, atol=1e-5)
+
+
+def test_data_a_fed_back_forecast_cannot_continue_is_named():
+    assert _prepared().spec.why_not_recursive() is None
+    wide = _prepared().spec.model_copy(update={"features": 2})
+    assert wide.why_not_recursive() == ("the series have 2 columns, and a fed-back forecast supplies only the "
+                                          "forecast column '0'")
+
+
+SINE = {"source": "sine", "path": "plugins/sine.py", "options": {"n_series": 2, "length": 80, "period": 12, "noise": 0.1},
+        "window": {"lookback": 12, "horizon": 4, "stride": 2, "season": 12}}
+
+
+@pytest.mark.e2e
+def test_a_recursive_architecture_trains_on_one_step_windows_and_forecasts_the_horizon(project: Project):
+    params = project.params()
+    params["data"]["options"] = {}  # the adding problem's options are not the sine source's
+    (project.path / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    project.set_params({"architectures": ["cnn", "linear"], "data": SINE, "backtest": {"origins": [1]},
+                        "train": {"repeats": 2},
+                        "models": {"linear": {"train": {"strategy": "recursive"}}}})
+    ran, out = project.repro_logged()
+    assert {"train@cnn", "train@linear", "backtest@linear-1"} <= set(ran)
+    linear_log = out[out.index("Running stage 'train@linear'"):].split("Running stage")[1]
+    assert "linear: recursive forecast (train.strategy): a one-step model on" in linear_log
+    assert "applied 4 times, each forecast fed back as an input" in linear_log
+    assert "recursive" not in out[out.index("Running stage 'train@cnn'"):].split("Running stage")[1]
+    fit = json.loads((project.path / "models" / "linear.fit.json").read_text())
+    assert fit["train_settings"]["strategy"]["value"] == "recursive"
+    metrics = json.loads((project.path / "metrics" / "linear.json").read_text())
+    assert np.isfinite(metrics["mase"])
+    project.run("seqpipe", "predict", "--arch", "linear", "--split", "test", "-o", "linear.csv")
+    predicted = pd.read_csv(project.path / "linear.csv")
+    evaluated = pd.read_csv(project.path / "predictions" / "linear.csv")
+    assert len(predicted) == len(evaluated) and [c for c in predicted if c.startswith("y_pred")]
+
+    project.set_params({"models": {"linear": {"train": {"strategy": "direct"}}}})
+    assert project.stale() == {"train@linear", "backtest@linear-1"}  # not train@cnn
+
+    for update, message in (
+        ({"models": {"linear": {"train": {"strategy": "sideways"}}}},
+         "seqpipe: error: params.yaml: models.linear.train.strategy: input should be 'direct' or 'recursive'"),
+        ({"models": {"linear": {"train": {"strategy": "recursive"}}}, "train": {"quantiles": [0.1, 0.5, 0.9]}},
+         "seqpipe: error: params.yaml: models.linear.train.strategy: recursive (architecture 'linear') cannot "
+         "forecast this data: train.quantiles is set, and a fed-back forecast is a point forecast; set "
+         "models.linear.train.strategy to direct")):
+        project.set_params(update)
+        failed = project.run("dvc", "repro", "train@linear", check=False)
+        assert failed.returncode != 0
+        lines = [line for line in (failed.stderr + failed.stdout).splitlines() if line.startswith("seqpipe: error:")]
+        assert len(lines) == 1 and lines[0].startswith(message), lines
