@@ -105,6 +105,7 @@ def _table() -> pd.DataFrame:
     return ranking.leaderboard(metrics, {}, "regression")
 
 
+@pytest.mark.filterwarnings("error::FutureWarning")  # pandas' deprecated concat of all-NA columns
 def test_the_report_shows_each_classical_baseline_unranked_and_says_whether_the_best_beats_it():
     table = _table()
     rng = np.random.default_rng(0)

@@ -64,4 +64,7 @@ def with_baseline_row(table: pd.DataFrame, base: tasks.Baseline,
     row = {"rank": "-", "architecture": f"baseline: {base.name}"}
     row.update({k: v for k, v in base.scores.items() if k in table.columns and k not in row})
     rows.append(row)
-    return pd.concat([table.astype({"rank": object}), pd.DataFrame(rows)], ignore_index=True)
+    # one frame from all the records, not a concat: pandas deprecates concatenating the all-NA columns
+    # these rows have (FutureWarning), and the dtypes come out the same
+    columns = dict.fromkeys([*table.columns, *(k for r in rows for k in r)])
+    return pd.DataFrame.from_records(table.astype({"rank": object}).to_dict("records") + rows, columns=list(columns))
