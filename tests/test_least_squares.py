@@ -91,7 +91,7 @@ def test_trainable_encoders_quantiles_and_the_switch_off_are_trained_by_steps(mo
 
 @pytest.mark.e2e
 def test_the_train_stage_solves_linear_says_so_and_the_switch_retrains_only_linear(project: Project):
-    project.set_params({"train": {"repeats": 2}, "architectures": ["linear", "gru"]})
+    project.set_params({"train": {"repeats": 2, "recipes": True}, "architectures": ["linear", "gru"]})
     ran, out = project.repro_logged()
     assert {"train@linear", "train@gru"} <= set(ran)
     assert "solved linear's head by least squares on" in out
@@ -104,6 +104,9 @@ def test_the_train_stage_solves_linear_says_so_and_the_switch_retrains_only_line
     assert json.loads((project.path / "timings" / "linear.json").read_text())["least_squares"] is True
     curve = (project.path / "dvclive" / "linear" / "plots" / "metrics" / "train" / "loss.tsv")
     assert curve.is_file() and len(curve.read_text().splitlines()) == 2  # one point: no epochs
+    report = (project.path / "reports" / "report.md").read_text()  # its params: the recipe's steps unused
+    assert '"min_steps": "5000 (recipe of linear); unused: the head was solved by least squares"' in report
+    assert '"difference": "none (recipe of linear)"' in report  # the solve uses that one
 
     project.set_params({"models": {"linear": {"train": {"least_squares": False}}}})
     ran, out = project.repro_logged()
@@ -112,6 +115,7 @@ def test_the_train_stage_solves_linear_says_so_and_the_switch_retrains_only_line
     assert "budget:" in out[out.index("Running stage 'train@linear'"):]
     fit = json.loads((project.path / "models" / "linear.fit.json").read_text())
     assert fit["epochs_run"] >= 1
+    assert "unused: the head was solved" not in (project.path / "reports" / "report.md").read_text()
 
 
 def test_a_solved_model_at_the_baseline_is_not_told_to_train_longer():

@@ -26,6 +26,7 @@ from seqpipe.reporting.compare import read_commit_metrics
 from seqpipe.reporting.diagnostics import flags
 from seqpipe.reporting.results import read_results
 from seqpipe.reporting.summary_metrics import precision_hint, summary_metrics
+from seqpipe.training import least_squares
 
 
 @user_errors_exit
@@ -43,7 +44,8 @@ def main(argv: list[str] | None = None) -> None:
     bt = ctx.params.backtest
     tested = backtest(results, prepared.spec.task, bt.origins, bt.step or ctx.params.data.window.horizon)
     with atomic.atomic_path(layout.REPORTS_DIR) as out, atomic.atomic_path(layout.CURVES_DIR) as curves:
-        table, findings = write_report(out, curves, results, prepared, _applied(ctx, prepared.spec),
+        solved = {a for a in names if results.timings[a].get("least_squares")}
+        table, findings = write_report(out, curves, results, prepared, _applied(ctx, prepared.spec, solved),
                                        {a: ctx.registry.origin_of(a) for a in names}, seed_note, committed,
                                        tested, _differencing(ctx, prepared.spec))
         tracked.check_unchanged(args.params, started)  # before the renames
@@ -77,10 +79,11 @@ def _differencing(ctx: Context, spec: PreparedSpec) -> dict[str, str]:
     return {name: line for name, line in own.items() if line != data}
 
 
-def _applied(ctx: Context, spec: PreparedSpec) -> dict[str, Any]:
+def _applied(ctx: Context, spec: PreparedSpec, solved: set[str]) -> dict[str, Any]:
     """params.yaml as validated (a forecast's or a small training set's `train.repeats` and `ensemble`,
     left out, as "3 (default for a forecast)"), each architecture's `train` replaced by what it trained
-    with where that is not `train:` (its recipe, models.<arch>.train), each value with where it came from."""
+    with where that is not `train:` (its recipe, models.<arch>.train), each value with where it came from;
+    in the architectures `solved` by least squares, the gradient-training settings marked unused."""
     params = ctx.params.model_dump(mode="json")
     for key in sorted(seeds.chosen(ctx.params.train)):  # a forecast's seeds, left out of params.yaml
         params["train"][key] = f"{json.dumps(params['train'][key])} ({seeds.SOURCE})"
@@ -93,6 +96,9 @@ def _applied(ctx: Context, spec: PreparedSpec) -> dict[str, Any]:
         entry = dict(params["models"].get(name) or {})
         entry.pop("train", None)
         own = settings[name].own()
+        if name in solved:  # true as settings, but nothing was trained by steps
+            own = {k: f"{v}; unused: the head was solved by least squares" if k in least_squares.STEP_SETTINGS else v
+                   for k, v in own.items()}
         params["models"][name] = {**entry, **({"train": own} if own else {})}
     return params
 

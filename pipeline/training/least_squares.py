@@ -30,6 +30,9 @@ DESIGN_VALUES = 2**24  # and at most this many float64 values in a chunk's desig
 # the largest unknowns (head inputs + 1) x (head outputs) solved exactly; beyond, gradient training
 MAX_UNKNOWNS = 4096
 TOO_LARGE = "its head has"  # the start of why_not's reason for a head over MAX_UNKNOWNS
+# the train.* settings of gradient training, which a solved head does not use (the report says so)
+STEP_SETTINGS = frozenset({"optimizer", "learning_rate", "lr_schedule", "weight_decay", "clipnorm", "batch_size",
+                           "max_batch_fraction", "epochs", "min_steps", "min_epochs", "max_epochs", "patience"})
 # relative tolerance of the affinity check, in the outputs' own scale (float32 arithmetic in the model)
 AFFINE_TOLERANCE = 1e-3
 
