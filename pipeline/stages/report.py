@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> None:
     bt = ctx.params.backtest
     tested = backtest(results, prepared.spec.task, bt.origins, bt.step or ctx.params.data.window.horizon)
     with atomic.atomic_path(layout.REPORTS_DIR) as out, atomic.atomic_path(layout.CURVES_DIR) as curves:
-        solved = {a for a in names if results.timings[a].get("least_squares")}
+        solved = frozenset(a for a in names if results.timings[a].get("least_squares"))
         table, findings = write_report(out, curves, results, prepared, _applied(ctx, prepared.spec, solved),
                                        {a: ctx.registry.origin_of(a) for a in names}, seed_note, committed,
                                        tested, _differencing(ctx, prepared.spec))
@@ -79,7 +79,7 @@ def _differencing(ctx: Context, spec: PreparedSpec) -> dict[str, str]:
     return {name: line for name, line in own.items() if line != data}
 
 
-def _applied(ctx: Context, spec: PreparedSpec, solved: set[str]) -> dict[str, Any]:
+def _applied(ctx: Context, spec: PreparedSpec, solved: frozenset[str] = frozenset()) -> dict[str, Any]:
     """params.yaml as validated (a forecast's or a small training set's `train.repeats` and `ensemble`,
     left out, as "3 (default for a forecast)"), each architecture's `train` replaced by what it trained
     with where that is not `train:` (its recipe, models.<arch>.train), each value with where it came from;
