@@ -382,6 +382,11 @@ def main() -> None:
             for arch in args.archs.split(","):
                 runs = []
                 budget = {} if args.min_steps is None else {"train.min_steps": args.min_steps}
+                if settings.get("train.strategy") == "recursive":
+                    why = prepared_for(name, _split(settings)[0]).spec.why_not_recursive()
+                    if why is not None:  # the train stage refuses it in one line; the row is left out
+                        print(f"{name:<10} {label + ' ' + arch:<22} not run: recursive cannot forecast it: {why}")
+                        continue
                 for seed in seeds_for(args.seeds, {**budget, **settings}):
                     r = run(name, arch, {**budget, **settings}, seed, args.show)
                     r["variant"] = label

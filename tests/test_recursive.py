@@ -20,10 +20,10 @@ from tests.test_linear_recipe import _noisy_season
 REGISTRY = build_registry()
 
 
-def _prepared(steps: int = 120, horizon: int = 12, **window):
+def _prepared(steps: int = 120, horizon: int = 12, scale: bool = False, **window):
     from seqpipe.data import api as data
 
-    return data.prepare(_noisy_season(steps), val=0.1, test=0.1, seed=0,
+    return data.prepare(_noisy_season(steps), val=0.1, test=0.1, seed=0, scale=scale,
                         window=WindowParams(lookback=24, horizon=horizon, season=12, **window))
 
 
@@ -44,14 +44,19 @@ def test_one_step_windows_cover_every_step_the_direct_windows_forecast_and_no_la
 
 
 @pytest.mark.keras
-def test_the_saved_forecaster_feeds_each_forecast_back_and_reloads_in_safe_mode(tmp_path):
+@pytest.mark.parametrize("normalize", ["last", "none"])  # none: prepare scaled the inputs, so the fed-back steps too
+def test_the_saved_forecaster_feeds_each_forecast_back_and_reloads_in_safe_mode(tmp_path, normalize):
     from seqpipe.config.experiment import ArchitectureChoice
     from seqpipe.data import one_step
     from seqpipe.training import recursive, resilience
     from seqpipe.training.model import build_model, load_model
 
-    prepared = _prepared()
+    prepared = _prepared(normalize=normalize, scale=True)
+    scaler = prepared.spec.scaler
+    assert (scaler is None) == (normalize == "last")
+    shift, scale = (scaler.mean[0], scaler.scale[0]) if scaler else (0.0, 1.0)
     step = one_step.one_step(prepared)
+    np.testing.assert_allclose(step.xy("train")[0][0, :, 0], prepared.xy("train")[0][0, :, 0], rtol=1e-5)
     architecture = REGISTRY.architecture("gru")
     settings = recipes.effective(TrainParams(strategy="recursive"), "gru", architecture)
     one = build_model(ArchitectureChoice("gru", architecture, architecture.params(), settings), step.spec,
@@ -64,7 +69,7 @@ def test_the_saved_forecaster_feeds_each_forecast_back_and_reloads_in_safe_mode(
     for h in range(12):  # by hand: one step, then that step appended as the newest input
         value = np.asarray(one.predict(window, verbose=0))[:, 0]
         np.testing.assert_allclose(forecast[:, h], value, rtol=1e-4, atol=1e-4)
-        window = np.concatenate([window[:, 1:, :], value[:, None, None]], axis=1)
+        window = np.concatenate([window[:, 1:, :], (value[:, None, None] - shift) / scale], axis=1)
     resilience.save_model(forecaster, tmp_path / "gru.keras")
     again = load_model(str(tmp_path / "gru.keras"))
     np.testing.assert_allclose(np.asarray(again.predict(x, verbose=0)), forecast, rtol=1e-5, atol=1e-5)
