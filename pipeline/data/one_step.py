@@ -8,7 +8,8 @@ split, but up to `horizon` times as many training windows. Under the cutoff prot
 
 The windows are cut from `series_values` (prepare's copy of each series' forecast column in the
 data's units), so only a single-column series without covariates qualifies
-(PreparedSpec.why_not_recursive says why another does not); inputs are scaled as prepare scaled the direct windows.
+(`PreparedSpec.why_not_recursive` says why another does not); the inputs are scaled as prepare
+scaled the direct windows'.
 """
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ predict` use it as they use a direct one. The layer is a registered Keras serial
 Why both exist: a direct head learns each horizon step from the windows that hold the whole
 horizon, few where the horizon is long against the series (Airline: 13 for 36 months); a recursive
 model learns from every step but compounds its own errors. Which wins is measured per series
-(bench/RESULTS.md, "Recursive forecasting").
+(bench/RESULTS.md, "Recursive forecasts"): direct is the default.
 """
 from __future__ import annotations
 
@@ -64,4 +64,3 @@ def wrap(step_model: Any, spec: PreparedSpec) -> Any:
                               name="recursive")
     inputs = keras.Input(shape=(spec.timesteps, 1), dtype="float32", name="series")
     return keras.Model(inputs, layer(inputs), name=step_model.name)
-
