@@ -124,3 +124,20 @@ def test_a_recursive_architecture_trains_on_one_step_windows_and_forecasts_the_h
         assert failed.returncode != 0
         lines = [line for line in (failed.stderr + failed.stdout).splitlines() if line.startswith("seqpipe: error:")]
         assert len(lines) == 1 and lines[0].startswith(message), lines
+
+
+def test_validate_refuses_recursive_on_data_that_is_not_a_forecast_in_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT, env
+
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())  # the adding problem: a regression
+    params["models"]["gru"] = {**(params["models"].get("gru") or {}), "train": {"strategy": "recursive"}}
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    done = subprocess.run([sys.executable, "-m", "seqpipe.cli", "validate"], cwd=tmp_path, env=env(),
+                          capture_output=True, text=True)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr == ("seqpipe: error: params.yaml: models.gru.train.strategy: recursive (architecture 'gru') "
+                           "cannot forecast this data: data.source 'adding' gives task regression, not forecast; set "
+                           "models.gru.train.strategy to direct\n")

@@ -130,6 +130,8 @@ def check_experiment(
     check_tasks(source_tasks(dataset), choices, f"data.source '{dataset.name}' with its data.options", source)
     check_quantiles(params, source_tasks(dataset), f"data.source '{dataset.name}' gives task {' or '.join(source_tasks(dataset))}",
                     source)
+    check_strategy(choices, source, None if "forecast" in source_tasks(dataset) else
+                   f"data.source '{dataset.name}' gives task {' or '.join(source_tasks(dataset))}, not forecast")
     if data.maxlen is not None and not forecast_only(dataset):
         check_timesteps(data.maxlen, "data.maxlen", choices, source)
     elif not forecast_only(dataset) and (steps := _timesteps(dataset)) is not None:
@@ -161,7 +163,7 @@ def check_prepared(spec: PreparedSpec, params: Params, choices: list[Architectur
     check_tasks((spec.task,), choices, "the prepared data", source)
     check_quantiles(params, (spec.task,), f"the prepared data is task {spec.task}", source)
     check_timesteps(spec.timesteps, key, choices, source)
-    check_strategy(spec, choices, source)
+    check_strategy(choices, source, spec.why_not_recursive())
     if spec.task == "forecast":  # a short series has few windows: never refused, noted
         n = spec.sizes.train
         sizes = [_batch_size(c, params, n) for c in choices] or [params.train.batch_size]
@@ -174,15 +176,17 @@ def check_prepared(spec: PreparedSpec, params: Params, choices: list[Architectur
     return []
 
 
-def check_strategy(spec: PreparedSpec, choices: list[ArchitectureChoice], source: str = PARAMS_FILE) -> None:
+def check_strategy(choices: list[ArchitectureChoice], source: str = PARAMS_FILE, data_problem: str | None = None
+                   ) -> None:
     """`train.strategy: recursive` only where a one-step model's forecast can be fed back: a point
-    forecast of a single series column without covariates (PreparedSpec.why_not_recursive)."""
+    forecast (no train.quantiles) of data without `data_problem` (PreparedSpec.why_not_recursive:
+    another task, covariates, several columns)."""
     for choice in choices:
         train = choice.train()
         if train.strategy != "recursive":
             continue
         key = choice.settings.key("strategy") if choice.settings is not None else "train.strategy"
-        why = spec.why_not_recursive() or (
+        why = data_problem or (
             "train.quantiles is set, and a fed-back forecast is a point forecast" if train.quantiles else None)
         if why is not None:
             raise ParamsError(f"{source}: {key}: recursive (architecture '{choice.name}') cannot forecast this data: "
