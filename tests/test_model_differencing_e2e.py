@@ -12,7 +12,7 @@ import yaml
 pytestmark = pytest.mark.e2e
 
 SINE = {"source": "sine", "path": "plugins/sine.py", "options": {"n_series": 2, "length": 80, "period": 12, "noise": 0.1},
-        "window": {"lookback": 12, "horizon": 4, "stride": 2, "season": 12, "difference": "first"}}
+        "window": {"lookback": 12, "horizon": 4, "stride": 2, "season": 12}}
 
 
 def _fit(project, arch: str) -> dict:
@@ -27,8 +27,8 @@ def test_each_model_forecasts_with_its_own_differencing_and_only_its_change_reru
                         "backtest": {"origins": [1]}, "train": {"quantiles": [0.1, 0.5, 0.9], "recipes": True}})
     ran, out = project.repro_logged()
     assert {"train@cnn", "train@linear", "backtest@linear-1"} <= set(ran)
-    data = _fit(project, "cnn")["difference"]  # the data's (auto would take none: the sines are stationary)
-    assert data == {"value": "first", "from": "data.window.difference"}
+    data = _fit(project, "cnn")["difference"]  # the data's: auto, a lookback of 12 holds first differences only
+    assert data["value"] == "first" and data["from"].startswith("auto: ")
     linear = _fit(project, "linear")["difference"]
     assert linear == {"value": "none", "from": f"recipe of linear, over data.window.difference's first ({data['from']})"}
     said = f"forecasts values, not differenced ({linear['from']})"

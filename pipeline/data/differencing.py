@@ -1,9 +1,9 @@
 """Which differencing the forecast model gets (`data.window.difference`), `auto` resolved here.
 
 `auto` on data with a season (longer than one step) asks statsforecast's unit-root tests on each
-series' training range, in logs where the model takes logs (`seqpipe.data.unit_root`: none where
-KPSS accepts a stationary level, even under a strong season; else a seasonal difference where the
-season is strong, else a first difference) and takes the answer of most series; a seasonal answer becomes `first` where the
+series' training range, in logs where the model takes logs (`seqpipe.data.unit_root`: a seasonal
+difference where the season is strong, else a first difference where KPSS rejects a stationary
+level, else none) and takes the answer of most series; a seasonal answer becomes `first` where the
 lookback cannot hold two changes over the season (season + 2 steps), and series too short to test
 get `seasonal` (`first` under that lookback). Data without a season (season 1: yearly, numbered
 steps) are not differenced; nor is anything under `normalize: none` (differencing needs the
@@ -12,9 +12,7 @@ per-window statistics). Measured with bench/forecast_quality.py on twelve offlin
 (seasonally adjusted: first, not seasonal; 1.12 -> 1.03 x the better of ETS/ARIMA) and Uschange
 (stationary growth rates: none; 1.55 -> 1.06) and nowhere else; for season 1 they would ask first
 differences on Nile and M1 yearly, which lost there (0.99 -> 1.14, 0.83 -> 1.29), so season 1 stays
-undifferenced. A stationary level under a strong season took seasonal differences until
-2026-12-07: elnino's gru went 1.68 -> 0.51 MASE without them (bench/RESULTS.md, "Seasonal
-differences only on a non-stationary level"). The layers are seqpipe.training.differencing.
+undifferenced. The layers are seqpipe.training.differencing.
 
 An architecture may forecast with other differencing than the data's: `train.difference` (a recipe,
 or `models.<arch>.train.difference`) other than `data` replaces it for that model (`for_model`), e.g.

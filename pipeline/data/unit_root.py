@@ -1,10 +1,9 @@
 """Unit-root tests on each series' training range: which differences make it stationary.
 
 The tests are statsforecast's (`statsforecast.arima.nsdiffs` and `ndiffs`, the procedure its
-AutoARIMA, like R's forecast::auto.arima, uses to pick D and d): `ndiffs` asks for a difference
-while the KPSS test rejects level stationarity at 5 %, and `nsdiffs` makes it seasonal where the
-seasonal strength of an STL decomposition exceeds 0.64. Unlike AutoARIMA, a strong season on a
-level KPSS accepts gets no seasonal difference (`_answer`). `seqpipe.data.differencing`
+AutoARIMA, like R's forecast::auto.arima, uses to pick D and d): `nsdiffs` asks for a seasonal
+difference where the seasonal strength of an STL decomposition exceeds 0.64, `ndiffs` for a first
+difference while the KPSS test rejects level stationarity at 5 %. `seqpipe.data.differencing`
 turns the answers into `difference: auto` for data with a season.
 """
 from __future__ import annotations
@@ -40,13 +39,9 @@ class Verdict:
 def _answer(x: np.ndarray, season: int) -> str:
     from statsforecast.arima import ndiffs, nsdiffs
 
-    # A level KPSS accepts as stationary is not differenced, even under a strong season: the window
-    # holds whole seasons for the model to read, and seasonal changes of a stationary series are
-    # over-differenced noise (elnino, a stable season on a stationary level: gru 1.68 -> 0.51 MASE,
-    # bench/RESULTS.md, "Seasonal differences only on a non-stationary level").
-    if ndiffs(x) == 0:
-        return "none"
-    return "seasonal" if nsdiffs(x, period=season) > 0 else "first"
+    if nsdiffs(x, period=season) > 0:
+        return "seasonal"
+    return "first" if ndiffs(x) > 0 else "none"
 
 
 def verdict(train_ranges: list[np.ndarray], season: int, log: bool) -> Verdict:
