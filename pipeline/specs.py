@@ -80,7 +80,7 @@ class Recipe(BaseModel):
     max_epochs: int | None = None
     patience: int | None = None
     difference: Literal["data", "none", "first", "seasonal"] | None = None
-    strategy: Literal["direct", "recursive"] | None = None
+    strategy: Literal["auto", "direct", "recursive"] | None = None
     reference: str = Field("", description="where the recipe comes from (a paper, a reference implementation)")
 
     def settings(self) -> dict[str, Any]:

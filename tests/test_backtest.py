@@ -33,10 +33,12 @@ def _prepare(raw: RawData, window: WindowParams = WINDOW):
     return data.prepare(raw, val=0.2, test=0.2, seed=0, scale=False, window=window)
 
 
+@pytest.mark.parametrize("until", ["val", "auto"])
 @pytest.mark.parametrize("k", [1, 2, 3])
-def test_origin_k_tests_the_horizon_k_steps_earlier_and_sees_nothing_after_it(k):
+def test_origin_k_tests_the_horizon_k_steps_earlier_and_sees_nothing_after_it(k, until):
     raw = _raw()
-    prepared = _prepare(origins.cut(raw, WINDOW, k, step=2), origins.window_at(WINDOW))
+    window = WINDOW.model_copy(update={"train_until": until})
+    prepared = _prepare(origins.cut(raw, window, k, step=2), origins.window_at(window))
     a = prepared.arrays
     for i, n in enumerate((40, 30)):
         end = n - 2 * k  # the origin's series end: its test range is the `horizon` steps before
@@ -47,9 +49,10 @@ def test_origin_k_tests_the_horizon_k_steps_earlier_and_sees_nothing_after_it(k)
                                for s in ("train", "val", "test") for x in ("X", "y")])
         assert seen.max() == 1000 * i + end - 1
         assert a["series_lengths"][i] == end
-        # training targets end before the validation window, which ends before the test range
+        # training targets end before the validation window (auto: before the test range)
         train_targets = a["y_train"][a["origin_train"][:, 0] == i]
-        assert train_targets.max() < a["y_val"][a["origin_val"][:, 0] == i].min()
+        held_out = a["y_val"] if until == "val" else a["y_test"]
+        assert train_targets.max() < held_out[a[f"origin_{'val' if until == 'val' else 'test'}"][:, 0] == i].min()
 
 
 def test_an_origin_moves_a_dated_cutoff_by_steps_and_keeps_the_test_length():

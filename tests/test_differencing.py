@@ -53,7 +53,7 @@ def test_a_zeroed_head_repeats_the_last_change_beyond_the_training_range(differe
     # The head's 0 in the normalised units of the changes is the window's last change (normalize:
     # last): seasonal differencing then continues the staircase exactly, first differencing a line
     # through the last step's change; the model saves and reloads with nothing extra.
-    window = WindowParams(lookback=12, horizon=8, season=SEASON, cutoff=59, difference=difference)
+    window = WindowParams(lookback=12, horizon=8, season=SEASON, cutoff=59, difference=difference, train_until="val")
     prepared, model = _model(window)
     head = model.get_layer("head")
     head.set_weights([np.zeros_like(w) for w in head.get_weights()])
@@ -75,7 +75,7 @@ def test_a_trained_tiny_model_continues_a_constant_seasonal_difference_with_the_
     # Training targets stay below ~60, the test range reaches ~100. With seasonal differencing every
     # window's changes are alike and a GRU of 8 units continues the staircase after 20 epochs;
     # without it (the default per-window normalisation alone) the same model and budget miss it.
-    window = WindowParams(lookback=12, horizon=8, season=SEASON, cutoff=59, difference=difference)
+    window = WindowParams(lookback=12, horizon=8, season=SEASON, cutoff=59, difference=difference, train_until="val")
     prepared, model = _model(window, epochs=20)
     x, y = prepared.xy("test")
     relative = float(np.abs(model.predict(x, verbose=0) / y - 1.0).max())

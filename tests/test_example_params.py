@@ -82,7 +82,7 @@ def test_dvc_itself_finds_every_tracked_param_of_an_example_copied_verbatim(tmp_
 
 @pytest.mark.parametrize(("edit", "line"), [
     (("train: {quantiles: null}", "train: {epochs: 3}"),
-     "train.quantiles: missing; DVC tracks it for the baselines stage (dvc.yaml); add it (null = off)"),
+     "train.quantiles: missing; DVC tracks it for the prepare and baselines stages (dvc.yaml); add it (null = off)"),
     (("train: {quantiles: null}", ""),
      "train: missing; DVC tracks it for the train and backtest stages (dvc.yaml); add it; "
      "`train: {quantiles: null}` keeps the schema's defaults"),

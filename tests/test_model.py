@@ -203,13 +203,13 @@ def _fit_small_gru(raw, window):
 
 @pytest.mark.parametrize("normalize, extrapolates", [("last", True), ("none", False)])
 def test_a_trained_model_continues_a_linear_trend_beyond_the_training_range(normalize, extrapolates):
-    # A straight line 0..99 with the cutoff at 39: training targets stay below 35, the test windows
+    # A straight line 0..99 with the cutoff at 39 (train_until val): training targets stay below 35, the test windows
     # run to 99. Normalised per window (with the linear skip) every window looks alike and the model
     # continues the line; with training-range scaling alone (normalize: none) a GRU's saturating
     # units cannot leave the range it was fit on.
     raw = RawData([np.arange(100, dtype=np.float32)[:, None]], np.zeros(0, np.float32), "forecast", "numeric")
     window = WindowParams(lookback=8, horizon=5, season=1, cutoff=39, normalize=normalize,
-                          linear_skip=normalize != "none")
+                          linear_skip=normalize != "none", train_until="val")
     prepared, model = _fit_small_gru(raw, window)
     x, y = prepared.xy("test")
     assert y.max() == 99.0 and prepared.xy("train")[1].max() < 35.0
@@ -223,7 +223,7 @@ def test_log_windows_continue_exponential_growth_and_refuse_values_that_are_not_
     # learns the constant log-slope. Saved and reloaded it forecasts the same.
     series = (np.exp(0.05 * np.arange(100))).astype(np.float32)[:, None]
     raw = RawData([series], np.zeros(0, np.float32), "forecast", "numeric", origin="growth.csv", ids=["g"])
-    window = WindowParams(lookback=8, horizon=5, season=1, cutoff=39, log=True, linear_skip=True)
+    window = WindowParams(lookback=8, horizon=5, season=1, cutoff=39, log=True, linear_skip=True, train_until="val")
     prepared, model = _fit_small_gru(raw, window)
     x, y = prepared.xy("test")
     assert prepared.xy("train")[1].max() < 6.0 < 100.0 < y.max()

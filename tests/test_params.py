@@ -131,7 +131,7 @@ def test_forecast_window_settings_read_as_a_user_writes_them():
         params_mod.validate(params_mod.Params, _params(data__window={"protocol": "sliding", "cutoff": 100}))
     with pytest.raises(ParamsError, match="data.window.train_until: test is used by protocol cutoff only"):
         params_mod.validate(params_mod.Params, _params(data__window={"protocol": "sliding", "train_until": "test"}))
-    with pytest.raises(ParamsError, match="data.window.train_until: .*'val' or 'test'"):
+    with pytest.raises(ParamsError, match="data.window.train_until: .*'auto', 'val' or 'test'"):
         params_mod.validate(params_mod.Params, _params(data__window={"train_until": "all"}))
     with pytest.raises(ParamsError, match="data.window.val_windows: must be auto or a whole number of windows >= 1"):
         params_mod.validate(params_mod.Params, _params(data__window={"val_windows": 0}))

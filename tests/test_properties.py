@@ -90,7 +90,7 @@ def test_forecast_windows_match_a_reference_and_never_cross_splits(lengths, look
 
 @SETTINGS
 @given(lengths=st.lists(st.integers(30, 60), min_size=1, max_size=3), lookback=st.integers(1, 6),
-       horizon=st.integers(1, 8), stride=st.integers(1, 3), until=st.sampled_from(["val", "test"]),
+       horizon=st.integers(1, 8), stride=st.integers(1, 3), until=st.sampled_from(["auto", "val", "test"]),
        k=st.integers(1, 4))
 def test_cutoff_protocol_tests_the_last_horizon_validates_the_windows_before_and_trains_on_the_rest(
         lengths, lookback, horizon, stride, until, k):
@@ -104,7 +104,7 @@ def test_cutoff_protocol_tests_the_last_horizon_validates_the_windows_before_and
         expected["test"].append((i, t - horizon))
         first_val = t - 2 * horizon - (k - 1)  # k windows one step apart, the last just before the test range
         expected["val"] += [(i, first_val + j) for j in range(k)]
-        # its targets end where validation begins, or (train_until: test) where the test range begins
+        # its targets end where validation begins, or (train_until: test, auto's) where the test range begins
         last_train = first_val - horizon if until == "val" else t - 2 * horizon
         expected["train"] += [(i, start) for start in range(lookback, last_train + 1) if (last_train - start) % stride == 0]
     for split, origins in expected.items():

@@ -1,7 +1,10 @@
 """`train.strategy: recursive`: a one-step model trained on every step of the training range and
 applied step by step over the horizon, saved as a model of the direct one's shape, so evaluation,
 the backtest and `seqpipe predict` use it unchanged; changing it reruns that architecture only;
-data it cannot forecast is one line naming the key."""
+data it cannot forecast is one line naming the key. `auto`, the default, forecasts recursively
+where it can and directly where it cannot, and says which; `data.window.train_until: auto` trains
+up to the test range, except for quantile forecasts, whose intervals are calibrated on held-out
+windows."""
 from __future__ import annotations
 
 import json
@@ -30,7 +33,7 @@ def _prepared(steps: int = 120, horizon: int = 12, scale: bool = False, **window
 def test_one_step_windows_cover_every_step_the_direct_windows_forecast_and_no_later_one():
     from seqpipe.data import one_step
 
-    prepared = _prepared()  # cutoff: test = the last 12 steps, validation the 12 before, training before that
+    prepared = _prepared(train_until="val")  # cutoff: test = the last 12 steps, validation the 12 before, training before that
     step = one_step.one_step(prepared)
     values = prepared.arrays["series_values"][0]
     train_steps = step.arrays["origin_train"][:, 1]
@@ -41,6 +44,46 @@ def test_one_step_windows_cover_every_step_the_direct_windows_forecast_and_no_la
     x, y = step.xy("train")
     np.testing.assert_allclose(x[5, :, 0], values[5:29], rtol=1e-6)
     np.testing.assert_allclose(y[5], [values[29]], rtol=1e-6)
+
+    until_test = one_step.one_step(_prepared())  # train_until auto: up to the test range, validation in-sample
+    assert list(until_test.arrays["origin_train"][:, 1]) == list(range(24, 120 - 12))
+
+
+def test_train_until_auto_runs_up_to_the_test_range_but_holds_validation_out_for_quantiles():
+    from seqpipe.data.forecast import log_lines
+    from seqpipe.data.forecast_windows import point_forecast_until
+
+    window = WindowParams(lookback=24, horizon=12, season=12)
+    assert window.train_until == "auto"
+    assert point_forecast_until(window, None) == (window, "")
+    held_out, said = point_forecast_until(window, [0.1, 0.5, 0.9])
+    assert held_out.train_until == "val"
+    assert said == ("prepare: data.window.train_until auto: val, training windows end before the validation "
+                    "windows, which stay held out to calibrate train.quantiles' intervals")
+    explicit = window.model_copy(update={"train_until": "test"})
+    assert point_forecast_until(explicit, [0.1, 0.5, 0.9]) == (explicit, "")  # what the user set stays
+    assert _prepared().spec.sizes.train == 73 > _prepared(train_until="val").spec.sizes.train == 61
+    assert ("prepare: data.window.train_until auto: training windows run up to the test range, so the validation "
+            "windows are in-sample") in "\n".join(log_lines(_prepared().spec))
+    assert "train_until" not in "\n".join(log_lines(_prepared(train_until="test").spec))
+
+
+def test_auto_forecasts_recursively_where_it_can_and_directly_where_it_cannot():
+    from seqpipe.training import strategy
+
+    spec = _prepared().spec
+    assert strategy.resolve(TrainParams(), spec) == strategy.Strategy(
+        "recursive", "train.strategy auto: a point forecast of one column")
+    assert strategy.resolve(TrainParams(quantiles=[0.1, 0.5, 0.9]), spec) == strategy.Strategy(
+        "direct", "train.strategy auto: direct, because train.quantiles is set, and a fed-back forecast is a point "
+        "forecast")
+    wide = spec.model_copy(update={"features": 2})
+    assert strategy.resolve(TrainParams(), wide).name == "direct"
+    assert "2 columns" in strategy.resolve(TrainParams(), wide).why
+    assert strategy.resolve(TrainParams(strategy="direct"), spec) == strategy.Strategy("direct")
+    assert strategy.resolve(TrainParams(strategy="recursive"), spec) == strategy.Strategy("recursive")
+    assert strategy.resolve(TrainParams(), spec.model_copy(update={"forecast": None, "task": "regression"})) == \
+        strategy.Strategy("direct")
 
 
 @pytest.mark.keras
@@ -93,17 +136,24 @@ def test_a_recursive_architecture_trains_on_one_step_windows_and_forecasts_the_h
     (project.path / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     project.set_params({"architectures": ["cnn", "linear"], "data": SINE, "backtest": {"origins": [1]},
                         "train": {"repeats": 2},
-                        "models": {"linear": {"train": {"strategy": "recursive"}}}})
+                        "models": {"cnn": {"train": {"strategy": "direct"}}}})  # linear: auto, the default
     ran, out = project.repro_logged()
     assert {"train@cnn", "train@linear", "backtest@linear-1"} <= set(ran)
+    assert "prepare: data.window.train_until auto: training windows run up to the test range" in out
     linear_log = out[out.index("Running stage 'train@linear'"):].split("Running stage")[1]
-    assert "linear: recursive forecast (train.strategy): a one-step model on" in linear_log
+    assert ("linear: recursive forecast (train.strategy auto: a point forecast of one column): a one-step model on"
+            in linear_log)
     assert "applied 4 times, each forecast fed back as an input" in linear_log
     assert "recursive" not in out[out.index("Running stage 'train@cnn'"):].split("Running stage")[1]
     fit = json.loads((project.path / "models" / "linear.fit.json").read_text())
-    assert fit["train_settings"]["strategy"]["value"] == "recursive"
+    assert fit["train_settings"]["strategy"]["value"] == "auto"
     metrics = json.loads((project.path / "metrics" / "linear.json").read_text())
     assert np.isfinite(metrics["mase"])
+    report = (project.path / "reports" / "report.md").read_text()
+    rows = [line for line in report.splitlines() if line.startswith("| forecast strategy")]
+    assert len(rows) == 2 and "| forecast strategy of cnn " in rows[0] and "direct: one output per horizon step " \
+        "(train.strategy direct)" in rows[0], rows
+    assert "recursive: a one-step model fed back 4 times (train.strategy auto: a point forecast of one column)" in rows[1]
     project.run("seqpipe", "predict", "--arch", "linear", "--split", "test", "-o", "linear.csv")
     predicted = pd.read_csv(project.path / "linear.csv")
     evaluated = pd.read_csv(project.path / "predictions" / "linear.csv")
@@ -114,7 +164,7 @@ def test_a_recursive_architecture_trains_on_one_step_windows_and_forecasts_the_h
 
     for update, message in (
         ({"models": {"linear": {"train": {"strategy": "sideways"}}}},
-         "seqpipe: error: params.yaml: models.linear.train.strategy: input should be 'direct' or 'recursive'"),
+         "seqpipe: error: params.yaml: models.linear.train.strategy: input should be 'auto', 'direct' or 'recursive'"),
         ({"models": {"linear": {"train": {"strategy": "recursive"}}}, "train": {"quantiles": [0.1, 0.5, 0.9]}},
          "seqpipe: error: params.yaml: models.linear.train.strategy: recursive (architecture 'linear') cannot "
          "forecast this data: train.quantiles is set, and a fed-back forecast is a point forecast; set "

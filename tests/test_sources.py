@@ -257,7 +257,8 @@ def test_one_monthly_series_with_dates_and_no_id_forecasts_its_last_horizon_from
     prepared = data.prepare(raw, val=0.15, test=0.15, seed=0, window=WindowParams(horizon=36))
     spec = prepared.spec.forecast
     assert spec.season == 12 and "monthly" in spec.season_from and spec.freq == "MS"
-    assert prepared.spec.sizes.model_dump() == {"train": 13, "val": 1, "test": 1}  # 144 = 24 + 13-1 + 36 + 36 + 36
+    # 144 = 24 + 49-1 + 36 + 36 (train_until auto: training windows run up to the test range; val: 13, ending at 72)
+    assert prepared.spec.sizes.model_dump() == {"train": 49, "val": 1, "test": 1}
     assert prepared.arrays["origin_test"].tolist() == [[0, 108]] and prepared.arrays["origin_val"].tolist() == [[0, 72]]
     assert prepared.arrays["y_test"][0, 0] == pytest.approx(100 + 108 + 10 * np.sin(108), abs=1e-3)  # ordered by date
 
@@ -269,15 +270,19 @@ def test_val_windows_auto_validates_a_long_series_on_enough_windows_for_early_st
 
     raw = _load("csv", path=_monthly_csv(tmp_path, months=240), task="forecast", id_column=None, time_column="month",
                 target_column="passengers")
-    prepared = data.prepare(raw, val=0.15, test=0.15, seed=0, window=WindowParams(horizon=12, val_windows="auto"))
+    prepared = data.prepare(raw, val=0.15, test=0.15, seed=0,
+                            window=WindowParams(horizon=12, val_windows="auto", train_until="val"))
     # 30 windows one step apart, the last just before the test range (228); training targets end at the first (187)
     assert prepared.arrays["origin_val"][:, 1].tolist() == list(range(187, 217))
     assert prepared.arrays["origin_train"][-1, 1] + 12 == 187
     assert any("validation windows: auto: the last 30 window starts" in line for line in log_lines(prepared.spec))
     assert budget.plan(TrainParams(), prepared.spec.sizes.train, prepared.spec.sizes.val, 16).early_stopping
     assert data.prepare(raw, val=0.15, test=0.15, seed=0, window=WindowParams(horizon=12)).spec.sizes.val == 1  # default
+    in_sample = data.prepare(raw, val=0.15, test=0.15, seed=0, window=WindowParams(horizon=12, val_windows="auto"))
+    assert in_sample.spec.sizes.val == 1  # train_until auto: training runs up to the test range
+    assert in_sample.spec.forecast.val_from.startswith("auto: 1, training runs up to the test range")
     short = data.prepare(raw, val=0.15, test=0.15, seed=0,  # 97 windows: 30 is too many
-                         window=WindowParams(horizon=60, val_windows="auto"))
+                         window=WindowParams(horizon=60, val_windows="auto", train_until="val"))
     assert short.spec.sizes.val == 1 and "would take over 25% of the shortest series' 97 windows" in short.spec.forecast.val_from
     with pytest.raises(DataError, match="leave 139 before the validation 30 windows .*lower .*val_windows"):
         data.prepare(raw, val=0.15, test=0.15, seed=0, window=WindowParams(horizon=36, lookback=150, val_windows=30))

@@ -7,6 +7,7 @@ from seqpipe import progress as progress_module
 from seqpipe.backtest import origins
 from seqpipe.config.context import Context
 from seqpipe.data.cleaning import clean_values
+from seqpipe.data.forecast_windows import point_forecast_until
 from seqpipe.data.loading import load_raw
 from seqpipe.data.prepared import Prepared
 from seqpipe.data.shaping import prepare
@@ -25,7 +26,8 @@ def prepare_origin(ctx: Context, k: int, progress: Callable[[str], None] = progr
     _, main_test = origins.test_starts(raw, p.window)
     prepared = prepare(
         origins.cut(raw, p.window, k, step), val=p.split.val, test=p.split.test, seed=ctx.params.seed,
-        scale=p.scale, nan_policy=p.nan_policy, fill_value=p.fill_value, window=origins.window_at(p.window),
+        scale=p.scale, nan_policy=p.nan_policy, fill_value=p.fill_value,
+        window=origins.window_at(point_forecast_until(p.window, ctx.params.train.quantiles)[0]),
         progress=progress,
     )
     spec = prepared.spec

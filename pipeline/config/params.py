@@ -57,12 +57,11 @@ class WindowParams(Strict):
         "the window's seasonal naive forecast); bench/forecast_norm.py",
     )
 
-    train_until: Literal["val", "test"] = Field(
-        "val",
+    train_until: Literal["auto", "val", "test"] = Field(
+        "auto",
         description="cutoff protocol: val = training windows end before the validation window; test = they run "
         "up to the test range, so the most recent steps are trained on too (validation is then in-sample: a "
-        "monitor, not early stopping)",
-    )
+        "monitor, not early stopping); auto: test, but val for train.quantiles (calibrated on held-out windows)")
     val_windows: int | Literal["auto"] = Field(
         1,
         description="cutoff protocol: validation windows per series, the last window starts before the test range, "
@@ -292,10 +291,11 @@ class TrainParams(Strict):
         "data.window.difference as prepare resolved it; none, first or seasonal: that one for this model (a "
         "recipe may set it: linear's is none; set it per architecture under models.<arch>.train)",
     )
-    strategy: Literal["direct", "recursive"] = Field(
-        "direct", description="forecast task: direct = one output per horizon step; recursive = a one-step model "
+    strategy: Literal["auto", "direct", "recursive"] = Field(
+        "auto", description="forecast task: direct = one output per horizon step; recursive = a one-step model "
         "applied step by step, each forecast fed back as an input (seqpipe.training.recursive: point forecasts of one "
-        "column without covariates); a recipe or models.<arch>.train may set it")
+        "column without covariates); auto: recursive where it can run, else direct (the train log says which; "
+        "seqpipe.training.strategy); a recipe or models.<arch>.train may set it")
     least_squares: bool = Field(
         True, description="solve the head by least squares where that is the exact minimum of the mse loss: its "
         "head's are the model's only trainable weights and its output is affine in them (seqpipe.training."

@@ -17,7 +17,7 @@ from seqpipe.errors import ParamsError
 # dvc.yaml's `params:` of each stage that reads params.yaml (tests check the two agree). evaluate
 # tracks environment/<arch>.json, written by train, not params.yaml.
 STAGE_PARAMS: dict[str, tuple[str, ...]] = {
-    "prepare": ("seed", "data"),
+    "prepare": ("seed", "data", "train.quantiles"),  # data.window.train_until auto reads it
     "fingerprint": ("architectures", "data.source"),
     "train": ("seed", "train", "models.{arch}"),
     "baselines": ("train.quantiles",),

@@ -142,6 +142,7 @@ def prepare_forecast(
         forecast=ForecastSpec(
             horizon=horizon, stride=window.stride, season=season, season_from=season_from,
             protocol=window.protocol, test_from=plan.test_from, val_from=plan.val_from,
+            until_from=plan.until_from,
             normalize=window.normalize,
             linear_skip=window.linear_skip, log=log, log_from=log_from, difference=difference,
             difference_from=difference_from, freq=freq,
@@ -166,6 +167,7 @@ def log_lines(spec: PreparedSpec) -> list[str]:
     test = f"test = {f.test_from}" if f.protocol == "cutoff" else f"test = {f.test_from}, sliding windows"
     return [f"prepare: forecast season {f.season} ({f.season_from})",
             *([f"prepare: validation windows: {f.val_from}"] if f.val_from else []),
+            *([f"prepare: {f.until_from}"] if f.until_from else []),
             f"prepare: protocol {f.protocol}: {test}; {spec.sizes.test} test, {spec.sizes.val} validation and "
             f"{spec.sizes.train} training windows of {spec.timesteps} -> {f.horizon} steps; per-window "
             f"normalisation {f.normalize}; differences {f.difference} ({f.difference_from}); "

@@ -38,11 +38,28 @@ class WindowPlan:
     test_start: list[int] = field(default_factory=list)  # cutoff protocol: where each series' test range begins
     test_from: str = ""  # where the test range begins, in words
     val_from: str = ""  # how many validation windows per series, and why
+    until_from: str = ""  # data.window.train_until auto: where the training windows end, and why
     dropped: int = 0  # test steps after the last whole block of `horizon`, left out
 
 
 # auto's validation windows may take at most this share of a series' windows before its test range
 MAX_VAL_SHARE = 0.25
+
+UNTIL_TEST = ("data.window.train_until auto: training windows run up to the test range, so the validation "
+              "windows are in-sample (early stopping's monitor, not a held-out score); train_until: val holds them out")
+
+
+def point_forecast_until(window: WindowParams, quantiles: list[float] | None) -> tuple[WindowParams, str]:
+    """`window` with train_until auto resolved for the stage's forecast, and a line for the log.
+
+    auto trains up to the test range: with recursive forecasts (train.strategy auto) that met issue
+    15's goal on 15 of 17 offline series against 10 (bench/RESULTS.md, "Recursive by default").
+    Quantile forecasts keep held-out validation windows: their intervals are calibrated on them."""
+    if window.train_until != "auto" or window.protocol != "cutoff" or not quantiles:
+        return window, ""
+    return (window.model_copy(update={"train_until": "val"}),
+            "prepare: data.window.train_until auto: val, training windows end before the validation windows, "
+            "which stay held out to calibrate train.quantiles' intervals")
 
 
 def validation_windows(window: WindowParams, before: list[int]) -> tuple[int, str]:
@@ -52,8 +69,8 @@ def validation_windows(window: WindowParams, before: list[int]) -> tuple[int, st
         k = int(window.val_windows)
         return k, "" if k == 1 else (f"data.window.val_windows {k}: the last {k} window starts of each series before "
                                      "the test range, one step apart")
-    if window.train_until == "test":
-        return 1, "auto: 1, training runs up to the test range (train_until test), so validation is in-sample"
+    if window.train_until != "val":
+        return 1, "auto: 1, training runs up to the test range (train_until), so validation is in-sample"
     k = -(-MIN_VALIDATION // max(1, len(before)))
     spare = min(before) if before else 0
     if k == 1:
@@ -117,6 +134,8 @@ def cutoff(raw: RawData, lengths: list[int], window: WindowParams) -> WindowPlan
     else:
         starts = [t - horizon for t in lengths]
         plan = WindowPlan(test_from=f"the last {horizon} steps of each series (data.window.horizon)")
+    if window.train_until == "auto":
+        plan.until_from = UNTIL_TEST
     where = origin_prefix(raw)
     k, plan.val_from = validation_windows(window, [t0 - horizon - lookback + 1 for t0 in starts])
     for i, (t, t0) in enumerate(zip(lengths, starts)):
@@ -136,7 +155,7 @@ def cutoff(raw: RawData, lengths: list[int], window: WindowParams) -> WindowPlan
                             f"{lookback}; lower data.window.lookback, data.window.horizon or val_windows, or drop the "
                             "series")
         plan.origins["val"] += [(i, v0 + j) for j in range(k)]
-        last = v0 - horizon if window.train_until == "val" else t0 - horizon
+        last = v0 - horizon if window.train_until == "val" else t0 - horizon  # auto: test (point_forecast_until)
         plan.origins["train"] += [(i, int(s)) for s in range(last, lookback - 1, -stride)][::-1]
         plan.train_end.append(v0)
     if not plan.origins["test"]:

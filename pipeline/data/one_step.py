@@ -50,9 +50,9 @@ def one_step(prepared: Prepared) -> Prepared:
     return Prepared(arrays, step_spec, prepared.vocabulary)
 
 
-def line(arch: str, direct: PreparedSpec, step: PreparedSpec) -> str:
-    """What the train log says about a recursive run."""
+def line(arch: str, direct: PreparedSpec, step: PreparedSpec, why: str) -> str:
+    """What the train log says about a recursive run; `why`: the setting that chose it."""
     assert direct.forecast is not None, "recursive forecasts are forecasts"
-    return (f"{arch}: recursive forecast (train.strategy): a one-step model on {step.sizes.train:,} training and "
+    return (f"{arch}: recursive forecast ({why}): a one-step model on {step.sizes.train:,} training and "
             f"{step.sizes.val:,} validation windows (the direct head's: {direct.sizes.train:,} and "
             f"{direct.sizes.val:,}), applied {direct.forecast.horizon} times, each forecast fed back as an input")

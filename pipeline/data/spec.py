@@ -94,6 +94,7 @@ class ForecastSpec(_Frozen):
     protocol: Literal["cutoff", "sliding"] = "sliding"
     test_from: str = ""  # where each series' test range begins, in words
     val_from: str = ""  # cutoff protocol: how many validation windows per series, and why
+    until_from: str = ""  # cutoff protocol, data.window.train_until auto: where training windows end, and why
     normalize: Literal["last", "mean", "seasonal", "none"] = "none"  # per-window normalisation inside the model
     log: bool = False  # the forecast column in logs inside the model (data.window.log)
     log_from: str = "data.window.log"  # how it was chosen (auto), for the log

@@ -19,7 +19,7 @@ def write_report(out: Path, curves_out: Path, results: Results, prepared: Prepar
                  plugin_origins: dict[str, str], seed_note: str = "",
                  committed: compare.CommitMetrics | None = None,
                  backtest: Backtest | None = None,
-                 differencing: dict[str, str] | None = None) -> tuple[Any, list[diagnostics.Finding]]:
+                 model_rows: dict[str, str] | None = None) -> tuple[Any, list[diagnostics.Finding]]:
     """Everything the report stage writes, into the directories `out` (the report) and `curves_out`
     (one TSV per loss for `dvc plots`), both to be created; returns the leaderboard and the findings.
     `committed`: the baseline commit's metrics, for the section comparing with it (none without);
@@ -54,7 +54,7 @@ def write_report(out: Path, curves_out: Path, results: Results, prepared: Prepar
     names_ranked = table["architecture"].tolist()
     findings = diagnostics.diagnose(table, base, spec, curves, results.timings)
     blocks = sections.report_blocks(
-        table, base, spec, params, shown, sections.data_summary(spec, prepared.arrays["X_train"], differencing), tests,
+        table, base, spec, params, shown, sections.data_summary(spec, prepared.arrays["X_train"], model_rows), tests,
         results.environments, plugin_origins, findings, sections.per_class_table(ranked_predictions, spec, results.scores),
         results.classical, versus,
         compare.comparison_blocks(results.metrics, committed, spec.task, names_ranked, params.get("data"))

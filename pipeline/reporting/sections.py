@@ -18,9 +18,9 @@ from seqpipe.reporting.ranking import with_baseline_row
 from seqpipe.reporting.statistics import classical_line
 
 
-def data_summary(spec: PreparedSpec, x_train: np.ndarray, differencing: dict[str, str] | None = None) -> pd.DataFrame:
-    """Sizes, padding coverage and class balance per split, as one small table; `differencing`: the
-    architectures whose models forecast with other differencing than the scaling row's, and how."""
+def data_summary(spec: PreparedSpec, x_train: np.ndarray, model_rows: dict[str, str] | None = None) -> pd.DataFrame:
+    """Sizes, padding coverage and class balance per split, as one small table; `model_rows`: how
+    the models forecast where the data alone does not say (row label -> value, after scaling)."""
     pad = spec.padding
     sizes, truncated = spec.sizes, spec.truncated
     if spec.tokens:
@@ -37,7 +37,7 @@ def data_summary(spec: PreparedSpec, x_train: np.ndarray, differencing: dict[str
         ("padded steps in train", f"{padded.mean():.1%}" if pad.padded else "0% (all sequences have maxlen steps)"),
         ("truncated sequences train / val / test", f"{truncated.train} / {truncated.val} / {truncated.test}"),
         ("scaling", _scaling(spec)),
-        *((f"differencing of {name}", line) for name, line in (differencing or {}).items()),
+        *(model_rows or {}).items(),
         ("coverage", coverage_line(spec).removeprefix("- coverage: ")),
     ]
     balance = spec.class_balance

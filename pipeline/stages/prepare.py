@@ -5,6 +5,7 @@ from seqpipe import atomic, layout, process
 from seqpipe.config import checks, tracked
 from seqpipe.config.context import context
 from seqpipe.data.forecast import log_lines as forecast_log
+from seqpipe.data.forecast_windows import point_forecast_until
 from seqpipe.data.loading import load_raw
 from seqpipe.data.prepared import load as load_prepared
 from seqpipe.data.prepared import save
@@ -22,6 +23,7 @@ def main(argv: list[str] | None = None) -> None:
     ctx = context(args.params)
     started = ctx.tracked("prepare")
     p = ctx.params.data
+    window, until_said = point_forecast_until(p.window, ctx.params.train.quantiles)
     with Phases("prepare", PREPARE_PHASES) as phase:
         phase("loading")
         raw = load_raw(ctx.dataset, ctx.params.seed)
@@ -40,7 +42,7 @@ def main(argv: list[str] | None = None) -> None:
             pad_value=p.pad_value,
             nan_policy=p.nan_policy,
             fill_value=p.fill_value,
-            window=p.window,
+            window=window,
             text=p.text,
             progress=phase,
         )
@@ -54,7 +56,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"prepare: {spec.split_note}")
     if spec.znorm_from:
         print(f"prepare: {znorm_origin(spec)}: {znorm_said(spec)}")
-    for line in [*forecast_log(spec), *notes]:
+    for line in [*forecast_log(spec), *filter(None, [until_said]), *notes]:
         print(line)
     print(
         f"prepared {ctx.dataset.name}: task={spec.task} "

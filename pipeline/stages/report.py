@@ -26,7 +26,7 @@ from seqpipe.reporting.compare import read_commit_metrics
 from seqpipe.reporting.diagnostics import flags
 from seqpipe.reporting.results import read_results
 from seqpipe.reporting.summary_metrics import precision_hint, summary_metrics
-from seqpipe.training import least_squares
+from seqpipe.training import least_squares, strategy
 
 
 @user_errors_exit
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> None:
         solved = frozenset(a for a in names if results.timings[a].get("least_squares"))
         table, findings = write_report(out, curves, results, prepared, _applied(ctx, prepared.spec, solved),
                                        {a: ctx.registry.origin_of(a) for a in names}, seed_note, committed,
-                                       tested, _differencing(ctx, prepared.spec))
+                                       tested, _model_rows(ctx, prepared.spec))
         tracked.check_unchanged(args.params, started)  # before the renames
         summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
         primary = summary["primary_metric"]
@@ -66,6 +66,19 @@ def main(argv: list[str] | None = None) -> None:
     hint = precision_hint(flat, layout.SUMMARY_METRICS.as_posix())
     if hint:
         print(hint)
+
+
+def _model_rows(ctx: Context, spec: PreparedSpec) -> dict[str, str]:
+    """The data table's rows on how the models forecast: differencing that is not the data's, and the
+    strategy (seqpipe.training.strategy), one row when every architecture shares it."""
+    rows = {f"differencing of {name}": line for name, line in _differencing(ctx, spec).items()}
+    if spec.forecast is None:
+        return rows
+    said = {name: strategy.describe(strategy.resolve(ctx.train_settings(name, spec).params, spec), spec)
+            for name in ctx.params.architectures}
+    if len(set(said.values())) == 1:
+        return {**rows, "forecast strategy": next(iter(said.values()))}
+    return {**rows, **{f"forecast strategy of {name}": line for name, line in said.items()}}
 
 
 def _differencing(ctx: Context, spec: PreparedSpec) -> dict[str, str]:

@@ -21,7 +21,7 @@ from seqpipe.data import one_step
 from seqpipe.data.prepared import Prepared
 from seqpipe.data.spec import PreparedSpec
 from seqpipe.quantiles import QuantileForecast
-from seqpipe.training import acceleration, diagnostics, ensemble, least_squares, resilience, schedules
+from seqpipe.training import acceleration, diagnostics, ensemble, least_squares, resilience, schedules, strategy
 from seqpipe.training import live as live_log
 from seqpipe.training.fit import FitSummary, Load, fit, kept_epoch, kept_line, seed_everything
 from seqpipe.training.model import build_model
@@ -58,8 +58,11 @@ def train_seeds(
     summaries = []
     direct = prepared.spec  # the saved models forecast its horizon, also when trained one step at a time
     prepared = fit_data(prepared, train)
+    chosen = strategy.resolve(train, direct)
     if prepared.spec is not direct:
-        print(one_step.line(arch, direct, prepared.spec), flush=True)
+        print(one_step.line(arch, direct, prepared.spec, chosen.why or "train.strategy recursive"), flush=True)
+    elif chosen.why:
+        print(f"{arch}: direct forecast, one output per horizon step ({chosen.why})", flush=True)
     plan = budget.plan(train, prepared.spec.sizes.train, prepared.spec.sizes.val,
                        train.batch_size * acceleration.replicas(train.distribute), prepared.spec.task)
     budget_said = False  # said before the first seed trained by steps: a solved head has no budget
@@ -141,9 +144,9 @@ def train_seeds(
 
 
 def fit_data(prepared: Prepared, train: TrainParams) -> Prepared:
-    """What the model is fitted on: the prepared windows, or one-step windows for `train.strategy:
-    recursive` (seqpipe.data.one_step; checks.check_prepared has refused data that cannot take it)."""
-    return one_step.one_step(prepared) if train.strategy == "recursive" else prepared
+    """What the model is fitted on: the prepared windows, or one-step windows where it forecasts
+    recursively (seqpipe.training.strategy; seqpipe.data.one_step)."""
+    return one_step.one_step(prepared) if strategy.resolve(train, prepared.spec).recursive else prepared
 
 
 def forecaster(model: Any, direct: PreparedSpec, fitted: Prepared) -> Any:

@@ -1,0 +1,55 @@
+"""How a forecast model reaches its horizon (`train.strategy`): direct, one output per step, or
+recursive, a one-step model whose forecasts are fed back (seqpipe.data.one_step).
+
+`auto`, the default, forecasts recursively wherever a fed-back forecast is the whole next input: a
+point forecast of one column without covariates. On seventeen offline series (bench/RESULTS.md,
+"Recursive by default"), recursive forecasts trained up to the test range met issue 15's goal on
+15, direct ones on 10.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from seqpipe.config.params import TrainParams
+from seqpipe.data.spec import PreparedSpec
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """The strategy an architecture trains with, and why (auto's reason, for the train log)."""
+
+    name: Literal["direct", "recursive"]
+    why: str = ""
+
+    @property
+    def recursive(self) -> bool:
+        return self.name == "recursive"
+
+
+def why_not_recursive(train: TrainParams, spec: PreparedSpec) -> str | None:
+    """Why this architecture's forecast cannot be fed back step by step; None: it can."""
+    return spec.why_not_recursive() or (
+        "train.quantiles is set, and a fed-back forecast is a point forecast" if train.quantiles else None)
+
+
+def resolve(train: TrainParams, spec: PreparedSpec) -> Strategy:
+    """`train.strategy` for this data (checks.check_strategy has refused an explicit recursive that
+    cannot run)."""
+    if train.strategy != "auto":
+        return Strategy(train.strategy)
+    if spec.forecast is None:
+        return Strategy("direct")
+    why_not = why_not_recursive(train, spec)
+    if why_not is not None:
+        return Strategy("direct", f"train.strategy auto: direct, because {why_not}")
+    return Strategy("recursive", "train.strategy auto: a point forecast of one column")
+
+
+def describe(chosen: Strategy, spec: PreparedSpec) -> str:
+    """The strategy in words, for the report's data table."""
+    assert spec.forecast is not None, "a strategy is a forecast's"
+    if chosen.recursive:
+        return (f"recursive: a one-step model fed back {spec.forecast.horizon} times "
+                f"({chosen.why or 'train.strategy recursive'})")
+    return f"direct: one output per horizon step ({chosen.why or 'train.strategy direct'})"
