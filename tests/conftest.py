@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -137,6 +138,32 @@ KERAS_MODULES = {
     "test_acceleration", "test_bad_inputs", "test_data", "test_examples", "test_jax_backend", "test_model",
     "test_plugin_authors", "test_predict", "test_properties", "test_schedules", "test_sources",
 }
+
+
+@pytest.fixture(autouse=True)
+def keras_on_tensorflow(request: pytest.FixtureRequest) -> Iterator[None]:
+    """In-process Keras tests run on TensorFlow, whatever test came first in this worker.
+
+    A stage's main() run in-process (tests/test_examples.py) picks `train.backend: auto`'s backend
+    and, where Keras is not loaded yet, sets KERAS_BACKEND (lstm: jax) before importing it. Every
+    later Keras test in that worker then ran on JAX, op by op (the conformance kit 2-5x slower),
+    and every subprocess it started inherited KERAS_BACKEND (the multi-worker tests failed). So
+    Keras is imported on TensorFlow before the first such test, unless KERAS_BACKEND names one,
+    and no test leaves KERAS_BACKEND behind for the next.
+    """
+    before = os.environ.get("KERAS_BACKEND")
+    if request.node.get_closest_marker("keras") and "keras" not in sys.modules and not before:
+        os.environ["KERAS_BACKEND"] = "tensorflow"
+        try:
+            import keras  # noqa: F401  # the backend is fixed at the first import
+        finally:
+            del os.environ["KERAS_BACKEND"]
+    yield
+    if os.environ.get("KERAS_BACKEND") != before:
+        if before is None:
+            os.environ.pop("KERAS_BACKEND", None)
+        else:
+            os.environ["KERAS_BACKEND"] = before
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
