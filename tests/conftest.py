@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -113,19 +114,20 @@ def in_tmp_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 # collection order as it finishes one (by default the first quarter goes out in consecutive chunks,
 # which put every slow test on one worker). The slowest go first, longest first, so that they run
 # side by side and the quick ones fill in at the end: a long test handed out last would run alone
-# while the other worker idles. SLOWEST is ordered by `bench/suite_timeline.py` (bench/RESULTS.md,
-# "The test suite's order"); a test missing from it only starts later.
+# while the other worker idles. SLOWEST is ordered by `pytest --durations` one file at a time
+# (bench/RESULTS.md, "The test suite's cost, test by test"); a test missing from it only starts later.
 SLOWEST = (
     "test_the_readme_commands_run_in_a_fresh_copy_of_the_project",
-    "test_per_architecture_training_settings_rerun_only_their_architecture",
-    "test_killed_stages_lose_nothing_and_training_resumes_bit_identical",
-    "test_a_queued_two_point_sweep_shows_up_in_exp_show_and_the_leaderboard",
-    "test_each_model_forecasts_with_its_own_differencing_and_only_its_change_reruns_it",
-    "test_a_recursive_architecture_trains_on_one_step_windows_and_forecasts_the_horizon",
-    "test_every_built_in_architecture_retrains_byte_identically",
     "test_repro_trains_evaluates_ranks_and_caches_precisely",
-    "test_every_architecture_trains_predicts_saves_and_reloads_on_jax_without_tensorflow",
+    "test_a_queued_two_point_sweep_shows_up_in_exp_show_and_the_leaderboard",
+    "test_every_built_in_architecture_retrains_byte_identically",
+    "test_per_architecture_training_settings_rerun_only_their_architecture",
+    "test_each_model_forecasts_with_its_own_differencing_and_only_its_change_reruns_it",
     "test_adding_an_origin_trains_only_that_origin_and_the_report_averages_them",
+    "test_killed_stages_lose_nothing_and_training_resumes_bit_identical",
+    "test_a_recursive_architecture_trains_on_one_step_windows_and_forecasts_the_horizon",
+    "test_every_architecture_trains_predicts_saves_and_reloads_on_jax_without_tensorflow",
+    "test_dvc_repro_trains_a_package_architecture_and_tracks_its_source",
     "test_the_train_stage_solves_linear_says_so_and_the_switch_retrains_only_linear",
 )
 
@@ -137,6 +139,32 @@ KERAS_MODULES = {
     "test_acceleration", "test_bad_inputs", "test_data", "test_examples", "test_jax_backend", "test_model",
     "test_plugin_authors", "test_predict", "test_properties", "test_schedules", "test_sources",
 }
+
+
+@pytest.fixture(autouse=True)
+def keras_on_tensorflow(request: pytest.FixtureRequest) -> Iterator[None]:
+    """In-process Keras tests run on TensorFlow, whatever test came first in this worker.
+
+    A stage's main() run in-process (tests/test_examples.py) picks `train.backend: auto`'s backend
+    and, where Keras is not loaded yet, sets KERAS_BACKEND (lstm: jax) before importing it. Every
+    later Keras test in that worker then ran on JAX, op by op (the conformance kit 2-5x slower),
+    and every subprocess it started inherited KERAS_BACKEND (the multi-worker tests failed). So
+    Keras is imported on TensorFlow before the first such test, unless KERAS_BACKEND names one,
+    and no test leaves KERAS_BACKEND behind for the next.
+    """
+    before = os.environ.get("KERAS_BACKEND")
+    if request.node.get_closest_marker("keras") and "keras" not in sys.modules and not before:
+        os.environ["KERAS_BACKEND"] = "tensorflow"
+        try:
+            import keras  # noqa: F401  # the backend is fixed at the first import
+        finally:
+            del os.environ["KERAS_BACKEND"]
+    yield
+    if os.environ.get("KERAS_BACKEND") != before:
+        if before is None:
+            os.environ.pop("KERAS_BACKEND", None)
+        else:
+            os.environ["KERAS_BACKEND"] = before
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
