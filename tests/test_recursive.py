@@ -86,6 +86,18 @@ def test_auto_forecasts_recursively_where_it_can_and_directly_where_it_cannot():
         strategy.Strategy("direct")
 
 
+def test_the_report_says_how_the_architectures_forecast_in_one_row_when_they_agree():
+    from seqpipe.training import strategy
+
+    spec = _prepared().spec
+    recursive = "recursive: a one-step model fed back 12 times (train.strategy auto: a point forecast of one column)"
+    assert strategy.report_rows({"gru": TrainParams(), "cnn": TrainParams()}, spec) == {"forecast strategy": recursive}
+    assert strategy.report_rows({"gru": TrainParams(), "cnn": TrainParams(strategy="direct")}, spec) == {
+        "forecast strategy of gru": recursive,
+        "forecast strategy of cnn": "direct: one output per horizon step (train.strategy direct)"}
+    assert strategy.report_rows({"gru": TrainParams()}, spec.model_copy(update={"forecast": None})) == {}
+
+
 @pytest.mark.keras
 @pytest.mark.parametrize("normalize", ["last", "none"])  # none: prepare scaled the inputs, so the fed-back steps too
 def test_the_saved_forecaster_feeds_each_forecast_back_and_reloads_in_safe_mode(tmp_path, normalize):

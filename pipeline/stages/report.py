@@ -72,13 +72,8 @@ def _model_rows(ctx: Context, spec: PreparedSpec) -> dict[str, str]:
     """The data table's rows on how the models forecast: differencing that is not the data's, and the
     strategy (seqpipe.training.strategy), one row when every architecture shares it."""
     rows = {f"differencing of {name}": line for name, line in _differencing(ctx, spec).items()}
-    if spec.forecast is None:
-        return rows
-    said = {name: strategy.describe(strategy.resolve(ctx.train_settings(name, spec).params, spec), spec)
-            for name in ctx.params.architectures}
-    if len(set(said.values())) == 1:
-        return {**rows, "forecast strategy": next(iter(said.values()))}
-    return {**rows, **{f"forecast strategy of {name}": line for name, line in said.items()}}
+    trains = {name: ctx.train_settings(name, spec).params for name in ctx.params.architectures}
+    return {**rows, **strategy.report_rows(trains, spec)}
 
 
 def _differencing(ctx: Context, spec: PreparedSpec) -> dict[str, str]:

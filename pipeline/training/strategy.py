@@ -46,6 +46,17 @@ def resolve(train: TrainParams, spec: PreparedSpec) -> Strategy:
     return Strategy("recursive", "train.strategy auto: a point forecast of one column")
 
 
+def report_rows(trains: dict[str, TrainParams], spec: PreparedSpec) -> dict[str, str]:
+    """The report's data-table rows (label -> value) on the strategy each architecture's `train`
+    settings chose: one row when they all share it; none for data that is not a forecast."""
+    if spec.forecast is None:
+        return {}
+    said = {name: describe(resolve(train, spec), spec) for name, train in trains.items()}
+    if len(set(said.values())) == 1:
+        return {"forecast strategy": next(iter(said.values()))}
+    return {f"forecast strategy of {name}": line for name, line in said.items()}
+
+
 def describe(chosen: Strategy, spec: PreparedSpec) -> str:
     """The strategy in words, for the report's data table."""
     assert spec.forecast is not None, "a strategy is a forecast's"
