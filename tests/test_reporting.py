@@ -65,13 +65,29 @@ def test_leaderboard_ranks_architecture_by_experiment_and_marks_workspace_and_ba
     cnn = table[table["architecture"] == "cnn"].iloc[0]
     assert cnn["shared"] == "wide-lstm" and pd.isna(cnn["models.lstm.units"])
     assert table.loc[table["architecture"] == "lstm", "train_s"].notna().all()
-    assert leaderboard.environments(rankings) == {"e" * 8, "f" * 8}
+    assert leaderboard.environments(rankings) == {"lstm": {"e" * 8, "f" * 8}}
     text = leaderboard.render(rankings, "text").splitlines()
     assert text[0] == "regression: ranked by mse (lower is better)" and "env" in text[1]
     assert "| lstm " in leaderboard.render(rankings, "md")
     assert leaderboard.render(rankings, "csv").splitlines()[0].startswith("rank,task,architecture,experiment,kind,rev,mse")
     records = json.loads(leaderboard.render(rankings, "json"))
     assert len(records) == 3 and records[0]["architecture"] == "lstm" and records[0]["rank"] == 1
+
+
+def test_architectures_of_one_experiment_on_different_backends_are_not_an_environment_warning(tmp_path):
+    # train.backend auto trains lstm on JAX and cnn on TensorFlow: their environment files differ by
+    # design; only the same architecture trained elsewhere is worth the leaderboard's warning
+    payload = _one_experiment({"lstm": {"mse": 0.1, "params": 5}, "cnn": {"mse": 0.2, "params": 5}})
+    payload[0]["data"]["outs"] = {"environment/lstm.json": {"hash": "j" * 32, "size": 400},
+                                  "environment/cnn.json": {"hash": "t" * 32, "size": 400}}
+    rankings, _ = leaderboard.build(payload)
+    assert leaderboard.environments(rankings) == {}
+    assert "env" not in leaderboard.render(rankings, "text").splitlines()[1]
+    saved = tmp_path / "exp.json"
+    saved.write_text(json.dumps(payload))
+    result = subprocess.run([sys.executable, "-m", "seqpipe.cli", "leaderboard", "--input", str(saved)], cwd=ROOT,
+                            env=env(), capture_output=True, text=True)
+    assert result.returncode == 0 and "environments" not in result.stderr, result.stderr
 
 
 def _one_experiment(metrics_per_arch: dict[str, dict[str, float]]) -> list[dict]:
@@ -122,7 +138,7 @@ def test_leaderboard_cli_reads_saved_json_and_fails_in_one_line(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0] == "regression: ranked by r2 (higher is better)"
     assert result.stdout.splitlines()[2].split()[1] == "lstm"
-    assert "trained in different environments" in result.stderr
+    assert "these runs of lstm were trained in different environments" in result.stderr
     bad = subprocess.run([*run, "--metric", "nope"], cwd=ROOT, env=env(), capture_output=True, text=True)
     assert bad.returncode == 1
     assert len(bad.stderr.strip().splitlines()) == 1 and bad.stderr.startswith("seqpipe: error: --metric nope")

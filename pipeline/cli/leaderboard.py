@@ -20,10 +20,11 @@ def main(args) -> None:
     sys.stdout.write(render(rankings, fmt))
     for line in left_out:
         print(f"seqpipe: warning: {line}", file=sys.stderr)
-    if len(environments(rankings)) > 1:
+    differing = environments(rankings)
+    if differing:
         print(
-            "seqpipe: warning: these runs were trained in different environments (column env); "
-            "compare their environment/<arch>.json, e.g. `dvc diff <rev-a> <rev-b>`, `dvc exp apply`",
+            f"seqpipe: warning: these runs of {', '.join(sorted(differing))} were trained in different environments "
+            "(column env); compare their environment/<arch>.json, e.g. `dvc diff <rev-a> <rev-b>`, `dvc exp apply`",
             file=sys.stderr,
         )
 

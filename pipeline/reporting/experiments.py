@@ -133,15 +133,24 @@ def build(payload: list[dict], metric: str | None = None) -> tuple[list[Ranking]
     return rankings, left_out
 
 
-def environments(rankings: list[Ranking]) -> set[str]:
-    """Distinct environments (hash of environment/<arch>.json) among the rows."""
-    return {env for r in rankings if "env" in r.table for env in r.table["env"].dropna()}
+def environments(rankings: list[Ranking]) -> dict[str, set[str]]:
+    """The architectures whose rows were trained in more than one environment (hash of
+    environment/<arch>.json), each with those environments. Only rows of the same architecture are
+    compared: within one experiment architectures may differ by design (`train.backend: auto` picks
+    a backend per architecture), which the experiment's report says."""
+    seen: dict[str, set[str]] = {}
+    for r in rankings:
+        if "env" in r.table:
+            for arch, env in zip(r.table["architecture"], r.table["env"]):
+                if isinstance(env, str):
+                    seen.setdefault(str(arch), set()).add(env)
+    return {arch: envs for arch, envs in seen.items() if len(envs) > 1}
 
 
 def _shown(rankings: list[Ranking]) -> list[Ranking]:
     """The same columns in every format: `env` only when the rows differ in it, `checks` and `shared`
     only when some row has them."""
-    drop = [] if len(environments(rankings)) > 1 else ["env"]
+    drop = [] if environments(rankings) else ["env"]
     drop += [c for c in MARKS if all(r.table[c].isna().all() for r in rankings)]
     return [Ranking(r.task, r.metric, r.greater_is_better, r.table.drop(columns=drop)) for r in rankings]
 
