@@ -298,6 +298,10 @@ def test_the_stages_carry_the_levels_from_training_to_the_report(tmp_path, monke
     train.main(["--arch", "cnn"])
     log = capsys.readouterr().out
     assert "intervals calibrated on 2 validation windows (conformal, pooled over the horizon steps" in log, log
+    # the defaults' recursive forecast and training up to the test range both step aside for quantiles
+    assert "prepare: data.window.train_until auto: val, training windows end before the validation windows" in log
+    assert ("cnn: direct forecast, one output per horizon step (train.strategy auto: direct, because "
+            "train.quantiles is set, and a fed-back forecast is a point forecast)") in log
     evaluate.main(["--arch", "cnn"])
     baselines.main([])
     report.main([])
