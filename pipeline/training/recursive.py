@@ -11,7 +11,9 @@ predict` use it as they use a direct one. The layer is a registered Keras serial
 Why both exist: a direct head learns each horizon step from the windows that hold the whole
 horizon, few where the horizon is long against the series (Airline: 13 for 36 months); a recursive
 model learns from every step but compounds its own errors. Which wins is measured per series
-(bench/RESULTS.md, "Recursive forecasts"): direct is the default.
+(bench/RESULTS.md, "Recursive forecasts" and "Recursive by default"): trained up to the test range,
+recursive met the goal on more series, so `train.strategy: auto` uses it where it can run
+(seqpipe.training.strategy).
 """
 from __future__ import annotations
 
