@@ -53,7 +53,7 @@ def point_forecast_until(window: WindowParams, quantiles: list[float] | None) ->
     """`window` with train_until auto resolved for the stage's forecast, and a line for the log.
 
     auto trains up to the test range: with recursive forecasts (train.strategy auto) that met issue
-    15's goal on 15 of 17 offline series against 10 (bench/RESULTS.md, "Recursive by default").
+    15's goal on 16 of 18 offline series against 11 (bench/RESULTS.md, "Recursive by default").
     Quantile forecasts keep held-out validation windows: their intervals are calibrated on them."""
     if window.train_until != "auto" or window.protocol != "cutoff" or not quantiles:
         return window, ""
