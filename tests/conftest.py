@@ -167,6 +167,15 @@ def keras_on_tensorflow(request: pytest.FixtureRequest) -> Iterator[None]:
             os.environ["KERAS_BACKEND"] = before
 
 
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """The fast lane does not even import the Keras modules: collecting them loads TensorFlow (~5 s
+    in each xdist worker), only for the marker to deselect every test in them."""
+    expression = config.getoption("markexpr", "") or ""
+    if "not keras" in expression and collection_path.suffix == ".py" and collection_path.stem in KERAS_MODULES:
+        return True
+    return None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if item.module is not None and item.module.__name__.rpartition(".")[2] in KERAS_MODULES:

@@ -13,9 +13,6 @@ from seqpipe.data.forecast import log_lines as forecast_log
 from seqpipe.errors import DataError
 from seqpipe.registry import build_registry
 from seqpipe.reporting.sections import _scaling as report_scaling
-from seqpipe.training.differencing import _summing_matrix
-from seqpipe.training.fit import fit, seed_everything
-from seqpipe.training.model import build_model, load_model
 
 REGISTRY = build_registry()
 TRAIN = TrainParams(epochs=1, batch_size=8, patience=0, lr_schedule="constant")
@@ -31,6 +28,9 @@ def _staircase(steps: int = 120, growth: float = 3.0) -> RawData:
 
 
 def _model(window: WindowParams, arch: str = "gru", epochs: int = 1, quantiles: list[float] | None = None):
+    from seqpipe.training.fit import fit, seed_everything  # keras: here, so `make check` never loads it
+    from seqpipe.training.model import build_model
+
     prepared = data.prepare(_staircase(), val=0.2, test=0.2, seed=0, window=window)
     train = TRAIN.model_copy(update={"epochs": epochs, "quantiles": quantiles})
     architecture = REGISTRY.architecture(arch)
@@ -41,7 +41,10 @@ def _model(window: WindowParams, arch: str = "gru", epochs: int = 1, quantiles: 
     return prepared, model
 
 
+@pytest.mark.keras  # its module is a Keras layer's
 def test_the_summing_matrix_adds_each_change_to_its_own_phase_from_there_on():
+    from seqpipe.training.differencing import _summing_matrix
+
     np.testing.assert_array_equal(_summing_matrix(5, 2), [[1, 0, 1, 0, 1], [0, 1, 0, 1, 0], [0, 0, 1, 0, 1],
                                                           [0, 0, 0, 1, 0], [0, 0, 0, 0, 1]])
     np.testing.assert_array_equal(_summing_matrix(3, 1), np.triu(np.ones((3, 3))))
@@ -65,6 +68,8 @@ def test_a_zeroed_head_repeats_the_last_change_beyond_the_training_range(differe
     else:
         step = x[:, -1, 0] - x[:, -2, 0]
         np.testing.assert_allclose(out, x[:, -1:, 0] + step[:, None] * np.arange(1, 9), rtol=1e-4)
+    from seqpipe.training.model import load_model
+
     model.save(tmp_path / "m.keras")
     np.testing.assert_allclose(load_model(str(tmp_path / "m.keras")).predict(x, verbose=0), out, rtol=1e-6)
 
