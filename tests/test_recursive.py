@@ -130,6 +130,26 @@ def test_the_saved_forecaster_feeds_each_forecast_back_and_reloads_in_safe_mode(
     np.testing.assert_allclose(np.asarray(again.predict(x, verbose=0)), forecast, rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.keras
+def test_the_train_log_flags_a_one_step_model_whose_fed_back_forecast_runs_away():
+    import keras
+
+    from seqpipe.data import one_step
+    from seqpipe.training.run import runaway
+
+    prepared = _prepared()  # a season of amplitude 5 plus AR(1) noise: a training range of about -15 to 15
+    step = one_step.one_step(prepared)
+    window = keras.Input(shape=(24, 1))
+    doubling = keras.Model(window, 2.0 * window[:, -1, :])  # each step twice the last: 2**12 after the horizon
+    finding = runaway("cnn", doubling, prepared, step, 32)
+    assert finding is not None and finding.check == "runaway"
+    assert finding.line().startswith("cnn: its recursive forecast runs away on the validation windows: it reaches ")
+    assert finding.line().endswith("set models.cnn.train.strategy: direct (one output per horizon step), or rank "
+                                   "another architecture")
+    persistence = keras.Model(window, 1.0 * window[:, -1, :])  # the last value, held: no runaway
+    assert runaway("cnn", persistence, prepared, step, 32) is None
+
+
 def test_data_a_fed_back_forecast_cannot_continue_is_named():
     assert _prepared().spec.why_not_recursive() is None
     wide = _prepared().spec.model_copy(update={"features": 2})

@@ -316,6 +316,28 @@ def test_the_report_flags_results_that_look_wrong_each_with_its_fix():
     assert not any(line.startswith("good:") for line in lines)
 
 
+def test_the_report_flags_a_recursive_forecast_that_ran_away_and_names_the_strategy_fix():
+    from seqpipe.reporting.diagnostics import diagnose
+
+    metrics = {"gru": {"mase": 0.9, "params": 10}, "cnn": {"mase": 599.5, "params": 10}}
+    table = ranking.leaderboard(metrics, {a: {} for a in metrics}, "forecast")
+    spec = PreparedSpec(task="forecast", input_kind="numeric", timesteps=20, sizes=SplitCounts(train=60, val=30, test=5))
+    truth = np.array([[674.0, 81.0, 80.0, 108.0]])
+    compounding = np.array([[1e3, 4e2, -2e2, -7e6]])  # lynx's counts, a one-step cnn fed back (bench/RESULTS.md)
+    findings = diagnose(table, tasks.Baseline("last value", {"mase": 1.8}), spec, {}, {},
+                        {"gru": truth, "cnn": compounding}, (39.0, 6991.0))
+    runaway = [f for f in findings if f.check == "runaway"]
+    assert [f.architecture for f in runaway] == ["cnn"]
+    assert runaway[0].line() == (
+        "cnn: its recursive forecast runs away on the test windows: it reaches -7e+06, 1007 times the span of the "
+        "training range (39 to 6991) beyond it; each forecast fed back as an input compounded the error of the last; "
+        "set models.cnn.train.strategy: direct (one output per horizon step), or rank another architecture")
+    # a direct model's forecasts are not passed: no such check; a trend past the range by a span is no runaway
+    assert not [f for f in diagnose(table, tasks.Baseline("last value", {"mase": 1.8}), spec, {}, {},
+                                    {"cnn": np.array([[7000.0, 9000.0, 13000.0]])}, (39.0, 6991.0))
+                if f.check == "runaway"]
+
+
 def test_no_best_headline_without_a_significant_gap():
     from seqpipe.reporting.diagnostics import headline
 

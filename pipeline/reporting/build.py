@@ -5,6 +5,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from seqpipe import layout, tasks
 from seqpipe.data.prepared import Prepared
 from seqpipe.reporting import compare, diagnostics, figures, ranking, sections, statistics
@@ -19,12 +21,14 @@ def write_report(out: Path, curves_out: Path, results: Results, prepared: Prepar
                  plugin_origins: dict[str, str], seed_note: str = "",
                  committed: compare.CommitMetrics | None = None,
                  backtest: Backtest | None = None,
-                 model_rows: dict[str, str] | None = None) -> tuple[Any, list[diagnostics.Finding]]:
+                 model_rows: dict[str, str] | None = None,
+                 recursive: frozenset[str] = frozenset()) -> tuple[Any, list[diagnostics.Finding]]:
     """Everything the report stage writes, into the directories `out` (the report) and `curves_out`
     (one TSV per loss for `dvc plots`), both to be created; returns the leaderboard and the findings.
     `committed`: the baseline commit's metrics, for the section comparing with it (none without);
     `backtest`: the rolling-origin backtest (seqpipe.reporting.backtest), a section before the figures;
-    `differencing`: the architectures whose models forecast with other differencing than the data's."""
+    `model_rows`: the data table's rows on how the models forecast; `recursive`: the architectures
+    that forecast recursively (train.strategy), whose forecasts are checked for running away."""
     spec = prepared.spec
     names = list(results.metrics)
     task = tasks.get(spec.task)
@@ -52,7 +56,11 @@ def write_report(out: Path, curves_out: Path, results: Results, prepared: Prepar
     ]
     table.to_csv(out / "leaderboard.csv", index=False)
     names_ranked = table["architecture"].tolist()
-    findings = diagnostics.diagnose(table, base, spec, curves, results.timings)
+    y_train = np.asarray(prepared.arrays["y_train"], dtype=float)
+    fed_back = {a: results.predictions[a].filter(regex=r"^y_pred_h\d+$").to_numpy(dtype=float)
+                for a in recursive if a in results.predictions}
+    findings = diagnostics.diagnose(table, base, spec, curves, results.timings, fed_back,
+                                    (float(np.nanmin(y_train)), float(np.nanmax(y_train))) if y_train.size else (0.0, 0.0))
     blocks = sections.report_blocks(
         table, base, spec, params, shown, sections.data_summary(spec, prepared.arrays["X_train"], model_rows), tests,
         results.environments, plugin_origins, findings, sections.per_class_table(ranked_predictions, spec, results.scores),

@@ -7,6 +7,9 @@ live in seqpipe.training.diagnostics, which the train log applies too (one sourc
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+import numpy as np
 import pandas as pd
 
 from seqpipe import tasks
@@ -16,10 +19,13 @@ from seqpipe.training.diagnostics import CHECKS, EARLY_EPOCHS, STILL_FALLING, Fi
 
 
 def diagnose(table: pd.DataFrame, base: tasks.Baseline, spec: PreparedSpec, curves: dict[str, pd.DataFrame],
-             timings: dict[str, dict]) -> list[Finding]:
+             timings: dict[str, dict], recursive: Mapping[str, np.ndarray] | None = None,
+             training_range: tuple[float, float] = (0.0, 0.0)) -> list[Finding]:
     """Every finding for one experiment, experiment-wide first, then per architecture in rank order.
 
-    `timings` are the fit summaries: epochs run, best epoch, and the epochs the run was budgeted."""
+    `timings` are the fit summaries: epochs run, best epoch, and the epochs the run was budgeted;
+    `recursive`: the test forecasts of the architectures that forecast recursively, checked against
+    the `training_range` of the targets (a fed-back forecast can run away)."""
     task = tasks.get(spec.task)
     metric = task.primary_metric
     findings = [f for f in [rules.small_validation(spec.sizes.val, spec.task)] if f]
@@ -37,6 +43,7 @@ def diagnose(table: pd.DataFrame, base: tasks.Baseline, spec: PreparedSpec, curv
             rules.early_best(arch, timing.get("best_epoch") if timing.get("kept_by", "val_loss") == "val_loss" else None,
                              run, spec.sizes.val, spec.task),
             rules.still_falling(arch, loss, run, timing.get("epochs_budget", run)),
+            rules.runaway(arch, (recursive or {}).get(arch), *training_range),
         ):
             if finding:
                 findings.append(finding)

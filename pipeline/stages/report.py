@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> None:
         solved = frozenset(a for a in names if results.timings[a].get("least_squares"))
         table, findings = write_report(out, curves, results, prepared, _applied(ctx, prepared.spec, solved),
                                        {a: ctx.registry.origin_of(a) for a in names}, seed_note, committed,
-                                       tested, _model_rows(ctx, prepared.spec))
+                                       tested, _model_rows(ctx, prepared.spec), _recursive(ctx, prepared.spec))
         tracked.check_unchanged(args.params, started)  # before the renames
         summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
         primary = summary["primary_metric"]
@@ -74,6 +74,14 @@ def _model_rows(ctx: Context, spec: PreparedSpec) -> dict[str, str]:
     rows = {f"differencing of {name}": line for name, line in _differencing(ctx, spec).items()}
     trains = {name: ctx.train_settings(name, spec).params for name in ctx.params.architectures}
     return {**rows, **strategy.report_rows(trains, spec)}
+
+
+def _recursive(ctx: Context, spec: PreparedSpec) -> frozenset[str]:
+    """The architectures whose models forecast recursively (seqpipe.training.strategy)."""
+    if spec.forecast is None:
+        return frozenset()
+    return frozenset(name for name in ctx.params.architectures
+                     if strategy.resolve(ctx.train_settings(name, spec).params, spec).recursive)
 
 
 def _differencing(ctx: Context, spec: PreparedSpec) -> dict[str, str]:

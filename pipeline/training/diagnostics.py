@@ -30,7 +30,13 @@ CHECKS: dict[str, tuple[str, str]] = {
                    "raise data.split.val or set train.patience: 0 if validation is small; otherwise lower "
                    "train.learning_rate"),
     "still_falling": ("the training loss was still falling when training stopped", "raise train.epochs"),
+    "runaway": ("a recursive forecast ran away: each fed-back step compounded the last, far outside the "
+                "training range", "set models.<arch>.train.strategy: direct"),
 }
+# A recursive forecast this many spans of the training range beyond it has run away: a trend leaves
+# the range by a fraction of its span over a horizon, a compounding error by orders of magnitude
+# (lynx, sliding protocol: a one-step cnn fed back 14 times reached -7e6 on counts of 39-6,991).
+RUNAWAY_SPANS = 3.0
 
 
 @dataclass(frozen=True)
@@ -110,6 +116,28 @@ def still_falling(arch: str, train_loss: np.ndarray | None, run: object, budget:
         arch, f"the training loss was still falling when training stopped ({falling:.0%} of its whole drop came "
               "in the last fifth of the epochs)",
         "raise train.epochs: it is under-trained", "still_falling")
+
+
+def runaway(arch: str, forecast: np.ndarray | None, low: float, high: float, split: str = "test") -> Finding | None:
+    """A recursive forecast (train.strategy) that left the training range [`low`, `high`] by more than
+    RUNAWAY_SPANS of its span, or is not finite: its fed-back steps compounded."""
+    if forecast is None or not np.size(forecast):
+        return None
+    values = np.asarray(forecast, dtype=float)
+    span = high - low if high > low else max(abs(high), 1.0)
+    if not np.isfinite(values).all():
+        reached = "values that are not finite"
+    else:
+        beyond = max(low - float(values.min()), float(values.max()) - high) / span
+        if beyond <= RUNAWAY_SPANS:
+            return None
+        worst = float(values.min()) if low - values.min() > values.max() - high else float(values.max())
+        reached = f"{worst:.4g}, {beyond:.0f} times the span of the training range ({low:.4g} to {high:.4g}) beyond it"
+    return Finding(
+        arch, f"its recursive forecast runs away on the {split} windows: it reaches {reached}; each forecast fed "
+              "back as an input compounded the error of the last",
+        f"set models.{arch}.train.strategy: direct (one output per horizon step), or rank another architecture",
+        "runaway")
 
 
 def better(score: float, baseline: float, greater_is_better: bool) -> bool:

@@ -56,6 +56,7 @@ def train_seeds(
 
     arch = choice.name
     summaries = []
+    direct_data = prepared
     direct = prepared.spec  # the saved models forecast its horizon, also when trained one step at a time
     prepared = fit_data(prepared, train)
     chosen = strategy.resolve(train, direct)
@@ -91,7 +92,7 @@ def train_seeds(
                 summaries.append(summary)
                 print(f"trained {arch}{run}: {summary.kept}", flush=True)
                 if i == 0:
-                    for finding in run_findings(arch, model, prepared, summary, [], train.batch_size):
+                    for finding in run_findings(arch, model, prepared, summary, [], train.batch_size, direct_data):
                         print(f"check: {finding.line()}", flush=True)
                 continue
             if not budget_said:
@@ -132,7 +133,7 @@ def train_seeds(
             print(f"{summary.kept} ({_why_kept(plan)})", flush=True)
             if i == 0:  # the run whose model is models/<arch>.keras
                 for finding in run_findings(arch, model, prepared, summary, [h.get("loss") for h in ckpt.history],
-                                            train.batch_size):
+                                            train.batch_size, direct_data):
                     print(f"check: {finding.line()}", flush=True)
         if calibrate_together:
             for model, target in calibrate_ensemble(members, prepared, train):
@@ -242,10 +243,12 @@ def calibrate_ensemble(members: list[tuple[Any, Path]], prepared: Prepared, trai
 
 
 def run_findings(arch: str, model: Any, prepared: Prepared, summary: FitSummary, train_loss: list[Any],
-                 batch_size: int) -> list[diagnostics.Finding]:
+                 batch_size: int, direct: Prepared | None = None) -> list[diagnostics.Finding]:
     """The report's rules (seqpipe.training.diagnostics) applied to one finished run, on the
     validation split: too small to choose an epoch by, no better than the task's no-skill baseline,
-    best epoch among the first few, training loss still falling at the end of the budget."""
+    best epoch among the first few, training loss still falling at the end of the budget; and, for
+    a one-step model fed back over `direct`'s horizon (`prepared` is not `direct`), its forecast of
+    `direct`'s validation windows running away."""
     from seqpipe.training import quantile_head  # Keras: imported once training has begun
 
     spec = prepared.spec
@@ -263,7 +266,20 @@ def run_findings(arch: str, model: Any, prepared: Prepared, summary: FitSummary,
     by_val_loss = summary.best_epoch if summary.kept_by == budget.KEEP_VAL_LOSS else None
     found += [diagnostics.early_best(arch, by_val_loss, summary.epochs_run, spec.sizes.val, spec.task),
               diagnostics.still_falling(arch, loss, summary.epochs_run, summary.epochs_budget)]
+    if direct is not None and direct.spec is not spec:
+        found.append(runaway(arch, model, direct, prepared, batch_size))
     return [f for f in found if f]
+
+
+def runaway(arch: str, model: Any, direct: Prepared, fitted: Prepared, batch_size: int) -> diagnostics.Finding | None:
+    """A one-step `model` (trained on `fitted`) fed back over `direct`'s horizon: whether its forecast
+    of the validation windows runs away from the training targets' range."""
+    x_val, _ = direct.xy("val")
+    y_train = np.asarray(direct.arrays["y_train"], dtype=float)
+    if not len(x_val) or not y_train.size:
+        return None
+    forecast = np.asarray(forecaster(model, direct.spec, fitted).predict(x_val, batch_size=batch_size, verbose=0))
+    return diagnostics.runaway(arch, forecast, float(y_train.min()), float(y_train.max()), "validation")
 
 
 def _load_note(summary: FitSummary) -> str:
