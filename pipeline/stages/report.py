@@ -16,6 +16,7 @@ from typing import Any
 from seqpipe import atomic, layout, process
 from seqpipe.config import seeds, tracked
 from seqpipe.config.context import Context, context
+from seqpipe.config.params import TrainParams
 from seqpipe.data import differencing
 from seqpipe.data.prepared import load as load_prepared
 from seqpipe.data.spec import PreparedSpec
@@ -38,8 +39,8 @@ def main(argv: list[str] | None = None) -> None:
     names = ctx.params.architectures
     prepared = load_prepared(layout.PREPARED_DIR, splits=("train", "test"))
     results = read_results(names)
-    repeats = ctx.train_settings(names[0], prepared.spec).params.repeats  # every architecture's, as train@ chose
-    seed_note = f" (first seed, {ctx.params.seed})" if repeats > 1 else ""
+    trains = {a: ctx.train_settings(a, prepared.spec).params for a in names}  # as each train@ chose
+    seed_note = f" (first seed, {ctx.params.seed})" if trains[names[0]].repeats > 1 else ""
     committed = read_commit_metrics(names)
     bt = ctx.params.backtest
     tested = backtest(results, prepared.spec.task, bt.origins, bt.step or ctx.params.data.window.horizon)
@@ -47,7 +48,8 @@ def main(argv: list[str] | None = None) -> None:
         solved = frozenset(a for a in names if results.timings[a].get("least_squares"))
         table, findings = write_report(out, curves, results, prepared, _applied(ctx, prepared.spec, solved),
                                        {a: ctx.registry.origin_of(a) for a in names}, seed_note, committed,
-                                       tested, _model_rows(ctx, prepared.spec), _recursive(ctx, prepared.spec))
+                                       tested, _model_rows(ctx, prepared.spec, trains),
+                                       strategy.recursive_names(trains, prepared.spec))
         tracked.check_unchanged(args.params, started)  # before the renames
         summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
         primary = summary["primary_metric"]
@@ -68,20 +70,11 @@ def main(argv: list[str] | None = None) -> None:
         print(hint)
 
 
-def _model_rows(ctx: Context, spec: PreparedSpec) -> dict[str, str]:
+def _model_rows(ctx: Context, spec: PreparedSpec, trains: dict[str, TrainParams]) -> dict[str, str]:
     """The data table's rows on how the models forecast: differencing that is not the data's, and the
     strategy (seqpipe.training.strategy), one row when every architecture shares it."""
     rows = {f"differencing of {name}": line for name, line in _differencing(ctx, spec).items()}
-    trains = {name: ctx.train_settings(name, spec).params for name in ctx.params.architectures}
     return {**rows, **strategy.report_rows(trains, spec)}
-
-
-def _recursive(ctx: Context, spec: PreparedSpec) -> frozenset[str]:
-    """The architectures whose models forecast recursively (seqpipe.training.strategy)."""
-    if spec.forecast is None:
-        return frozenset()
-    return frozenset(name for name in ctx.params.architectures
-                     if strategy.resolve(ctx.train_settings(name, spec).params, spec).recursive)
 
 
 def _differencing(ctx: Context, spec: PreparedSpec) -> dict[str, str]:

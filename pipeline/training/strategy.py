@@ -57,6 +57,11 @@ def report_rows(trains: dict[str, TrainParams], spec: PreparedSpec) -> dict[str,
     return {f"forecast strategy of {name}": line for name, line in said.items()}
 
 
+def recursive_names(trains: dict[str, TrainParams], spec: PreparedSpec) -> frozenset[str]:
+    """The architectures whose `train` settings forecast recursively on this data."""
+    return frozenset(name for name, train in trains.items() if resolve(train, spec).recursive)
+
+
 def describe(chosen: Strategy, spec: PreparedSpec) -> str:
     """The strategy in words, for the report's data table."""
     assert spec.forecast is not None, "a strategy is a forecast's"
