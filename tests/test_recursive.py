@@ -68,7 +68,7 @@ def test_train_until_auto_runs_up_to_the_test_range_but_holds_validation_out_for
     assert "train_until" not in "\n".join(log_lines(_prepared(train_until="test").spec))
 
 
-def test_auto_forecasts_recursively_where_it_can_and_directly_where_it_cannot():
+def test_auto_forecasts_recursively_where_it_can_and_directly_where_it_cannot_or_should_not():
     from seqpipe.training import strategy
 
     spec = _prepared().spec
@@ -80,6 +80,11 @@ def test_auto_forecasts_recursively_where_it_can_and_directly_where_it_cannot():
     wide = spec.model_copy(update={"features": 2})
     assert strategy.resolve(TrainParams(), wide).name == "direct"
     assert "2 columns" in strategy.resolve(TrainParams(), wide).why
+    sliding = _prepared(protocol="sliding").spec  # trained on each series' first steps only: direct
+    assert strategy.resolve(TrainParams(), sliding) == strategy.Strategy(
+        "direct", "train.strategy auto: direct under the sliding protocol, where recursive forecasts were no better "
+        "on average and one ran away")
+    assert strategy.resolve(TrainParams(strategy="recursive"), sliding) == strategy.Strategy("recursive")
     assert strategy.resolve(TrainParams(strategy="direct"), spec) == strategy.Strategy("direct")
     assert strategy.resolve(TrainParams(strategy="recursive"), spec) == strategy.Strategy("recursive")
     assert strategy.resolve(TrainParams(), spec.model_copy(update={"forecast": None, "task": "regression"})) == \
