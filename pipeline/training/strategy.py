@@ -14,7 +14,6 @@ from typing import Literal
 from seqpipe.config.params import TrainParams
 from seqpipe.data.spec import PreparedSpec
 
-
 # Why auto forecasts directly under the sliding protocol (bench/RESULTS.md, "Recursive forecasts under
 # the sliding protocol"): there training stops at data.split's fraction, and on 13 offline series
 # recursive won 19 of 39 (series, architecture) pairs, the best architecture's MASE equal on average
