@@ -32,7 +32,7 @@ def main() -> None:
     from seqpipe.config.experiment import ArchitectureChoice
     from seqpipe.config.params import TrainParams
     from seqpipe.registry import build_registry
-    from seqpipe.training import diagnostics
+    from seqpipe.training import diagnostics, strategy
     from seqpipe.training.fit import fit, seed_everything
     from seqpipe.training.model import build_model
     from seqpipe.training.run import fit_data, forecaster, runaway
@@ -44,7 +44,7 @@ def main() -> None:
                                architecture)
     choice = ArchitectureChoice(args.arch, architecture, architecture.params(), chosen)
     seed_everything(args.seed)
-    fitted = fit_data(prepared, chosen.params)
+    fitted = fit_data(prepared, strategy.resolve(chosen.params, spec))
     model = build_model(choice, fitted.spec, chosen.params)
     fit(model, fitted.xy("train"), fitted.xy("val"), chosen.params, verbose=0)
     y = np.asarray(prepared.arrays["y_train"], dtype=float)

@@ -73,7 +73,7 @@ def test_auto_forecasts_recursively_where_it_can_and_directly_where_it_cannot_or
 
     spec = _prepared().spec
     assert strategy.resolve(TrainParams(), spec) == strategy.Strategy(
-        "recursive", "train.strategy auto: a point forecast of one column")
+        "recursive", "train.strategy auto: a point forecast of one column", falls_back=True)
     assert strategy.resolve(TrainParams(quantiles=[0.1, 0.5, 0.9]), spec) == strategy.Strategy(
         "direct", "train.strategy auto: direct, because train.quantiles is set, and a fed-back forecast is a point "
         "forecast")
@@ -91,16 +91,24 @@ def test_auto_forecasts_recursively_where_it_can_and_directly_where_it_cannot_or
         strategy.Strategy("direct")
 
 
-def test_the_report_says_how_the_architectures_forecast_in_one_row_when_they_agree():
+def test_the_report_says_how_the_architectures_were_trained_in_one_row_when_they_agree():
     from seqpipe.training import strategy
 
     spec = _prepared().spec
+    auto, direct = strategy.resolve(TrainParams(), spec), strategy.resolve(TrainParams(strategy="direct"), spec)
     recursive = "recursive: a one-step model fed back 12 times (train.strategy auto: a point forecast of one column)"
-    assert strategy.report_rows({"gru": TrainParams(), "cnn": TrainParams()}, spec) == {"forecast strategy": recursive}
-    assert strategy.report_rows({"gru": TrainParams(), "cnn": TrainParams(strategy="direct")}, spec) == {
+    assert strategy.report_rows({"gru": auto, "cnn": auto}, spec) == {"forecast strategy": recursive}
+    assert strategy.report_rows({"gru": auto, "cnn": direct}, spec) == {
         "forecast strategy of gru": recursive,
         "forecast strategy of cnn": "direct: one output per horizon step (train.strategy direct)"}
-    assert strategy.report_rows({"gru": TrainParams()}, spec.model_copy(update={"forecast": None})) == {}
+    assert strategy.report_rows({"gru": auto}, spec.model_copy(update={"forecast": None})) == {}
+    assert strategy.recursive_names({"gru": auto, "cnn": direct}) == {"gru"}
+    # what train@ recorded (timings/<arch>.json) wins over what the settings resolve to
+    fell_back = strategy.trained(strategy.after_runaway(43).record(), TrainParams(), spec)
+    assert strategy.describe(fell_back, spec) == (
+        "direct: one output per horizon step (train.strategy auto: direct, because the recursive forecast of seed 43 "
+        "ran away on the validation windows)")
+    assert strategy.trained(None, TrainParams(), spec) == auto  # trained before strategies were recorded
 
 
 @pytest.mark.keras
@@ -153,6 +161,50 @@ def test_the_train_log_flags_a_one_step_model_whose_fed_back_forecast_runs_away(
                                    "another architecture")
     persistence = keras.Model(window, 1.0 * window[:, -1, :])  # the last value, held: no runaway
     assert runaway("cnn", persistence, prepared, step, 32) is None
+
+
+def _growth(steps: int = 90, rate: float = 1.15):
+    """Compound growth: a one-step model continues it far past the training range within 12 steps."""
+    from seqpipe.data import api as data
+    from seqpipe.specs import RawData
+
+    series = (10.0 * rate ** np.arange(steps)).astype(np.float32)
+    raw = RawData([series[:, None]], np.zeros(0, np.float32), "forecast", "numeric", origin="growth.csv", ids=["s"])
+    return data.prepare(raw, val=0.15, test=0.15, seed=0,
+                        window=WindowParams(lookback=12, horizon=12, season=1, train_until="val"))
+
+
+@pytest.mark.keras
+@pytest.mark.parametrize("setting", ["auto", "recursive"])
+def test_auto_trains_an_architecture_again_as_direct_when_a_seeds_recursive_forecast_runs_away(tmp_path, capsys,
+                                                                                                setting):
+    from seqpipe.config.experiment import ArchitectureChoice
+    from seqpipe.training.model import load_model
+    from seqpipe.training.run import train_seeds
+
+    architecture = REGISTRY.architecture("linear")
+    settings = recipes.effective(TrainParams(repeats=2, strategy=setting), "linear", architecture)
+    choice = ArchitectureChoice("linear", architecture, architecture.params(), settings)
+    summaries = train_seeds(choice, _growth(), settings.params, [3, 4], backup=tmp_path / "backup",
+                            model_file=tmp_path / "linear.keras", repeats_dir=tmp_path / "linear.repeats",
+                            live_dir=tmp_path / "live")
+    out = capsys.readouterr().out
+    runs_away = "recursive forecast runs away on the validation windows: it reaches "
+    if setting == "auto":
+        assert f"linear: seed 3's {runs_away}" in out
+        assert "so train.strategy auto trains it again as a direct forecast, one output per horizon step" in out
+        why = "train.strategy auto: direct, because the recursive forecast of seed 3 ran away on the validation windows"
+        assert f"linear: direct forecast, one output per horizon step ({why})" in out
+        assert [s.strategy for s in summaries] == [{"name": "direct", "why": why}] * 2
+        assert "check:" not in out.replace("check: the validation split has", "")  # nothing left to flag
+    else:  # what the user set is trained; every seed's runaway is flagged with the fix
+        assert f"check: linear: its {runs_away}" in out and f"check: linear: seed 4's {runs_away}" in out
+        assert "set models.linear.train.strategy: direct" in out and "trains it again" not in out
+        assert [s.strategy for s in summaries] == [{"name": "recursive", "why": ""}] * 2
+    x = _growth().xy("test")[0]
+    for saved in (tmp_path / "linear.keras", tmp_path / "linear.repeats" / "seed4.keras"):
+        assert np.asarray(load_model(str(saved)).predict(x, verbose=0)).shape == (len(x), 12)
+    assert (tmp_path / "live").is_dir()
 
 
 def test_data_a_fed_back_forecast_cannot_continue_is_named():

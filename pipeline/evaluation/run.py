@@ -84,6 +84,7 @@ def evaluate(choice: ArchitectureChoice, prepared: Prepared, seed_models: list[t
     timings = {
         **{k: fit_summary[k] for k in TIMING_KEYS if k in fit_summary},
         **({"least_squares": True} if fit_summary.get("least_squares") else {}),  # solved, not trained: no epochs
+        **({"strategy": fit_summary["strategy"]} if fit_summary.get("strategy") else {}),  # a forecast's, as trained
         "inference_ms_per_sample": round(latency, 4),
         "contended": bool(fit_summary.get("contended")) or load.contended,  # training or latency under load
     }

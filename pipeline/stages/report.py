@@ -16,7 +16,6 @@ from typing import Any
 from seqpipe import atomic, layout, process
 from seqpipe.config import seeds, tracked
 from seqpipe.config.context import Context, context
-from seqpipe.config.params import TrainParams
 from seqpipe.data import differencing
 from seqpipe.data.prepared import load as load_prepared
 from seqpipe.data.spec import PreparedSpec
@@ -46,10 +45,12 @@ def main(argv: list[str] | None = None) -> None:
     tested = backtest(results, prepared.spec.task, bt.origins, bt.step or ctx.params.data.window.horizon)
     with atomic.atomic_path(layout.REPORTS_DIR) as out, atomic.atomic_path(layout.CURVES_DIR) as curves:
         solved = frozenset(a for a in names if results.timings[a].get("least_squares"))
+        # as each was trained: auto's recursive falls back to direct where a forecast ran away
+        strategies = {a: strategy.trained(results.timings[a].get("strategy"), trains[a], prepared.spec) for a in names}
         table, findings = write_report(out, curves, results, prepared, _applied(ctx, prepared.spec, solved),
                                        {a: ctx.registry.origin_of(a) for a in names}, seed_note, committed,
-                                       tested, _model_rows(ctx, prepared.spec, trains),
-                                       strategy.recursive_names(trains, prepared.spec))
+                                       tested, _model_rows(ctx, prepared.spec, strategies),
+                                       strategy.recursive_names(strategies))
         tracked.check_unchanged(args.params, started)  # before the renames
         summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
         primary = summary["primary_metric"]
@@ -70,11 +71,11 @@ def main(argv: list[str] | None = None) -> None:
         print(hint)
 
 
-def _model_rows(ctx: Context, spec: PreparedSpec, trains: dict[str, TrainParams]) -> dict[str, str]:
+def _model_rows(ctx: Context, spec: PreparedSpec, strategies: dict[str, strategy.Strategy]) -> dict[str, str]:
     """The data table's rows on how the models forecast: differencing that is not the data's, and the
-    strategy (seqpipe.training.strategy), one row when every architecture shares it."""
+    strategy each trained with (seqpipe.training.strategy), one row when every architecture shares it."""
     rows = {f"differencing of {name}": line for name, line in _differencing(ctx, spec).items()}
-    return {**rows, **strategy.report_rows(trains, spec)}
+    return {**rows, **strategy.report_rows(strategies, spec)}
 
 
 def _differencing(ctx: Context, spec: PreparedSpec) -> dict[str, str]:

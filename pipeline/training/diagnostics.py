@@ -118,9 +118,11 @@ def still_falling(arch: str, train_loss: np.ndarray | None, run: object, budget:
         "raise train.epochs: it is under-trained", "still_falling")
 
 
-def runaway(arch: str, forecast: np.ndarray | None, low: float, high: float, split: str = "test") -> Finding | None:
+def runaway(arch: str, forecast: np.ndarray | None, low: float, high: float, split: str = "test",
+            seed: int | None = None) -> Finding | None:
     """A recursive forecast (train.strategy) that left the training range [`low`, `high`] by more than
-    RUNAWAY_SPANS of its span, or is not finite: its fed-back steps compounded."""
+    RUNAWAY_SPANS of its span, or is not finite: its fed-back steps compounded. `seed`: the model's,
+    where the line names it."""
     if forecast is None or not np.size(forecast):
         return None
     values = np.asarray(forecast, dtype=float)
@@ -133,8 +135,9 @@ def runaway(arch: str, forecast: np.ndarray | None, low: float, high: float, spl
             return None
         worst = float(values.min()) if low - values.min() > values.max() - high else float(values.max())
         reached = f"{worst:.4g}, {beyond:.0f} times the span of the training range ({low:.4g} to {high:.4g}) beyond it"
+    whose = "its" if seed is None else f"seed {seed}'s"
     return Finding(
-        arch, f"its recursive forecast runs away on the {split} windows: it reaches {reached}; each forecast fed "
+        arch, f"{whose} recursive forecast runs away on the {split} windows: it reaches {reached}; each forecast fed "
               "back as an input compounded the error of the last",
         f"set models.{arch}.train.strategy: direct (one output per horizon step), or rank another architecture",
         "runaway")

@@ -71,6 +71,8 @@ class FitSummary:
     cores: int = 0
     contended: bool = False
     least_squares: bool = False  # the head was solved, not trained (seqpipe.training.least_squares)
+    # a forecast's train.strategy as trained, and why (seqpipe.training.strategy.Strategy.record); None elsewhere
+    strategy: dict[str, str] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from seqpipe.training.model import build_model
 
 def train_as_worker(choice: ArchitectureChoice, prepared: Prepared, train: TrainParams, seeds: list[int]) -> None:
     """A worker of a multi-worker run: train in step with the chief, write nothing."""
-    prepared = fit_data(prepared, train)
+    prepared = fit_data(prepared, strategy.resolve(train, prepared.spec))
     spec = prepared.spec
     plan = budget.plan(train, spec.sizes.train, spec.sizes.val, train.batch_size * acceleration.replicas(train.distribute),
                        spec.task)  # the chief's: regression early-stops on a small validation split
@@ -37,6 +38,15 @@ def train_as_worker(choice: ArchitectureChoice, prepared: Prepared, train: Train
         seed_everything(seed)
         summary = fit(build_model(choice, spec, train), prepared.xy("train"), prepared.xy("val"), train, plan=plan)
         print(f"worker done {choice.name} (seed {seed}): {summary.epochs_run} epochs; the chief writes the outputs")
+
+
+class RanAway(Exception):
+    """A seed's recursive forecast ran away (seqpipe.training.diagnostics.runaway), under a strategy
+    that falls back to direct: the seeds trained so far are dropped, unsaved."""
+
+    def __init__(self, seed: int, finding: diagnostics.Finding) -> None:
+        super().__init__(finding.line())
+        self.seed, self.finding = seed, finding
 
 
 def train_seeds(
@@ -51,15 +61,38 @@ def train_seeds(
     live_dir: Path,
 ) -> list[FitSummary]:
     """Fit one model per seed. The first goes to `model_file` with its curves in `live_dir`; the
-    others to `repeats_dir`, which also lists the seeds. Each epoch is checkpointed under `backup`."""
+    others to `repeats_dir`, which also lists the seeds. Each epoch is checkpointed under `backup`.
+    A forecast's summaries record the strategy trained (seqpipe.training.strategy): `auto`'s
+    recursive one is trained again as direct where a seed's validation forecast runs away."""
+    chosen = strategy.resolve(train, prepared.spec)
+    if chosen.falls_back and train.distribute == "multi_worker":  # the workers could not follow the chief
+        chosen = replace(chosen, falls_back=False)
+    paths = {"model_file": model_file, "repeats_dir": repeats_dir, "live_dir": live_dir}
+    try:
+        summaries = _train_as(chosen, choice, prepared, train, seeds, backup=backup / chosen.name, **paths)
+    except RanAway as away:
+        print(f"{choice.name}: {away.finding.problem}, so train.strategy auto trains it again as a direct forecast, "
+              "one output per horizon step", flush=True)
+        shutil.rmtree(live_dir, ignore_errors=True)  # the first seed's curves were the recursive model's
+        chosen = strategy.after_runaway(away.seed)
+        summaries = _train_as(chosen, choice, prepared, train, seeds, backup=backup / chosen.name, **paths)
+    if prepared.spec.forecast is not None:
+        for summary in summaries:
+            summary.strategy = chosen.record()
+    return summaries
+
+
+def _train_as(chosen: strategy.Strategy, choice: ArchitectureChoice, prepared: Prepared, train: TrainParams,
+              seeds: list[int], *, backup: Path, model_file: Path, repeats_dir: Path, live_dir: Path
+              ) -> list[FitSummary]:
+    """`train_seeds` with the strategy `chosen`."""
     from dvclive import Live
 
     arch = choice.name
     summaries = []
     direct_data = prepared
     direct = prepared.spec  # the saved models forecast its horizon, also when trained one step at a time
-    prepared = fit_data(prepared, train)
-    chosen = strategy.resolve(train, direct)
+    prepared = fit_data(prepared, chosen)
     if prepared.spec is not direct:
         print(one_step.line(arch, direct, prepared.spec, chosen.why or "train.strategy recursive"), flush=True)
     elif chosen.why:
@@ -87,12 +120,13 @@ def train_seeds(
                 if i == 0:
                     with Live(dir=str(live_dir), dvcyaml=None, save_dvc_exp=False, report=None) as live:
                         live_log.log_once(live, _scores(model, prepared, train))
+                check_runaway(chosen, arch, model, direct_data, prepared, train.batch_size, seed, first=i == 0)
                 target = model_file if i == 0 else extra / f"seed{seed}.keras"
                 resilience.save_model(forecaster(model, direct, prepared), target)
                 summaries.append(summary)
                 print(f"trained {arch}{run}: {summary.kept}", flush=True)
                 if i == 0:
-                    for finding in run_findings(arch, model, prepared, summary, [], train.batch_size, direct_data):
+                    for finding in run_findings(arch, model, prepared, summary, [], train.batch_size):
                         print(f"check: {finding.line()}", flush=True)
                 continue
             if not budget_said:
@@ -120,6 +154,7 @@ def train_seeds(
                 summary = fit(model, prepared.xy("train"), prepared.xy("val"), no_stopper, extra_callbacks=callbacks,
                               plan=plan)
                 resilience.raise_if_diverged(guard)
+            check_runaway(chosen, arch, model, direct_data, prepared, train.batch_size, seed, first=i == 0)
             target = model_file if i == 0 else extra / f"seed{seed}.keras"
             if calibrate_together:
                 members.append((model, target))  # calibrated and saved once every seed is trained
@@ -133,7 +168,7 @@ def train_seeds(
             print(f"{summary.kept} ({_why_kept(plan)})", flush=True)
             if i == 0:  # the run whose model is models/<arch>.keras
                 for finding in run_findings(arch, model, prepared, summary, [h.get("loss") for h in ckpt.history],
-                                            train.batch_size, direct_data):
+                                            train.batch_size):
                     print(f"check: {finding.line()}", flush=True)
         if calibrate_together:
             for model, target in calibrate_ensemble(members, prepared, train):
@@ -144,10 +179,10 @@ def train_seeds(
     return summaries
 
 
-def fit_data(prepared: Prepared, train: TrainParams) -> Prepared:
+def fit_data(prepared: Prepared, chosen: strategy.Strategy) -> Prepared:
     """What the model is fitted on: the prepared windows, or one-step windows where it forecasts
     recursively (seqpipe.training.strategy; seqpipe.data.one_step)."""
-    return one_step.one_step(prepared) if strategy.resolve(train, prepared.spec).recursive else prepared
+    return one_step.one_step(prepared) if chosen.recursive else prepared
 
 
 def forecaster(model: Any, direct: PreparedSpec, fitted: Prepared) -> Any:
@@ -243,12 +278,11 @@ def calibrate_ensemble(members: list[tuple[Any, Path]], prepared: Prepared, trai
 
 
 def run_findings(arch: str, model: Any, prepared: Prepared, summary: FitSummary, train_loss: list[Any],
-                 batch_size: int, direct: Prepared | None = None) -> list[diagnostics.Finding]:
+                 batch_size: int) -> list[diagnostics.Finding]:
     """The report's rules (seqpipe.training.diagnostics) applied to one finished run, on the
     validation split: too small to choose an epoch by, no better than the task's no-skill baseline,
-    best epoch among the first few, training loss still falling at the end of the budget; and, for
-    a one-step model fed back over `direct`'s horizon (`prepared` is not `direct`), its forecast of
-    `direct`'s validation windows running away."""
+    best epoch among the first few, training loss still falling at the end of the budget (a
+    recursive forecast running away: `check_runaway`, for every seed)."""
     from seqpipe.training import quantile_head  # Keras: imported once training has begun
 
     spec = prepared.spec
@@ -266,20 +300,33 @@ def run_findings(arch: str, model: Any, prepared: Prepared, summary: FitSummary,
     by_val_loss = summary.best_epoch if summary.kept_by == budget.KEEP_VAL_LOSS else None
     found += [diagnostics.early_best(arch, by_val_loss, summary.epochs_run, spec.sizes.val, spec.task),
               diagnostics.still_falling(arch, loss, summary.epochs_run, summary.epochs_budget)]
-    if direct is not None and direct.spec is not spec:
-        found.append(runaway(arch, model, direct, prepared, batch_size))
     return [f for f in found if f]
 
 
-def runaway(arch: str, model: Any, direct: Prepared, fitted: Prepared, batch_size: int) -> diagnostics.Finding | None:
+def check_runaway(chosen: strategy.Strategy, arch: str, model: Any, direct: Prepared, fitted: Prepared,
+                  batch_size: int, seed: int, *, first: bool) -> None:
+    """A one-step `model` (`fitted` is not `direct`) whose forecast of the validation windows runs
+    away: RanAway where `chosen` falls back to direct, else a `check:` line in the log."""
+    if fitted.spec is direct.spec:
+        return
+    finding = runaway(arch, model, direct, fitted, batch_size, seed=None if first and not chosen.falls_back else seed)
+    if finding is None:
+        return
+    if chosen.falls_back:
+        raise RanAway(seed, finding)
+    print(f"check: {finding.line()}", flush=True)
+
+
+def runaway(arch: str, model: Any, direct: Prepared, fitted: Prepared, batch_size: int,
+            seed: int | None = None) -> diagnostics.Finding | None:
     """A one-step `model` (trained on `fitted`) fed back over `direct`'s horizon: whether its forecast
-    of the validation windows runs away from the training targets' range."""
+    of the validation windows runs away from the training targets' range (`seed`: named in the line)."""
     x_val, _ = direct.xy("val")
     y_train = np.asarray(direct.arrays["y_train"], dtype=float)
     if not len(x_val) or not y_train.size:
         return None
     forecast = np.asarray(forecaster(model, direct.spec, fitted).predict(x_val, batch_size=batch_size, verbose=0))
-    return diagnostics.runaway(arch, forecast, float(y_train.min()), float(y_train.max()), "validation")
+    return diagnostics.runaway(arch, forecast, float(y_train.min()), float(y_train.max()), "validation", seed=seed)
 
 
 def _load_note(summary: FitSummary) -> str:

@@ -2,9 +2,12 @@
 recursive, a one-step model whose forecasts are fed back (seqpipe.data.one_step).
 
 `auto`, the default, forecasts recursively wherever a fed-back forecast is the whole next input (a
-point forecast of one column without covariates) under the cutoff protocol, else directly. On eighteen offline series, six of them held out
-of every earlier choice (bench/RESULTS.md, "Recursive by default"), recursive forecasts trained up
-to the test range met issue 15's goal on 16, direct ones on 11.
+point forecast of one column without covariates) under the cutoff protocol, else directly. On
+eighteen offline series, six of them held out of every earlier choice (bench/RESULTS.md, "Recursive
+by default"), recursive forecasts trained up to the test range met issue 15's goal on 16, direct
+ones on 11. Where a seed's recursive forecast of the validation windows runs away
+(seqpipe.training.diagnostics.runaway), `auto` trains the architecture again as a direct forecast
+(`after_runaway`); the strategy a model was trained with is recorded (`Strategy.record`).
 """
 from __future__ import annotations
 
@@ -28,10 +31,15 @@ class Strategy:
 
     name: Literal["direct", "recursive"]
     why: str = ""
+    falls_back: bool = False  # auto's recursive: trained again as direct where a seed's forecast runs away
 
     @property
     def recursive(self) -> bool:
         return self.name == "recursive"
+
+    def record(self) -> dict[str, str]:
+        """For models/<arch>.fit.json and timings/<arch>.json (`trained` reads it back)."""
+        return {"name": self.name, "why": self.why}
 
 
 def why_not_recursive(train: TrainParams, spec: PreparedSpec) -> str | None:
@@ -52,23 +60,37 @@ def resolve(train: TrainParams, spec: PreparedSpec) -> Strategy:
         return Strategy("direct", f"train.strategy auto: direct, because {why_not}")
     if spec.forecast.protocol == "sliding":
         return Strategy("direct", f"train.strategy auto: direct under the sliding protocol, {SLIDING}")
-    return Strategy("recursive", "train.strategy auto: a point forecast of one column")
+    return Strategy("recursive", "train.strategy auto: a point forecast of one column", falls_back=True)
 
 
-def report_rows(trains: dict[str, TrainParams], spec: PreparedSpec) -> dict[str, str]:
-    """The report's data-table rows (label -> value) on the strategy each architecture's `train`
-    settings chose: one row when they all share it; none for data that is not a forecast."""
+def after_runaway(seed: int) -> Strategy:
+    """auto's strategy once `seed`'s recursive forecast ran away on the validation windows."""
+    return Strategy("direct", f"train.strategy auto: direct, because the recursive forecast of seed {seed} ran away "
+                              "on the validation windows")
+
+
+def trained(record: dict[str, str] | None, train: TrainParams, spec: PreparedSpec) -> Strategy:
+    """The strategy a model was trained with: its `record` (timings/<arch>.json), else what its
+    `train` settings resolve to (a model trained before strategies were recorded)."""
+    if record and record.get("name") in ("direct", "recursive"):
+        return Strategy("recursive" if record["name"] == "recursive" else "direct", record.get("why", ""))
+    return resolve(train, spec)
+
+
+def report_rows(chosen: dict[str, Strategy], spec: PreparedSpec) -> dict[str, str]:
+    """The report's data-table rows (label -> value) on the strategy each architecture trained
+    with: one row when they all share it; none for data that is not a forecast."""
     if spec.forecast is None:
         return {}
-    said = {name: describe(resolve(train, spec), spec) for name, train in trains.items()}
+    said = {name: describe(strategy, spec) for name, strategy in chosen.items()}
     if len(set(said.values())) == 1:
         return {"forecast strategy": next(iter(said.values()))}
     return {f"forecast strategy of {name}": line for name, line in said.items()}
 
 
-def recursive_names(trains: dict[str, TrainParams], spec: PreparedSpec) -> frozenset[str]:
-    """The architectures whose `train` settings forecast recursively on this data."""
-    return frozenset(name for name, train in trains.items() if resolve(train, spec).recursive)
+def recursive_names(chosen: dict[str, Strategy]) -> frozenset[str]:
+    """The architectures that forecast recursively."""
+    return frozenset(name for name, strategy in chosen.items() if strategy.recursive)
 
 
 def describe(chosen: Strategy, spec: PreparedSpec) -> str:
