@@ -236,6 +236,11 @@ def test_a_recursive_architecture_trains_on_one_step_windows_and_forecasts_the_h
     assert "recursive" not in out[out.index("Running stage 'train@cnn'"):].split("Running stage")[1]
     fit = json.loads((project.path / "models" / "linear.fit.json").read_text())
     assert fit["train_settings"]["strategy"]["value"] == "auto"
+    # the strategy as trained travels to the report through the evaluation's timings
+    trained = {"name": "recursive", "why": "train.strategy auto: a point forecast of one column"}
+    assert fit["strategy"] == trained
+    assert json.loads((project.path / "timings" / "linear.json").read_text())["strategy"] == trained
+    assert json.loads((project.path / "timings" / "cnn.json").read_text())["strategy"]["name"] == "direct"
     metrics = json.loads((project.path / "metrics" / "linear.json").read_text())
     assert np.isfinite(metrics["mase"])
     report = (project.path / "reports" / "report.md").read_text()
