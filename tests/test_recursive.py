@@ -207,6 +207,19 @@ def test_auto_trains_an_architecture_again_as_direct_when_a_seeds_recursive_fore
     assert (tmp_path / "live").is_dir()
 
 
+def test_a_forecast_is_said_to_run_away_beyond_two_spans_of_the_training_range_not_within_a_trends_room():
+    from seqpipe.training import diagnostics
+
+    # solar with lookback 48: first differences fed back 48 times drifted 2.6 spans below [0, 0.551]
+    drift = diagnostics.runaway("gru", np.array([[0.1, -0.5, -1.43]]), 0.0, 0.551, "validation", seed=42)
+    assert drift is not None and drift.check == "runaway"
+    assert drift.line().startswith("gru: seed 42's recursive forecast runs away on the validation windows: it "
+                                   "reaches -1.43, ")
+    # airline's trend: 0.79 spans above its training range (104 to 559), the most measured on 24 series
+    assert diagnostics.runaway("linear", np.array([[400.0, 918.0]]), 104.0, 559.0) is None
+    assert diagnostics.runaway("linear", np.array([[np.nan]]), 0.0, 1.0) is not None  # not finite
+
+
 def test_data_a_fed_back_forecast_cannot_continue_is_named():
     assert _prepared().spec.why_not_recursive() is None
     wide = _prepared().spec.model_copy(update={"features": 2})
