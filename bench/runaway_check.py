@@ -7,6 +7,7 @@ the test windows, with the forecasts' ranges beside the training targets'.
 
     .venv/bin/pip install -q aeon
     .venv/bin/python bench/runaway_check.py --series lynx --arch cnn --protocol sliding --seed 44
+    .venv/bin/python bench/runaway_check.py --series solar --arch gru --protocol cutoff --seed 42 --lookback 48
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ def main() -> None:
     parser.add_argument("--arch", default="cnn")
     parser.add_argument("--protocol", default="sliding", choices=["cutoff", "sliding"])
     parser.add_argument("--seed", type=int, default=44)
+    parser.add_argument("--lookback", type=int, default=None, help="the window's lookback (default: the series')")
     args = parser.parse_args()
 
     from seqpipe.config import recipes
@@ -37,7 +39,8 @@ def main() -> None:
     from seqpipe.training.model import build_model
     from seqpipe.training.run import fit_data, forecaster, runaway
 
-    prepared = forecast_quality.prepared_for(args.series, {"protocol": args.protocol})
+    window = {"protocol": args.protocol, **({"lookback": args.lookback} if args.lookback else {})}
+    prepared = forecast_quality.prepared_for(args.series, window)
     spec = prepared.spec
     architecture = build_registry().architecture(args.arch)
     chosen = recipes.effective(TrainParams(batch_size=min(16, spec.sizes.train), strategy="recursive"), args.arch,
@@ -51,8 +54,11 @@ def main() -> None:
     whole = forecaster(model, spec, fitted)
     val = np.asarray(whole.predict(prepared.xy("val")[0], verbose=0))
     test = np.asarray(whole.predict(prepared.xy("test")[0], verbose=0))
-    print(f"training targets {y.min():.4g} to {y.max():.4g}; validation forecasts {val.min():.4g} to {val.max():.4g}; "
-          f"test forecasts {test.min():.4g} to {test.max():.4g}")
+    span = max(float(y.max() - y.min()), 1e-12)
+    beyond = {name: max(float(y.min() - f.min()), float(f.max() - y.max())) / span for name, f in (("val", val), ("test", test))}
+    print(f"training targets {y.min():.4g} to {y.max():.4g}; validation forecasts {val.min():.4g} to {val.max():.4g} "
+          f"({beyond['val']:+.2f} spans beyond); test forecasts {test.min():.4g} to {test.max():.4g} "
+          f"({beyond['test']:+.2f} spans)")
     for where, finding in (("train log", runaway(args.arch, model, prepared, fitted, 32)),
                            ("report", diagnostics.runaway(args.arch, test, float(y.min()), float(y.max())))):
         print(f"{where}: " + (f"check: {finding.line()}" if finding else "no runaway"))
