@@ -137,7 +137,8 @@ def runaway(arch: str, forecast: np.ndarray | None, low: float, high: float, spl
         if beyond <= RUNAWAY_SPANS:
             return None
         worst = float(values.min()) if low - values.min() > values.max() - high else float(values.max())
-        reached = f"{worst:.4g}, {beyond:.0f} times the span of the training range ({low:.4g} to {high:.4g}) beyond it"
+        times = f"{beyond:.1f}" if beyond < 10 else f"{beyond:.0f}"  # near the rule's 2 spans, one decimal
+        reached = f"{worst:.4g}, {times} times the span of the training range ({low:.4g} to {high:.4g}) beyond it"
     whose = "its" if seed is None else f"seed {seed}'s"
     return Finding(
         arch, f"{whose} recursive forecast runs away on the {split} windows: it reaches {reached}; each forecast fed "

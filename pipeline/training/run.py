@@ -120,7 +120,8 @@ def _train_as(chosen: strategy.Strategy, choice: ArchitectureChoice, prepared: P
                 if i == 0:
                     with Live(dir=str(live_dir), dvcyaml=None, save_dvc_exp=False, report=None) as live:
                         live_log.log_once(live, _scores(model, prepared, train))
-                check_runaway(chosen, arch, model, direct_data, prepared, train.batch_size, seed, first=i == 0)
+                if i == 0:  # a solved head is the same for every seed: so is its forecast
+                    check_runaway(chosen, arch, model, direct_data, prepared, train.batch_size, seed, first=True)
                 target = model_file if i == 0 else extra / f"seed{seed}.keras"
                 resilience.save_model(forecaster(model, direct, prepared), target)
                 summaries.append(summary)
